@@ -1,0 +1,14 @@
+import { Command } from 'commander';
+import type { CliCommand } from './command.js';
+
+// Each subcommand lives in its own file under cli/commands/; add it here.
+const commands: readonly CliCommand[] = [];
+
+const program = new Command('cuecast')
+  .description('Language-guided music recommendation for video')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+for (const command of commands) command.register(program);
+
+await program.parseAsync(process.argv);

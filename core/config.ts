@@ -1,0 +1,218 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))]);
+
+/** Every setting, with its default. `docs/configuration.md` and the README describe them. */
+export const configSchema = z.object({
+  /** Where caches, the default catalog and the default models directory live. */
+  dataDir: z.string().min(1).default(join(homedir(), '.cache', 'cuecast')),
+  /** Models directory holding clip/, clap/ and viml/ (empty: `<dataDir>/models`). */
+  modelsDir: z.string().default(''),
+  /** Catalog directory (empty: `<dataDir>/catalog`). */
+  catalogDir: z.string().default(''),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  media: z
+    .object({
+      ffmpegPath: z.string().optional(),
+      ffprobePath: z.string().optional(),
+      /** Hard limit for one ffmpeg/ffprobe child, in ms. */
+      timeoutMs: positiveInt.default(120_000),
+      /** Longest input accepted, in seconds (hours-long inputs are refused, not decoded). */
+      maxDurationSeconds: positiveInt.default(4 * 3600),
+      /** Largest in-memory or downloaded input, in bytes. */
+      maxInputBytes: positiveInt.default(512 * 1024 * 1024),
+    })
+    .prefault({}),
+  encoders: z
+    .object({
+      /** Hub id or local directory of the CLIP model (transformers.js layout). */
+      clip: z.string().default('Xenova/clip-vit-base-patch32'),
+      /** Hub id or local directory of the CLAP model (transformers.js layout). */
+      clap: z.string().default('Xenova/clap-htsat-unfused'),
+      dtype: z.enum(['fp32', 'q8']).default('fp32'),
+      device: z.enum(['cpu', 'cuda']).default('cpu'),
+      /** Download from the hub when a model is not in the models directory. */
+      allowRemote: bool.default(true),
+      /** Worker threads running inference (each owns its sessions). */
+      workers: positiveInt.default(1),
+      /** Intra-op threads per worker session (0: onnxruntime's default). */
+      threads: z.coerce.number().int().min(0).default(0),
+      maxBatch: positiveInt.default(16),
+      maxWaitMs: z.coerce.number().int().min(0).default(4),
+    })
+    .prefault({}),
+  video: z
+    .object({
+      fps: z.coerce.number().positive().max(30).default(1),
+      maxFrames: positiveInt.default(30),
+    })
+    .prefault({}),
+  catalog: z
+    .object({
+      segmentSeconds: positiveInt.default(30),
+      hopSeconds: positiveInt.default(15),
+      jobs: positiveInt.default(2),
+    })
+    .prefault({}),
+  llm: z
+    .object({
+      backend: z.enum(['tags', 'template', 'openai', 'local']).default('template'),
+      baseUrl: z.string().url().optional(),
+      model: z.string().optional(),
+      apiKey: z.string().optional(),
+      timeoutMs: positiveInt.default(30_000),
+    })
+    .prefault({}),
+  server: z
+    .object({
+      host: z.string().default('127.0.0.1'),
+      port: port.default(8787),
+      /** `streamId:token` pairs for producers, comma separated; overlay tokens likewise. */
+      streamTokens: z.string().default(''),
+      overlayTokens: z.string().default(''),
+      redisUrl: z.string().optional(),
+    })
+    .prefault({}),
+  discord: z
+    .object({
+      token: z.string().optional(),
+      applicationId: z.string().optional(),
+      devGuildId: z.string().optional(),
+      /** Override of Discord's REST/gateway endpoints (tests point these at a local stand-in). */
+      apiBaseUrl: z.string().url().optional(),
+      gatewayUrl: z.string().optional(),
+      messageContentIntent: bool.default(false),
+      maxConcurrent: positiveInt.default(2),
+      cooldownSeconds: z.coerce.number().min(0).default(10),
+      maxClipBytes: positiveInt.default(100 * 1024 * 1024),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Environment variable -> config path. One table, so errors can name the variable a user set. */
+export const ENV_VARS: Readonly<Record<string, string>> = {
+  CUECAST_DATA_DIR: 'dataDir',
+  CUECAST_MODELS: 'modelsDir',
+  CUECAST_CATALOG: 'catalogDir',
+  CUECAST_LOG_LEVEL: 'logLevel',
+  FFMPEG_PATH: 'media.ffmpegPath',
+  FFPROBE_PATH: 'media.ffprobePath',
+  CUECAST_MEDIA_TIMEOUT_MS: 'media.timeoutMs',
+  CUECAST_MAX_DURATION_SECONDS: 'media.maxDurationSeconds',
+  CUECAST_MAX_INPUT_BYTES: 'media.maxInputBytes',
+  CUECAST_CLIP_MODEL: 'encoders.clip',
+  CUECAST_CLAP_MODEL: 'encoders.clap',
+  CUECAST_DTYPE: 'encoders.dtype',
+  CUECAST_DEVICE: 'encoders.device',
+  CUECAST_ALLOW_REMOTE_MODELS: 'encoders.allowRemote',
+  CUECAST_WORKERS: 'encoders.workers',
+  CUECAST_THREADS: 'encoders.threads',
+  CUECAST_MAX_BATCH: 'encoders.maxBatch',
+  CUECAST_MAX_WAIT_MS: 'encoders.maxWaitMs',
+  CUECAST_FPS: 'video.fps',
+  CUECAST_MAX_FRAMES: 'video.maxFrames',
+  CUECAST_SEGMENT_SECONDS: 'catalog.segmentSeconds',
+  CUECAST_HOP_SECONDS: 'catalog.hopSeconds',
+  CUECAST_INDEX_JOBS: 'catalog.jobs',
+  CUECAST_LLM_BACKEND: 'llm.backend',
+  CUECAST_LLM_BASE_URL: 'llm.baseUrl',
+  CUECAST_LLM_MODEL: 'llm.model',
+  CUECAST_LLM_API_KEY: 'llm.apiKey',
+  CUECAST_LLM_TIMEOUT_MS: 'llm.timeoutMs',
+  CUECAST_HOST: 'server.host',
+  CUECAST_PORT: 'server.port',
+  CUECAST_STREAM_TOKENS: 'server.streamTokens',
+  CUECAST_OVERLAY_TOKENS: 'server.overlayTokens',
+  REDIS_URL: 'server.redisUrl',
+  DISCORD_TOKEN: 'discord.token',
+  DISCORD_APPLICATION_ID: 'discord.applicationId',
+  DISCORD_DEV_GUILD_ID: 'discord.devGuildId',
+  DISCORD_API_BASE_URL: 'discord.apiBaseUrl',
+  DISCORD_GATEWAY_URL: 'discord.gatewayUrl',
+  DISCORD_MESSAGE_CONTENT_INTENT: 'discord.messageContentIntent',
+  DISCORD_MAX_CONCURRENT: 'discord.maxConcurrent',
+  DISCORD_COOLDOWN_SECONDS: 'discord.cooldownSeconds',
+  DISCORD_MAX_CLIP_BYTES: 'discord.maxClipBytes',
+};
+
+type Json = Record<string, unknown>;
+
+function setPath(target: Json, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Json;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** JSON config file; also `CUECAST_CONFIG`. Environment variables override it. */
+  file?: string;
+  /** Highest precedence, e.g. from CLI flags, as config paths (`{ 'server.port': 0 }`). */
+  overrides?: Readonly<Record<string, unknown>>;
+}
+
+/** Parses config once from file + env + overrides, reporting every invalid setting in one error. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const raw: Json = {};
+  const issues: string[] = [];
+  const source = new Map<string, string>();
+  const file = options.file ?? env.CUECAST_CONFIG;
+  if (file) {
+    if (!existsSync(file)) {
+      issues.push(`config file ${file} does not exist`);
+    } else {
+      try {
+        Object.assign(raw, JSON.parse(readFileSync(file, 'utf8')) as Json);
+      } catch (error) {
+        issues.push(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+      }
+    }
+  }
+  for (const [name, path] of Object.entries(ENV_VARS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') {
+      setPath(raw, path, value);
+      source.set(path, name);
+    }
+  }
+  for (const [path, value] of Object.entries(options.overrides ?? {})) {
+    if (value !== undefined) {
+      setPath(raw, path, value);
+      source.delete(path);
+    }
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.join('.');
+      const origin = source.get(path);
+      issues.push(`${origin ? `${origin} (${path})` : path || '(root)'}: ${issue.message}`);
+    }
+  }
+  if (issues.length > 0 || !parsed.success) throw new ConfigError(issues);
+  return resolveDirs(parsed.data);
+}
+
+function resolveDirs(config: Config): Config {
+  const dataDir = resolve(config.dataDir);
+  return {
+    ...config,
+    dataDir,
+    modelsDir: resolve(config.modelsDir || join(dataDir, 'models')),
+    catalogDir: resolve(config.catalogDir || join(dataDir, 'catalog')),
+  };
+}

@@ -1,0 +1,35 @@
+/** One decoded video frame: packed RGB24, row-major, `data.length === width * height * 3`. */
+export interface RgbFrame {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+  /** Presentation time in seconds from the start of the input (or capture time for live frames). */
+  readonly time: number;
+}
+
+/** A file path, an http(s)/rtmp/srt/hls URL, or the bytes of a media file. */
+export type MediaInput = string | URL | Uint8Array;
+
+export interface StreamInfo {
+  readonly index: number;
+  readonly type: 'video' | 'audio' | 'subtitle' | 'data' | 'attachment' | 'unknown';
+  readonly codec: string;
+  readonly width?: number;
+  readonly height?: number;
+  readonly fps?: number;
+  readonly sampleRate?: number;
+  readonly channels?: number;
+  /** Attached pictures (cover art) are video streams that are not video. */
+  readonly attachedPicture?: boolean;
+}
+
+export interface MediaInfo {
+  readonly format: string;
+  /** Seconds; undefined for live inputs. */
+  readonly duration?: number;
+  readonly sizeBytes?: number;
+  readonly streams: readonly StreamInfo[];
+  readonly hasVideo: boolean;
+  readonly hasAudio: boolean;
+  readonly tags: Readonly<Record<string, string>>;
+}

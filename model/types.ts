@@ -1,0 +1,47 @@
+import type { RgbFrame } from '../core/media/types.js';
+
+export type Dtype = 'fp32' | 'q8';
+export type Device = 'cpu' | 'cuda';
+
+/** An image still in its file format (JPEG/PNG/WebP bytes), decoded in the worker. */
+export interface EncodedImage {
+  readonly encoded: Uint8Array;
+}
+
+export type ImageInput = RgbFrame | EncodedImage;
+
+export interface EncoderInfo {
+  /** Hub id or local directory the model came from, as configured. */
+  readonly modelId: string;
+  /** Embedding dimension. */
+  readonly dim: number;
+  readonly dtype: Dtype;
+  readonly device: Device;
+}
+
+/** CLIP image encoder: one L2-normalised embedding per image. */
+export interface FrameEncoder {
+  readonly info: EncoderInfo;
+  encodeImages(images: readonly ImageInput[], signal?: AbortSignal): Promise<Float32Array[]>;
+}
+
+/** A text encoder (CLIP text or CLAP text): one L2-normalised embedding per text. */
+export interface TextEncoder {
+  readonly info: EncoderInfo;
+  /** Longest input in tokens; longer texts are truncated. */
+  readonly maxTokens: number;
+  encodeTexts(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
+}
+
+/** CLAP audio encoder over exact windows of `windowSeconds` at `sampleRate`, mono. */
+export interface AudioEncoder {
+  readonly info: EncoderInfo;
+  readonly sampleRate: number;
+  readonly windowSeconds: number;
+  /** Each window must hold exactly sampleRate * windowSeconds samples. */
+  encodeWindows(windows: readonly Float32Array[], signal?: AbortSignal): Promise<Float32Array[]>;
+}
+
+export interface Disposable {
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+import type { ScoredTag } from '../index-data/types.js';
+
+export type RecommendMode = 'viml' | 'zero-shot';
+
+/** Plain data: stored in SQLite by the bot, kept per session by the stream server. */
+export interface RefinementState {
+  /** Tags that must (include) or must not (exclude) be present, by tag name in the vocabulary. */
+  readonly includeTags: readonly string[];
+  readonly excludeTags: readonly string[];
+  /** Soft preferences: positive boosts, negative down-weights ("less piano"). */
+  readonly weights: Readonly<Record<string, number>>;
+  readonly vocals?: 'on' | 'off' | 'female' | 'male';
+  readonly bpm?: { readonly min?: number; readonly max?: number };
+  readonly tempo?: 'faster' | 'slower';
+  readonly energy?: 'higher' | 'lower';
+  readonly mood?: 'brighter' | 'darker';
+  /** Track ids whose music embedding is blended into the query ("more like #2"). */
+  readonly likeTrackIds: readonly string[];
+  /** Track ids never to show again ("not #3"). */
+  readonly excludeTrackIds: readonly string[];
+  /** Positive free text left after parsing, fed to the text encoders. */
+  readonly text: readonly string[];
+  /** Human-readable notes on conflicts resolved ("'slow' replaced the earlier 'fast'"). */
+  readonly notes: readonly string[];
+}
+
+export interface RecommendRequest {
+  /** CLIP image embeddings of the clip's frames (already encoded), in time order. */
+  readonly frameEmbeddings?: readonly Float32Array[];
+  readonly prompt?: string;
+  readonly state?: RefinementState;
+  /** Track ids shown before, used to resolve "#n" references. */
+  readonly shown?: readonly string[];
+  readonly excludeTrackIds?: readonly string[];
+  readonly k?: number;
+  /** One pick per artist in the top k unless false. */
+  readonly dedupeArtists?: boolean;
+}
+
+export interface Pick {
+  readonly trackId: string;
+  readonly title: string;
+  readonly artist: string;
+  readonly score: number;
+  readonly segmentStart: number;
+  readonly segmentEnd: number;
+  readonly tags: readonly ScoredTag[];
+  readonly bpm?: number;
+  readonly why: string;
+}
+
+export interface RecommendResult {
+  readonly mode: RecommendMode;
+  readonly picks: readonly Pick[];
+  /** Things the user should know: conflicts resolved, constraints that emptied the list. */
+  readonly notes: readonly string[];
+  readonly state: RefinementState;
+}
