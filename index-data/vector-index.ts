@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import hnswlib from 'hnswlib-node';
+import { CatalogError, InputError } from '../core/errors.js';
+import type { VectorHit, VectorIndex } from './types.js';
+import { dot, normalize } from './vectors.js';
+
+const { HierarchicalNSW } = hnswlib;
+
+/** A vector index that can also be filled (both implementations). */
+export interface WritableVectorIndex extends VectorIndex {
+  add(label: number, vector: Float32Array): void;
+}
+
+function checkDim(dim: number, vector: Float32Array, what: string): void {
+  if (vector.length !== dim) {
+    throw new InputError('INPUT_INVALID', `${what} has dimension ${vector.length}, the index holds ${dim}`, {
+      expected: dim,
+      actual: vector.length,
+    });
+  }
+}
+
+function checkK(k: number): void {
+  if (!Number.isInteger(k) || k < 1) throw new InputError('INPUT_INVALID', `k must be a positive integer, got ${k}`);
+}
+
+/**
+ * Brute-force cosine search over L2-normalised vectors: exact, the reference for recall tests, and a
+ * fine choice for catalogs of a few thousand segments.
+ */
+export class ExactVectorIndex implements WritableVectorIndex {
+  readonly dim: number;
+  readonly #vectors = new Map<number, Float32Array>();
+
+  constructor(dim: number) {
+    this.dim = dim;
+  }
+
+  static from(dim: number, entries: Iterable<readonly [number, Float32Array]>): ExactVectorIndex {
+    const index = new ExactVectorIndex(dim);
+    for (const [label, vector] of entries) index.add(label, vector);
+    return index;
+  }
+
+  get size(): number {
+    return this.#vectors.size;
+  }
+
+  add(label: number, vector: Float32Array): void {
+    checkDim(this.dim, vector, `vector ${label}`);
+    this.#vectors.set(label, normalize(vector));
+  }
+
+  search(query: Float32Array, k: number, filter?: (label: number) => boolean): VectorHit[] {
+    checkDim(this.dim, query, 'query');
+    checkK(k);
+    const q = normalize(query);
+    const hits: VectorHit[] = [];
+    for (const [label, vector] of this.#vectors) {
+      if (filter && !filter(label)) continue;
+      hits.push({ label, score: dot(q, vector) });
+    }
+    hits.sort((a, b) => b.score - a.score || a.label - b.label);
+    return hits.slice(0, k);
+  }
+
+  vector(label: number): Float32Array | undefined {
+    return this.#vectors.get(label);
+  }
+}
+
+export interface HnswOptions {
+  /** Graph degree (hnswlib's M). */
+  m?: number;
+  efConstruction?: number;
+  /** Search-time candidate list size floor; the effective ef is max(efSearch, k). */
+  efSearch?: number;
+  seed?: number;
+}
+
+const HNSW_DEFAULTS = { m: 16, efConstruction: 200, efSearch: 100, seed: 100 } as const;
+
+/** Approximate cosine search with hnswlib-node; persisted as one index file beside the catalog. */
+export class HnswVectorIndex implements WritableVectorIndex {
+  readonly dim: number;
+  readonly #index: InstanceType<typeof HierarchicalNSW>;
+  readonly #efSearch: number;
+
+  private constructor(dim: number, index: InstanceType<typeof HierarchicalNSW>, efSearch: number) {
+    this.dim = dim;
+    this.#index = index;
+    this.#efSearch = efSearch;
+  }
+
+  static create(dim: number, capacity: number, options: HnswOptions = {}): HnswVectorIndex {
+    const o = { ...HNSW_DEFAULTS, ...options };
+    const index = new HierarchicalNSW('cosine', dim);
+    index.initIndex({ maxElements: Math.max(1, capacity), m: o.m, efConstruction: o.efConstruction, randomSeed: o.seed });
+    return new HnswVectorIndex(dim, index, o.efSearch);
+  }
+
+  static from(dim: number, entries: readonly (readonly [number, Float32Array])[], options: HnswOptions = {}): HnswVectorIndex {
+    const index = HnswVectorIndex.create(dim, entries.length, options);
+    for (const [label, vector] of entries) index.add(label, vector);
+    return index;
+  }
+
+  /** Reads an index file written by `save`; a missing or unreadable file is CATALOG_CORRUPT. */
+  static load(file: string, dim: number, options: Pick<HnswOptions, 'efSearch'> = {}): HnswVectorIndex {
+    if (!existsSync(file)) throw new CatalogError('CATALOG_CORRUPT', `Vector index file ${file} is missing`, { file });
+    const index = new HierarchicalNSW('cosine', dim);
+    try {
+      index.readIndexSync(file);
+    } catch (error) {
+      throw new CatalogError('CATALOG_CORRUPT', `Vector index file ${file} cannot be read: ${(error as Error).message}`, { file }, { cause: error });
+    }
+    if (index.getNumDimensions() !== dim) {
+      throw new CatalogError('CATALOG_CORRUPT', `Vector index file ${file} holds dimension ${index.getNumDimensions()}, expected ${dim}`, { file });
+    }
+    return new HnswVectorIndex(dim, index, options.efSearch ?? HNSW_DEFAULTS.efSearch);
+  }
+
+  get size(): number {
+    return this.#index.getCurrentCount();
+  }
+
+  add(label: number, vector: Float32Array): void {
+    checkDim(this.dim, vector, `vector ${label}`);
+    if (this.size >= this.#index.getMaxElements()) this.#index.resizeIndex(Math.max(16, this.#index.getMaxElements() * 2));
+    this.#index.addPoint(Array.from(vector), label);
+  }
+
+  search(query: Float32Array, k: number, filter?: (label: number) => boolean): VectorHit[] {
+    checkDim(this.dim, query, 'query');
+    checkK(k);
+    const size = this.size;
+    if (size === 0) return [];
+    const n = Math.min(k, size);
+    this.#index.setEf(Math.max(this.#efSearch, n));
+    const result = filter ? this.#index.searchKnn(Array.from(query), n, filter) : this.#index.searchKnn(Array.from(query), n);
+    const hits = result.neighbors.map((label, i) => ({ label, score: 1 - result.distances[i]! }));
+    return hits.sort((a, b) => b.score - a.score || a.label - b.label);
+  }
+
+  vector(label: number): Float32Array | undefined {
+    try {
+      // hnswlib stores cosine-space points normalised.
+      return Float32Array.from(this.#index.getPoint(label));
+    } catch {
+      return undefined;
+    }
+  }
+
+  labels(): number[] {
+    return this.#index.getIdsList();
+  }
+
+  save(file: string): void {
+    this.#index.writeIndexSync(file);
+  }
+}
