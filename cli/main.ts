@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import type { CliCommand } from './command.js';
+import { benchCommand } from './commands/bench.js';
 
 // Each subcommand lives in its own file under cli/commands/; add it here.
-const commands: readonly CliCommand[] = [];
+const commands: readonly CliCommand[] = [benchCommand];
 
 const program = new Command('cuecast')
   .description('Language-guided music recommendation for video')

@@ -1,0 +1,247 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExactVectorIndex, HnswVectorIndex } from '../index-data/vector-index.js';
+import { exactSearchBatch, recallAtK, type Neighbours } from './brute-force.js';
+import { ClusteredMixture, DEFAULT_CLUSTERED_SPEC, clustersFor, type ClusteredSpec } from './vectors.js';
+import { formatNumber, formatSummary, summarize, type Summary } from './stats.js';
+import { mib, type BenchOptions, type BenchSection, type SectionOutcome } from './context.js';
+import type { Table } from './table.js';
+
+/** The catalog's dimension: CLIP ViT-B/32 and CLAP embeddings are 512-wide. */
+export const INDEX_DIM = 512;
+export const RECALL_TARGET = 0.98;
+export const SPEEDUP_TARGET = 50;
+const INDEX_TARGET = `1M vectors: recall@10 >= ${RECALL_TARGET} at >= ${SPEEDUP_TARGET}x exact queries/s`;
+
+export interface HnswParams {
+  readonly m: number;
+  readonly efConstruction: number;
+  /** ef values swept at query time; the operating point is the smallest meeting the recall target. */
+  readonly efSearch: readonly number[];
+}
+
+export const HNSW_PARAMS: HnswParams = { m: 16, efConstruction: 100, efSearch: [16, 32, 64, 128, 256] };
+
+export interface IndexPlan {
+  readonly sizes: readonly number[];
+  readonly queries: number;
+  readonly reps: number;
+  /** Builds repeated at sizes up to this one (bigger ones are built once). */
+  readonly repeatBuildsUpTo: number;
+  readonly params: HnswParams;
+}
+
+export function indexPlan(quick: boolean, sizes?: readonly number[]): IndexPlan {
+  return {
+    sizes: sizes ?? (quick ? [10_000] : [10_000, 100_000, 1_000_000]),
+    queries: quick ? 100 : 200,
+    reps: 5,
+    repeatBuildsUpTo: 10_000,
+    params: quick ? { ...HNSW_PARAMS, efSearch: [16, 32, 64, 128] } : HNSW_PARAMS,
+  };
+}
+
+export interface EfPoint {
+  readonly ef: number;
+  readonly recallAt10: number;
+  readonly qps: Summary;
+  readonly speedupVsExact: number;
+}
+
+export interface SizeResult {
+  readonly size: number;
+  readonly clusters: number;
+  readonly exact: { readonly qps: Summary; readonly memoryMiB: number };
+  /** The catalog's ExactVectorIndex (Map of vectors, full sort per query), at small sizes only. */
+  readonly projectExact: { readonly qps: Summary } | undefined;
+  readonly hnsw: {
+    readonly buildSeconds: Summary;
+    readonly memoryMiB: number;
+    readonly fileMiB: number;
+    readonly loadSeconds: Summary;
+    readonly sweep: readonly EfPoint[];
+    /** Smallest ef whose recall@10 meets the target; undefined when none does. */
+    readonly operatingPoint: EfPoint | undefined;
+  };
+}
+
+const row = (data: Float32Array, i: number): Float32Array => data.subarray(i * INDEX_DIM, (i + 1) * INDEX_DIM);
+
+/** The catalog's own index class, filled the way the indexer fills it. */
+function buildHnsw(data: Float32Array, size: number, params: HnswParams): HnswVectorIndex {
+  const index = HnswVectorIndex.create(INDEX_DIM, size, { m: params.m, efConstruction: params.efConstruction, efSearch: params.efSearch[0]! });
+  for (let i = 0; i < size; i++) index.add(i, row(data, i));
+  return index;
+}
+
+/** Sizes up to which the catalog's simple ExactVectorIndex (a Map and a full sort) is also timed. */
+const PROJECT_EXACT_UP_TO = 100_000;
+
+function timeProjectExact(data: Float32Array, size: number, queries: Float32Array, reps: number): Summary {
+  const index = new ExactVectorIndex(INDEX_DIM);
+  for (let i = 0; i < size; i++) index.add(i, row(data, i));
+  const perRep = Math.max(2, Math.min(20, Math.round(2_000_000 / size)));
+  const qps: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const begin = performance.now();
+    for (let q = 0; q < perRep; q++) index.search(row(queries, q), 10);
+    qps.push((perRep * 1000) / (performance.now() - begin));
+  }
+  return summarize(qps);
+}
+
+function rssMiB(): number {
+  return mib(process.memoryUsage().rss);
+}
+
+async function benchSize(size: number, plan: IndexPlan, progress: (line: string) => void): Promise<SizeResult> {
+  const spec: ClusteredSpec = { ...DEFAULT_CLUSTERED_SPEC, clusters: clustersFor(size) };
+  const mixture = new ClusteredMixture(spec);
+  const data = mixture.sample(size, 1);
+  const queries = mixture.sample(plan.queries, 2);
+  progress(`[index] ${size} vectors generated (${spec.clusters} clusters); exact search for ${plan.queries} queries`);
+
+  // Ground truth doubles as the brute-force timing: the queries run in `reps` chunks, one at a time.
+  const truth: Neighbours[] = [];
+  const exactQps: number[] = [];
+  const chunk = Math.ceil(plan.queries / plan.reps);
+  for (let start = 0; start < plan.queries; start += chunk) {
+    const end = Math.min(plan.queries, start + chunk);
+    const begin = performance.now();
+    for (let q = start; q < end; q++) truth.push(exactSearchBatch(data, INDEX_DIM, queries.subarray(q * INDEX_DIM, (q + 1) * INDEX_DIM), 10, size)[0]!);
+    exactQps.push(((end - start) * 1000) / (performance.now() - begin));
+  }
+
+  const builds = size <= plan.repeatBuildsUpTo ? 3 : 1;
+  const buildSeconds: number[] = [];
+  let index: HnswVectorIndex | undefined;
+  let memoryMiB = 0;
+  for (let b = 0; b < builds; b++) {
+    index = undefined;
+    global.gc?.();
+    const before = rssMiB();
+    progress(`[index] building HNSW over ${size} vectors (M=${plan.params.m}, efConstruction=${plan.params.efConstruction}) ${b + 1}/${builds}`);
+    const begin = performance.now();
+    index = buildHnsw(data, size, plan.params);
+    buildSeconds.push((performance.now() - begin) / 1000);
+    memoryMiB = rssMiB() - before;
+  }
+  // HnswVectorIndex fixes ef when it is opened, as the catalog does: each ef of the sweep opens the
+  // saved file again (which also times loading an index from disk).
+  const dir = mkdtempSync(join(tmpdir(), 'cuecast-bench-index-'));
+  const file = join(dir, 'index.hnsw');
+  const sweep: EfPoint[] = [];
+  const loadSeconds: number[] = [];
+  const exact = summarize(exactQps);
+  let fileMiB = 0;
+  try {
+    index!.save(file);
+    fileMiB = mib(statSync(file).size);
+    for (const ef of plan.params.efSearch) {
+      if (ef !== plan.params.efSearch[0]) {
+        index = undefined;
+        const begin = performance.now();
+        index = HnswVectorIndex.load(file, INDEX_DIM, { efSearch: ef });
+        loadSeconds.push((performance.now() - begin) / 1000);
+      }
+      const current = index!;
+      const found = Array.from({ length: plan.queries }, (_, q) => current.search(row(queries, q), 10).map((hit) => hit.label));
+      const qps: number[] = [];
+      for (let r = 0; r < plan.reps; r++) {
+        const begin = performance.now();
+        for (let q = 0; q < plan.queries; q++) current.search(row(queries, q), 10);
+        qps.push((plan.queries * 1000) / (performance.now() - begin));
+      }
+      const summary = summarize(qps);
+      sweep.push({ ef, recallAt10: recallAtK(truth, found, 10), qps: summary, speedupVsExact: summary.median / exact.median });
+    }
+  } finally {
+    index = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const projectExact = size <= PROJECT_EXACT_UP_TO ? { qps: timeProjectExact(data, size, queries, plan.reps) } : undefined;
+  return {
+    size,
+    clusters: spec.clusters,
+    exact: { qps: exact, memoryMiB: mib(size * INDEX_DIM * 4) },
+    projectExact,
+    hnsw: {
+      buildSeconds: summarize(buildSeconds),
+      memoryMiB,
+      fileMiB,
+      loadSeconds: summarize(loadSeconds.length > 0 ? loadSeconds : [0]),
+      sweep,
+      operatingPoint: sweep.find((p) => p.recallAt10 >= RECALL_TARGET),
+    },
+  };
+}
+
+function tables(results: readonly SizeResult[], plan: IndexPlan): Table[] {
+  const spec = DEFAULT_CLUSTERED_SPEC;
+  const notes = [
+    `data: ${INDEX_DIM}-d mixture of Gaussians, L2-normalised (about sqrt(n) clusters; inside each, ${spec.rank} directions with decaying scale, spread ${spec.spread}, isotropic noise ${spec.noise}); queries drawn from the same mixture, not from the index`,
+    `HNSW: the catalog's HnswVectorIndex (hnswlib-node, cosine), M=${plan.params.m}, efConstruction=${plan.params.efConstruction}, one thread; exact: blocked 4-way unrolled dot products over one Float32Array, one query at a time, one thread; ExactVectorIndex: the catalog's simple reference (a Map of vectors, a full sort per query), timed up to ${PROJECT_EXACT_UP_TO.toLocaleString('en-US')} vectors`,
+    `queries/s: median (IQR) of ${plan.reps} repetitions over ${plan.queries} queries; builds: median of 3 at <= ${plan.repeatBuildsUpTo} vectors, else one build; memory: RSS growth while building (HNSW) / the Float32Array (exact)`,
+  ];
+  const main: Table = {
+    title: 'Index: hnswlib-node vs exact brute force (recall@10 at the operating point = smallest ef reaching 0.98)',
+    columns: ['vectors', 'index', 'build s', 'memory MiB', 'ef', 'queries/s median (IQR)', 'recall@10', 'x exact'],
+    rows: results.flatMap((r) => {
+      const op = r.hnsw.operatingPoint ?? r.hnsw.sweep[r.hnsw.sweep.length - 1]!;
+      return [
+        [r.size.toLocaleString('en-US'), 'exact (blocked)', '-', formatNumber(r.exact.memoryMiB), '-', formatSummary(r.exact.qps), '1.000', '1.0'],
+        ...(r.projectExact
+          ? [[r.size.toLocaleString('en-US'), 'ExactVectorIndex', '-', '-', '-', formatSummary(r.projectExact.qps), '1.000', formatNumber(r.projectExact.qps.median / r.exact.qps.median, 2)]]
+          : []),
+        [
+          r.size.toLocaleString('en-US'),
+          'HnswVectorIndex',
+          formatNumber(r.hnsw.buildSeconds.median),
+          formatNumber(r.hnsw.memoryMiB),
+          String(op.ef),
+          formatSummary(op.qps, 0),
+          op.recallAt10.toFixed(3),
+          formatNumber(op.speedupVsExact),
+        ],
+      ];
+    }),
+    notes,
+  };
+  const sweep: Table = {
+    title: 'Index: ef sweep (recall@10 and queries/s per ef)',
+    columns: ['vectors', 'ef', 'recall@10', 'queries/s median (IQR)', 'x exact'],
+    rows: results.flatMap((r) =>
+      r.hnsw.sweep.map((p) => [r.size.toLocaleString('en-US'), String(p.ef), p.recallAt10.toFixed(3), formatSummary(p.qps, 0), formatNumber(p.speedupVsExact)]),
+    ),
+  };
+  return [main, sweep];
+}
+
+export async function runIndexBench(plan: IndexPlan, progress: (line: string) => void): Promise<SectionOutcome> {
+  const results: SizeResult[] = [];
+  for (const size of plan.sizes) results.push(await benchSize(size, plan, progress));
+  const largest = results[results.length - 1]!;
+  const op = largest.hnsw.operatingPoint;
+  const best = op ?? largest.hnsw.sweep.reduce((a, b) => (b.recallAt10 > a.recallAt10 ? b : a));
+  const scale = `at ${largest.size.toLocaleString('en-US')} vectors${largest.size < 1_000_000 ? ' (not 1M: quick run)' : ''}`;
+  return {
+    tables: tables(results, plan),
+    targets: [
+      {
+        section: 'index',
+        target: INDEX_TARGET,
+        measured: `${scale}: recall@10 ${best.recallAt10.toFixed(3)} at ef=${best.ef}, ${formatNumber(best.speedupVsExact)}x exact (${formatNumber(best.qps.median, 0)} vs ${formatNumber(largest.exact.qps.median)} q/s)`,
+        met: op !== undefined && op.speedupVsExact >= SPEEDUP_TARGET,
+      },
+    ],
+    data: { plan, dataSpec: DEFAULT_CLUSTERED_SPEC, dim: INDEX_DIM, results },
+  };
+}
+
+export const indexSection: BenchSection = {
+  id: 'index',
+  title: 'Vector index: hnswlib-node vs exact brute force',
+  targetNames: [INDEX_TARGET],
+  run: (options: BenchOptions) => runIndexBench(indexPlan(options.quick, options.indexSizes), options.progress),
+};

@@ -1,0 +1,54 @@
+import { writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { machineInfo } from './machine.js';
+import { runSection, type BenchOptions, type BenchSection } from './context.js';
+import { targetTable, type BenchReport, type SectionId, type SectionResult } from './report.js';
+import { renderTable } from './table.js';
+import { indexSection } from './index-bench.js';
+
+/** Every section, in the order of issue 8; each is loaded only when it runs. */
+const SECTIONS: Readonly<Record<SectionId, () => Promise<BenchSection>>> = {
+  index: async () => indexSection,
+};
+
+export async function runBench(options: BenchOptions, command: string): Promise<BenchReport> {
+  const startedAt = new Date();
+  const machine = machineInfo();
+  const sections: SectionResult[] = [];
+  for (const id of options.sections) sections.push(await runSection(await SECTIONS[id](), options));
+  const finishedAt = new Date();
+  return {
+    tool: 'cuecast bench',
+    formatVersion: 1,
+    command,
+    quick: options.quick,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationSeconds: Number(((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(1)),
+    machine,
+    sections,
+    targets: sections.flatMap((s) => s.targets),
+  };
+}
+
+export function renderReport(report: BenchReport): string {
+  const m = report.machine;
+  const out = [
+    `cuecast bench${report.quick ? ' --quick' : ''}: ${m.cpuModel}, ${m.logicalCores} cores, ${m.totalMemoryGiB} GiB, load ${m.loadAverage1m}; node ${m.node}, onnxruntime-node ${m.packages['onnxruntime-node']}`,
+    '',
+  ];
+  for (const section of report.sections) {
+    if (section.status !== 'ok') {
+      out.push(`${section.title}: ${section.status}: ${section.reason ?? ''}`, '');
+      continue;
+    }
+    for (const table of section.tables) out.push(renderTable(table), '');
+  }
+  out.push(renderTable(targetTable(report.targets)), '', `finished in ${report.durationSeconds} s`);
+  return out.join('\n');
+}
+
+export async function writeReport(report: BenchReport, file: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+}

@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { CliCommand } from '../command.js';
+import { InputError } from '../../core/errors.js';
+import { runBench, renderReport, writeReport } from '../../bench/run.js';
+import { SECTION_IDS, type SectionId } from '../../bench/report.js';
+
+interface BenchFlags {
+  quick?: boolean;
+  json?: string;
+  only?: string;
+  indexSizes?: string;
+  clipModel?: string;
+}
+
+function parseSections(list: string | undefined): SectionId[] {
+  if (!list) return [...SECTION_IDS];
+  const wanted = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = wanted.filter((s) => !(SECTION_IDS as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new InputError('INPUT_INVALID', `unknown bench section(s) ${unknown.join(', ')}. Should be among: ${SECTION_IDS.join(', ')}`);
+  return SECTION_IDS.filter((id) => wanted.includes(id));
+}
+
+function parseSizes(list: string | undefined): number[] | undefined {
+  if (!list) return undefined;
+  const sizes = list.split(',').map((s) => Number(s.trim().replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000')));
+  const bad = sizes.filter((n) => !Number.isInteger(n) || n < 100);
+  if (bad.length > 0) throw new InputError('INPUT_INVALID', `--index-sizes takes whole numbers >= 100 (e.g. 10k,100k,1m), got ${list}`);
+  return sizes;
+}
+
+export const benchCommand: CliCommand = {
+  name: 'bench',
+  register(program: Command): void {
+    program
+      .command('bench')
+      .description('measure encoding, clip-to-picks latency, stream capacity and the vector index; print a table')
+      .option('--quick', 'small sizes and few repetitions (minutes)')
+      .option('--json <file>', 'also write every figure as JSON')
+      .option('--only <sections>', `comma-separated sections: ${SECTION_IDS.join(', ')}`)
+      .option('--index-sizes <list>', 'index sizes in vectors, e.g. 10k,100k,1m')
+      .option('--clip-model <dir>', 'full-size CLIP graphs (default .cache/models/clip-vit-b32-random)')
+      .action(async (flags: BenchFlags) => {
+        const indexSizes = parseSizes(flags.indexSizes);
+        const report = await runBench(
+          {
+            quick: flags.quick ?? false,
+            sections: parseSections(flags.only),
+            ...(indexSizes ? { indexSizes } : {}),
+            ...(flags.clipModel ? { clipModelDir: resolve(flags.clipModel) } : {}),
+            progress: (line) => process.stderr.write(`${line}\n`),
+          },
+          `cuecast ${process.argv.slice(2).join(' ')}`,
+        );
+        process.stdout.write(`${renderReport(report)}\n`);
+        if (flags.json) {
+          await writeReport(report, resolve(flags.json));
+          process.stderr.write(`wrote ${resolve(flags.json)}\n`);
+        }
+        if (report.sections.some((s) => s.status === 'failed')) process.exitCode = 1;
+      });
+  },
+};
