@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { sendAudioFile } from './audio-route.js';
+import type { PicksPayload } from './events.js';
+import type { StreamMetrics } from './metrics.js';
+import type { TokenTable } from './tokens.js';
+
+const PAGES_DIR = fileURLToPath(new URL('./pages/', import.meta.url));
+
+/** The static files the server hands out, by URL path. Nothing else under pages/ is reachable. */
+const PAGES: Readonly<Record<string, { file: string; type: string }>> = {
+  '/overlay': { file: 'overlay.html', type: 'text/html; charset=utf-8' },
+  '/capture': { file: 'capture.html', type: 'text/html; charset=utf-8' },
+  '/pages/overlay.js': { file: 'overlay.js', type: 'text/javascript; charset=utf-8' },
+  '/pages/capture.js': { file: 'capture.js', type: 'text/javascript; charset=utf-8' },
+  '/pages/overlay.css': { file: 'overlay.css', type: 'text/css; charset=utf-8' },
+  '/pages/capture.css': { file: 'capture.css', type: 'text/css; charset=utf-8' },
+};
+
+export interface HttpRouteDeps {
+  readonly metrics: StreamMetrics;
+  readonly overlayTokens: TokenTable;
+  /** Readiness checks by name (models loaded, catalog open, not draining). */
+  readonly readiness: () => Readonly<Record<string, boolean>>;
+  /** Absolute path of a track's audio, when the catalog has one. */
+  readonly audioPath: ((trackId: string) => string | undefined) | undefined;
+  /** The latest picks of a stream, on this node or received from another. */
+  readonly latestPicks: (streamId: string) => PicksPayload | undefined;
+}
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+}
+
+const problem = (code: string, message: string) => ({ error: { code, message } });
+
+/** Everything on the HTTP side that is not socket.io: health, readiness, metrics, pages, audio. */
+export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessage, response: ServerResponse) => void {
+  const pageCache = new Map<string, Buffer>();
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      json(response, 405, problem('INPUT_INVALID', 'Only GET and HEAD are served here'));
+      return;
+    }
+    if (url.pathname === '/healthz') return json(response, 200, { status: 'ok' });
+    if (url.pathname === '/readyz') {
+      const checks = deps.readiness();
+      const ready = Object.values(checks).every(Boolean);
+      return json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+    }
+    if (url.pathname === '/metrics') {
+      const body = await deps.metrics.registry.metrics();
+      response.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(body);
+      return;
+    }
+    const page = PAGES[url.pathname];
+    if (page) {
+      let body = pageCache.get(page.file);
+      if (!body) {
+        body = await readFile(PAGES_DIR + page.file);
+        pageCache.set(page.file, body);
+      }
+      response
+        .writeHead(200, { 'content-type': page.type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' })
+        .end(request.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    const audio = /^\/audio\/([^/]{1,200})$/.exec(url.pathname);
+    if (audio) return serveAudio(request, response, decodeURIComponent(audio[1]!), url);
+    json(response, 404, problem('NOT_FOUND', `Nothing at ${url.pathname}`));
+  }
+
+  async function serveAudio(request: IncomingMessage, response: ServerResponse, trackId: string, url: URL): Promise<void> {
+    const streamId = url.searchParams.get('stream') ?? '';
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const token = bearer ?? url.searchParams.get('token') ?? '';
+    if (!deps.overlayTokens.verify(streamId, token)) return json(response, 401, problem('UNAUTHORIZED', 'A valid overlay token for the stream is required'));
+    // An overlay token opens the stream's current picks, not the whole catalog.
+    const picks = deps.latestPicks(streamId);
+    const path = picks?.tracks.some((track) => track.id === trackId) ? deps.audioPath?.(trackId) : undefined;
+    if (!path) return json(response, 404, problem('NOT_FOUND', 'That track is not among the stream\'s current picks'));
+    await sendAudioFile(request, response, path);
+  }
+
+  return (request, response) => {
+    handle(request, response).catch(() => {
+      if (!response.headersSent) json(response, 500, problem('INTERNAL', 'Internal error'));
+      else response.destroy();
+    });
+  };
+}

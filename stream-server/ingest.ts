@@ -1,0 +1,162 @@
+import { CuecastError, InputError, toCuecastError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { RgbFrame } from '../core/media/types.js';
+import type { IngestStatus } from './events.js';
+
+/** Decoded frames of a URL at `fps` (core/media's `frames`); ends when the input ends, stops on abort. */
+export type FrameSource = (url: string, options: { readonly fps: number; readonly signal: AbortSignal }) => AsyncIterable<RgbFrame>;
+
+export interface IngestOptions {
+  readonly fps: number;
+  /** No frame for this long (the first one included) counts as the input being dead. */
+  readonly stallTimeoutMs: number;
+  readonly backoffInitialMs: number;
+  readonly backoffMaxMs: number;
+  /** Give up after this many attempts in a row that produced no frame. */
+  readonly maxFailedAttempts: number;
+}
+
+const NETWORK_SCHEMES = new Set(['rtmp:', 'rtmps:', 'srt:', 'http:', 'https:', 'rtsp:', 'udp:', 'tcp:']);
+
+/** Checks an ingest URL: a live or network scheme, or `file:` where the server allows it. */
+export function parseIngestUrl(value: unknown, allowFileUrls: boolean): URL {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 2048) {
+    throw new InputError('INPUT_INVALID', 'The ingest URL must be a string of 1 to 2048 characters');
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError('INPUT_INVALID', 'The ingest URL is not a valid URL');
+  }
+  if (url.protocol === 'file:' ? !allowFileUrls : !NETWORK_SCHEMES.has(url.protocol)) {
+    const allowed = [...NETWORK_SCHEMES, ...(allowFileUrls ? ['file:'] : [])].map((s) => s.slice(0, -1)).join(', ');
+    throw new InputError('INPUT_INVALID', `Ingest URLs must use one of: ${allowed}`);
+  }
+  return url;
+}
+
+/**
+ * Runs one ingest: pulls frames from the URL through the frame source, hands each to `onFrame`,
+ * restarts with exponential back-off when the input dies or stalls, and stops for good on `stop()`,
+ * when a file ends, or after `maxFailedAttempts` attempts in a row without a frame.
+ */
+export class IngestSupervisor {
+  private readonly stopController = new AbortController();
+  private current: IngestStatus;
+  private done: Promise<void> | undefined;
+
+  constructor(
+    readonly url: URL,
+    private readonly source: FrameSource,
+    private readonly options: IngestOptions,
+    private readonly onFrame: (frame: RgbFrame) => void,
+    private readonly onStatus: (status: IngestStatus) => void,
+    private readonly log: Logger,
+  ) {
+    this.current = { url: url.href, state: 'starting', restarts: 0 };
+  }
+
+  get status(): IngestStatus {
+    return this.current;
+  }
+
+  start(): void {
+    this.done ??= this.loop();
+  }
+
+  /** Stops the ingest and waits for its frame source to end (the ffmpeg child is reaped by then). */
+  async stop(): Promise<void> {
+    this.stopController.abort();
+    await this.done;
+  }
+
+  private setStatus(status: Partial<IngestStatus>): void {
+    this.current = { ...this.current, ...status };
+    this.onStatus(this.current);
+  }
+
+  private async loop(): Promise<void> {
+    let failedAttempts = 0;
+    let delay = this.options.backoffInitialMs;
+    const stopped = this.stopController.signal;
+    while (!stopped.aborted) {
+      const { frames, error } = await this.attempt();
+      if (stopped.aborted) break;
+      if (frames > 0) {
+        failedAttempts = 0;
+        delay = this.options.backoffInitialMs;
+      } else {
+        failedAttempts += 1;
+      }
+      if (!error && this.url.protocol === 'file:') {
+        this.setStatus({ state: 'stopped' });
+        return;
+      }
+      const lastError = error ?? new CuecastError('MEDIA_UNREACHABLE', 'The input ended');
+      const problem = { code: lastError.code, message: lastError.message };
+      if (failedAttempts >= this.options.maxFailedAttempts) {
+        this.log.warn({ url: this.url.href, code: lastError.code, attempts: failedAttempts }, 'ingest gave up');
+        this.setStatus({ state: 'failed', lastError: problem });
+        return;
+      }
+      this.log.info({ url: this.url.href, code: lastError.code, delayMs: delay }, 'ingest died; restarting');
+      this.setStatus({ state: 'restarting', restarts: this.current.restarts + 1, lastError: problem });
+      await sleep(delay, stopped);
+      delay = Math.min(this.options.backoffMaxMs, delay * 2);
+    }
+    this.setStatus({ state: 'stopped' });
+  }
+
+  private async attempt(): Promise<{ frames: number; error?: CuecastError }> {
+    const attempt = new AbortController();
+    const stop = () => attempt.abort();
+    this.stopController.signal.addEventListener('abort', stop, { once: true });
+    let stalled = false;
+    let watchdog: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        stalled = true;
+        attempt.abort();
+      }, this.options.stallTimeoutMs);
+    };
+    let frames = 0;
+    try {
+      arm();
+      for await (const frame of this.source(this.url.href, { fps: this.options.fps, signal: attempt.signal })) {
+        if (attempt.signal.aborted) break;
+        arm();
+        if (frames === 0) this.setStatus({ state: 'running' });
+        frames += 1;
+        this.onFrame(frame);
+      }
+      if (stalled) return { frames, error: this.stallError() };
+      return { frames };
+    } catch (error) {
+      if (stalled) return { frames, error: this.stallError() };
+      return { frames, error: toCuecastError(error) };
+    } finally {
+      clearTimeout(watchdog);
+      this.stopController.signal.removeEventListener('abort', stop);
+      attempt.abort();
+    }
+  }
+
+  private stallError(): CuecastError {
+    return new CuecastError('MEDIA_TIMEOUT', `No frame from the ingest URL for ${this.options.stallTimeoutMs} ms`);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,50 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type DropReason = 'superseded' | 'stale' | 'rate_limited' | 'invalid' | 'failed';
+
+/** The server's Prometheus metrics, in a registry of its own (several servers may share a process). */
+export class StreamMetrics {
+  readonly registry = new Registry();
+  readonly sessions = new Gauge({ name: 'cuecast_stream_sessions', help: 'Live stream sessions', registers: [this.registry] });
+  readonly overlays = new Gauge({ name: 'cuecast_overlay_connections', help: 'Connected overlays', registers: [this.registry] });
+  readonly framesIn = new Counter({
+    name: 'cuecast_stream_frames_received_total',
+    help: 'Frames received, by source',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly framesDropped = new Counter({
+    name: 'cuecast_stream_frames_dropped_total',
+    help: 'Frames not encoded, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly encodeSeconds = new Histogram({
+    name: 'cuecast_stream_encode_seconds',
+    help: 'Time to encode one batch of frames',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: 'cuecast_stream_encode_batch_size',
+    help: 'Frames per encoder batch',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+  readonly frameToPick = new Histogram({
+    name: 'cuecast_stream_frame_to_pick_seconds',
+    help: 'From receiving the newest frame of a window to the picks computed from it',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10],
+    registers: [this.registry],
+  });
+  readonly picksEmitted = new Counter({ name: 'cuecast_stream_picks_emitted_total', help: 'Picks updates sent to overlays', registers: [this.registry] });
+  readonly ingestRestarts = new Counter({ name: 'cuecast_stream_ingest_restarts_total', help: 'Ingest restarts after ffmpeg died', registers: [this.registry] });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'cuecast_' });
+  }
+
+  dropped(reason: DropReason): void {
+    this.framesDropped.inc({ reason });
+  }
+}

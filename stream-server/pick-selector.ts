@@ -1,0 +1,85 @@
+import type { Pick } from '../recommend/types.js';
+
+export interface HysteresisOptions {
+  /** How much higher (cosine score) a challenger must score than the current pick. */
+  readonly margin: number;
+  /** For how many consecutive updates a challenger must lead by the margin before the pick switches. */
+  readonly confirmUpdates: number;
+  /** Tracks picked this recently (by count) are not picked again. */
+  readonly historySize: number;
+}
+
+export interface Selection {
+  /** Whether the current pick is a different track than before this update. */
+  readonly changed: boolean;
+  /** The current pick first, then the best alternatives. */
+  readonly tracks: readonly Pick[];
+}
+
+interface Current {
+  pick: Pick;
+  /** When it became the pick (ms), to know when its segment has played out. */
+  readonly since: number;
+}
+
+/**
+ * Keeps the music steady while the scene is: the pick changes only when another track beats it by
+ * `margin` for `confirmUpdates` updates in a row, when its segment has played out, or when the
+ * streamer changed the prompt (forced). Recently played tracks are not picked again.
+ */
+export class PickSelector {
+  private current: Current | undefined;
+  private streak = 0;
+  private readonly history: string[] = [];
+
+  constructor(private readonly options: HysteresisOptions) {}
+
+  get currentPick(): Pick | undefined {
+    return this.current?.pick;
+  }
+
+  /** Track ids the recommender should leave out: recent picks other than the current one. */
+  excludedTrackIds(): string[] {
+    return this.history.filter((id) => id !== this.current?.pick.trackId);
+  }
+
+  update(ranked: readonly Pick[], now: number, options: { force?: boolean } = {}): Selection {
+    const currentId = this.current?.pick.trackId;
+    const recent = new Set(this.excludedTrackIds());
+    const fresh = ranked.filter((pick) => pick.trackId !== currentId && !recent.has(pick.trackId));
+    const challenger = fresh[0];
+    let changed = false;
+
+    if (!this.current) {
+      if (challenger) changed = this.adopt(challenger, now);
+    } else {
+      const latest = ranked.find((pick) => pick.trackId === currentId);
+      if (latest) this.current.pick = latest;
+      const { pick, since } = this.current;
+      const playedOut = now - since >= Math.max(1, pick.segmentEnd - pick.segmentStart) * 1000;
+      if ((options.force === true || playedOut) && challenger) {
+        changed = this.adopt(challenger, now);
+      } else if (challenger) {
+        // A current pick the recommender no longer returns (filtered out) loses to any challenger.
+        const currentScore = latest?.score ?? -Infinity;
+        this.streak = challenger.score >= currentScore + this.options.margin ? this.streak + 1 : 0;
+        if (this.streak >= this.options.confirmUpdates) changed = this.adopt(challenger, now);
+      } else {
+        this.streak = 0;
+      }
+    }
+
+    const head = this.current ? [this.current.pick] : [];
+    const shown = new Set(this.history);
+    const rest = ranked.filter((pick) => !shown.has(pick.trackId));
+    return { changed, tracks: [...head, ...rest] };
+  }
+
+  private adopt(pick: Pick, now: number): true {
+    this.current = { pick, since: now };
+    this.streak = 0;
+    this.history.push(pick.trackId);
+    if (this.history.length > this.options.historySize) this.history.splice(0, this.history.length - this.options.historySize);
+    return true;
+  }
+}

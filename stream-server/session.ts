@@ -1,0 +1,258 @@
+import { CuecastError, InputError, toCuecastError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { RgbFrame } from '../core/media/types.js';
+import type { ImageInput } from '../model/types.js';
+import type { Pick, RecommendRequest, RecommendResult, RefinementState } from '../recommend/types.js';
+import type { EncodeQueue } from './encode-queue.js';
+import type { FrameResult, IngestStatus, PickedTrack, PicksPayload, ProtocolError, SessionSummary } from './events.js';
+import { FrameWindow } from './frame-window.js';
+import { IngestSupervisor, type FrameSource, type IngestOptions } from './ingest.js';
+import type { StreamMetrics } from './metrics.js';
+import { PickSelector, type HysteresisOptions } from './pick-selector.js';
+
+/** What the session asks for picks: recommend/'s engine, or anything with the same shape. */
+export interface PickSource {
+  recommend(request: RecommendRequest): Promise<RecommendResult>;
+  /** Folds one refinement ("less drums", "no vocals") into the state. */
+  refine(state: RefinementState | undefined, text: string): RefinementState;
+}
+
+export interface SessionOptions {
+  readonly windowSeconds: number;
+  readonly maxWindowFrames: number;
+  /** How often picks are recomputed while new frames or prompts arrive. */
+  readonly updateIntervalMs: number;
+  /** Picks per update (the current one plus alternatives). */
+  readonly picksPerUpdate: number;
+  readonly hysteresis: HysteresisOptions;
+  readonly maxRefinements: number;
+  readonly ingest: IngestOptions;
+}
+
+export interface SessionDeps {
+  readonly queue: EncodeQueue;
+  readonly picks: PickSource;
+  readonly metrics: StreamMetrics;
+  readonly frameSource: FrameSource | undefined;
+  readonly log: Logger;
+  readonly now: () => number;
+  /** Sends a picks update to the stream's overlays (on every node). */
+  readonly publish: (picks: PicksPayload) => void;
+  /** Tells the stream's producers something went wrong outside an acknowledgement. */
+  readonly notify: (event: 'ingest' | 'picks', status: IngestStatus | ProtocolError) => void;
+}
+
+/** One live stream: its rolling window of frame embeddings, prompt, refinements, picks and ingest. */
+export class StreamSession {
+  private readonly window: FrameWindow;
+  private readonly selector: PickSelector;
+  private prompt = '';
+  private refinements: string[] = [];
+  private state: RefinementState | undefined;
+  private seq = 0;
+  private latestPicks: PicksPayload | null = null;
+  private dirty = false;
+  private forceNext = false;
+  private updating: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private ingest: IngestSupervisor | undefined;
+  private closed = false;
+  private lastProblem = '';
+
+  constructor(
+    readonly streamId: string,
+    private readonly options: SessionOptions,
+    private readonly deps: SessionDeps,
+  ) {
+    this.window = new FrameWindow(options.windowSeconds * 1000, options.maxWindowFrames);
+    this.selector = new PickSelector(options.hysteresis);
+    this.schedule();
+  }
+
+  get picks(): PicksPayload | null {
+    return this.latestPicks;
+  }
+
+  summary(): SessionSummary {
+    return {
+      streamId: this.streamId,
+      prompt: this.prompt,
+      refinements: [...this.refinements],
+      windowFrames: this.window.size,
+      ingest: this.ingest?.status ?? null,
+    };
+  }
+
+  /**
+   * Puts a frame through the shared encoder into the window. Resolves when it is in the window or was
+   * dropped (a newer frame of this stream replaced it, or it is older than the newest one).
+   */
+  async addFrame(image: ImageInput, capturedAt: number, source: 'socket' | 'ingest'): Promise<FrameResult> {
+    const receivedAt = this.deps.now();
+    this.deps.metrics.framesIn.inc({ source });
+    if (capturedAt <= this.window.newestCapturedAt) {
+      this.deps.metrics.dropped('stale');
+      return { status: 'dropped', reason: 'stale' };
+    }
+    const outcome = await this.deps.queue.submit(this.streamId, image).catch((error: unknown) => {
+      this.deps.metrics.dropped('failed');
+      throw error;
+    });
+    if (outcome.status === 'dropped') {
+      this.deps.metrics.dropped('superseded');
+      return { status: 'dropped', reason: 'superseded' };
+    }
+    // Another frame may have overtaken this one while it was encoding.
+    if (this.closed || capturedAt <= this.window.newestCapturedAt) {
+      this.deps.metrics.dropped('stale');
+      return { status: 'dropped', reason: 'stale' };
+    }
+    this.window.push({ embedding: outcome.embedding, capturedAt, receivedAt });
+    this.dirty = true;
+    return { status: 'encoded', windowFrames: this.window.size };
+  }
+
+  setPrompt(text: string): SessionSummary {
+    this.prompt = text.trim();
+    this.refinements = [];
+    this.state = undefined;
+    this.requestUpdate();
+    return this.summary();
+  }
+
+  refine(text: string): SessionSummary {
+    const trimmed = text.trim();
+    if (!trimmed) throw new InputError('INPUT_INVALID', 'A refinement needs some text');
+    this.state = this.deps.picks.refine(this.state, trimmed);
+    this.refinements.push(trimmed);
+    if (this.refinements.length > this.options.maxRefinements) this.refinements.shift();
+    this.requestUpdate();
+    return this.summary();
+  }
+
+  /** Starts pulling frames from a URL (replacing any running ingest); `null` stops it. */
+  async setIngest(url: URL | null): Promise<SessionSummary> {
+    await this.ingest?.stop();
+    this.ingest = undefined;
+    if (url && !this.closed) {
+      const source = this.deps.frameSource;
+      if (!source) throw new CuecastError('FFMPEG_MISSING', 'This server cannot ingest URLs (no frame source configured)');
+      const ingest = new IngestSupervisor(
+        url,
+        source,
+        this.options.ingest,
+        (frame) => this.addIngestFrame(frame),
+        (status) => {
+          if (status.state === 'restarting') this.deps.metrics.ingestRestarts.inc();
+          this.deps.notify('ingest', status);
+        },
+        this.deps.log.child({ ingest: url.protocol }),
+      );
+      this.ingest = ingest;
+      ingest.start();
+    }
+    return this.summary();
+  }
+
+  /** Stops the ingest and the update cadence, and drops the waiting frame. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.deps.queue.cancel(this.streamId);
+    await this.ingest?.stop();
+    await this.updating;
+  }
+
+  /** Recomputes the picks now if anything changed since the last update. */
+  async update(): Promise<void> {
+    if (this.updating) return this.updating;
+    this.updating = this.runUpdate().finally(() => {
+      this.updating = undefined;
+    });
+    return this.updating;
+  }
+
+  private addIngestFrame(frame: RgbFrame): void {
+    // Capture time is the wall clock at arrival: live inputs restart their own timestamps at 0.
+    this.addFrame(frame, this.deps.now(), 'ingest').catch((error: unknown) => {
+      this.report(toCuecastError(error));
+    });
+  }
+
+  private requestUpdate(): void {
+    this.dirty = true;
+    this.forceNext = true;
+    void this.update();
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      void this.update().finally(() => this.schedule());
+    }, this.options.updateIntervalMs);
+    this.timer.unref?.();
+  }
+
+  private async runUpdate(): Promise<void> {
+    if (!this.dirty || this.closed) return;
+    const frames = this.window.frames();
+    if (frames.length === 0 && !this.prompt && this.refinements.length === 0) return;
+    this.dirty = false;
+    const force = this.forceNext;
+    this.forceNext = false;
+    const request: RecommendRequest = {
+      ...(frames.length > 0 ? { frameEmbeddings: frames.map((f) => f.embedding) } : {}),
+      ...(this.prompt ? { prompt: this.prompt } : {}),
+      ...(this.state ? { state: this.state } : {}),
+      excludeTrackIds: this.selector.excludedTrackIds(),
+      k: this.options.picksPerUpdate + 1,
+    };
+    let result: RecommendResult;
+    try {
+      result = await this.deps.picks.recommend(request);
+    } catch (error) {
+      this.report(toCuecastError(error));
+      return;
+    }
+    if (this.closed) return;
+    this.lastProblem = '';
+    this.state = result.state;
+    const now = this.deps.now();
+    const newest = frames.at(-1);
+    if (newest) this.deps.metrics.frameToPick.observe((now - newest.receivedAt) / 1000);
+    const selection = this.selector.update(result.picks, now, { force });
+    if (!selection.changed && !force) return;
+    if (selection.tracks.length === 0) return;
+    this.seq += 1;
+    this.latestPicks = {
+      seq: this.seq,
+      at: now,
+      streamId: this.streamId,
+      tracks: selection.tracks.slice(0, this.options.picksPerUpdate).map(toPickedTrack),
+      basis: { frames: frames.length, prompt: [this.prompt, ...this.refinements].filter(Boolean).join('; ') },
+    };
+    this.deps.metrics.picksEmitted.inc();
+    this.deps.publish(this.latestPicks);
+  }
+
+  /** Tells producers about a failure once per distinct code, not on every update. */
+  private report(error: CuecastError): void {
+    this.deps.log.warn({ code: error.code, err: error.message }, 'stream session problem');
+    if (error.code === this.lastProblem) return;
+    this.lastProblem = error.code;
+    this.deps.notify('picks', { code: error.code, message: error.message });
+  }
+}
+
+function toPickedTrack(pick: Pick): PickedTrack {
+  return {
+    id: pick.trackId,
+    title: pick.title,
+    artist: pick.artist,
+    score: Math.round(pick.score * 1e4) / 1e4,
+    segmentStart: pick.segmentStart,
+    segmentEnd: pick.segmentEnd,
+    why: pick.why,
+  };
+}
