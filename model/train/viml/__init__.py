@@ -1,0 +1,1 @@
+"""ViML heads for cuecast: training, evaluation and ONNX export (see model/train/README.md)."""
