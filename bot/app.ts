@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Events, GatewayIntentBits, Partials, SimpleShardingStrategy, type Interaction, type Message, type ClientOptions } from 'discord.js';
+import { logger, type Logger } from '../core/logger.js';
+import type { BotContext, BotLimits, Command, RequestContext } from './command.js';
+import { COMMANDS, loadCommands } from './commands/index.js';
+import { handleComponent } from './components.js';
+import type { SqliteConversationStore } from './conversation-store.js';
+import { ConcurrencyLimiter, Cooldown } from './fairness.js';
+import { MusicFlow } from './music-flow.js';
+import type { ClipAnalyser, MusicRecommender, PreviewCutter, TrackDirectory } from './ports.js';
+import { replyWithError } from './respond.js';
+import { handleThreadMessage } from './thread-messages.js';
+
+export interface BotServices {
+  readonly recommender: MusicRecommender;
+  readonly analyser: ClipAnalyser;
+  readonly tracks: TrackDirectory;
+  readonly store: SqliteConversationStore;
+  readonly preview?: PreviewCutter;
+}
+
+export interface BotOptions {
+  readonly token: string;
+  /** Privileged intent: read thread messages as refinements. Without it, the modal and /refine. */
+  readonly messageContent: boolean;
+  /** REST base, e.g. `http://127.0.0.1:PORT/api` (the version is appended). */
+  readonly apiBaseUrl?: string;
+  /** Gateway URL used instead of the one GET /gateway/bot returns. */
+  readonly gatewayUrl?: string;
+  readonly maxConcurrent: number;
+  readonly cooldownMs: number;
+  readonly limits: BotLimits;
+  readonly defaultCount?: number;
+  readonly commands?: readonly Command[];
+  /** How often expired conversations are swept from the store. */
+  readonly sweepIntervalMs?: number;
+}
+
+export const DEFAULT_LIMITS: BotLimits = {
+  maxClipBytes: 100 * 1024 * 1024,
+  maxClipSeconds: 15 * 60,
+  downloadTimeoutMs: 60_000,
+  maxPromptChars: 300,
+  // The interaction token lives 15 minutes; leave room for the final edit.
+  requestTimeoutMs: 12 * 60_000,
+  previewSeconds: 20,
+};
+
+export interface Bot {
+  readonly client: Client;
+  readonly context: BotContext;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** discord.js client options, pointing REST and the gateway at overrides when given. */
+export function clientOptions(options: Pick<BotOptions, 'messageContent' | 'apiBaseUrl' | 'gatewayUrl'>): ClientOptions {
+  const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages];
+  if (options.messageContent) intents.push(GatewayIntentBits.MessageContent);
+  const gatewayUrl = options.gatewayUrl;
+  return {
+    intents,
+    partials: [Partials.Channel],
+    ...(options.apiBaseUrl ? { rest: { api: options.apiBaseUrl } } : {}),
+    ...(gatewayUrl
+      ? {
+          ws: {
+            buildStrategy: (manager) => {
+              const fetchInfo = manager.fetchGatewayInformation.bind(manager);
+              manager.fetchGatewayInformation = async (force?: boolean) => ({ ...(await fetchInfo(force)), url: gatewayUrl });
+              return new SimpleShardingStrategy(manager);
+            },
+          },
+        }
+      : {}),
+  };
+}
+
+/** The composition root of the bot: services in, a started Discord client out. */
+export function createBot(services: BotServices, options: BotOptions): Bot {
+  const log = logger('bot');
+  const flow = new MusicFlow(services.recommender, services.store, { maxPromptChars: options.limits.maxPromptChars, defaultCount: options.defaultCount ?? 3, maxCount: 5 });
+  const context: BotContext = {
+    flow,
+    analyser: services.analyser,
+    tracks: services.tracks,
+    ...(services.preview ? { preview: services.preview } : {}),
+    cooldown: new Cooldown(options.cooldownMs),
+    limiter: new ConcurrencyLimiter(options.maxConcurrent),
+    limits: options.limits,
+    messageContent: options.messageContent,
+  };
+  const commands = loadCommands(options.commands ?? COMMANDS);
+  const client = new Client(clientOptions(options));
+  const request = (bindings: Record<string, unknown>): RequestContext => {
+    const requestId = randomUUID().slice(0, 8);
+    return { ...context, requestId, log: log.child({ requestId, ...bindings }) };
+  };
+
+  client.on(Events.InteractionCreate, (interaction) => {
+    const ctx = request({ interactionId: interaction.id, user: interaction.user.id, kind: interaction.type });
+    void onInteraction(interaction, commands, ctx);
+  });
+  if (options.messageContent) {
+    client.on(Events.MessageCreate, (message) => {
+      void onMessage(message, request({ messageId: message.id, user: message.author.id }));
+    });
+  }
+  client.on(Events.Error, (error) => log.error({ err: error }, 'client error'));
+  client.once(Events.ClientReady, (ready) => log.info({ user: ready.user.tag, guilds: ready.guilds.cache.size }, 'connected to Discord'));
+
+  let sweeper: NodeJS.Timeout | undefined;
+  return {
+    client,
+    context,
+    async start() {
+      services.store.sweep();
+      sweeper = setInterval(() => services.store.sweep(), options.sweepIntervalMs ?? 10 * 60_000);
+      sweeper.unref();
+      await client.login(options.token);
+    },
+    async stop() {
+      if (sweeper) clearInterval(sweeper);
+      await client.destroy();
+    },
+  };
+}
+
+/** Every interaction handler runs inside this: one failure is logged and answered, never thrown. */
+async function onInteraction(interaction: Interaction, commands: ReadonlyMap<string, Command>, ctx: RequestContext): Promise<void> {
+  const started = Date.now();
+  try {
+    if (interaction.isAutocomplete()) {
+      const command = commands.get(interaction.commandName);
+      if (command?.kind === 'slash' && command.autocomplete) await command.autocomplete(interaction, ctx);
+      else await interaction.respond([]);
+      return;
+    }
+    if (interaction.isChatInputCommand() || interaction.isMessageContextMenuCommand()) {
+      const command = commands.get(interaction.commandName);
+      ctx.log.info({ command: interaction.commandName }, 'command');
+      if (command?.kind === 'slash' && interaction.isChatInputCommand()) await command.execute(interaction, ctx);
+      else if (command?.kind === 'message' && interaction.isMessageContextMenuCommand()) await command.execute(interaction, ctx);
+      else await interaction.reply({ content: 'I do not know that command any more. It may have been removed.', flags: 64 });
+      return;
+    }
+    if (interaction.isButton() || interaction.isStringSelectMenu() || interaction.isModalSubmit()) await handleComponent(interaction, ctx);
+  } catch (error) {
+    logFailure(ctx.log, error, 'interaction failed');
+    if (!interaction.isRepliable()) return;
+    try {
+      await replyWithError(interaction, error, ctx);
+    } catch (replyError) {
+      ctx.log.error({ err: replyError }, 'could not tell the user about the failure');
+    }
+  } finally {
+    ctx.log.debug({ ms: Date.now() - started }, 'interaction done');
+  }
+}
+
+async function onMessage(message: Message, ctx: RequestContext): Promise<void> {
+  try {
+    await handleThreadMessage(message, ctx);
+  } catch (error) {
+    logFailure(ctx.log, error, 'message handling failed');
+  }
+}
+
+function logFailure(log: Logger, error: unknown, what: string): void {
+  const code = (error as { code?: unknown }).code;
+  // Expected user errors are info; anything else is a bug or an outage.
+  if (typeof code === 'string' && code !== 'INTERNAL' && !(error as Error).name?.startsWith('DiscordAPIError')) log.info({ code, message: (error as Error).message }, what);
+  else log.error({ err: error }, what);
+}

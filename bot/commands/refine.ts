@@ -1,0 +1,24 @@
+import { SlashCommandBuilder } from 'discord.js';
+import { InputError } from '../../core/errors.js';
+import type { Command } from '../command.js';
+import { picksMessage } from '../render.js';
+import { underLimit } from '../respond.js';
+
+/** `/refine text:` for servers that do not grant the MessageContent intent. */
+export const refine = {
+  kind: 'slash',
+  data: new SlashCommandBuilder()
+    .setName('refine')
+    .setDescription('Change the picks in this music thread')
+    .addStringOption((o) => o.setName('text').setDescription('e.g. "less drums, a bit faster" or "more like #2 but darker"').setRequired(true))
+    .toJSON(),
+  async execute(interaction, ctx) {
+    const text = ctx.flow.checkText(interaction.options.getString('text', true));
+    const conversation = ctx.flow.conversationInThread(interaction.channelId);
+    if (!conversation) throw new InputError('INPUT_INVALID', 'refine outside a music thread', { reason: 'not-in-conversation' });
+    await interaction.deferReply();
+    const view = await underLimit(interaction, ctx, AbortSignal.timeout(ctx.limits.requestTimeoutMs), () => ctx.flow.refine(conversation, text ?? ''));
+    const reply = await interaction.editReply(picksMessage(view));
+    ctx.flow.attach(view.conversation, { messageId: reply.id });
+  },
+} satisfies Command;

@@ -1,0 +1,64 @@
+import { AttachmentBuilder, MessageFlags, type ButtonInteraction, type ModalSubmitInteraction, type StringSelectMenuInteraction } from 'discord.js';
+import { CuecastError } from '../core/errors.js';
+import type { RequestContext } from './command.js';
+import type { Conversation } from './conversation-store.js';
+import { parseCustomId, type ParsedCustomId } from './custom-id.js';
+import type { PicksView } from './music-flow.js';
+import { picksMessage, REFINE_INPUT_ID, refineModal } from './render.js';
+import { underLimit } from './respond.js';
+
+type ComponentInteraction = ButtonInteraction | StringSelectMenuInteraction | ModalSubmitInteraction;
+
+const clock = (s: number): string => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+
+/** Buttons, the pick select and the refine modal of a picks message. */
+export async function handleComponent(interaction: ComponentInteraction, ctx: RequestContext): Promise<void> {
+  const id = parseCustomId(interaction.customId);
+  if (!id) throw new CuecastError('EXPIRED', `unknown custom id ${interaction.customId}`);
+  const conversation = ctx.flow.conversation(id.key);
+  if (conversation.userId !== interaction.user.id) {
+    await interaction.reply({ content: 'These picks belong to someone else. Start your own with `/music`.', flags: MessageFlags.Ephemeral });
+    return;
+  }
+  if (id.action === 'refine' && interaction.isButton()) {
+    // Discord requires the modal as the immediate response: nothing slow before this.
+    await interaction.showModal(refineModal(conversation.key, ctx.limits.maxPromptChars));
+    return;
+  }
+  if (id.action === 'pick' && interaction.isStringSelectMenu()) return choose(interaction, conversation, ctx);
+  return steer(interaction, id, conversation, ctx);
+}
+
+async function steer(interaction: ComponentInteraction, id: ParsedCustomId, conversation: Conversation, ctx: RequestContext): Promise<void> {
+  const text = interaction.isModalSubmit() ? ctx.flow.checkText(interaction.fields.getTextInputValue(REFINE_INPUT_ID)) : undefined;
+  // Edit the picks message in place when the interaction came from it; otherwise answer anew.
+  if (interaction.isModalSubmit() && !interaction.isFromMessage()) await interaction.deferReply();
+  else await interaction.deferUpdate();
+  const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
+  const view: PicksView = await underLimit(interaction, ctx, signal, () => {
+    if (id.action === 'more') return ctx.flow.moreLike(conversation, id.index ?? 0);
+    if (id.action === 'next') return ctx.flow.next(conversation);
+    if (id.action === 'refine-modal') return ctx.flow.refine(conversation, text ?? '');
+    throw new CuecastError('EXPIRED', `action ${id.action} does not fit this control`);
+  });
+  const message = await interaction.editReply(picksMessage(view));
+  ctx.flow.attach(view.conversation, { messageId: message.id });
+}
+
+async function choose(interaction: StringSelectMenuInteraction, conversation: Conversation, ctx: RequestContext): Promise<void> {
+  const { pick } = ctx.flow.choose(conversation, Number(interaction.values[0] ?? 0));
+  await interaction.deferReply();
+  const content = `🎧 <@${interaction.user.id}> chose **${pick.title}** by ${pick.artist}: use ${clock(pick.segmentStart)}–${clock(pick.segmentEnd)}.`;
+  const files: AttachmentBuilder[] = [];
+  if (ctx.preview) {
+    const length = Math.min(ctx.limits.previewSeconds, Math.max(1, pick.segmentEnd - pick.segmentStart));
+    try {
+      const preview = await ctx.preview.cut(pick.trackId, pick.segmentStart, length, interaction.attachmentSizeLimit || 8 * 1024 * 1024, AbortSignal.timeout(60_000));
+      if (preview) files.push(new AttachmentBuilder(Buffer.from(preview.bytes), { name: preview.name }));
+    } catch (error) {
+      // A preview is a nicety: the choice stands without it.
+      ctx.log.warn({ err: error, trackId: pick.trackId }, 'preview failed');
+    }
+  }
+  await interaction.editReply({ content, files, allowedMentions: { users: [] } });
+}

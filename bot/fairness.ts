@@ -1,0 +1,103 @@
+/** Per-user cooldown and a global concurrency limit, so one busy user cannot starve the others. */
+
+export type GuardResult = { readonly ok: true } | { readonly ok: false; readonly identifier: 'cooldown'; readonly remainingMs: number };
+
+/** Guards return results instead of throwing: the caller turns a refusal into a polite reply. */
+export class Cooldown {
+  private readonly lastUse = new Map<string, number>();
+
+  constructor(
+    private readonly cooldownMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Records a use when allowed; a refused attempt does not extend the wait. */
+  take(userId: string): GuardResult {
+    const now = this.now();
+    const last = this.lastUse.get(userId);
+    if (last !== undefined && now - last < this.cooldownMs) return { ok: false, identifier: 'cooldown', remainingMs: this.cooldownMs - (now - last) };
+    this.lastUse.set(userId, now);
+    if (this.lastUse.size > 10_000) this.prune(now);
+    return { ok: true };
+  }
+
+  private prune(now: number): void {
+    for (const [user, at] of this.lastUse) if (now - at >= this.cooldownMs) this.lastUse.delete(user);
+  }
+}
+
+/** A release function, called exactly once when the work is done. */
+export type Release = () => void;
+
+/**
+ * At most `limit` jobs at once; later ones wait in FIFO order. `onQueued` tells a waiting caller its
+ * 1-based position whenever it changes, so the bot can show it.
+ */
+export class ConcurrencyLimiter {
+  private running = 0;
+  private readonly waiting: { grant: (release: Release) => void; onQueued: (position: number) => void }[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  get active(): number {
+    return this.running;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  acquire(onQueued: (position: number) => void = () => {}, signal?: AbortSignal): Promise<Release> {
+    if (this.running < this.limit) {
+      this.running += 1;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise<Release>((resolve, reject) => {
+      const entry = {
+        grant: (release: Release) => {
+          signal?.removeEventListener('abort', abort);
+          resolve(release);
+        },
+        onQueued,
+      };
+      const abort = (): void => {
+        const index = this.waiting.indexOf(entry);
+        if (index >= 0) this.waiting.splice(index, 1);
+        this.notifyPositions(index);
+        reject(signal?.reason ?? new Error('aborted'));
+      };
+      signal?.addEventListener('abort', abort, { once: true });
+      this.waiting.push(entry);
+      onQueued(this.waiting.length);
+    });
+  }
+
+  /** Runs `job` under the limit. */
+  async run<T>(job: () => Promise<T>, onQueued?: (position: number) => void, signal?: AbortSignal): Promise<T> {
+    const release = await this.acquire(onQueued, signal);
+    try {
+      return await job();
+    } finally {
+      release();
+    }
+  }
+
+  private releaser(): Release {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) {
+        next.grant(this.releaser());
+        this.notifyPositions(0);
+      } else {
+        this.running -= 1;
+      }
+    };
+  }
+
+  private notifyPositions(from: number): void {
+    for (let i = Math.max(0, from); i < this.waiting.length; i++) this.waiting[i]!.onQueued(i + 1);
+  }
+}

@@ -1,0 +1,142 @@
+import { CuecastError, InputError } from '../core/errors.js';
+import type { RecommendResult, RefinementState } from '../recommend/types.js';
+import type { Conversation, ShownPick, SqliteConversationStore } from './conversation-store.js';
+import { EMPTY_REFINEMENT, type ClipFeatures, type MusicRecommender } from './ports.js';
+
+export interface MusicFlowOptions {
+  readonly maxPromptChars: number;
+  readonly defaultCount: number;
+  readonly maxCount: number;
+}
+
+export interface PicksView {
+  readonly conversation: Conversation;
+  readonly result: RecommendResult;
+}
+
+export interface StartRequest {
+  readonly userId: string;
+  readonly channelId: string;
+  readonly features?: ClipFeatures;
+  readonly prompt?: string;
+  readonly count?: number;
+  /** Seeds the conversation with "more like these tracks" (/similar). */
+  readonly likeTrackIds?: readonly string[];
+}
+
+/**
+ * The conversation logic of the bot, free of Discord: start from a clip, refine, "more like",
+ * "next picks", choose. Every step reads and writes the conversation store, so a restart loses nothing.
+ */
+export class MusicFlow {
+  constructor(
+    private readonly recommender: MusicRecommender,
+    private readonly store: SqliteConversationStore,
+    private readonly options: MusicFlowOptions,
+  ) {}
+
+  checkText(text: string | undefined | null): string | undefined {
+    const trimmed = text?.trim();
+    if (!trimmed) return undefined;
+    if (trimmed.length > this.options.maxPromptChars) {
+      throw new InputError('PROMPT_TOO_LONG', `prompt of ${trimmed.length} characters`, { length: trimmed.length, max: this.options.maxPromptChars });
+    }
+    return trimmed;
+  }
+
+  clampCount(count: number | null | undefined): number {
+    return Math.min(this.options.maxCount, Math.max(1, Math.round(count ?? this.options.defaultCount)));
+  }
+
+  async start(request: StartRequest): Promise<PicksView> {
+    const prompt = this.checkText(request.prompt);
+    const state: RefinementState = { ...EMPTY_REFINEMENT, likeTrackIds: request.likeTrackIds ?? [] };
+    const draft = {
+      userId: request.userId,
+      channelId: request.channelId,
+      frameEmbeddings: request.features?.frameEmbeddings ?? [],
+      ...(prompt ? { prompt } : {}),
+      count: this.clampCount(request.count),
+      state,
+      history: [],
+      shown: [],
+      seen: [],
+    };
+    const result = await this.query(draft, state, []);
+    const conversation = this.store.create(this.withShown(draft, result));
+    return { conversation, result };
+  }
+
+  /** The live conversation for a component's key, or EXPIRED. */
+  conversation(key: string): Conversation {
+    const found = this.store.get(key);
+    if (!found) throw new CuecastError('EXPIRED', `conversation ${key} expired or unknown`, { key });
+    return found;
+  }
+
+  conversationInThread(threadId: string): Conversation | undefined {
+    return this.store.byThread(threadId);
+  }
+
+  /** Records where the conversation lives on Discord (reply message, thread). */
+  attach(conversation: Conversation, where: { messageId?: string; threadId?: string }): Conversation {
+    return this.store.save({ ...conversation, ...where });
+  }
+
+  async refine(conversation: Conversation, text: string): Promise<PicksView> {
+    const utterance = this.checkText(text);
+    if (!utterance) throw new InputError('INPUT_INVALID', 'empty refinement', { hint: 'tell me how to change the picks, e.g. "less drums, a bit faster"' });
+    const state = this.recommender.refine(conversation.state, utterance, shownIds(conversation));
+    const result = await this.query(conversation, state, []);
+    return this.commit({ ...conversation, history: [...conversation.history, utterance] }, result);
+  }
+
+  async moreLike(conversation: Conversation, index: number): Promise<PicksView> {
+    const { trackId } = this.shownAt(conversation, index);
+    const likeTrackIds = [...conversation.state.likeTrackIds.filter((id) => id !== trackId), trackId];
+    const state: RefinementState = { ...conversation.state, likeTrackIds };
+    const result = await this.query(conversation, state, []);
+    return this.commit({ ...conversation, history: [...conversation.history, `more like #${index + 1}`] }, result);
+  }
+
+  /** The next page: same query, skipping everything shown so far. */
+  async next(conversation: Conversation): Promise<PicksView> {
+    const result = await this.query(conversation, conversation.state, conversation.seen);
+    return this.commit(conversation, result);
+  }
+
+  choose(conversation: Conversation, index: number): { conversation: Conversation; pick: ShownPick } {
+    const pick = this.shownAt(conversation, index);
+    return { conversation: this.store.save({ ...conversation, chosen: pick.trackId }), pick };
+  }
+
+  private shownAt(conversation: Conversation, index: number): ShownPick {
+    const pick = conversation.shown[index];
+    if (pick === undefined) throw new InputError('INPUT_INVALID', `no pick #${index + 1} on screen`, { hint: `there is no pick #${index + 1}` });
+    return pick;
+  }
+
+  private query(conversation: Omit<Conversation, 'key' | 'updatedAt'>, state: RefinementState, skip: readonly string[]): Promise<RecommendResult> {
+    return this.recommender.recommend({
+      ...(conversation.frameEmbeddings.length > 0 ? { frameEmbeddings: conversation.frameEmbeddings } : {}),
+      ...(conversation.prompt ? { prompt: conversation.prompt } : {}),
+      state,
+      shown: shownIds(conversation),
+      excludeTrackIds: skip,
+      k: conversation.count,
+    });
+  }
+
+  private withShown<C extends Omit<Conversation, 'key' | 'updatedAt'>>(conversation: C, result: RecommendResult): C {
+    // An empty answer keeps the previous picks on record, so "#2" still means what the user saw.
+    if (result.picks.length === 0) return { ...conversation, state: result.state };
+    const shown = result.picks.map(({ trackId, title, artist, segmentStart, segmentEnd }) => ({ trackId, title, artist, segmentStart, segmentEnd }));
+    return { ...conversation, state: result.state, shown, seen: [...new Set([...conversation.seen, ...shown.map((p) => p.trackId)])] };
+  }
+
+  private commit(conversation: Conversation, result: RecommendResult): PicksView {
+    return { conversation: this.store.save(this.withShown(conversation, result)), result };
+  }
+}
+
+const shownIds = (conversation: Pick<Conversation, 'shown'>): string[] => conversation.shown.map((p) => p.trackId);

@@ -1,0 +1,90 @@
+import { ChannelType, MessageFlags, type ChatInputCommandInteraction, type Message, type MessageContextMenuCommandInteraction, type RepliableInteraction } from 'discord.js';
+import { CuecastError, MediaError } from '../core/errors.js';
+import type { RequestContext } from './command.js';
+import type { PicksView } from './music-flow.js';
+import { picksMessage, threadIntro } from './render.js';
+import { userMessage } from './user-messages.js';
+
+/** Fails with a user-facing timeout when the request's deadline passes first. */
+export async function beforeDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) throw timeoutError(signal);
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(timeoutError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function timeoutError(signal: AbortSignal): CuecastError {
+  return new MediaError('MEDIA_TIMEOUT', 'request deadline passed', {}, { cause: signal.reason });
+}
+
+/**
+ * Runs `job` under the global concurrency limit. While it waits, the (deferred) reply shows its
+ * place in the queue; the returned function must be awaited before the final edit so a late queue
+ * notice cannot overwrite the answer.
+ */
+export async function underLimit<T>(interaction: RepliableInteraction, ctx: RequestContext, signal: AbortSignal, job: () => Promise<T>): Promise<T> {
+  let notices: Promise<unknown> = Promise.resolve();
+  const onQueued = (position: number): void => {
+    notices = notices.then(() => interaction.editReply({ content: `⏳ Busy right now: you are **#${position}** in the queue.` }).catch((error: unknown) => ctx.log.warn({ err: error }, 'queue notice failed')));
+  };
+  try {
+    const release = await ctx.limiter.acquire(onQueued, signal).catch((error: unknown) => {
+      throw signal.aborted ? timeoutError(signal) : error;
+    });
+    try {
+      return await beforeDeadline(job(), signal);
+    } finally {
+      release();
+    }
+  } finally {
+    await notices;
+  }
+}
+
+/** Refuses with RATE_LIMITED while the user's cooldown runs. */
+export function takeCooldown(ctx: RequestContext, userId: string): void {
+  const guard = ctx.cooldown.take(userId);
+  if (!guard.ok) throw new CuecastError('RATE_LIMITED', `cooldown: ${guard.remainingMs} ms left`, { remainingMs: guard.remainingMs, identifier: guard.identifier });
+}
+
+/**
+ * Shows fresh picks as the answer to a deferred command and opens a thread on it for the rest of the
+ * conversation (where the channel allows threads).
+ */
+export async function publishPicks(interaction: ChatInputCommandInteraction | MessageContextMenuCommandInteraction, view: PicksView, ctx: RequestContext): Promise<void> {
+  const reply = await interaction.editReply(picksMessage(view));
+  const threadId = await openThread(reply, interaction, ctx);
+  ctx.flow.attach(view.conversation, { messageId: reply.id, ...(threadId ? { threadId } : {}) });
+}
+
+async function openThread(reply: Message, interaction: ChatInputCommandInteraction | MessageContextMenuCommandInteraction, ctx: RequestContext): Promise<string | undefined> {
+  const channel = interaction.channel;
+  if (!channel || (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)) return undefined;
+  try {
+    const thread = await reply.startThread({ name: `🎵 music for ${interaction.user.username}`.slice(0, 100), autoArchiveDuration: 1440 });
+    await thread.send({ content: threadIntro(ctx.messageContent) });
+    return thread.id;
+  } catch (error) {
+    // Missing permissions or thread limits: the buttons still work without a thread.
+    ctx.log.warn({ err: error }, 'could not open a thread for the conversation');
+    return undefined;
+  }
+}
+
+/** Answers an interaction with the user-facing text of an error, whatever state it is in. */
+export async function replyWithError(interaction: RepliableInteraction, error: unknown, ctx: Pick<RequestContext, 'requestId'>): Promise<void> {
+  const content = `⚠️ ${userMessage(error, ctx.requestId)}`;
+  if (interaction.deferred || interaction.replied) {
+    // A deferred public reply cannot turn ephemeral: replace it with the explanation.
+    await interaction.editReply({ content, embeds: [], components: [], files: [] });
+  } else {
+    await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+  }
+}

@@ -1,0 +1,63 @@
+import { toCuecastError, type CuecastError } from '../core/errors.js';
+
+const mb = (bytes: number): string => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+
+/**
+ * The one place that turns an error into what a Discord user reads: specific, friendly, never a
+ * stack trace or an internal message. Unknown failures get a generic line with the request id.
+ */
+export function userMessage(error: unknown, requestId: string): string {
+  const e: CuecastError = toCuecastError(error);
+  const d = e.details as Record<string, unknown>;
+  switch (e.code) {
+    case 'INPUT_INVALID':
+      if (d.reason === 'no-attachment') return 'Please attach a video clip (for example `/music clip:<your video>`), and I will find music for it.';
+      if (d.reason === 'no-video-in-message') return 'That message has no video attached. Use **Find music** on a message that holds a video clip.';
+      if (d.reason === 'not-in-conversation') return 'Refinements work inside a music thread I started, or on a reply with picks. Start one with `/music`.';
+      if (d.reason === 'unknown-track') return 'I could not find that track in the catalog. Pick one from the suggestions as you type.';
+      return `That input is not valid: ${String(d.hint ?? 'please check the options and try again')}.`;
+    case 'PROMPT_TOO_LONG':
+      return `That prompt is too long (${String(d.length)} characters; the limit is ${String(d.max)}). Please shorten it.`;
+    case 'MEDIA_NO_VIDEO':
+      return d.contentType && String(d.contentType).startsWith('image/')
+        ? 'That is an image, not a video. Please attach a video clip (mp4, webm, mov...).'
+        : d.contentType && String(d.contentType).startsWith('audio/')
+          ? 'That is an audio file. I pick music *for* a video: please attach a video clip.'
+          : 'I could not find a video stream in that file. Please attach a video clip (mp4, webm, mov...).';
+    case 'MEDIA_TOO_LARGE':
+      return `That clip is too large (${typeof d.size === 'number' ? mb(d.size) : 'over the limit'}; the limit here is ${typeof d.maxBytes === 'number' ? mb(d.maxBytes) : 'smaller'}). Please trim or compress it.`;
+    case 'MEDIA_TOO_LONG':
+      return `That clip is too long (${typeof d.duration === 'number' ? `${Math.round(d.duration / 60)} min` : 'over the limit'}; I take clips up to ${typeof d.maxSeconds === 'number' ? `${Math.round(d.maxSeconds / 60)} min` : 'a few minutes'}). Please send the part you want music for.`;
+    case 'MEDIA_UNREADABLE':
+    case 'MEDIA_EMPTY':
+      return 'I could not read that video: the file looks corrupt or truncated. Please re-export it and try again.';
+    case 'MEDIA_UNREACHABLE':
+      return d.expired
+        ? 'The link to that attachment has expired or was deleted. Please upload the clip again.'
+        : 'I could not download that attachment from Discord. Please try again in a moment.';
+    case 'MEDIA_TIMEOUT':
+      return 'Processing that clip took too long and I stopped. A shorter or smaller clip will work better.';
+    case 'EXPIRED':
+      return 'This conversation has expired. Start a new one with `/music`.';
+    case 'RATE_LIMITED':
+      return `Slow down a little: you can ask again in ${Math.max(1, Math.ceil(Number(d.remainingMs ?? 1000) / 1000))} s.`;
+    case 'BUSY':
+      return 'I am busy with other requests right now. Please try again in a minute.';
+    case 'CATALOG_EMPTY':
+    case 'CATALOG_MISSING':
+      return 'The music catalog on this server is empty, so there is nothing to recommend yet. An admin needs to run `cuecast index` first.';
+    case 'CATALOG_MISMATCH':
+    case 'CATALOG_CORRUPT':
+      return 'The music catalog needs to be rebuilt by an admin before I can recommend from it.';
+    case 'MODEL_MISSING':
+    case 'MODEL_INVALID':
+    case 'MODEL_MISMATCH':
+      return 'My models are not installed or do not match the catalog, so I cannot analyse clips right now. An admin has been told.';
+    case 'NO_RESULTS':
+      return 'No track fits all of that. Try loosening a constraint (for example drop a "no ..." or a tempo range).';
+    case 'SHUTTING_DOWN':
+      return 'I am restarting. Please try again in a minute.';
+    default:
+      return `Something went wrong on my side (request \`${requestId}\`). Please try again; if it keeps happening, tell an admin the request id.`;
+  }
+}
