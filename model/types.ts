@@ -45,3 +45,35 @@ export interface AudioEncoder {
 export interface Disposable {
   dispose(): Promise<void>;
 }
+
+/** Latency summary over the most recent observations (milliseconds). */
+export interface Percentiles {
+  readonly count: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** Back-pressure and batching figures of the inference worker pool, for metrics and tests. */
+export interface PoolStats {
+  readonly workers: number;
+  readonly busyWorkers: number;
+  /** Items waiting to be batched, all kinds together. */
+  readonly queuedItems: number;
+  readonly batches: number;
+  readonly items: number;
+  readonly failedItems: number;
+  readonly meanBatchSize: number;
+  readonly largestBatch: number;
+  /** Batch size -> number of batches of that size. */
+  readonly batchSizes: Readonly<Record<number, number>>;
+  /** Per item: enqueue to dispatch. */
+  readonly queueWaitMs: Percentiles;
+  /** Per batch: the worker's run time. */
+  readonly runMs: Percentiles;
+  /** Per request: call to result. */
+  readonly latencyMs: Percentiles;
+  readonly byKind: Readonly<Record<string, { readonly batches: number; readonly items: number }>>;
+  readonly workerRestarts: number;
+}

@@ -1,0 +1,192 @@
+/**
+ * Worker-side encoder base: loads a transformers.js model, checks its session against the inputs and
+ * output the encoder needs, runs batches and L2-normalises the rows. Subclasses hold only the model
+ * class, the tensor names and their pre-processing. Never imported on the main thread.
+ */
+import { AutoConfig, type PretrainedConfig, type PreTrainedModel, type Tensor } from '@huggingface/transformers';
+import { ModelError } from '../../core/errors.js';
+import { logger } from '../../core/logger.js';
+import { l2normalizeRows } from '../vectors.js';
+import { serializeError, type ItemResult, type ModelDescription, type ModelSource } from '../protocol.js';
+import type { Device, Dtype } from '../types.js';
+
+export interface SessionSettings {
+  readonly dtype: Dtype;
+  readonly device: Device;
+  readonly threads: number;
+  readonly allowRemote: boolean;
+}
+
+export interface ModelClass {
+  from_pretrained(id: string, options: Record<string, unknown>): Promise<PreTrainedModel>;
+}
+
+interface OrtSessionLike {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+}
+
+const log = logger('model');
+
+export abstract class OnnxEncoder<Item, Prepared> {
+  /** transformers.js class whose `from_pretrained` picks the right `onnx/<name>.onnx`. */
+  protected abstract readonly modelClass: ModelClass;
+  /** The file stem under onnx/, for messages. */
+  protected abstract readonly modelFile: string;
+  /** Inputs the session must declare; any other declared input must be produced by `toInputs`. */
+  protected abstract readonly requiredInputs: readonly string[];
+  protected abstract readonly outputName: string;
+
+  private model: PreTrainedModel | undefined;
+  private loading: Promise<PreTrainedModel> | undefined;
+  private config: PretrainedConfig | undefined;
+
+  constructor(
+    protected readonly source: ModelSource,
+    protected readonly settings: SessionSettings,
+  ) {}
+
+  /** Loads config and pre-processing only (no session): enough to report dimensions and limits. */
+  async describe(): Promise<ModelDescription & Record<string, unknown>> {
+    const config = await this.loadConfig();
+    await this.loadPreprocessor();
+    const raw = config as unknown as Record<string, unknown>;
+    const name = raw._name_or_path;
+    return {
+      modelId: typeof name === 'string' && name !== '' ? name : this.source.configured,
+      dim: this.embeddingDim(raw),
+      ...this.describeExtra(raw),
+    };
+  }
+
+  async load(): Promise<PreTrainedModel> {
+    if (this.model) return this.model;
+    this.loading ??= this.loadModel().finally(() => {
+      this.loading = undefined;
+    });
+    this.model = await this.loading;
+    return this.model;
+  }
+
+  /** Encodes a batch; an item that fails pre-processing gets its own error, the others still run. */
+  async encode(items: readonly Item[]): Promise<ItemResult[]> {
+    const model = await this.load();
+    const results: ItemResult[] = new Array<ItemResult>(items.length);
+    const prepared: Prepared[] = [];
+    const slots: number[] = [];
+    for (const [i, item] of items.entries()) {
+      try {
+        prepared.push(await this.prepare(item));
+        slots.push(i);
+      } catch (error) {
+        results[i] = { ok: false, error: serializeError(error) };
+      }
+    }
+    if (prepared.length > 0) {
+      const inputs = await this.toInputs(prepared);
+      let output: Tensor;
+      try {
+        output = ((await model(inputs)) as Record<string, Tensor>)[this.outputName]!;
+      } catch (error) {
+        const shapes = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, `${t.type}[${t.dims.join(',')}]`]));
+        log.error({ model: this.source.configured, file: this.modelFile, inputs: shapes, err: error }, 'inference failed');
+        throw new ModelError('MODEL_FAILED', `${this.modelFile} of ${this.source.configured} failed: ${(error as Error).message}`, { inputs: shapes });
+      }
+      const [rows, dim] = output.dims as [number, number];
+      if (output.dims.length !== 2 || rows !== prepared.length) {
+        throw new ModelError('MODEL_INVALID', `${this.modelFile} returned ${this.outputName} of shape [${output.dims.join(', ')}], expected [${prepared.length}, D]`);
+      }
+      const vectors = l2normalizeRows(output.data as Float32Array, rows, dim);
+      slots.forEach((slot, row) => {
+        results[slot] = { ok: true, value: vectors[row]! };
+      });
+    }
+    return results;
+  }
+
+  async dispose(): Promise<void> {
+    const model = this.model;
+    this.model = undefined;
+    await model?.dispose();
+  }
+
+  protected abstract loadPreprocessor(): Promise<void>;
+  /** One item to its pre-processed form; throws (InputError) for that item alone. */
+  protected abstract prepare(item: Item): Promise<Prepared>;
+  /** Stacks pre-processed items into the session's named inputs. */
+  protected abstract toInputs(prepared: readonly Prepared[]): Promise<Record<string, Tensor>>;
+  protected abstract embeddingDim(config: Record<string, unknown>): number;
+  protected describeExtra(_config: Record<string, unknown>): Record<string, unknown> {
+    return {};
+  }
+
+  protected async loadConfig(): Promise<PretrainedConfig> {
+    this.config ??= await this.fromPretrained(() => AutoConfig.from_pretrained(this.source.location, this.pretrainedOptions()));
+    return this.config;
+  }
+
+  protected pretrainedOptions(): Record<string, unknown> {
+    return { local_files_only: this.source.local || !this.settings.allowRemote };
+  }
+
+  /** Runs a transformers.js loader, turning "file not found" into MODEL_MISSING with a fix. */
+  protected async fromPretrained<T>(load: () => Promise<T>): Promise<T> {
+    try {
+      return await load();
+    } catch (error) {
+      throw this.loadError(error);
+    }
+  }
+
+  private async loadModel(): Promise<PreTrainedModel> {
+    await this.loadPreprocessor();
+    const { threads } = this.settings;
+    const model = await this.fromPretrained(() =>
+      this.modelClass.from_pretrained(this.source.location, {
+        ...this.pretrainedOptions(),
+        dtype: this.settings.dtype,
+        device: this.settings.device,
+        session_options: { logSeverityLevel: 3, ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}) },
+      }),
+    );
+    try {
+      this.checkSession(model);
+    } catch (error) {
+      await model.dispose();
+      throw error;
+    }
+    log.debug({ model: this.source.configured, file: this.modelFile, dtype: this.settings.dtype, device: this.settings.device }, 'model loaded');
+    return model;
+  }
+
+  /** Every missing input and a missing output are reported at once, with what the session has. */
+  private checkSession(model: PreTrainedModel): void {
+    const session = Object.values(model.sessions)[0] as OrtSessionLike | undefined;
+    if (!session) throw new ModelError('MODEL_INVALID', `${this.source.configured}: no inference session was created for ${this.modelFile}`);
+    const missing = this.requiredInputs.filter((name) => !session.inputNames.includes(name));
+    const problems: string[] = [];
+    if (missing.length > 0) problems.push(`missing input(s) ${missing.join(', ')} (it has: ${session.inputNames.join(', ')})`);
+    if (!session.outputNames.includes(this.outputName)) problems.push(`missing output ${this.outputName} (it has: ${session.outputNames.join(', ')})`);
+    if (problems.length > 0) {
+      throw new ModelError('MODEL_INVALID', `${this.modelFile} of ${this.source.configured} does not fit this encoder: ${problems.join('; ')}`, {
+        model: this.source.configured,
+        inputs: session.inputNames,
+        outputs: session.outputNames,
+      });
+    }
+  }
+
+  private loadError(error: unknown): Error {
+    if (error instanceof ModelError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    const notFound = /could not locate|not found|no such file|ENOENT|404|unauthorized|allowRemoteModels|local_files_only/i.test(message);
+    if (!notFound) return new ModelError('MODEL_INVALID', `Could not load ${this.modelFile} of ${this.source.configured}: ${message}`, { model: this.source.configured });
+    const where = this.source.local ? `the directory ${this.source.location}` : `the hub id ${this.source.location}`;
+    const fix = this.source.local
+      ? `put the transformers.js export there (config.json, tokenizer/preprocessor files, onnx/${this.modelFile}${this.settings.dtype === 'q8' ? '_quantized' : ''}.onnx)`
+      : this.settings.allowRemote
+        ? 'check the id and the network, or place the model in the models directory'
+        : 'place the model in the models directory, or allow downloads (CUECAST_ALLOW_REMOTE_MODELS=true)';
+    return new ModelError('MODEL_MISSING', `Model files missing in ${where} (${message}); ${fix}`, { model: this.source.configured, location: this.source.location });
+  }
+}

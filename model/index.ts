@@ -1,0 +1,147 @@
+/**
+ * Public entry of the model layer: `createEncoders(config)` starts the inference worker pool and
+ * returns the CLIP image/text and CLAP audio/text encoders that run in it.
+ */
+import { join } from 'node:path';
+import type { Config } from '../core/config.js';
+import { InputError } from '../core/errors.js';
+import { InferencePool } from './pool.js';
+import type { Descriptions, ImageItem, TaskKind } from './protocol.js';
+import { resolveModelSource } from './sources.js';
+import type { AudioEncoder, EncoderInfo, FrameEncoder, ImageInput, PoolStats, TextEncoder } from './types.js';
+
+export type * from './types.js';
+export { InferencePool } from './pool.js';
+
+export interface Encoders {
+  readonly clipImage: FrameEncoder;
+  readonly clipText: TextEncoder;
+  readonly clapAudio: AudioEncoder;
+  readonly clapText: TextEncoder;
+  /** The worker pool the encoders (and ViML heads) run in. */
+  readonly pool: InferencePool;
+  /** Batching and back-pressure figures. */
+  stats(): PoolStats;
+  /** Loads the sessions of the given encoders (all four by default) in every worker now. */
+  warmup(kinds?: readonly EncoderKind[]): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export type EncoderKind = 'clipImage' | 'clipText' | 'clapAudio' | 'clapText';
+
+export interface CreateEncodersOptions {
+  /** Load every session up front instead of on first use. */
+  readonly preload?: boolean;
+  /** Overrides config.encoders.workers. */
+  readonly workers?: number;
+}
+
+/** Starts the worker pool, reads the models' configs (dimensions, limits) and returns the encoders. */
+export async function createEncoders(config: Config, options: CreateEncodersOptions = {}): Promise<Encoders> {
+  const enc = config.encoders;
+  const clip = resolveModelSource('clip', enc.clip, config.modelsDir, enc.allowRemote);
+  const clap = resolveModelSource('clap', enc.clap, config.modelsDir, enc.allowRemote);
+  const pool = await InferencePool.start({
+    workers: options.workers ?? enc.workers,
+    maxBatch: enc.maxBatch,
+    maxWaitMs: enc.maxWaitMs,
+    init: {
+      clip,
+      clap,
+      dtype: enc.dtype,
+      device: enc.device,
+      threads: enc.threads,
+      allowRemote: enc.allowRemote,
+      cacheDir: join(config.dataDir, 'hub'),
+      logLevel: config.logLevel,
+    },
+  });
+  try {
+    const described = (await pool.ask({ op: 'describe' })) as Descriptions;
+    const info = (kind: EncoderKind): EncoderInfo => ({ modelId: described[kind].modelId, dim: described[kind].dim, dtype: enc.dtype, device: enc.device });
+    const encoders: Encoders = {
+      clipImage: new PooledFrameEncoder(pool, info('clipImage')),
+      clipText: new PooledTextEncoder(pool, 'clipText', info('clipText'), described.clipText.maxTokens),
+      clapAudio: new PooledAudioEncoder(pool, info('clapAudio'), described.clapAudio.sampleRate, described.clapAudio.windowSeconds),
+      clapText: new PooledTextEncoder(pool, 'clapText', info('clapText'), described.clapText.maxTokens),
+      pool,
+      stats: () => pool.stats(),
+      warmup: async (kinds = ['clipImage', 'clipText', 'clapAudio', 'clapText']) => {
+        await pool.broadcast({ op: 'warmup', kinds });
+      },
+      dispose: () => pool.dispose(),
+    };
+    if (options.preload) await encoders.warmup();
+    return encoders;
+  } catch (error) {
+    await pool.dispose();
+    throw error;
+  }
+}
+
+class PooledFrameEncoder implements FrameEncoder {
+  constructor(
+    private readonly pool: InferencePool,
+    readonly info: EncoderInfo,
+  ) {}
+
+  async encodeImages(images: readonly ImageInput[], signal?: AbortSignal): Promise<Float32Array[]> {
+    const items: ImageItem[] = images.map((image, i) => {
+      if ('encoded' in image) {
+        if (!(image.encoded instanceof Uint8Array) || image.encoded.length === 0) throw new InputError('INPUT_INVALID', `Image ${i} is empty`);
+        return { encoded: image.encoded };
+      }
+      const { width, height, data } = image;
+      if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+        throw new InputError('INPUT_INVALID', `Frame ${i} has invalid size ${width}x${height}`);
+      }
+      if (data.length !== width * height * 3) {
+        throw new InputError('INPUT_INVALID', `Frame ${i} holds ${data.length} bytes; ${width}x${height} RGB24 needs ${width * height * 3}`);
+      }
+      return { width, height, data };
+    });
+    return this.pool.run('clipImage', items, signal);
+  }
+}
+
+class PooledTextEncoder implements TextEncoder {
+  constructor(
+    private readonly pool: InferencePool,
+    private readonly kind: Extract<TaskKind, 'clipText' | 'clapText'>,
+    readonly info: EncoderInfo,
+    readonly maxTokens: number,
+  ) {}
+
+  async encodeTexts(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    texts.forEach((text, i) => {
+      if (typeof text !== 'string') throw new InputError('INPUT_INVALID', `Text ${i} is not a string`);
+    });
+    return this.pool.run(this.kind, texts, signal);
+  }
+}
+
+class PooledAudioEncoder implements AudioEncoder {
+  private readonly samples: number;
+
+  constructor(
+    private readonly pool: InferencePool,
+    readonly info: EncoderInfo,
+    readonly sampleRate: number,
+    readonly windowSeconds: number,
+  ) {
+    this.samples = Math.round(sampleRate * windowSeconds);
+  }
+
+  async encodeWindows(windows: readonly Float32Array[], signal?: AbortSignal): Promise<Float32Array[]> {
+    windows.forEach((window, i) => {
+      if (!(window instanceof Float32Array) || window.length !== this.samples) {
+        const got = window instanceof Float32Array ? `${window.length} samples (${(window.length / this.sampleRate).toFixed(3)} s)` : typeof window;
+        throw new InputError('INPUT_INVALID', `Audio window ${i} has ${got}; CLAP windows must be exactly ${this.windowSeconds} s of mono ${this.sampleRate} Hz audio (${this.samples} samples)`);
+      }
+      for (let j = 0; j < window.length; j++) {
+        if (!Number.isFinite(window[j]!)) throw new InputError('INPUT_INVALID', `Audio window ${i} holds a non-finite sample at ${j}`);
+      }
+    });
+    return this.pool.run('clapAudio', windows, signal);
+  }
+}

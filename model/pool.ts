@@ -1,0 +1,377 @@
+/**
+ * Worker-thread pool with dynamic batching. Callers' items are queued per task kind and merged into
+ * batches of up to `maxBatch` items, sent when a batch is full or its oldest item has waited
+ * `maxWaitMs`, to whichever worker is idle. Each request gets its own results or error. The main thread
+ * only queues and posts messages; onnxruntime runs in the workers.
+ */
+import type { Worker } from 'node:worker_threads';
+import { CuecastError, ModelError } from '../core/errors.js';
+import { logger } from '../core/logger.js';
+import { siblingModule, startWorker } from '../core/worker-entry.js';
+import { deserializeError, type ControlOp, type FromWorker, type SerializedError, type TaskItems, type TaskKind, type ToWorker, type WorkerInit } from './protocol.js';
+import type { Percentiles, PoolStats } from './types.js';
+
+export interface PoolOptions {
+  readonly workers: number;
+  readonly maxBatch: number;
+  readonly maxWaitMs: number;
+  readonly init: WorkerInit;
+  /** How long a worker may take to start (import its libraries). */
+  readonly startTimeoutMs?: number;
+}
+
+interface Request {
+  readonly startedAt: number;
+  readonly results: Float32Array[];
+  remaining: number;
+  settled: boolean;
+  readonly resolve: (value: Float32Array[]) => void;
+  readonly reject: (error: unknown) => void;
+  readonly cleanup: () => void;
+}
+
+interface Entry {
+  readonly request: Request;
+  readonly index: number;
+  readonly item: unknown;
+  readonly enqueuedAt: number;
+}
+
+interface Batch {
+  readonly id: number;
+  readonly kind: TaskKind;
+  readonly entries: readonly Entry[];
+}
+
+interface Call {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  readonly whenReady: Promise<void>;
+  batch: Batch | undefined;
+  readonly calls: Map<number, Call>;
+}
+
+const RECENT = 1024;
+const log = logger('model.pool');
+
+class Recent {
+  private readonly values: number[] = [];
+  private next = 0;
+  add(value: number): void {
+    if (this.values.length < RECENT) this.values.push(value);
+    else this.values[this.next] = value;
+    this.next = (this.next + 1) % RECENT;
+  }
+  summary(): Percentiles {
+    const sorted = [...this.values].sort((a, b) => a - b);
+    const at = (q: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+    return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.at(-1) ?? 0 };
+  }
+}
+
+export class InferencePool {
+  private readonly slots: Slot[] = [];
+  private readonly queues = new Map<TaskKind, Entry[]>();
+  /** Control ops every worker must have seen (replayed on a restarted worker). */
+  private readonly setup: ControlOp[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private nextId = 1;
+  private disposed = false;
+  private readonly counters = { batches: 0, items: 0, failedItems: 0, largestBatch: 0, restarts: 0 };
+  private readonly batchSizes: Record<number, number> = {};
+  private readonly byKind: Record<string, { batches: number; items: number }> = {};
+  private readonly queueWait = new Recent();
+  private readonly runTime = new Recent();
+  private readonly latency = new Recent();
+
+  private constructor(private readonly options: PoolOptions) {}
+
+  /** Starts the workers and waits until each has loaded its libraries. */
+  static async start(options: PoolOptions): Promise<InferencePool> {
+    const pool = new InferencePool(options);
+    for (let i = 0; i < options.workers; i++) pool.slots.push(pool.spawn());
+    try {
+      await Promise.all(pool.slots.map((slot) => pool.untilReady(slot)));
+    } catch (error) {
+      await pool.dispose();
+      throw error;
+    }
+    return pool;
+  }
+
+  get workerCount(): number {
+    return this.slots.length;
+  }
+
+  /** Queues `items` for batching; resolves with one vector per item, in order. */
+  run<K extends TaskKind>(kind: K, items: readonly TaskItems[K][], signal?: AbortSignal): Promise<Float32Array[]> {
+    if (this.disposed) return Promise.reject(new CuecastError('SHUTTING_DOWN', 'The inference pool has been disposed'));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (items.length === 0) return Promise.resolve([]);
+    return new Promise<Float32Array[]>((resolve, reject) => {
+      const onAbort = (): void => this.abort(request, signal!.reason);
+      const request: Request = {
+        startedAt: performance.now(),
+        results: new Array<Float32Array>(items.length),
+        remaining: items.length,
+        settled: false,
+        resolve,
+        reject,
+        cleanup: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const queue = this.queue(kind);
+      const now = performance.now();
+      items.forEach((item, index) => queue.push({ request, index, item, enqueuedAt: now }));
+      this.schedule();
+    });
+  }
+
+  /** Sends a control op to one worker (the first). */
+  async ask(op: ControlOp): Promise<unknown> {
+    const slot = this.slots[0];
+    if (!slot || this.disposed) throw new CuecastError('SHUTTING_DOWN', 'The inference pool has been disposed');
+    return this.call(slot, op);
+  }
+
+  /** Sends a control op to every worker; with `remember`, restarted workers get it too. */
+  async broadcast(op: ControlOp, remember = false): Promise<unknown[]> {
+    if (this.disposed) throw new CuecastError('SHUTTING_DOWN', 'The inference pool has been disposed');
+    const results = await Promise.all(this.slots.map((slot) => this.call(slot, op)));
+    if (remember) this.setup.push(op);
+    return results;
+  }
+
+  stats(): PoolStats {
+    let queuedItems = 0;
+    for (const queue of this.queues.values()) queuedItems += queue.length;
+    const { batches, items, failedItems, largestBatch, restarts } = this.counters;
+    return {
+      workers: this.slots.length,
+      busyWorkers: this.slots.filter((s) => s.batch).length,
+      queuedItems,
+      batches,
+      items,
+      failedItems,
+      meanBatchSize: batches === 0 ? 0 : items / batches,
+      largestBatch,
+      batchSizes: { ...this.batchSizes },
+      queueWaitMs: this.queueWait.summary(),
+      runMs: this.runTime.summary(),
+      latencyMs: this.latency.summary(),
+      byKind: Object.fromEntries(Object.entries(this.byKind).map(([k, v]) => [k, { ...v }])),
+      workerRestarts: restarts,
+    };
+  }
+
+  /** Rejects queued and in-flight work with SHUTTING_DOWN and terminates every worker. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearTimeout(this.timer);
+    const shutdown = new CuecastError('SHUTTING_DOWN', 'The inference pool is shutting down');
+    for (const queue of this.queues.values()) for (const entry of queue.splice(0)) this.fail(entry.request, shutdown);
+    const workers = this.slots.map((slot) => {
+      for (const entry of slot.batch?.entries ?? []) this.fail(entry.request, shutdown);
+      slot.batch = undefined;
+      for (const call of slot.calls.values()) call.reject(shutdown);
+      slot.calls.clear();
+      return slot.worker.terminate();
+    });
+    await Promise.all(workers);
+  }
+
+  private queue(kind: TaskKind): Entry[] {
+    let queue = this.queues.get(kind);
+    if (!queue) this.queues.set(kind, (queue = []));
+    return queue;
+  }
+
+  private spawn(): Slot {
+    const worker = startWorker(siblingModule(import.meta.url, 'worker'), { workerData: { init: this.options.init } });
+    let markReady!: () => void;
+    let failStart!: (error: unknown) => void;
+    const whenReady = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failStart = reject;
+    });
+    whenReady.catch(() => undefined);
+    const slot: Slot = { worker, ready: false, whenReady, batch: undefined, calls: new Map() };
+    worker.on('message', (message: FromWorker) => {
+      if (message.type === 'ready') {
+        slot.ready = true;
+        markReady();
+        this.schedule();
+      } else if (message.type === 'batch') this.finishBatch(slot, message.id, message.results, message.runMs);
+      else {
+        const call = slot.calls.get(message.id);
+        slot.calls.delete(message.id);
+        if (message.ok) call?.resolve(message.value);
+        else call?.reject(deserializeError(message.error));
+      }
+    });
+    const onDeath = (reason: string): void => {
+      if (this.disposed || !this.slots.includes(slot)) return;
+      const error = new ModelError('MODEL_FAILED', `An inference worker stopped: ${reason}`);
+      log.error({ reason }, 'inference worker stopped');
+      failStart(error);
+      for (const entry of slot.batch?.entries ?? []) this.fail(entry.request, error);
+      slot.batch = undefined;
+      for (const call of slot.calls.values()) call.reject(error);
+      slot.calls.clear();
+      if (slot.ready) this.replace(slot);
+    };
+    worker.on('error', (error) => onDeath(error.message));
+    worker.on('exit', (code) => onDeath(`exit code ${code}`));
+    return slot;
+  }
+
+  /** A worker that died after starting is replaced, and gets the remembered setup (e.g. ViML heads). */
+  private replace(dead: Slot): void {
+    const index = this.slots.indexOf(dead);
+    void dead.worker.terminate();
+    const slot = this.spawn();
+    this.slots[index] = slot;
+    this.counters.restarts++;
+    void (async () => {
+      try {
+        await this.untilReady(slot);
+        for (const op of this.setup) await this.call(slot, op);
+      } catch (error) {
+        log.error({ err: error }, 'replacement inference worker failed to start');
+      }
+    })();
+  }
+
+  private async untilReady(slot: Slot): Promise<void> {
+    const timeoutMs = this.options.startTimeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ModelError('MODEL_FAILED', `An inference worker did not start within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([slot.whenReady, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async call(slot: Slot, op: ControlOp): Promise<unknown> {
+    await this.untilReady(slot);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      slot.calls.set(id, { resolve, reject });
+      slot.worker.postMessage({ type: 'control', id, ...op } satisfies ToWorker);
+    });
+  }
+
+  private schedule(): void {
+    if (this.disposed) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const now = performance.now();
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.batch) continue;
+      const kind = this.readyKind(now);
+      if (!kind) break;
+      this.dispatch(slot, kind, now);
+    }
+    const idle = this.slots.some((s) => s.ready && !s.batch);
+    let earliest = Infinity;
+    for (const queue of this.queues.values()) if (queue[0]) earliest = Math.min(earliest, queue[0].enqueuedAt);
+    if (idle && earliest < Infinity) {
+      this.timer = setTimeout(() => this.schedule(), Math.max(0, earliest + this.options.maxWaitMs - now));
+    }
+  }
+
+  /** The kind whose batch is due: full, or its oldest item has waited maxWaitMs; oldest first. */
+  private readyKind(now: number): TaskKind | undefined {
+    let best: TaskKind | undefined;
+    let oldest = Infinity;
+    for (const [kind, queue] of this.queues) {
+      const head = queue[0];
+      if (!head) continue;
+      const due = queue.length >= this.options.maxBatch || now - head.enqueuedAt >= this.options.maxWaitMs;
+      if (due && head.enqueuedAt < oldest) {
+        best = kind;
+        oldest = head.enqueuedAt;
+      }
+    }
+    return best;
+  }
+
+  private dispatch(slot: Slot, kind: TaskKind, now: number): void {
+    const entries = this.queue(kind).splice(0, this.options.maxBatch);
+    const batch: Batch = { id: this.nextId++, kind, entries };
+    slot.batch = batch;
+    for (const entry of entries) this.queueWait.add(now - entry.enqueuedAt);
+    this.counters.batches++;
+    this.counters.items += entries.length;
+    this.counters.largestBatch = Math.max(this.counters.largestBatch, entries.length);
+    this.batchSizes[entries.length] = (this.batchSizes[entries.length] ?? 0) + 1;
+    const perKind = (this.byKind[kind] ??= { batches: 0, items: 0 });
+    perKind.batches++;
+    perKind.items += entries.length;
+    try {
+      slot.worker.postMessage({ type: 'batch', id: batch.id, kind, items: entries.map((e) => e.item) } satisfies ToWorker);
+    } catch (error) {
+      slot.batch = undefined;
+      const failure = new ModelError('MODEL_FAILED', `Could not send a batch to an inference worker: ${(error as Error).message}`);
+      for (const entry of entries) this.fail(entry.request, failure);
+    }
+  }
+
+  private finishBatch(slot: Slot, id: number, results: readonly ({ ok: true; value: Float32Array } | { ok: false; error: SerializedError })[], runMs: number): void {
+    const batch = slot.batch;
+    if (!batch || batch.id !== id) return;
+    slot.batch = undefined;
+    this.runTime.add(runMs);
+    batch.entries.forEach((entry, i) => {
+      const result = results[i];
+      if (!result) this.fail(entry.request, new ModelError('MODEL_FAILED', 'An inference worker returned too few results'));
+      else if (result.ok) this.deliver(entry, result.value);
+      else {
+        this.counters.failedItems++;
+        this.fail(entry.request, deserializeError(result.error));
+      }
+    });
+    this.schedule();
+  }
+
+  private deliver(entry: Entry, value: Float32Array): void {
+    const request = entry.request;
+    if (request.settled) return;
+    request.results[entry.index] = value;
+    if (--request.remaining === 0) {
+      request.settled = true;
+      request.cleanup();
+      this.latency.add(performance.now() - request.startedAt);
+      request.resolve(request.results);
+    }
+  }
+
+  private fail(request: Request, error: unknown): void {
+    if (request.settled) return;
+    request.settled = true;
+    request.cleanup();
+    this.dropQueued(request);
+    request.reject(error);
+  }
+
+  private abort(request: Request, reason: unknown): void {
+    this.fail(request, reason);
+  }
+
+  /** Removes a settled request's items that are still waiting, so no worker spends time on them. */
+  private dropQueued(request: Request): void {
+    for (const [kind, queue] of this.queues) {
+      const kept = queue.filter((e) => e.request !== request);
+      if (kept.length !== queue.length) this.queues.set(kind, kept);
+    }
+  }
+}

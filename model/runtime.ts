@@ -1,0 +1,46 @@
+/**
+ * The one place that creates onnxruntime-node sessions directly (the ViML heads; CLIP and CLAP go
+ * through transformers.js, which owns its own sessions). Worker threads only.
+ */
+import * as ort from 'onnxruntime-node';
+import { existsSync } from 'node:fs';
+import { ModelError } from '../core/errors.js';
+import type { Device } from './types.js';
+
+export type { InferenceSession } from 'onnxruntime-node';
+export const OrtTensor = ort.Tensor;
+export type OrtTensor = ort.Tensor;
+
+export interface RuntimeSettings {
+  readonly device: Device;
+  /** Intra-op threads; 0 leaves onnxruntime's default. */
+  readonly threads: number;
+}
+
+const DEVICES: Readonly<Record<Device, string>> = { cpu: 'cpu', cuda: 'cuda' };
+
+export async function createSession(path: string, settings: RuntimeSettings): Promise<ort.InferenceSession> {
+  if (!existsSync(path)) throw new ModelError('MODEL_MISSING', `Model file ${path} does not exist`, { path });
+  const provider = DEVICES[settings.device];
+  if (!provider) throw new ModelError('MODEL_INVALID', `Unsupported device "${String(settings.device)}". Should be one of: ${Object.keys(DEVICES).join(', ')}`);
+  try {
+    return await ort.InferenceSession.create(path, {
+      executionProviders: [provider],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+      ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } : {}),
+    });
+  } catch (error) {
+    throw new ModelError('MODEL_INVALID', `Could not load ${path} on ${settings.device}: ${(error as Error).message}`, { path });
+  }
+}
+
+/** Reports every missing input and output of a session at once, with what it does have. */
+export function checkSessionNames(session: ort.InferenceSession, path: string, inputs: readonly string[], outputs: readonly string[]): void {
+  const missingIn = inputs.filter((name) => !session.inputNames.includes(name));
+  const missingOut = outputs.filter((name) => !session.outputNames.includes(name));
+  const problems: string[] = [];
+  if (missingIn.length > 0) problems.push(`missing input(s) ${missingIn.join(', ')} (it has: ${session.inputNames.join(', ')})`);
+  if (missingOut.length > 0) problems.push(`missing output(s) ${missingOut.join(', ')} (it has: ${session.outputNames.join(', ')})`);
+  if (problems.length > 0) throw new ModelError('MODEL_INVALID', `${path}: ${problems.join('; ')}`, { path, inputs: session.inputNames, outputs: session.outputNames });
+}
