@@ -101,3 +101,20 @@ def test_onnxruntime_matches_pytorch_at_another_batch_and_length(exported):
         assert figures[head]["finite"]
         assert figures[head]["dims"] == [3, TINY_MODEL["dim"]]
         assert figures[head]["maxAbs"] < 1e-4, figures
+
+
+FIXTURE = REPO / "tests" / "fixtures" / "viml"
+
+
+@pytest.mark.skipif(not (REPO / "tests" / "fixtures" / "models" / "clip" / "config.json").exists(), reason="fixture encoders not present")
+def test_committed_fixture_heads_match_the_fixture_encoders():
+    """tests/fixtures/viml is made by `python3 -m viml fixture` (see model/train/README.md)."""
+    manifest = json.loads((FIXTURE / "manifest.json").read_text())
+    for name in ("clip", "clap"):
+        config = json.loads((REPO / "tests" / "fixtures" / "models" / name / "config.json").read_text())
+        assert manifest[name] == {"modelId": config["_name_or_path"], "dim": config["projection_dim"]}
+    query = onnx.load(str(FIXTURE / QUERY_FILE))
+    onnx.checker.check_model(query, full_check=True)
+    assert dims(query.graph.input[0])[2] == manifest["clip"]["dim"]
+    assert dims(onnx.load(str(FIXTURE / MUSIC_FILE)).graph.input[0])[2] == manifest["clap"]["dim"]
+    assert sum(p.stat().st_size for p in FIXTURE.iterdir()) < 1_000_000

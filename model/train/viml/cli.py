@@ -10,6 +10,7 @@ from typing import List, Optional
 from .data import Dataset, ShardError
 from .evaluate import evaluate
 from .export import export
+from .fixture import make_fixture
 from .model import FUSIONS
 from .train import TrainConfig, load_model, train
 
@@ -46,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--out", required=True, help="the models directory's viml/ folder")
     x.add_argument("--data", help="dataset to evaluate on for the manifest's figures")
     x.add_argument("--split", default="test", choices=("train", "val", "test"))
+    f = sub.add_parser("fixture", help="a tiny head set trained on random features, for the Node tests")
+    f.add_argument("--out", required=True)
+    f.add_argument("--clip-model", required=True)
+    f.add_argument("--clip-dim", type=int, required=True)
+    f.add_argument("--clap-model", required=True)
+    f.add_argument("--clap-dim", type=int, required=True)
+    f.add_argument("--dim", type=int, default=32)
     return p
 
 
@@ -94,6 +102,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             if args.json:
                 Path(args.json).write_text(text + "\n")
             print(text)
+        elif args.command == "fixture":
+            make_fixture(Path(args.out), args.clip_model, args.clip_dim, args.clap_model, args.clap_dim, args.dim)
+            print(f"fixture head set written to {args.out}")
         else:
             model, saved = load_model(Path(args.model))
             dataset = Dataset(Path(args.data)) if args.data else None
