@@ -20,8 +20,13 @@ export interface RefinementState {
   readonly excludeTrackIds: readonly string[];
   /** Positive free text left after parsing, fed to the text encoders. */
   readonly text: readonly string[];
-  /** Human-readable notes on conflicts resolved ("'slow' replaced the earlier 'fast'"). */
+  /** Human-readable notes on the latest turn: conflicts resolved ("'slow' replaced the earlier 'fast'"), words ignored. */
   readonly notes: readonly string[];
+  /**
+   * The user's words behind each constraint, keyed `vocals`, `bpm`, `tempo`, `energy`, `mood`, `tag:<tag>`,
+   * `track:<id>`: used in explanations and conflict notes.
+   */
+  readonly sources?: Readonly<Record<string, string>>;
 }
 
 export interface RecommendRequest {
