@@ -1,0 +1,167 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { CatalogError } from '../core/errors.js';
+import { CATALOG_DB, FORMAT_VERSION, generationDir, indexFile, readCurrent } from './store/layout.js';
+import type { Catalog, CatalogManifest, ScoredTag, Segment, TagGroup, Track, VectorIndex, VectorSpace } from './types.js';
+import { HnswVectorIndex } from './vector-index.js';
+
+/** The encoders a reader runs with; a catalog built with others is refused (CATALOG_MISMATCH). */
+export interface ExpectedEncoders {
+  readonly clip?: { readonly modelId: string; readonly dim: number };
+  readonly clap?: { readonly modelId: string; readonly dim: number };
+  /** Checked only when both the catalog and the reader have ViML heads. */
+  readonly viml?: { readonly manifestHash: string; readonly dim: number };
+}
+
+export interface OpenCatalogOptions {
+  readonly expect?: ExpectedEncoders;
+}
+
+interface TrackRow {
+  label: number;
+  id: string;
+  path: string;
+  abs_path: string;
+  title: string;
+  artist: string;
+  album: string | null;
+  duration: number;
+  file_genres: string;
+  bpm: number | null;
+  description: string;
+}
+
+function describeEncoder(name: string, e: { modelId?: string; manifestHash?: string; dim: number }): string {
+  return `${name} "${e.modelId ?? e.manifestHash}" (dim ${e.dim})`;
+}
+
+/** Refuses a catalog whose encoders differ from the reader's, naming both sides. */
+export function checkManifest(dir: string, manifest: CatalogManifest, expect: ExpectedEncoders | undefined): void {
+  if (!expect) return;
+  const problems: string[] = [];
+  for (const key of ['clip', 'clap'] as const) {
+    const want = expect[key];
+    const have = manifest[key];
+    if (want && (want.modelId !== have.modelId || want.dim !== have.dim)) {
+      problems.push(`built with ${describeEncoder(key.toUpperCase(), have)}, running with ${describeEncoder(key.toUpperCase(), want)}`);
+    }
+  }
+  if (expect.viml && manifest.viml && (expect.viml.manifestHash !== manifest.viml.manifestHash || expect.viml.dim !== manifest.viml.dim)) {
+    problems.push(`built with ${describeEncoder('ViML heads', manifest.viml)}, running with ${describeEncoder('ViML heads', expect.viml)}`);
+  }
+  if (problems.length > 0) {
+    throw new CatalogError('CATALOG_MISMATCH', `Catalog at ${dir} does not match the encoders: ${problems.join('; ')}. Re-run \`cuecast index\` to rebuild it.`, {
+      catalog: manifest,
+      expected: expect,
+    });
+  }
+}
+
+/**
+ * Opens the published generation of a catalog read-only. Tracks, tags and segments are loaded into
+ * memory (catalogs are thousands of tracks, not millions); vector indexes come from the HNSW files.
+ */
+export function openCatalog(dir: string, options: OpenCatalogOptions = {}): Catalog {
+  const name = readCurrent(dir);
+  if (!name) throw new CatalogError('CATALOG_MISSING', `No catalog at ${dir}: run \`cuecast index <music folder> --catalog ${dir}\` first`, { dir });
+  const generation = generationDir(dir, name);
+  const file = join(generation, CATALOG_DB);
+  if (!existsSync(file)) throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir} points at generation ${name}, which has no ${CATALOG_DB}`, { dir, generation: name });
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw new CatalogError('CATALOG_CORRUPT', `Catalog database ${file} cannot be opened: ${(error as Error).message}`, { file }, { cause: error });
+  }
+  try {
+    return loadCatalog(dir, generation, db, options);
+  } catch (error) {
+    db.close();
+    if (error instanceof CatalogError) throw error;
+    throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir} cannot be read: ${(error as Error).message}`, { dir }, { cause: error });
+  }
+}
+
+function loadCatalog(dir: string, generation: string, db: Database.Database, options: OpenCatalogOptions): Catalog {
+  const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+  const manifest = JSON.parse(meta.get('manifest') ?? 'null') as CatalogManifest | null;
+  if (!manifest) throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir} has no manifest`, { dir });
+  if (manifest.formatVersion !== FORMAT_VERSION) {
+    throw new CatalogError('CATALOG_MISMATCH', `Catalog at ${dir} has format version ${manifest.formatVersion}; this cuecast reads version ${FORMAT_VERSION}. Re-run \`cuecast index\`.`, { dir });
+  }
+  checkManifest(dir, manifest, options.expect);
+
+  const tagsByTrack = new Map<number, ScoredTag[]>();
+  for (const row of db.prepare('SELECT track_label, grp, tag, score FROM tags ORDER BY track_label, grp, rank').all() as { track_label: number; grp: TagGroup; tag: string; score: number }[]) {
+    const list = tagsByTrack.get(row.track_label) ?? [];
+    list.push({ group: row.grp, tag: row.tag, score: row.score });
+    tagsByTrack.set(row.track_label, list);
+  }
+  const byLabel = new Map<number, Track>();
+  const labelById = new Map<string, number>();
+  const absPaths = new Map<string, string>();
+  for (const row of db.prepare('SELECT * FROM tracks ORDER BY label').all() as TrackRow[]) {
+    const track: Track = {
+      id: row.id,
+      path: row.path,
+      title: row.title,
+      artist: row.artist,
+      ...(row.album !== null ? { album: row.album } : {}),
+      durationSeconds: row.duration,
+      fileGenres: JSON.parse(row.file_genres) as string[],
+      tags: tagsByTrack.get(row.label) ?? [],
+      ...(row.bpm !== null ? { bpm: row.bpm } : {}),
+      description: row.description,
+    };
+    byLabel.set(row.label, track);
+    labelById.set(row.id, row.label);
+    absPaths.set(row.id, row.abs_path);
+  }
+  const segmentsByTrack = new Map<string, Segment[]>();
+  const segmentByLabel = new Map<number, Segment>();
+  for (const row of db.prepare('SELECT label, track_label, idx, start, end FROM segments ORDER BY track_label, idx').all() as { label: number; track_label: number; idx: number; start: number; end: number }[]) {
+    const track = byLabel.get(row.track_label);
+    if (!track) continue;
+    const segment: Segment = { trackId: track.id, label: row.label, index: row.idx, start: row.start, end: row.end };
+    segmentByLabel.set(row.label, segment);
+    const list = segmentsByTrack.get(track.id) ?? [];
+    list.push(segment);
+    segmentsByTrack.set(track.id, list);
+  }
+  const indexes = new Map<VectorSpace, VectorIndex>();
+  const dims: Record<VectorSpace, number | undefined> = { 'clap-audio': manifest.clap.dim, 'clip-text': manifest.clip.dim, 'viml-music': manifest.viml?.dim };
+  for (const space of JSON.parse(meta.get('spaces') ?? '[]') as VectorSpace[]) {
+    const dim = dims[space];
+    if (dim === undefined) throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir} has a ${space} index but its manifest has no dimension for it`, { dir });
+    const index = HnswVectorIndex.load(indexFile(generation, space), dim);
+    const expected = space === 'clip-text' ? byLabel.size : segmentByLabel.size;
+    if (index.size !== expected) {
+      throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir}: ${space} index holds ${index.size} vectors, expected ${expected}`, { dir, space });
+    }
+    indexes.set(space, index);
+  }
+  db.close();
+
+  return {
+    manifest,
+    trackCount: () => byLabel.size,
+    tracks: () => byLabel.values(),
+    track: (id) => {
+      const label = labelById.get(id);
+      return label === undefined ? undefined : byLabel.get(label);
+    },
+    trackLabel: (id) => labelById.get(id),
+    trackByLabel: (label) => byLabel.get(label),
+    segments: (trackId) => segmentsByTrack.get(trackId) ?? [],
+    segmentByLabel: (label) => segmentByLabel.get(label),
+    index: (space) => indexes.get(space),
+    audioPath: (trackId) => absPaths.get(trackId),
+    close: () => undefined,
+  };
+}
+
+/** The generation a reader would open now (for stats and tests). */
+export function currentGeneration(dir: string): string | undefined {
+  return readCurrent(dir);
+}

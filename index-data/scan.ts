@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+
+/** Extensions the indexer reads (matched case-insensitively). */
+export const AUDIO_EXTENSIONS: ReadonlySet<string> = new Set(['.mp3', '.flac', '.wav', '.ogg', '.oga', '.opus', '.m4a', '.aac', '.aiff', '.aif', '.aifc']);
+
+/** Companions of music (cover art, playlists, notes): skipped without a word. */
+const IGNORED_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.gif', '.webp', '.bmp', '.txt', '.nfo', '.cue', '.log', '.m3u', '.m3u8', '.pls', '.pdf', '.md', '.db', '.ini', '.json', '.xml', '.sfv', '.accurip', '.lrc']);
+
+function unsupportedReason(extension: string): string {
+  if (extension === '.m4p') return 'DRM-protected audio (.m4p) cannot be decoded';
+  return `unsupported file type "${extension || '(none)'}"`;
+}
+
+export interface FoundFile {
+  /** Absolute path. */
+  readonly path: string;
+  /** The root directory it was found under (absolute). */
+  readonly root: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export interface ScanProblem {
+  readonly path: string;
+  readonly reason: string;
+  readonly code: 'unreadable-folder' | 'unsupported' | 'missing-root' | 'unreadable-file';
+}
+
+export interface ScanResult {
+  readonly files: FoundFile[];
+  readonly problems: ScanProblem[];
+}
+
+/**
+ * Recursively lists audio files under each root (symlinked folders are not followed, so loops are
+ * impossible). Folders that cannot be read and files with other extensions are reported, not thrown.
+ * Files whose extension looks like audio but are hidden (`.name`) are skipped silently.
+ */
+export async function scanMusic(roots: readonly string[]): Promise<ScanResult> {
+  const files: FoundFile[] = [];
+  const problems: ScanProblem[] = [];
+  const seen = new Set<string>();
+  for (const rawRoot of roots) {
+    const root = resolve(rawRoot);
+    try {
+      const info = await stat(root);
+      if (!info.isDirectory()) {
+        problems.push({ path: root, reason: 'not a folder', code: 'missing-root' });
+        continue;
+      }
+    } catch (error) {
+      problems.push({ path: root, reason: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, code: 'missing-root' });
+      continue;
+    }
+    const stack = [root];
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        problems.push({ path: dir, reason: `folder cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, code: 'unreadable-folder' });
+        continue;
+      }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const entry of entries) {
+        if (entry.name.startsWith('.')) continue;
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          stack.push(path);
+        } else if (entry.isFile()) {
+          const extension = extname(entry.name).toLowerCase();
+          if (IGNORED_EXTENSIONS.has(extension)) continue;
+          if (!AUDIO_EXTENSIONS.has(extension)) {
+            problems.push({ path, reason: unsupportedReason(extension), code: 'unsupported' });
+            continue;
+          }
+          if (seen.has(path)) continue;
+          seen.add(path);
+          try {
+            const info = await stat(path);
+            files.push({ path, root, size: info.size, mtimeMs: info.mtimeMs });
+          } catch (error) {
+            problems.push({ path, reason: `cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, code: 'unreadable-file' });
+          }
+        }
+      }
+    }
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, problems };
+}
+
+/** SHA-256 of a file's bytes (hex): the identity of a track across runs, renames and moves. */
+export function hashFile(path: string, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const hash = createHash('sha256');
+    const stream = createReadStream(path, signal ? { signal } : {});
+    stream.on('data', (chunk) => hash.update(chunk));
+    stream.on('error', reject);
+    stream.on('end', () => resolvePromise(hash.digest('hex')));
+  });
+}

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import Database from 'better-sqlite3';
+import type { CatalogManifest, VectorSpace } from '../types.js';
+import { HnswVectorIndex } from '../vector-index.js';
+import { toBlob } from '../vectors.js';
+import { CATALOG_DB, fsyncPath, GENERATIONS_DIR, generationDir, indexFile, readCurrent, switchCurrent } from './layout.js';
+import { CATALOG_SCHEMA } from './schema.js';
+import type { TrackRecord, TrackVectors } from './work-db.js';
+
+export interface PublishedTrack {
+  readonly record: TrackRecord;
+  readonly vectors: TrackVectors;
+  /** Folder it was found under, and its absolute path. */
+  readonly root: string;
+  readonly absPath: string;
+}
+
+export interface PublishResult {
+  readonly generation: string;
+  readonly tracks: number;
+  readonly segments: number;
+}
+
+/**
+ * Writes a complete new generation (SQLite + HNSW files) into its own folder, then switches CURRENT to
+ * it by atomic rename, so a reader sees the old catalog or the new one, never a mix. Keeps the previous
+ * generation for readers still opening it and removes older or abandoned ones.
+ */
+export function publishGeneration(catalogDir: string, manifest: CatalogManifest, tracks: readonly PublishedTrack[], fingerprint: string): PublishResult {
+  const name = `g-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  const dir = generationDir(catalogDir, name);
+  mkdirSync(dir, { recursive: true });
+  const db = new Database(join(dir, CATALOG_DB));
+  db.pragma('journal_mode = DELETE');
+  db.exec(CATALOG_SCHEMA);
+
+  const vectorsBySpace = new Map<VectorSpace, [number, Float32Array][]>();
+  const push = (space: VectorSpace, label: number, v: Float32Array): void => {
+    const list = vectorsBySpace.get(space) ?? [];
+    list.push([label, v]);
+    vectorsBySpace.set(space, list);
+  };
+  let segmentLabel = 0;
+  const insertTrack = db.prepare(`INSERT INTO tracks (label, id, content_hash, root, path, abs_path, title, artist, album, duration, file_genres, bpm, description, description_backend, description_model)
+    VALUES (@label, @id, @hash, @root, @path, @absPath, @title, @artist, @album, @duration, @fileGenres, @bpm, @description, @backend, @model)`);
+  const insertTag = db.prepare('INSERT INTO tags (track_label, grp, tag, score, rank) VALUES (?, ?, ?, ?, ?)');
+  const insertSegment = db.prepare('INSERT INTO segments (label, track_label, idx, start, end) VALUES (?, ?, ?, ?, ?)');
+  const insertVector = db.prepare('INSERT INTO embeddings (space, label, vector) VALUES (?, ?, ?)');
+  db.transaction(() => {
+    tracks.forEach((t, i) => {
+      const label = i + 1;
+      const r = t.record;
+      insertTrack.run({
+        label,
+        id: trackId(r.contentHash),
+        hash: r.contentHash,
+        root: t.root,
+        path: relative(t.root, t.absPath),
+        absPath: t.absPath,
+        title: r.title,
+        artist: r.artist,
+        album: r.album ?? null,
+        duration: r.durationSeconds,
+        fileGenres: JSON.stringify(r.fileGenres),
+        bpm: r.bpm ?? null,
+        description: r.description,
+        backend: r.descriptionBackend,
+        model: r.descriptionModel,
+      });
+      const rank = new Map<string, number>();
+      for (const tag of r.tags) {
+        const n = rank.get(tag.group) ?? 0;
+        rank.set(tag.group, n + 1);
+        insertTag.run(label, tag.group, tag.tag, tag.score, n);
+      }
+      insertVector.run('clip-text', label, toBlob(t.vectors.clipText));
+      push('clip-text', label, t.vectors.clipText);
+      r.segments.forEach((s, j) => {
+        segmentLabel++;
+        insertSegment.run(segmentLabel, label, s.index, s.start, s.end);
+        const clap = t.vectors.clapAudio[j]!;
+        insertVector.run('clap-audio', segmentLabel, toBlob(clap));
+        push('clap-audio', segmentLabel, clap);
+        const viml = t.vectors.vimlMusic?.[j];
+        if (viml) {
+          insertVector.run('viml-music', segmentLabel, toBlob(viml));
+          push('viml-music', segmentLabel, viml);
+        }
+      });
+    });
+    const meta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+    meta.run('manifest', JSON.stringify(manifest));
+    meta.run('fingerprint', fingerprint);
+    meta.run('spaces', JSON.stringify([...vectorsBySpace.keys()]));
+  })();
+  db.close();
+
+  for (const [space, entries] of vectorsBySpace) {
+    const dim = entries[0]![1].length;
+    const file = indexFile(dir, space);
+    HnswVectorIndex.from(dim, entries).save(file);
+    fsyncPath(file);
+  }
+  fsyncPath(join(dir, CATALOG_DB));
+  fsyncPath(dir);
+
+  const previous = readCurrent(catalogDir);
+  switchCurrent(catalogDir, name);
+  removeStaleGenerations(catalogDir, new Set([name, ...(previous ? [previous] : [])]));
+  return { generation: name, tracks: tracks.length, segments: segmentLabel };
+}
+
+/** Stable track id: the first 16 hex digits of the content hash (survives renames and moves). */
+export function trackId(contentHash: string): string {
+  return contentHash.slice(0, 16);
+}
+
+function removeStaleGenerations(catalogDir: string, keep: ReadonlySet<string>): void {
+  let names: string[];
+  try {
+    names = readdirSync(join(catalogDir, GENERATIONS_DIR));
+  } catch {
+    return;
+  }
+  for (const name of names) if (!keep.has(name)) rmSync(generationDir(catalogDir, name), { recursive: true, force: true });
+}
+
+/** Fingerprint of the published generation's content (undefined when none is published). */
+export function readFingerprint(catalogDir: string): string | undefined {
+  const name = readCurrent(catalogDir);
+  if (!name) return undefined;
+  try {
+    const db = new Database(join(generationDir(catalogDir, name), CATALOG_DB), { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare("SELECT value FROM meta WHERE key = 'fingerprint'").get() as { value: string } | undefined)?.value;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
