@@ -58,6 +58,8 @@ export const configSchema = z.object({
       segmentSeconds: positiveInt.default(30),
       hopSeconds: positiveInt.default(15),
       jobs: positiveInt.default(2),
+      /** Longest track indexed, in seconds (longer files are refused from their probed duration). */
+      maxTrackSeconds: positiveInt.default(3600),
     })
     .prefault({}),
   llm: z
@@ -122,6 +124,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_SEGMENT_SECONDS: 'catalog.segmentSeconds',
   CUECAST_HOP_SECONDS: 'catalog.hopSeconds',
   CUECAST_INDEX_JOBS: 'catalog.jobs',
+  CUECAST_MAX_TRACK_SECONDS: 'catalog.maxTrackSeconds',
   CUECAST_LLM_BACKEND: 'llm.backend',
   CUECAST_LLM_BASE_URL: 'llm.baseUrl',
   CUECAST_LLM_MODEL: 'llm.model',
