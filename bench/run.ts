@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { machineInfo } from './machine.js';
 import { runSection, type BenchOptions, type BenchSection } from './context.js';
 import { targetTable, type BenchReport, type SectionId, type SectionResult } from './report.js';
-import { renderTable } from './table.js';
+import { renderMarkdownTable, renderTable } from './table.js';
 import { indexSection } from './index-bench.js';
 
 /** Every section, in the order of issue 8; each is loaded only when it runs. */
@@ -51,4 +51,26 @@ export function renderReport(report: BenchReport): string {
 export async function writeReport(report: BenchReport, file: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** The report as Markdown, for docs/benchmarks.md (the tables verbatim, then the targets). */
+export function renderMarkdownReport(report: BenchReport): string {
+  const m = report.machine;
+  const out = [
+    `Command: \`${report.command}\` (${report.startedAt}, ${report.durationSeconds} s)`,
+    '',
+    `Machine: ${m.cpuModel}, ${m.logicalCores} logical cores, ${m.totalMemoryGiB} GiB, load average ${m.loadAverage1m} at start; ${m.platform}; node ${m.node}; ` +
+      Object.entries(m.packages).map(([name, version]) => `${name} ${version}`).join(', ') +
+      `; CUDA: ${m.cuda.detail}`,
+    '',
+  ];
+  for (const section of report.sections) {
+    if (section.status !== 'ok') {
+      out.push(`**${section.title}**: ${section.status}: ${section.reason ?? ''}`, '');
+      continue;
+    }
+    for (const table of section.tables) out.push(renderMarkdownTable(table), '');
+  }
+  out.push(renderMarkdownTable(targetTable(report.targets)), '');
+  return out.join('\n');
 }

@@ -2,12 +2,14 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CliCommand } from '../command.js';
 import { InputError } from '../../core/errors.js';
-import { runBench, renderReport, writeReport } from '../../bench/run.js';
+import { writeFile } from 'node:fs/promises';
+import { runBench, renderMarkdownReport, renderReport, writeReport } from '../../bench/run.js';
 import { SECTION_IDS, type SectionId } from '../../bench/report.js';
 
 interface BenchFlags {
   quick?: boolean;
   json?: string;
+  markdown?: string;
   only?: string;
   indexSizes?: string;
   clipModel?: string;
@@ -37,6 +39,7 @@ export const benchCommand: CliCommand = {
       .description('measure encoding, clip-to-picks latency, stream capacity and the vector index; print a table')
       .option('--quick', 'small sizes and few repetitions (minutes)')
       .option('--json <file>', 'also write every figure as JSON')
+      .option('--markdown <file>', 'also write the tables as Markdown (for docs/benchmarks.md)')
       .option('--only <sections>', `comma-separated sections: ${SECTION_IDS.join(', ')}`)
       .option('--index-sizes <list>', 'index sizes in vectors, e.g. 10k,100k,1m')
       .option('--clip-model <dir>', 'full-size CLIP graphs (default .cache/models/clip-vit-b32-random)')
@@ -56,6 +59,10 @@ export const benchCommand: CliCommand = {
         if (flags.json) {
           await writeReport(report, resolve(flags.json));
           process.stderr.write(`wrote ${resolve(flags.json)}\n`);
+        }
+        if (flags.markdown) {
+          await writeFile(resolve(flags.markdown), renderMarkdownReport(report));
+          process.stderr.write(`wrote ${resolve(flags.markdown)}\n`);
         }
         if (report.sections.some((s) => s.status === 'failed')) process.exitCode = 1;
       });
