@@ -21,6 +21,8 @@ export interface StreamInfo {
   readonly channels?: number;
   /** Attached pictures (cover art) are video streams that are not video. */
   readonly attachedPicture?: boolean;
+  /** Display rotation in degrees (phone videos); ffmpeg applies it when decoding. */
+  readonly rotation?: number;
 }
 
 export interface MediaInfo {
@@ -32,4 +34,6 @@ export interface MediaInfo {
   readonly hasVideo: boolean;
   readonly hasAudio: boolean;
   readonly tags: Readonly<Record<string, string>>;
+  /** A single still image (PNG, JPEG, ...): `frames()` gives exactly one frame at time 0. */
+  readonly still?: boolean;
 }

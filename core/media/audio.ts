@@ -1,0 +1,75 @@
+import { MediaError } from '../errors.js';
+import { failureFromExit } from './failure.js';
+import { checkWindow, chooseStream, inputArgs, prepareInput, type PrepareOptions } from './prepare.js';
+import { remainingMs } from './probe.js';
+import { runChild } from './process.js';
+import type { MediaInfo, MediaInput } from './types.js';
+
+export interface AudioOptions extends PrepareOptions {
+  /** Output rate in Hz (default 48000, CLAP's). */
+  readonly sampleRate?: number;
+  /** Output channels: mono only (mixed down). */
+  readonly channels?: 1;
+  /** Seconds from the start (default 0). */
+  readonly start?: number;
+  /** Seconds to decode (default: to the end). */
+  readonly duration?: number;
+}
+
+/**
+ * Decoders end a few ms early or late (codec frame sizes, encoder delay). Within this slack, the
+ * output is trimmed or zero-padded to exactly round(seconds * sampleRate) samples.
+ */
+const EXACT_SLACK_SECONDS = 0.1;
+
+/** Samples the window holds, when its end is known. */
+export function expectedSamples(info: MediaInfo, start: number, duration: number | undefined, sampleRate: number): number | undefined {
+  const toEnd = info.duration !== undefined ? info.duration - start : undefined;
+  const seconds = duration !== undefined && toEnd !== undefined ? Math.min(duration, toEnd) : (duration ?? toEnd);
+  return seconds === undefined ? undefined : Math.round(seconds * sampleRate);
+}
+
+/** Trims or pads `samples` to `expected` when they differ by less than the slack. */
+export function exactLength(samples: Float32Array, expected: number | undefined, sampleRate: number): Float32Array {
+  if (expected === undefined || samples.length === expected) return samples;
+  if (samples.length > expected) return samples.subarray(0, expected);
+  if (expected - samples.length > EXACT_SLACK_SECONDS * sampleRate) return samples;
+  const padded = new Float32Array(expected);
+  padded.set(samples);
+  return padded;
+}
+
+function toFloat32(bytes: Buffer): Float32Array {
+  const samples = new Float32Array(Math.floor(bytes.length / 4));
+  new Uint8Array(samples.buffer).set(bytes.subarray(0, samples.length * 4)); // copy: the Buffer may be unaligned
+  return samples;
+}
+
+/** Mono float samples in [-1, 1] at `sampleRate`, decoded through ffmpeg's f32le pipe. */
+export async function audio(input: MediaInput, options: AudioOptions = {}): Promise<Float32Array> {
+  const sampleRate = options.sampleRate ?? 48_000;
+  if (!(Number.isInteger(sampleRate) && sampleRate >= 1000 && sampleRate <= 384_000)) {
+    throw new MediaError('INPUT_INVALID', `sampleRate must be an integer between 1000 and 384000, got ${sampleRate}`);
+  }
+  if (options.channels !== undefined && options.channels !== 1) throw new MediaError('INPUT_INVALID', `channels must be 1, got ${String(options.channels)}`);
+  const prepared = await prepareInput(input, options, 'audio');
+  const { info, limits, binaries } = prepared;
+  const label = prepared.input.label;
+  try {
+    const start = options.start ?? 0;
+    checkWindow(info, label, start, options.duration);
+    const expected = expectedSamples(info, start, options.duration, sampleRate);
+    const stream = chooseStream(info, 'audio');
+    const args = [
+      ...inputArgs(prepared.input, start, options.duration),
+      ...['-map', `0:${stream.index}`, '-vn', '-sn', '-dn', '-ac', '1', '-ar', String(sampleRate), '-f', 'f32le', 'pipe:1'],
+    ];
+    const maxStdoutBytes = expected !== undefined ? (expected + sampleRate) * 4 : limits.maxInputBytes;
+    const { stdout, exit } = await runChild({ command: binaries.ffmpeg.path, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes });
+    if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'audio', label, timeoutMs: limits.timeoutMs });
+    if (stdout.length === 0) throw new MediaError('MEDIA_UNREADABLE', `No audio of ${label} could be decoded`, { input: label });
+    return exactLength(toFloat32(stdout), expected, sampleRate);
+  } finally {
+    await prepared.input.close();
+  }
+}

@@ -1,0 +1,141 @@
+import { MediaError } from '../errors.js';
+import { failureFromExit } from './failure.js';
+import { checkWindow, chooseStream, inputArgs, prepareInput, type PrepareOptions } from './prepare.js';
+import { remainingMs } from './probe.js';
+import { startChild } from './process.js';
+import type { MediaInfo, MediaInput, RgbFrame } from './types.js';
+
+export interface FrameOptions extends PrepareOptions {
+  /** Frames per second to sample (default 1). */
+  readonly fps?: number;
+  /** Most frames to return (default 30). */
+  readonly maxFrames?: number;
+  /**
+   * Short side of the returned frames in pixels, aspect kept, long side rounded to an even number
+   * (e.g. 224 gives 298x224 from 4:3). CLIP's preprocessing then center-crops it to size x size.
+   * Unset: the decoded size.
+   */
+  readonly size?: number;
+  /** Seconds from the start of the input (default 0). */
+  readonly start?: number;
+  /** Length of the window to sample, seconds (default: to the end). */
+  readonly duration?: number;
+  /**
+   * `rate` (default): `fps` from `start` until `maxFrames`. `even`: the same, but when the window
+   * holds more than `maxFrames` frames at `fps`, the rate drops so `maxFrames` frames cover it evenly.
+   */
+  readonly sampling?: 'rate' | 'even';
+}
+
+/** What to ask ffmpeg for, decided before it starts. */
+export interface FramePlan {
+  readonly width: number;
+  readonly height: number;
+  /** Output rate as `num/den` for ffmpeg and as a number for frame times. */
+  readonly rate: { readonly num: number; readonly den: number };
+  readonly count: number;
+  readonly start: number;
+  readonly duration?: number;
+}
+
+function positiveOption(name: string, value: number): number {
+  if (!(value > 0 && Number.isFinite(value))) throw new MediaError('INPUT_INVALID', `${name} must be a finite number > 0, got ${value}`);
+  return value;
+}
+
+/** Frame size: short side `size`, aspect kept, long side even; rotation (90/270) swaps the sides. */
+export function outputSize(width: number, height: number, rotation: number | undefined, size: number | undefined): { width: number; height: number } {
+  const turned = rotation !== undefined && Math.abs(Math.round(rotation / 90)) % 2 === 1;
+  const [w, h] = turned ? [height, width] : [width, height];
+  if (size === undefined) return { width: w, height: h };
+  const long = (side: number, other: number): number => Math.max(2, Math.round((size * side) / other / 2) * 2);
+  return w >= h ? { width: long(w, h), height: size } : { width: size, height: long(h, w) };
+}
+
+/** A rational for ffmpeg's fps filter (millisecond precision on the window). */
+function rational(fps: number): { num: number; den: number } {
+  const den = 1_000_000;
+  return { num: Math.max(1, Math.round(fps * den)), den };
+}
+
+export function planFrames(info: MediaInfo, options: FrameOptions): FramePlan {
+  const stream = chooseStream(info, 'video');
+  if (!stream.width || !stream.height) throw new MediaError('MEDIA_UNREADABLE', 'The video stream has no known frame size');
+  const size = options.size === undefined ? undefined : Math.round(positiveOption('size', options.size));
+  const { width, height } = outputSize(stream.width, stream.height, stream.rotation, size);
+  const fps = positiveOption('fps', options.fps ?? 1);
+  const maxFrames = Math.floor(positiveOption('maxFrames', options.maxFrames ?? 30));
+  const start = options.start ?? 0;
+  if (info.still) return { width, height, rate: rational(fps), count: 1, start: 0 };
+  const window = options.duration ?? (info.duration !== undefined ? info.duration - start : undefined);
+  const evenFps = options.sampling === 'even' && window !== undefined ? Math.min(fps, maxFrames / window) : fps;
+  const rate = rational(evenFps);
+  const inWindow = window === undefined ? maxFrames : Math.max(1, Math.ceil((window * rate.num) / rate.den - 1e-6));
+  return { width, height, rate, count: Math.min(maxFrames, inWindow), start, ...(options.duration !== undefined ? { duration: options.duration } : {}) };
+}
+
+/**
+ * `round=up` gives output slot k the last frame shown at or before k / fps, so a frame's `time` is
+ * when it was on screen. Bicubic, as CLIP's preprocessing resizes.
+ */
+function filterGraph(plan: FramePlan, still: boolean): string {
+  const scale = `scale=${plan.width}:${plan.height}:flags=bicubic,setsar=1`;
+  return still ? scale : `fps=fps=${plan.rate.num}/${plan.rate.den}:round=up,${scale}`;
+}
+
+/**
+ * Decoded RGB24 frames, sampled at `fps` (or evenly, see `sampling`), read from ffmpeg's raw pipe.
+ * A still image gives one frame. Breaking out of the loop stops ffmpeg and waits for it to exit.
+ */
+export async function* frames(input: MediaInput, options: FrameOptions = {}): AsyncGenerator<RgbFrame, void, undefined> {
+  const prepared = await prepareInput(input, options, 'video');
+  const { info, limits, binaries } = prepared;
+  const label = prepared.input.label;
+  try {
+    checkWindow(info, label, options.start ?? 0, options.duration);
+    const plan = planFrames(info, options);
+    const stream = chooseStream(info, 'video');
+    const args = [
+      ...inputArgs(prepared.input, plan.start, plan.duration),
+      ...['-map', `0:${stream.index}`, '-an', '-sn', '-dn', '-vf', filterGraph(plan, info.still === true)],
+      ...['-frames:v', String(plan.count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    ];
+    const child = startChild({ command: binaries.ffmpeg.path, args, timeoutMs: remainingMs(limits), signal: limits.signal });
+    let yielded = 0;
+    try {
+      for await (const data of rawFrames(child.stdout, plan.width * plan.height * 3)) {
+        yield { width: plan.width, height: plan.height, data, time: plan.start + (yielded * plan.rate.den) / plan.rate.num };
+        yielded += 1;
+      }
+      const exit = await child.exit;
+      if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'frames', label, timeoutMs: limits.timeoutMs });
+      if (yielded === 0) throw new MediaError('MEDIA_UNREADABLE', `No frame of ${label} could be decoded`, { input: label });
+    } finally {
+      child.stop('cancelled');
+      child.stdout.destroy();
+      await child.exit;
+    }
+  } finally {
+    await prepared.input.close();
+  }
+}
+
+/** Cuts a byte stream into frames of exactly `frameBytes` (a partial tail is dropped). */
+export async function* rawFrames(stream: AsyncIterable<Buffer>, frameBytes: number): AsyncGenerator<Uint8Array, void, undefined> {
+  let frame = new Uint8Array(frameBytes);
+  let filled = 0;
+  for await (const chunk of stream) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take = Math.min(frameBytes - filled, chunk.length - offset);
+      frame.set(chunk.subarray(offset, offset + take), filled);
+      filled += take;
+      offset += take;
+      if (filled === frameBytes) {
+        yield frame;
+        frame = new Uint8Array(frameBytes);
+        filled = 0;
+      }
+    }
+  }
+}

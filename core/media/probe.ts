@@ -1,0 +1,99 @@
+import { MediaError } from '../errors.js';
+import { mediaBinaries, type MediaBinaries } from './binaries.js';
+import { parseFfmpegBanner } from './ffmpeg-banner.js';
+import { parseFfprobeJson } from './ffprobe-json.js';
+import { failureFromExit } from './failure.js';
+import { openInput, type OpenedInput } from './input.js';
+import { runChild } from './process.js';
+import { mediaSettings, type MediaSettings } from './settings.js';
+import type { MediaInfo, MediaInput } from './types.js';
+
+const PROBE_OUTPUT_BYTES = 4 * 1024 * 1024;
+
+/** Options every media call takes; unset limits come from `configureMedia()` (config `media.*`). */
+export interface MediaCallOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Limit for the whole call (probe and decode), ms. */
+  readonly timeoutMs?: number | undefined;
+  readonly maxDurationSeconds?: number | undefined;
+  readonly maxInputBytes?: number | undefined;
+  /** `-rw_timeout` for network inputs, ms. */
+  readonly networkTimeoutMs?: number | undefined;
+}
+
+/** A call's limits with its deadline. */
+export interface CallLimits extends MediaSettings {
+  readonly deadline: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export function callLimits(options: MediaCallOptions): CallLimits {
+  const settings = mediaSettings();
+  const timeoutMs = options.timeoutMs ?? settings.timeoutMs;
+  return {
+    timeoutMs,
+    maxDurationSeconds: options.maxDurationSeconds ?? settings.maxDurationSeconds,
+    maxInputBytes: options.maxInputBytes ?? settings.maxInputBytes,
+    networkTimeoutMs: Math.min(options.networkTimeoutMs ?? settings.networkTimeoutMs, timeoutMs),
+    deadline: Date.now() + timeoutMs,
+    signal: options.signal,
+  };
+}
+
+/** Time left before the call's deadline (at least 1 ms, so a late child still starts and times out). */
+export function remainingMs(limits: CallLimits): number {
+  return Math.max(1, limits.deadline - Date.now());
+}
+
+export function throwIfAborted(limits: CallLimits, operation: string, label: string): void {
+  if (limits.signal?.aborted) throw new MediaError('MEDIA_ABORTED', `${operation} of ${label} was aborted`, { input: label, operation });
+}
+
+async function probeWithFfprobe(ffprobe: string, input: OpenedInput, limits: CallLimits): Promise<MediaInfo> {
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...input.options, '-i', input.arg];
+  const { stdout, exit } = await runChild({ command: ffprobe, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes: PROBE_OUTPUT_BYTES });
+  if (exit.code !== 0 || exit.stopped) throw failureFromExit(exit, { operation: 'probe', label: input.label, timeoutMs: limits.timeoutMs });
+  try {
+    return parseFfprobeJson(stdout.toString('utf8'), input.sizeBytes);
+  } catch (error) {
+    throw new MediaError('MEDIA_UNREADABLE', `Cannot probe ${input.label}: ffprobe printed no valid JSON`, { input: input.label }, { cause: error });
+  }
+}
+
+/** Without ffprobe: `ffmpeg -i INPUT` with no output describes the input on stderr, then exits 1. */
+async function probeWithFfmpeg(ffmpeg: string, input: OpenedInput, limits: CallLimits): Promise<MediaInfo> {
+  const args = ['-hide_banner', '-nostdin', ...input.options, '-i', input.arg];
+  const { exit } = await runChild({ command: ffmpeg, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes: PROBE_OUTPUT_BYTES, stderrBytes: 256 * 1024 });
+  const info = exit.stopped ? undefined : parseFfmpegBanner(exit.stderr, input.sizeBytes);
+  if (!info) throw failureFromExit(exit, { operation: 'probe', label: input.label, timeoutMs: limits.timeoutMs });
+  return info;
+}
+
+/** Probes an opened input with ffprobe, or with ffmpeg when no ffprobe runs. */
+export async function probeOpened(binaries: MediaBinaries, input: OpenedInput, limits: CallLimits): Promise<MediaInfo> {
+  throwIfAborted(limits, 'probe', input.label);
+  const info = binaries.ffprobe
+    ? await probeWithFfprobe(binaries.ffprobe.path, input, limits)
+    : await probeWithFfmpeg(binaries.ffmpeg.path, input, limits);
+  if (info.streams.length === 0) {
+    throw new MediaError('MEDIA_UNREADABLE', `${input.label} has no audio or video streams`, { input: input.label, format: info.format });
+  }
+  return info;
+}
+
+export interface ProbeOptions extends MediaCallOptions {
+  /** Use these binaries instead of the process-wide ones (tests force the ffmpeg-only path). */
+  readonly binaries?: MediaBinaries | undefined;
+}
+
+/** Duration, streams, codecs and tags of a file, URL or byte buffer. */
+export async function probe(input: MediaInput, options: ProbeOptions = {}): Promise<MediaInfo> {
+  const limits = callLimits(options);
+  const binaries = options.binaries ?? (await mediaBinaries());
+  const opened = await openInput(input, limits);
+  try {
+    return await probeOpened(binaries, opened, limits);
+  } finally {
+    await opened.close();
+  }
+}

@@ -1,0 +1,148 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { MediaError } from '../errors.js';
+
+/** Why a child was stopped before it finished on its own. */
+export type StopReason = 'timeout' | 'aborted' | 'cancelled' | 'too-large';
+
+export interface ChildOptions {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Hard limit for the whole run; `Infinity` only for live pulls guarded by a network timeout. */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+  /** How much of stderr is kept for error messages (the rest is drained and dropped). */
+  readonly stderrBytes?: number;
+  /** Time between SIGTERM and SIGKILL. */
+  readonly killGraceMs?: number;
+}
+
+export interface ChildExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** The tail of stderr. */
+  readonly stderr: string;
+  /** Set when this module stopped the child. */
+  readonly stopped?: StopReason;
+}
+
+/** A running child: read `stdout`, then await `exit` (always settles, after `close`). */
+export interface RunningChild {
+  readonly pid: number | undefined;
+  readonly stdout: Readable;
+  readonly exit: Promise<ChildExit>;
+  /** SIGTERM now, SIGKILL after the grace period; idempotent. */
+  stop(reason: StopReason): void;
+}
+
+const DEFAULT_STDERR_BYTES = 16 * 1024;
+const DEFAULT_KILL_GRACE_MS = 2_000;
+
+/** Children still running, killed if this process exits so none is left orphaned. */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
+/** Keeps the last `limit` bytes of a text stream. */
+export class TailBuffer {
+  private text = '';
+  constructor(private readonly limit: number) {}
+
+  push(chunk: Buffer | string): void {
+    this.text += chunk.toString();
+    if (this.text.length > 2 * this.limit) this.text = this.text.slice(-this.limit);
+  }
+
+  toString(): string {
+    return this.text.length > this.limit ? this.text.slice(-this.limit) : this.text;
+  }
+}
+
+/** Pids of children started by this module that have not closed yet (tests check for orphans). */
+export function liveChildPids(): number[] {
+  return [...live].map((child) => child.pid).filter((pid): pid is number => pid !== undefined);
+}
+
+/**
+ * Starts a child with stdin ignored, stdout piped and stderr drained into a bounded tail. The child is
+ * stopped on timeout or abort and `exit` settles only on `close`, so callers can always await it.
+ */
+export function startChild(options: ChildOptions): RunningChild {
+  installExitHook();
+  const child = spawn(options.command, options.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+  live.add(child);
+  const stderr = new TailBuffer(options.stderrBytes ?? DEFAULT_STDERR_BYTES);
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  let stopped: StopReason | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+
+  const stop = (reason: StopReason): void => {
+    if (stopped !== undefined || child.exitCode !== null || child.signalCode !== null) return;
+    stopped = reason;
+    child.kill('SIGTERM');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+    killTimer.unref();
+  };
+
+  const timer = Number.isFinite(options.timeoutMs) ? setTimeout(() => stop('timeout'), options.timeoutMs) : undefined;
+  const onAbort = (): void => stop('aborted');
+  if (options.signal?.aborted) queueMicrotask(onAbort);
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const exit = new Promise<ChildExit>((resolve) => {
+    let spawnError: Error | undefined;
+    child.once('error', (error) => {
+      spawnError = error;
+    });
+    child.once('close', (code, signal) => {
+      live.delete(child);
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+      const tail = spawnError ? `${stderr.toString()}\nspawn failed: ${spawnError.message}` : stderr.toString();
+      resolve({ code: spawnError ? -1 : code, signal, stderr: tail, ...(stopped ? { stopped } : {}) });
+    });
+  });
+
+  return { pid: child.pid, stdout: child.stdout, exit, stop };
+}
+
+export interface CollectOptions extends ChildOptions {
+  /** Most stdout bytes accepted; past it the child is stopped and `MEDIA_TOO_LARGE` thrown. */
+  readonly maxStdoutBytes: number;
+}
+
+export interface Collected {
+  readonly stdout: Buffer;
+  readonly exit: ChildExit;
+}
+
+/** Runs a child to completion, collecting stdout up to a cap. Never throws for a non-zero exit. */
+export async function runChild(options: CollectOptions): Promise<Collected> {
+  const child = startChild(options);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > options.maxStdoutBytes) {
+      child.stop('too-large');
+      child.stdout.destroy();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  const exit = await child.exit;
+  if (exit.stopped === 'too-large') {
+    throw new MediaError('MEDIA_TOO_LARGE', `The output of ${options.command} passed the limit of ${options.maxStdoutBytes} bytes`, {
+      maxBytes: options.maxStdoutBytes,
+    });
+  }
+  return { stdout: Buffer.concat(chunks), exit };
+}
