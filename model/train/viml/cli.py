@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--clap-model", required=True)
     f.add_argument("--clap-dim", type=int, required=True)
     f.add_argument("--dim", type=int, default=32)
+    g = sub.add_parser("synth", help="generate the synthetic benchmark corpus (videos with soundtracks + descriptions)")
+    g.add_argument("--out", required=True)
+    g.add_argument("--n", type=int, default=300)
+    g.add_argument("--seconds", type=float, default=20.0)
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--ffmpeg", default="ffmpeg")
     return p
 
 
@@ -102,6 +108,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             if args.json:
                 Path(args.json).write_text(text + "\n")
             print(text)
+        elif args.command == "synth":
+            from .synthetic import generate
+
+            items = generate(Path(args.out), args.n, args.seconds, args.seed, ffmpeg=args.ffmpeg)
+            print(f"{len(items)} items written to {args.out}")
         elif args.command == "fixture":
             make_fixture(Path(args.out), args.clip_model, args.clip_dim, args.clap_model, args.clap_dim, args.dim)
             print(f"fixture head set written to {args.out}")
