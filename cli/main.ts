@@ -1,9 +1,12 @@
 import { Command } from 'commander';
 import type { CliCommand } from './command.js';
 import { benchCommand } from './commands/bench.js';
+import { catalogCommand } from './commands/catalog.js';
+import { indexCommand } from './commands/index.js';
+import { searchCommand } from './commands/search.js';
 
 // Each subcommand lives in its own file under cli/commands/; add it here.
-const commands: readonly CliCommand[] = [benchCommand];
+const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand];
 
 const program = new Command('cuecast')
   .description('Language-guided music recommendation for video')

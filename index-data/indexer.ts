@@ -6,6 +6,7 @@ import { logger } from '../core/logger.js';
 import type { AudioEncoder, TextEncoder } from '../model/types.js';
 import { estimateBpm } from './bpm.js';
 import { openCatalog } from './catalog.js';
+import type { DescriptionCache } from './describe/cache.js';
 import type { Describer } from './describe/describer.js';
 import { publishGeneration, readFingerprint, trackId, type PublishedTrack } from './store/generation.js';
 import { FORMAT_VERSION, LOCK_FILE, WORK_DB } from './store/layout.js';
@@ -77,7 +78,8 @@ export interface IndexOptions {
   readonly encoders: IndexEncoders;
   readonly audio: AudioSource;
   readonly metadata: MetadataReader;
-  readonly describer: Describer;
+  /** Builds the describer around the catalog's persistent description cache. */
+  readonly describer: (cache: DescriptionCache) => Describer;
   readonly segmentSeconds: number;
   readonly hopSeconds: number;
   /** Files processed at once. */
@@ -186,7 +188,8 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
     emit({ event: 'scan', files: scan.files.length, problems: scan.problems.length });
     const skipped: SkippedFile[] = scan.problems.map((p) => ({ path: p.path, reason: p.reason, code: p.code }));
     const tagger = await ClapTagger.create(encoders.clapText, tagVocabulary(), signal);
-    const describerSetting = `${options.describer.mode}/${options.describer.model}/${options.describer.promptVersion}`;
+    const describer = options.describer(work);
+    const describerSetting = `${describer.mode}/${describer.model}/${describer.promptVersion}`;
 
     const total = scan.files.length;
     let done = 0;
@@ -239,7 +242,7 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
 
     const describeAndEmbed = async (tags: TrackRecord['tags']): Promise<{ description: Awaited<ReturnType<Describer['describe']>>; clipText: Float32Array; selected: TrackRecord['selected'] }> => {
       const selected = selectTags(tags);
-      const description = await options.describer.describe({ tags: selected }, signal);
+      const description = await describer.describe({ tags: selected }, signal);
       const [clipText] = await encoders.clipText.encodeTexts([description.text], signal);
       return { description, clipText: clipText!, selected };
     };

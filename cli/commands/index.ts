@@ -1,0 +1,134 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../core/config.js';
+import { InputError, toCuecastError } from '../../core/errors.js';
+import { configureMedia } from '../../core/media/index.js';
+import { createDescriber, createLlmBackend } from '../../index-data/describe/from-config.js';
+import type { DescriptionMode } from '../../index-data/describe/backend.js';
+import { indexMusic, type IndexEvent, type IndexSummary } from '../../index-data/indexer.js';
+import { mediaAudioSource } from '../../index-data/media-source.js';
+import { musicMetadataReader } from '../../index-data/metadata.js';
+import { createEncoders } from '../../model/index.js';
+import type { CliCommand } from '../command.js';
+
+interface IndexFlags {
+  catalog?: string;
+  jobs?: string;
+  json?: boolean;
+  describer?: string;
+}
+
+const MODES: readonly DescriptionMode[] = ['tags', 'template', 'openai', 'local'];
+
+/** Exit codes: 0 everything indexed, 2 some files skipped (listed), 1 the run failed. */
+export const EXIT_SKIPPED = 2;
+
+function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** Live bar on a TTY (counts, rate, ETA), plain lines otherwise, one JSON object per line with --json. */
+export function progressReporter(mode: 'json' | 'tty' | 'plain', out: NodeJS.WriteStream): (event: IndexEvent) => void {
+  const started = Date.now();
+  let processed = 0;
+  return (event) => {
+    if (mode === 'json') {
+      out.write(`${JSON.stringify(event)}\n`);
+      return;
+    }
+    if (event.event === 'scan') {
+      out.write(`found ${event.files} audio files${event.problems ? ` (${event.problems} other entries skipped)` : ''}\n`);
+    } else if (event.event === 'file') {
+      if (event.status === 'indexed') processed++;
+      const elapsed = Date.now() - started;
+      const rate = event.done / Math.max(elapsed / 1000, 1e-3);
+      const eta = rate > 0 ? ((event.total - event.done) / rate) * 1000 : 0;
+      const width = 24;
+      const filled = Math.round((event.done / Math.max(event.total, 1)) * width);
+      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${event.done}/${event.total}  ${processed} new  ${rate.toFixed(2)} files/s  ETA ${formatDuration(eta)}`;
+      if (mode === 'tty') out.write(`\r\x1b[2K${line}`);
+      else if (event.status === 'skipped') out.write(`skipped ${event.path}: ${event.reason}\n`);
+    } else if (event.event === 'publish') {
+      if (mode === 'tty') out.write('\n');
+      out.write(`published ${event.tracks} tracks, ${event.segments} segments (generation ${event.generation})\n`);
+    }
+  };
+}
+
+export function renderSummary(summary: IndexSummary): string {
+  const lines = [
+    `${summary.tracks} tracks in the catalog: ${summary.indexed} indexed, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.skipped.length} skipped (${formatDuration(summary.elapsedMs)})`,
+  ];
+  if (!summary.generation) lines.push('catalog already up to date: nothing published');
+  if (summary.skipped.length > 0) {
+    lines.push('skipped:');
+    for (const s of summary.skipped) lines.push(`  ${s.path}: ${s.reason} [${s.code}]`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export const indexCommand: CliCommand = {
+  name: 'index',
+  register(program: Command): void {
+    program
+      .command('index')
+      .description('index music folders into the catalog (re-runs only process what changed)')
+      .argument('<dir...>', 'folders of audio files (mp3, flac, wav, ogg, opus, m4a/aac, aiff)')
+      .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
+      .option('--jobs <n>', 'files processed at once (default: config catalog.jobs)')
+      .option('--describer <mode>', `description backend: ${MODES.join(', ')} (default: config llm.backend)`)
+      .option('--json', 'one JSON object per progress event on stdout')
+      .action(async (dirs: string[], flags: IndexFlags) => {
+        try {
+          if (flags.describer && !MODES.includes(flags.describer as DescriptionMode)) {
+            throw new InputError('INPUT_INVALID', `unknown --describer "${flags.describer}". Should be one of: ${MODES.join(', ')}`);
+          }
+          const config = loadConfig({
+            overrides: {
+              ...(flags.catalog ? { catalogDir: resolve(flags.catalog) } : {}),
+              ...(flags.jobs ? { 'catalog.jobs': flags.jobs } : {}),
+              ...(flags.describer ? { 'llm.backend': flags.describer } : {}),
+            },
+          });
+          configureMedia(config.media);
+          const mode = config.llm.backend;
+          const llm = await createLlmBackend(config, mode);
+          const encoders = await createEncoders(config);
+          const controller = new AbortController();
+          const onSignal = (): void => controller.abort(new InputError('INPUT_INVALID', 'interrupted'));
+          process.once('SIGINT', onSignal);
+          process.once('SIGTERM', onSignal);
+          try {
+            const reporter = progressReporter(flags.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', flags.json ? process.stdout : process.stderr);
+            const summary = await indexMusic({
+              roots: dirs,
+              catalogDir: config.catalogDir,
+              encoders,
+              audio: mediaAudioSource(),
+              metadata: musicMetadataReader,
+              describer: (cache) => createDescriber(mode, llm, cache),
+              segmentSeconds: config.catalog.segmentSeconds,
+              hopSeconds: config.catalog.hopSeconds,
+              jobs: config.catalog.jobs,
+              maxTrackSeconds: config.catalog.maxTrackSeconds,
+              onEvent: reporter,
+              signal: controller.signal,
+            });
+            if (!flags.json) process.stderr.write(renderSummary(summary));
+            process.exitCode = summary.skipped.length > 0 ? EXIT_SKIPPED : 0;
+          } finally {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+            await encoders.dispose();
+            await llm?.dispose?.();
+          }
+        } catch (error) {
+          const e = toCuecastError(error);
+          if (flags.json) process.stdout.write(`${JSON.stringify({ event: 'error', error: e.toJSON() })}\n`);
+          process.stderr.write(`error ${e.code}: ${e.message}\n`);
+          process.exitCode = 1;
+        }
+      });
+  },
+};

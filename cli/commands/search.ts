@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../core/config.js';
+import { InputError, toCuecastError } from '../../core/errors.js';
+import { openCatalog } from '../../index-data/catalog.js';
+import { searchCatalogByText } from '../../index-data/search.js';
+import { createEncoders } from '../../model/index.js';
+import type { CliCommand } from '../command.js';
+
+export const searchCommand: CliCommand = {
+  name: 'search',
+  register(program: Command): void {
+    program
+      .command('search')
+      .description('text-only search over the catalog (CLAP text vs audio, CLIP text vs descriptions)')
+      .argument('<text>', 'what the music should be like')
+      .option('--k <n>', 'how many tracks', '10')
+      .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
+      .option('--json', 'print JSON')
+      .action(async (text: string, flags: { k: string; catalog?: string; json?: boolean }) => {
+        try {
+          const k = Number(flags.k);
+          if (!Number.isInteger(k) || k < 1 || k > 1000) throw new InputError('INPUT_INVALID', `--k takes a whole number from 1 to 1000, got ${flags.k}`);
+          if (text.trim() === '') throw new InputError('INPUT_INVALID', 'search text is empty');
+          const config = loadConfig({ overrides: flags.catalog ? { catalogDir: resolve(flags.catalog) } : {} });
+          const encoders = await createEncoders(config);
+          try {
+            const catalog = openCatalog(config.catalogDir, {
+              expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info },
+            });
+            const hits = await searchCatalogByText(catalog, encoders, text, { k });
+            catalog.close();
+            if (flags.json) {
+              const rows = hits.map((h) => ({ id: h.track.id, title: h.track.title, artist: h.track.artist, path: h.track.path, score: h.score, audioScore: h.audioScore, descriptionScore: h.descriptionScore, segmentStart: h.segmentStart, description: h.track.description }));
+              process.stdout.write(`${JSON.stringify({ query: text, hits: rows })}\n`);
+            } else {
+              hits.forEach((h, i) => {
+                process.stdout.write(`${String(i + 1).padStart(2)}. ${h.score.toFixed(3)}  ${h.track.artist} - ${h.track.title}  [${h.track.path} @ ${h.segmentStart}s]\n    ${h.track.description}\n`);
+              });
+              if (hits.length === 0) process.stdout.write('no tracks\n');
+            }
+          } finally {
+            await encoders.dispose();
+          }
+        } catch (error) {
+          const e = toCuecastError(error);
+          process.stderr.write(`error ${e.code}: ${e.message}\n`);
+          process.exitCode = 1;
+        }
+      });
+  },
+};
