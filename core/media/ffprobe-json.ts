@@ -21,6 +21,8 @@ interface FfprobeOutput {
   format?: { format_name?: string; duration?: string; size?: string; tags?: Record<string, string> };
 }
 
+const SONG_TAGS = new Set(['title', 'artist', 'album', 'album_artist', 'genre', 'date', 'composer', 'track']);
+
 const STREAM_TYPES = new Set<StreamInfo['type']>(['video', 'audio', 'subtitle', 'data', 'attachment']);
 
 /** Image formats ffmpeg reads as one picture (GIF and APNG are animations, so video). */
@@ -88,9 +90,11 @@ export function parseFfprobeJson(json: string, sizeBytes?: number): MediaInfo {
   const streams = (output.streams ?? []).map(streamInfo);
   const format = output.format ?? {};
   const tags = lowerCaseKeys(format.tags);
-  // Stream-level tags (e.g. ogg/opus keep title/artist on the audio stream) fill in what the format lacks.
+  // Ogg and Opus keep title/artist on the audio stream: let stream tags fill in what the format lacks.
   for (const stream of output.streams ?? []) {
-    for (const [key, value] of Object.entries(lowerCaseKeys(stream.tags))) if (!(key in tags) && key !== 'handler_name' && key !== 'language' && key !== 'vendor_id' && key !== 'encoder') tags[key] = value;
+    for (const [key, value] of Object.entries(lowerCaseKeys(stream.tags))) {
+      if (SONG_TAGS.has(key) && !(key in tags)) tags[key] = value;
+    }
   }
   return mediaInfo(format.format_name ?? 'unknown', streams, {
     duration: positive(format.duration),
