@@ -51,6 +51,8 @@ export interface Pick {
   readonly segmentEnd: number;
   readonly tags: readonly ScoredTag[];
   readonly bpm?: number;
+  /** Score components: `clip` / `clap` (zero-shot), `viml`, and `preferences` (soft adjustments). */
+  readonly parts?: Readonly<Record<string, number>>;
   readonly why: string;
 }
 
@@ -59,5 +61,8 @@ export interface RecommendResult {
   readonly picks: readonly Pick[];
   /** Things the user should know: conflicts resolved, constraints that emptied the list. */
   readonly notes: readonly string[];
+  /** The conversation state the request carried (the prompt is parsed per request, not stored in it). */
   readonly state: RefinementState;
+  /** When a hard constraint left nothing: that constraint, in the user's words. */
+  readonly emptiedBy?: string;
 }

@@ -1,0 +1,328 @@
+import { CatalogError, InputError } from '../core/errors.js';
+import type { Catalog, Segment, Track, VectorIndex } from '../index-data/types.js';
+import { dot, meanNormalized, normalize } from '../index-data/vectors.js';
+import type { TextEncoder } from '../model/types.js';
+import { selectDiverse } from './diversity.js';
+import { explain } from './explain.js';
+import { applyConstraints, hardConstraints } from './filters.js';
+import { applyRefinement } from './refinement/apply.js';
+import { composeStates, EMPTY_STATE } from './refinement/state.js';
+import { TagVocabulary } from './refinement/vocabulary.js';
+import { energyLean, moodLean, tagScore } from './track-traits.js';
+import type { Pick, RecommendMode, RecommendRequest, RecommendResult, RefinementState } from './types.js';
+
+/**
+ * What recommend/ needs of the trained ViML heads (model/ implements it): one fused query from frame
+ * CLIP embeddings and the prompt's CLIP text features; `text` undefined means "no text".
+ */
+export interface VimlQueryEncoder {
+  readonly dim: number;
+  encodeQuery(video: readonly Float32Array[], text: readonly Float32Array[] | undefined, signal?: AbortSignal): Promise<Float32Array>;
+}
+
+export interface RecommenderOptions {
+  /** Longest prompt accepted, in characters. */
+  readonly maxPromptChars: number;
+  readonly defaultK: number;
+  readonly maxK: number;
+  /** ANN candidates fetched per space before exact rescoring; smaller catalogs are scored exhaustively. */
+  readonly candidates: number;
+  /** Zero-shot: weight of cos(mean frame CLIP, description CLIP-text) vs cos(CLAP-text(prompt), CLAP-audio). */
+  readonly videoWeight: number;
+  readonly textWeight: number;
+  /** How much of a liked track's music embedding is blended into the query ("more like #2"). */
+  readonly likeBlend: number;
+  /** Score added per unit of soft preference (tag weights, tempo/energy/mood nudges). */
+  readonly softWeight: number;
+  /** MMR relevance/novelty trade-off. */
+  readonly mmrLambda: number;
+}
+
+export const DEFAULT_RECOMMENDER_OPTIONS: RecommenderOptions = {
+  maxPromptChars: 1000,
+  defaultK: 5,
+  maxK: 50,
+  candidates: 200,
+  videoWeight: 0.5,
+  textWeight: 0.5,
+  likeBlend: 0.5,
+  softWeight: 0.05,
+  mmrLambda: 0.75,
+};
+
+export interface RecommenderDeps {
+  readonly catalog: Catalog;
+  /** CLIP text encoder (ViML text features). */
+  readonly clipText: TextEncoder;
+  /** CLAP text encoder (zero-shot prompt vs CLAP audio). */
+  readonly clapText: TextEncoder;
+  /** Trained heads; with a catalog holding `viml-music` vectors they switch the mode to `viml`. */
+  readonly viml?: VimlQueryEncoder;
+  /** Tags refinements may name; defaults to the tags the catalog's tracks carry. */
+  readonly vocabulary?: TagVocabulary;
+  readonly options?: Partial<RecommenderOptions>;
+}
+
+interface Scored {
+  readonly track: Track;
+  readonly segment?: Segment;
+  readonly base: number;
+  readonly score: number;
+  readonly parts: Readonly<Record<string, number>>;
+  readonly embedding?: Float32Array;
+  readonly id: string;
+  readonly artist: string;
+}
+
+/**
+ * The query engine shared by the bot, the stream server and the CLI: frames + prompt + conversation
+ * state -> picks with the best segment of each track and a reason.
+ */
+export class Recommender {
+  readonly #catalog: Catalog;
+  readonly #clipText: TextEncoder;
+  readonly #clapText: TextEncoder;
+  readonly #viml: VimlQueryEncoder | undefined;
+  readonly #options: RecommenderOptions;
+  #vocabulary: TagVocabulary | undefined;
+
+  constructor(deps: RecommenderDeps) {
+    this.#catalog = deps.catalog;
+    this.#clipText = deps.clipText;
+    this.#clapText = deps.clapText;
+    this.#viml = deps.viml;
+    this.#vocabulary = deps.vocabulary;
+    this.#options = { ...DEFAULT_RECOMMENDER_OPTIONS, ...deps.options };
+  }
+
+  /** `viml` when trained heads are loaded and the catalog holds ViML music embeddings, else `zero-shot`. */
+  get mode(): RecommendMode {
+    const index = this.#catalog.index('viml-music');
+    return this.#viml && index && index.size > 0 && index.dim === this.#viml.dim ? 'viml' : 'zero-shot';
+  }
+
+  /** The vocabulary refinements are parsed with (for callers that apply turns themselves). */
+  get vocabulary(): TagVocabulary {
+    this.#vocabulary ??= TagVocabulary.fromTracks(this.#catalog.tracks());
+    return this.#vocabulary;
+  }
+
+  /** Composes a refinement turn onto a state, resolving "#n" against the picks shown last. */
+  refine(state: RefinementState, text: string, shown: readonly string[] = []): RefinementState {
+    checkPrompt(text, this.#options.maxPromptChars, 'refinement');
+    return applyRefinement(state, text, { vocabulary: this.vocabulary, shown });
+  }
+
+  async recommend(request: RecommendRequest, signal?: AbortSignal): Promise<RecommendResult> {
+    const o = this.#options;
+    const k = request.k ?? o.defaultK;
+    if (!Number.isInteger(k) || k < 1 || k > o.maxK) throw new InputError('INPUT_INVALID', `k must be an integer from 1 to ${o.maxK}, got ${k}`);
+    if (request.prompt !== undefined) checkPrompt(request.prompt, o.maxPromptChars, 'prompt');
+    const frames = request.frameEmbeddings;
+    if (frames !== undefined && frames.length === 0) {
+      throw new InputError('INPUT_INVALID', 'The clip gave no frames to match music against', { frames: 0 });
+    }
+    if (this.#catalog.trackCount() === 0) throw new CatalogError('CATALOG_EMPTY', 'The music catalog has no tracks; index a music folder first');
+
+    const conversation = request.state ?? EMPTY_STATE;
+    const shown = request.shown ?? [];
+    const promptState = request.prompt?.trim() ? applyRefinement(EMPTY_STATE, request.prompt, { vocabulary: this.vocabulary, shown }) : EMPTY_STATE;
+    const effective = composeStates(promptState, conversation);
+    const notes = [...promptState.notes, ...effective.notes];
+    const mode = this.mode;
+    if (this.#viml && mode === 'zero-shot') {
+      notes.push('trained ViML heads are loaded but this catalog has no matching ViML music embeddings: using zero-shot (re-index to use them)');
+    }
+
+    const constraints = hardConstraints(effective, request.excludeTrackIds ?? []);
+    const outcome = applyConstraints(this.#catalog.tracks(), constraints);
+    if (outcome.emptiedBy) {
+      const { constraint, before } = outcome.emptiedBy;
+      notes.push(`nothing fits '${constraint.label}': ${constraint.failure} (${before} track${before === 1 ? '' : 's'} passed the constraints before it); nothing was relaxed`);
+      return { mode, picks: [], notes, state: conversation, emptiedBy: constraint.label };
+    }
+
+    const text = effective.text.join(', ');
+    const scored = mode === 'viml'
+      ? await this.#scoreViml(outcome.eligible, frames, text, effective, signal)
+      : await this.#scoreZeroShot(outcome.eligible, frames, text, effective, signal);
+    const adjusted = this.#softAdjust(scored, effective);
+    const { picks, skippedForArtist } = selectDiverse(adjusted, { k, lambda: o.mmrLambda, dedupeArtists: request.dedupeArtists ?? true });
+    if (picks.length < k && skippedForArtist > 0) {
+      notes.push(`showing ${picks.length} pick${picks.length === 1 ? '' : 's'}: ${skippedForArtist} more fit but repeat an artist already shown`);
+    }
+    const likedTitles = effective.likeTrackIds.map((id) => this.#catalog.track(id)?.title).filter((t): t is string => !!t);
+    return {
+      mode,
+      picks: picks.map((s): Pick => ({
+        trackId: s.track.id,
+        title: s.track.title,
+        artist: s.track.artist,
+        score: round(s.score),
+        segmentStart: s.segment?.start ?? 0,
+        segmentEnd: s.segment?.end ?? s.track.durationSeconds,
+        tags: s.track.tags.filter((t) => t.score > 0),
+        ...(s.track.bpm !== undefined ? { bpm: s.track.bpm } : {}),
+        parts: Object.fromEntries(Object.entries(s.parts).map(([key, v]) => [key, round(v)])),
+        why: explain(s.track, effective, constraints, likedTitles),
+      })),
+      notes,
+      state: conversation,
+    };
+  }
+
+  async #scoreZeroShot(eligible: readonly Track[], frames: readonly Float32Array[] | undefined, text: string, state: RefinementState, signal?: AbortSignal): Promise<Scored[]> {
+    const o = this.#options;
+    const clipIndex = this.#catalog.index('clip-text');
+    const clapIndex = this.#catalog.index('clap-audio');
+    if (frames && clipIndex && frames[0]!.length !== clipIndex.dim) {
+      throw new InputError('INPUT_INVALID', `Frame embeddings have dimension ${frames[0]!.length}, the catalog's CLIP space has ${clipIndex.dim}`);
+    }
+    const video = frames && clipIndex ? meanNormalized(frames) : undefined;
+    const textVec = text && clapIndex ? (await this.#clapText.encodeTexts([text], signal))[0] : undefined;
+    const like = clapIndex ? this.#likeVector(state.likeTrackIds, clapIndex) : undefined;
+    const music = blend(textVec, like, o.likeBlend);
+    const wv = video ? o.videoWeight : 0;
+    const wm = music ? o.textWeight : 0;
+    if (wv + wm === 0) throw this.#nothingToMatch(frames !== undefined, clipIndex, clapIndex);
+
+    const candidates = this.#candidates(eligible, [
+      ...(video && clipIndex ? [{ index: clipIndex, query: video, perTrack: false }] : []),
+      ...(music && clapIndex ? [{ index: clapIndex, query: music, perTrack: true }] : []),
+    ]);
+    return candidates.map((track) => {
+      const label = this.#catalog.trackLabel(track.id);
+      const clipVec = label !== undefined ? clipIndex?.vector(label) : undefined;
+      const videoPart = video && clipVec ? dot(video, clipVec) : 0;
+      const best = clapIndex ? this.#bestSegment(track, clapIndex, music) : undefined;
+      const parts: Record<string, number> = {};
+      if (video) parts.clip = videoPart;
+      if (music) parts.clap = best?.score ?? 0;
+      const base = (wv * videoPart + wm * (best?.score ?? 0)) / (wv + wm);
+      return this.#scored(track, best?.segment, base, parts, clapIndex);
+    });
+  }
+
+  async #scoreViml(eligible: readonly Track[], frames: readonly Float32Array[] | undefined, text: string, state: RefinementState, signal?: AbortSignal): Promise<Scored[]> {
+    const index = this.#catalog.index('viml-music')!;
+    const textFeatures = text ? await this.#clipText.encodeTexts([text], signal) : undefined;
+    let query: Float32Array | undefined;
+    if ((frames && frames.length > 0) || textFeatures) query = normalize(await this.#viml!.encodeQuery(frames ?? [], textFeatures, signal));
+    const like = this.#likeVector(state.likeTrackIds, index);
+    query = blend(query, like, this.#options.likeBlend);
+    if (!query) throw new InputError('INPUT_INVALID', 'Nothing to match: give a clip, a prompt or "more like #n"');
+    const candidates = this.#candidates(eligible, [{ index, query, perTrack: true }]);
+    return candidates.map((track) => {
+      const best = this.#bestSegment(track, index, query);
+      return this.#scored(track, best?.segment, best?.score ?? 0, { viml: best?.score ?? 0 }, index);
+    });
+  }
+
+  #nothingToMatch(hadFrames: boolean, clipIndex: VectorIndex | undefined, clapIndex: VectorIndex | undefined): Error {
+    if (hadFrames && !clipIndex) return new CatalogError('CATALOG_CORRUPT', "The catalog has no CLIP description vectors ('clip-text'), so a clip cannot be matched");
+    if (!clapIndex) return new CatalogError('CATALOG_CORRUPT', "The catalog has no CLAP audio vectors ('clap-audio')");
+    return new InputError('INPUT_INVALID', 'Nothing to match: give a clip, a prompt with positive words, or "more like #n"');
+  }
+
+  /** Eligible tracks to rescore exactly: all of them when few, else the union of ANN hits per space. */
+  #candidates(eligible: readonly Track[], spaces: readonly { index: VectorIndex; query: Float32Array; perTrack: boolean }[]): Track[] {
+    const limit = this.#options.candidates;
+    if (eligible.length <= limit) return [...eligible];
+    const ids = new Set(eligible.map((t) => t.id));
+    const out = new Map<string, Track>();
+    for (const { index, query, perTrack } of spaces) {
+      const trackOf = (label: number): Track | undefined => {
+        if (!perTrack) return this.#catalog.trackByLabel(label);
+        const seg = this.#catalog.segmentByLabel(label);
+        return seg ? this.#catalog.track(seg.trackId) : undefined;
+      };
+      const filter = (label: number): boolean => {
+        const t = trackOf(label);
+        return t !== undefined && ids.has(t.id);
+      };
+      for (const hit of index.search(query, Math.min(index.size, perTrack ? limit * 3 : limit), filter)) {
+        const t = trackOf(hit.label);
+        if (t) out.set(t.id, t);
+      }
+    }
+    return [...out.values()];
+  }
+
+  /** The segment scoring best against `query`; without a query, the one most typical of the track. */
+  #bestSegment(track: Track, index: VectorIndex, query: Float32Array | undefined): { segment: Segment; score: number } | undefined {
+    const segments = this.#catalog.segments(track.id);
+    const vectors = segments.map((s) => index.vector(s.label));
+    const reference = query ?? this.#trackEmbedding(track, index);
+    if (!reference) return undefined;
+    let best: { segment: Segment; score: number } | undefined;
+    segments.forEach((segment, i) => {
+      const v = vectors[i];
+      if (!v) return;
+      const score = dot(reference, v);
+      if (!best || score > best.score) best = { segment, score };
+    });
+    return best && !query ? { segment: best.segment, score: 0 } : best;
+  }
+
+  #embeddings = new WeakMap<VectorIndex, Map<string, Float32Array | undefined>>();
+
+  /** Mean of a track's segment vectors in a space, unit length (cached). */
+  #trackEmbedding(track: Track, index: VectorIndex): Float32Array | undefined {
+    let cache = this.#embeddings.get(index);
+    if (!cache) this.#embeddings.set(index, (cache = new Map()));
+    if (cache.has(track.id)) return cache.get(track.id);
+    const vectors = this.#catalog.segments(track.id).map((s) => index.vector(s.label)).filter((v): v is Float32Array => v !== undefined);
+    const mean = vectors.length > 0 ? meanNormalized(vectors) : undefined;
+    cache.set(track.id, mean);
+    return mean;
+  }
+
+  #likeVector(ids: readonly string[], index: VectorIndex): Float32Array | undefined {
+    const vectors = ids
+      .map((id) => this.#catalog.track(id))
+      .filter((t): t is Track => t !== undefined)
+      .map((t) => this.#trackEmbedding(t, index))
+      .filter((v): v is Float32Array => v !== undefined);
+    return vectors.length > 0 ? meanNormalized(vectors) : undefined;
+  }
+
+  #scored(track: Track, segment: Segment | undefined, base: number, parts: Record<string, number>, musicIndex: VectorIndex | undefined): Scored {
+    const embedding = musicIndex ? this.#trackEmbedding(track, musicIndex) : undefined;
+    return { track, ...(segment ? { segment } : {}), base, score: base, parts, ...(embedding ? { embedding } : {}), id: track.id, artist: track.artist };
+  }
+
+  /** Soft preferences: tag weights, and tempo / energy / mood nudges relative to the candidates. */
+  #softAdjust(scored: readonly Scored[], state: RefinementState): Scored[] {
+    const w = this.#options.softWeight;
+    const bpms = scored.map((s) => s.track.bpm).filter((b): b is number => b !== undefined).sort((a, b) => a - b);
+    const medianBpm = bpms.length ? bpms[Math.floor(bpms.length / 2)]! : undefined;
+    return scored.map((s) => {
+      let adjust = 0;
+      for (const [tag, weight] of Object.entries(state.weights)) adjust += w * weight * tagScore(s.track, tag);
+      if (state.tempo && medianBpm !== undefined && s.track.bpm !== undefined) {
+        adjust += w * (state.tempo === 'faster' ? 1 : -1) * clamp((s.track.bpm - medianBpm) / 40);
+      }
+      if (state.energy) adjust += w * (state.energy === 'higher' ? 1 : -1) * energyLean(s.track);
+      if (state.mood) adjust += w * (state.mood === 'brighter' ? 1 : -1) * moodLean(s.track);
+      if (adjust === 0) return s;
+      return { ...s, score: s.base + adjust, parts: { ...s.parts, preferences: adjust } };
+    });
+  }
+}
+
+function checkPrompt(text: string, max: number, what: string): void {
+  if (text.length > max) {
+    throw new InputError('PROMPT_TOO_LONG', `The ${what} is ${text.length} characters; the limit is ${max}`, { length: text.length, limit: max });
+  }
+}
+
+function blend(a: Float32Array | undefined, b: Float32Array | undefined, weightB: number): Float32Array | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! + weightB * b[i]!;
+  return normalize(out);
+}
+
+const clamp = (x: number): number => Math.max(-1, Math.min(1, x));
+const round = (x: number): number => Math.round(x * 10_000) / 10_000;

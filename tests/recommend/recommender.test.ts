@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest';
+import { selectDiverse } from '../../recommend/diversity.js';
+import { hardConstraints } from '../../recommend/filters.js';
+import { applyRefinements } from '../../recommend/refinement/apply.js';
+import { EMPTY_STATE } from '../../recommend/refinement/state.js';
+import { Recommender, type VimlQueryEncoder } from '../../recommend/recommender.js';
+import type { RefinementState } from '../../recommend/types.js';
+import { AxisTextEncoder, axis, DIM, MemoryCatalog, tag, type FixtureTrack } from './support/memory-catalog.js';
+import { testVocabulary } from './support/vocabulary.js';
+
+const vocabulary = testVocabulary();
+const instrumental = tag('vocals', 'instrumental');
+const female = tag('vocals', 'female vocals');
+const male = tag('vocals', 'male vocals');
+
+const FIXTURES: readonly FixtureTrack[] = [
+  { id: 'calm-piano', tags: [tag('mood', 'calm'), tag('instrument', 'piano'), instrumental], bpm: 72, looks: ['calm'], sounds: [['calm', 'piano'], ['piano', 'strings']] },
+  { id: 'calm-strings', tags: [tag('mood', 'calm'), tag('instrument', 'strings'), female], bpm: 80, looks: ['calm', 'strings'], sounds: [['calm', 'strings']] },
+  { id: 'synth-drive', artist: 'Neon', tags: [tag('mood', 'energetic'), tag('instrument', 'synthesizer'), instrumental], bpm: 124, looks: ['energetic', 'synth'], sounds: [['energetic'], ['energetic', 'synth']] },
+  { id: 'synth-night', artist: 'Neon', tags: [tag('mood', 'energetic'), tag('instrument', 'synthesizer'), tag('mood', 'dark', 0.5), male], bpm: 128, looks: ['energetic', 'synth', 'dark'], sounds: [['synth', 'dark']] },
+  { id: 'rock-anthem', tags: [tag('genre', 'rock'), tag('mood', 'energetic'), tag('instrument', 'drums'), male], bpm: 140, looks: ['energetic', 'rock'], sounds: [['rock', 'energetic']] },
+  { id: 'dark-ambient', tags: [tag('mood', 'dark'), tag('genre', 'ambient'), instrumental], bpm: 60, looks: ['dark', 'calm'], sounds: [['dark', 'calm']] },
+  { id: 'happy-pop', tags: [tag('mood', 'happy'), tag('genre', 'pop'), female, tag('instrument', 'drums', 0.7)], bpm: 118, looks: ['happy', 'energetic'], sounds: [['happy'], ['happy', 'energetic']] },
+  { id: 'no-tags', looks: ['piano'], sounds: [['piano']] },
+];
+
+function recommender(options: { viml?: VimlQueryEncoder; fixtures?: readonly FixtureTrack[]; vimlVectors?: boolean } = {}) {
+  const catalog = new MemoryCatalog(options.fixtures ?? FIXTURES, { viml: options.vimlVectors ?? false });
+  const clipText = new AxisTextEncoder();
+  const clapText = new AxisTextEncoder();
+  const rec = new Recommender({ catalog, clipText, clapText, vocabulary, ...(options.viml ? { viml: options.viml } : {}) });
+  return { rec, catalog, clipText, clapText };
+}
+
+const frames = (...words: string[]) => [axis(...words), axis(...words)];
+const ids = (r: { picks: readonly { trackId: string }[] }) => r.picks.map((p) => p.trackId);
+const state = (...turns: string[]): RefinementState => applyRefinements(EMPTY_STATE, turns, { vocabulary });
+
+describe('Recommender: zero-shot picks on a fixture catalog', () => {
+  it('given an energetic clip, ranks the energetic tracks first, deterministically', async () => {
+    const { rec } = recommender();
+    const a = await rec.recommend({ frameEmbeddings: frames('energetic', 'synth'), k: 3 });
+    const b = await rec.recommend({ frameEmbeddings: frames('energetic', 'synth'), k: 3 });
+    expect(a.mode).toBe('zero-shot');
+    expect(ids(a)[0]).toBe('synth-drive');
+    expect(ids(a)).toEqual(ids(b));
+    expect(a.picks.map((p) => p.score)).toEqual(b.picks.map((p) => p.score));
+  });
+
+  it('given a prompt, scores CLAP-text against CLAP-audio and picks the best segment', async () => {
+    const { rec, clapText } = recommender();
+    const result = await rec.recommend({ prompt: 'piano and strings', k: 1 });
+    expect(result.picks[0]?.trackId).toBe('calm-piano');
+    expect(result.picks[0]).toMatchObject({ segmentStart: 15, segmentEnd: 45 });
+    expect(clapText.seen).toEqual(['piano and strings']);
+  });
+
+  it('given a prompt with a negation, never sends the negated words to an encoder and applies the filter', async () => {
+    const { rec, clapText } = recommender();
+    const result = await rec.recommend({ frameEmbeddings: frames('calm'), prompt: 'calm piano, no strings, no vocals', k: 5 });
+    expect(clapText.seen.join(' ')).not.toMatch(/strings|vocals/);
+    for (const p of result.picks) expect(['calm-piano', 'synth-drive', 'dark-ambient']).toContain(p.trackId);
+    expect(result.picks[0]?.why).toContain('you asked for no strings, no vocals');
+  });
+
+  it('explains a pick with its tags, BPM and the constraints asked for', async () => {
+    const { rec } = recommender();
+    const result = await rec.recommend({ frameEmbeddings: frames('energetic'), state: state('no vocals', 'over 100 bpm'), k: 1 });
+    expect(result.picks[0]?.why).toBe('energetic synthesizer, 124 BPM; you asked for no vocals, over 100 bpm');
+  });
+
+  it('given "more like #n", blends that track into the query', async () => {
+    const { rec } = recommender();
+    const shown = ['calm-strings', 'dark-ambient'];
+    const plain = await rec.recommend({ prompt: 'calm', k: 3, dedupeArtists: false });
+    const liked = await rec.recommend({ prompt: 'calm', k: 3, state: rec.refine(EMPTY_STATE, 'more like #2', shown), shown });
+    expect(ids(plain)[0]).not.toBe('dark-ambient');
+    expect(ids(liked)[0]).toBe('dark-ambient');
+    expect(liked.picks[0]?.why).toContain('more like "Title dark-ambient"');
+  });
+
+  it('given "faster", nudges higher-BPM tracks up without filtering', async () => {
+    const { rec } = recommender();
+    const base = await rec.recommend({ frameEmbeddings: frames('energetic'), k: 6 });
+    const faster = await rec.recommend({ frameEmbeddings: frames('energetic'), state: state('faster'), k: 6 });
+    const rank = (r: typeof base, id: string) => ids(r).indexOf(id);
+    expect(rank(faster, 'rock-anthem')).toBeLessThanOrEqual(rank(base, 'rock-anthem'));
+    expect(faster.picks.length).toBe(base.picks.length);
+  });
+});
+
+describe('Recommender: hard filters', () => {
+  it('given a filter that leaves nothing, names the constraint and relaxes nothing', async () => {
+    const { rec } = recommender();
+    const result = await rec.recommend({ frameEmbeddings: frames('calm'), state: state('no vocals', 'over 200 bpm') });
+    expect(result.picks).toEqual([]);
+    expect(result.emptiedBy).toBe('over 200 bpm');
+    expect(result.notes.join(' ')).toMatch(/nothing fits 'over 200 bpm'.*nothing was relaxed/);
+  });
+
+  it('given excluded ids, never shows them', async () => {
+    const { rec } = recommender();
+    const result = await rec.recommend({ frameEmbeddings: frames('energetic', 'synth'), excludeTrackIds: ['synth-drive'], state: state('not #1'), shown: ['rock-anthem'] });
+    expect(ids(result)).not.toContain('synth-drive');
+  });
+
+  it('holds every hard constraint on every pick across random states (seeded property test)', async () => {
+    const { rec, catalog } = recommender();
+    let seed = 42;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const choose = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const phrases = ['no vocals', 'female vocals', 'with vocals', 'male singer', 'no drums', 'without piano', 'only calm', 'no synth',
+      'under 100 bpm', 'over 110 bpm', '90-130 bpm', 'around 120 bpm', 'not #1', 'no rock', 'only energetic', 'no strings', 'faster', 'darker', 'less piano'];
+    const all = [...catalog.tracks()].map((t) => t.id);
+    let nonEmpty = 0;
+    for (let run = 0; run < 150; run++) {
+      const turns = Array.from({ length: 1 + Math.floor(random() * 3) }, () => choose(phrases));
+      const s = applyRefinements(EMPTY_STATE, turns, { vocabulary, shown: [choose(all)] });
+      const excluded = random() < 0.3 ? [choose(all)] : [];
+      const result = await rec.recommend({ frameEmbeddings: frames(choose(['calm', 'energetic', 'dark']), choose(['piano', 'synth', 'rock'])), state: s, excludeTrackIds: excluded, k: 1 + Math.floor(random() * 5) });
+      const constraints = hardConstraints(s, excluded);
+      for (const pick of result.picks) {
+        const track = catalog.track(pick.trackId)!;
+        for (const c of constraints) expect(c.test(track), `${pick.trackId} violates '${c.label}' after ${JSON.stringify(turns)}`).toBe(true);
+      }
+      if (result.picks.length > 0) nonEmpty += 1;
+      else expect(result.emptiedBy).toBeDefined();
+    }
+    expect(nonEmpty).toBeGreaterThan(30);
+  });
+});
+
+describe('Recommender: diversity', () => {
+  it('shows one track per artist in the top k unless asked otherwise', async () => {
+    const { rec } = recommender();
+    const deduped = await rec.recommend({ frameEmbeddings: frames('energetic', 'synth', 'dark'), k: 3 });
+    expect(ids(deduped).filter((id) => id.startsWith('synth-'))).toHaveLength(1);
+    const allowed = await rec.recommend({ frameEmbeddings: frames('energetic', 'synth', 'dark'), k: 3, dedupeArtists: false });
+    expect(ids(allowed).filter((id) => id.startsWith('synth-'))).toHaveLength(2);
+  });
+
+  it('with MMR, prefers a different-sounding track over a near-duplicate of the first pick', () => {
+    const e = (...w: string[]) => {
+      const v = axis(...w);
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    };
+    const candidates = [
+      { id: 'a', artist: 'A', score: 0.9, embedding: e('synth') },
+      { id: 'a-twin', artist: 'B', score: 0.88, embedding: e('synth') },
+      { id: 'other', artist: 'C', score: 0.8, embedding: e('piano') },
+    ];
+    expect(selectDiverse(candidates, { k: 2, lambda: 1, dedupeArtists: true }).picks.map((c) => c.id)).toEqual(['a', 'a-twin']);
+    expect(selectDiverse(candidates, { k: 2, lambda: 0.75, dedupeArtists: true }).picks.map((c) => c.id)).toEqual(['a', 'other']);
+  });
+});
+
+/** A linear "trained head": query = mean of frames + text, in the catalog's viml space. */
+class LinearViml implements VimlQueryEncoder {
+  readonly dim = DIM;
+  calls = 0;
+  async encodeQuery(video: readonly Float32Array[], text: readonly Float32Array[] | undefined): Promise<Float32Array> {
+    this.calls += 1;
+    const out = new Float32Array(DIM);
+    for (const v of [...video, ...(text ?? [])]) for (let i = 0; i < DIM; i++) out[i]! += v[i]!;
+    return out;
+  }
+}
+
+describe('Recommender: mode switch', () => {
+  it('uses viml when heads are loaded and the catalog holds viml-music vectors', async () => {
+    const viml = new LinearViml();
+    // The viml space says "calm-strings" is the energetic one, so the two modes disagree visibly.
+    const fixtures = FIXTURES.map((f) => (f.id === 'calm-strings' ? { ...f, viml: [['energetic', 'synth']] } : f));
+    const { rec } = recommender({ viml, fixtures, vimlVectors: true });
+    const result = await rec.recommend({ frameEmbeddings: frames('energetic', 'synth'), k: 1 });
+    expect(result.mode).toBe('viml');
+    expect(viml.calls).toBe(1);
+    expect(ids(result)).toEqual(['calm-strings']);
+  });
+
+  it('falls back to zero-shot with a note when the catalog has no viml vectors', async () => {
+    const viml = new LinearViml();
+    const { rec } = recommender({ viml });
+    const result = await rec.recommend({ frameEmbeddings: frames('energetic'), k: 1 });
+    expect(result.mode).toBe('zero-shot');
+    expect(viml.calls).toBe(0);
+    expect(result.notes.join(' ')).toMatch(/using zero-shot/);
+  });
+
+  it('uses zero-shot without heads', async () => {
+    const { rec } = recommender({ vimlVectors: true });
+    expect(rec.mode).toBe('zero-shot');
+  });
+});
+
+describe('Recommender: bad input', () => {
+  it('given an empty catalog, rejects with CATALOG_EMPTY', async () => {
+    const { rec } = recommender({ fixtures: [] });
+    await expect(rec.recommend({ frameEmbeddings: frames('calm') })).rejects.toMatchObject({ code: 'CATALOG_EMPTY' });
+  });
+
+  it('given a prompt over 1,000 characters, rejects with PROMPT_TOO_LONG', async () => {
+    const { rec } = recommender();
+    await expect(rec.recommend({ prompt: 'a'.repeat(1001) })).rejects.toMatchObject({ code: 'PROMPT_TOO_LONG' });
+  });
+
+  it('given a clip with no frames, rejects with INPUT_INVALID', async () => {
+    const { rec } = recommender();
+    await expect(rec.recommend({ frameEmbeddings: [] })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+  });
+
+  it('given nothing positive to match, rejects with INPUT_INVALID', async () => {
+    const { rec } = recommender();
+    await expect(rec.recommend({ prompt: 'no vocals' })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+  });
+
+  it('given frames of the wrong dimension, rejects with INPUT_INVALID', async () => {
+    const { rec } = recommender();
+    await expect(rec.recommend({ frameEmbeddings: [new Float32Array(3)] })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+  });
+
+  it('given a bad k, rejects with INPUT_INVALID', async () => {
+    const { rec } = recommender();
+    await expect(rec.recommend({ frameEmbeddings: frames('calm'), k: 0 })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+  });
+});
