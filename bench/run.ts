@@ -8,7 +8,9 @@ import { indexSection } from './index-bench.js';
 
 /** Every section, in the order of issue 8; each is loaded only when it runs. */
 const SECTIONS: Readonly<Record<SectionId, () => Promise<BenchSection>>> = {
+  encoder: async () => (await import('./encoder-bench.js')).encoderSection,
   index: async () => indexSection,
+  gpu: async () => (await import('./gpu-bench.js')).gpuSection,
 };
 
 export async function runBench(options: BenchOptions, command: string): Promise<BenchReport> {

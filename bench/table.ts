@@ -12,7 +12,8 @@ function widths(table: Table): number[] {
   return table.columns.map((column, i) => Math.max(column.length, ...table.rows.map((row) => (row[i] ?? '').length)));
 }
 
-const isNumeric = (cell: string): boolean => /^[-+]?[\d,.]+( |$|x|%|\s\()/.test(cell) || /^[-+]?[\d,.]+$/.test(cell);
+/** Numbers, optionally with a unit suffix and a parenthesised spread: "12.3", "4.5x", "812 (479-882)". */
+const isNumeric = (cell: string): boolean => /^[-+]?[\d,.]+(x|%| s| ms)?( \([^)]*\))?$/.test(cell);
 
 export function renderTable(table: Table): string {
   const w = widths(table);
