@@ -103,18 +103,25 @@ export function overlay(url: string, auth: Record<string, unknown> = { streamId:
   return socket;
 }
 
-/** Resolves with the first arguments of `event`, or rejects after `timeoutMs`. */
-export function waitFor<T = unknown>(socket: { once(event: string, listener: (...args: never[]) => void): unknown; off(event: string, listener?: (...args: never[]) => void): unknown }, event: string, timeoutMs = 5000): Promise<T> {
+type Listener = (...args: unknown[]) => void;
+interface Emitter {
+  once(event: string, listener: Listener): unknown;
+  off(event: string, listener?: Listener): unknown;
+}
+
+/** Resolves with the first argument of `event`, or rejects after `timeoutMs`. */
+export function waitFor<T = unknown>(socket: Socket | ProducerSocket | OverlaySocket | Emitter, event: string, timeoutMs = 5000): Promise<T> {
+  const emitter = socket as unknown as Emitter;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
-      socket.off(event, listener);
+      emitter.off(event, listener);
       reject(new Error(`timed out after ${timeoutMs} ms waiting for "${event}"`));
     }, timeoutMs);
-    function listener(...args: never[]) {
+    function listener(...args: unknown[]) {
       clearTimeout(timer);
       resolve(args[0] as T);
     }
-    socket.once(event, listener);
+    emitter.once(event, listener);
   });
 }
 

@@ -1,0 +1,44 @@
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { createClient } from 'redis';
+import { CuecastError } from '../core/errors.js';
+import type { ApplicationOptions } from './app.js';
+
+export interface RedisAdapter {
+  readonly adapter: NonNullable<ApplicationOptions['adapter']>;
+  /** Closes the Redis connection (after the socket.io server is closed). */
+  close(): Promise<void>;
+}
+
+/**
+ * The socket.io Redis streams adapter on `url`, so overlays on one node receive the picks computed on
+ * another. Connects before returning: a bad URL fails at start-up, not on the first pick.
+ */
+export async function connectRedisAdapter(url: string, options: { connectTimeoutMs?: number } = {}): Promise<RedisAdapter> {
+  const client = createClient({ url, socket: { connectTimeout: options.connectTimeoutMs ?? 5000, reconnectStrategy: (retries) => Math.min(retries * 200, 5000) } });
+  client.on('error', () => {
+    // Reconnects are handled by the client; errors are reported through the adapter's own logging.
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.destroy();
+    throw new CuecastError('INTERNAL', `Could not connect to Redis at ${redact(url)}: ${(error as Error).message}`, {}, { cause: error });
+  }
+  return {
+    adapter: createAdapter(client, { streamName: 'cuecast', blockTimeInMs: 1000 }) as NonNullable<ApplicationOptions['adapter']>,
+    close: async () => {
+      client.destroy();
+    },
+  };
+}
+
+/** The URL without its password, for messages. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.href;
+  } catch {
+    return '(invalid URL)';
+  }
+}
