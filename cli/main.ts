@@ -4,9 +4,10 @@ import { benchCommand } from './commands/bench.js';
 import { catalogCommand } from './commands/catalog.js';
 import { indexCommand } from './commands/index.js';
 import { searchCommand } from './commands/search.js';
+import { recommendCommand } from './commands/recommend.js';
 
 // Each subcommand lives in its own file under cli/commands/; add it here.
-const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand];
+const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand, recommendCommand];
 
 const program = new Command('cuecast')
   .description('Language-guided music recommendation for video')

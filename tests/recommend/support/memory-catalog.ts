@@ -10,7 +10,7 @@ export function axis(...words: string[]): Float32Array {
   const v = new Float32Array(DIM);
   for (const w of words) {
     const i = AXES.indexOf(w as (typeof AXES)[number]);
-    if (i >= 0) v[i] += 1;
+    if (i >= 0) v[i] = (v[i] ?? 0) + 1;
   }
   return v;
 }
