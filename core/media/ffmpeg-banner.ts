@@ -13,6 +13,11 @@ import type { MediaInfo, StreamInfo } from './types.js';
  */
 
 const STREAM_LINE = /^Stream #0:(\d+)(?:\[[^\]]*\])?(?:\([^)]*\))?: (Video|Audio|Subtitle|Data|Attachment): ([A-Za-z0-9_]+)(.*)$/;
+/**
+ * Older ffmpeg builds do not print "(attached pic)": a picture-codec stream without a frame rate
+ * beside an audio stream is cover art.
+ */
+const IMAGE_CODECS = new Set(['png', 'mjpeg', 'bmp', 'webp', 'tiff', 'gif']);
 const CHANNEL_LAYOUTS: Readonly<Record<string, number>> = { mono: 1, stereo: 2, '2.1': 3, quad: 4, '4.0': 4, '5.0': 5, '5.1': 6, '6.1': 7, '7.1': 8 };
 
 function seconds(hms: string): number | undefined {
@@ -29,7 +34,7 @@ function channels(rest: string): number | undefined {
   return layout.map((name) => CHANNEL_LAYOUTS[name]).find((count) => count !== undefined);
 }
 
-function stream(match: RegExpExecArray, block: string[]): StreamInfo {
+function stream(match: RegExpExecArray, block: string[], hasAudio: boolean): StreamInfo {
   const [, index, kind, codec, rest = ''] = match;
   const type = kind!.toLowerCase() as StreamInfo['type'];
   const fields: Record<string, unknown> = { index: Number(index), type, codec: codec!.toLowerCase() };
@@ -38,7 +43,7 @@ function stream(match: RegExpExecArray, block: string[]): StreamInfo {
     if (size) Object.assign(fields, { width: Number(size[1]), height: Number(size[2]) });
     const fps = /, (\d+(?:\.\d+)?k?) fps/.exec(rest) ?? /, (\d+(?:\.\d+)?k?) tbr/.exec(rest);
     if (fps) fields.fps = fps[1]!.endsWith('k') ? Number(fps[1]!.slice(0, -1)) * 1000 : Number(fps[1]);
-    if (rest.includes('(attached pic)')) fields.attachedPicture = true;
+    if (rest.includes('(attached pic)') || (IMAGE_CODECS.has(codec!.toLowerCase()) && !/ fps/.test(rest) && hasAudio)) fields.attachedPicture = true;
     const rotation = block.map((line) => /rotation of (-?\d+(?:\.\d+)?) degrees/.exec(line) ?? /^rotate\s*:\s*(-?\d+)/.exec(line)).find(Boolean);
     if (rotation && Number(rotation[1]) !== 0) fields.rotation = Number(rotation[1]);
   }
@@ -61,6 +66,7 @@ export function parseFfmpegBanner(stderr: string, sizeBytes?: number): MediaInfo
   const lines = stderr.split('\n');
   const start = lines.findIndex((line) => line.startsWith('Input #0, '));
   if (start < 0) return undefined;
+  const hasAudio = lines.some((line) => /^\s*Stream #0:\d+.*: Audio: /.test(line));
   const format = /^Input #0, (.*), from '/.exec(lines[start]!)?.[1] ?? 'unknown';
   const tags: Record<string, string> = {};
   const streams: StreamInfo[] = [];
@@ -69,7 +75,7 @@ export function parseFfmpegBanner(stderr: string, sizeBytes?: number): MediaInfo
   let streamBlock: string[] = [];
   let pending: RegExpExecArray | undefined;
   const flush = (): void => {
-    if (pending) streams.push(stream(pending, streamBlock));
+    if (pending) streams.push(stream(pending, streamBlock, hasAudio));
     pending = undefined;
     streamBlock = [];
   };

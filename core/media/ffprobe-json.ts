@@ -8,6 +8,7 @@ interface FfprobeStream {
   width?: number;
   height?: number;
   avg_frame_rate?: string;
+  duration?: string;
   r_frame_rate?: string;
   sample_rate?: string;
   channels?: number;
@@ -53,7 +54,7 @@ function rotationOf(stream: FfprobeStream): number | undefined {
 
 function streamInfo(stream: FfprobeStream, position: number): StreamInfo {
   const type = STREAM_TYPES.has(stream.codec_type as StreamInfo['type']) ? (stream.codec_type as StreamInfo['type']) : 'unknown';
-  const fields: Record<string, unknown> = { index: stream.index ?? position, type, codec: stream.codec_name ?? 'unknown' };
+  const fields: Record<string, unknown> = { index: stream.index ?? position, type, codec: stream.codec_name ?? 'unknown', duration: positive(stream.duration) };
   if (type === 'video') {
     fields.width = positive(stream.width);
     fields.height = positive(stream.height);

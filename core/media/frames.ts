@@ -67,20 +67,26 @@ export function planFrames(info: MediaInfo, options: FrameOptions): FramePlan {
   const maxFrames = Math.floor(positiveOption('maxFrames', options.maxFrames ?? 30));
   const start = options.start ?? 0;
   if (info.still) return { width, height, rate: rational(fps), count: 1, start: 0 };
-  const window = options.duration ?? (info.duration !== undefined ? info.duration - start : undefined);
+  // The video stream's own length when known: a longer audio track must not add frames past the picture.
+  const length = stream.duration ?? info.duration;
+  const window = options.duration ?? (length !== undefined ? length - start : undefined);
   const evenFps = options.sampling === 'even' && window !== undefined ? Math.min(fps, maxFrames / window) : fps;
   const rate = rational(evenFps);
-  const inWindow = window === undefined ? maxFrames : Math.max(1, Math.ceil((window * rate.num) / rate.den - 1e-6));
+  // Containers round their lengths (webm to the ms, audio tracks run longer): a slot in the last half
+  // source frame of the window would only repeat the final frame, so it is not counted.
+  const slack = stream.fps && stream.fps < 1000 ? 0.5 / stream.fps : 0;
+  const inWindow = window === undefined ? maxFrames : Math.max(1, Math.ceil(((window - slack) * rate.num) / rate.den - 1e-6));
   return { width, height, rate, count: Math.min(maxFrames, inWindow), start, ...(options.duration !== undefined ? { duration: options.duration } : {}) };
 }
 
 /**
  * `round=up` gives output slot k the last frame shown at or before k / fps, so a frame's `time` is
- * when it was on screen. Bicubic, as CLIP's preprocessing resizes.
+ * when it was on screen; `start_time=0` fills slot 0 when an accurate seek dropped the frame on
+ * screen at `start` (it then shows the next one). Bicubic, as CLIP's preprocessing resizes.
  */
 function filterGraph(plan: FramePlan, still: boolean): string {
   const scale = `scale=${plan.width}:${plan.height}:flags=bicubic,setsar=1`;
-  return still ? scale : `fps=fps=${plan.rate.num}/${plan.rate.den}:round=up,${scale}`;
+  return still ? scale : `fps=fps=${plan.rate.num}/${plan.rate.den}:round=up:start_time=0,${scale}`;
 }
 
 /**

@@ -21,6 +21,8 @@ export interface StreamInfo {
   readonly channels?: number;
   /** Attached pictures (cover art) are video streams that are not video. */
   readonly attachedPicture?: boolean;
+  /** Seconds, when the container says (ffprobe only); may differ a little from the file's duration. */
+  readonly duration?: number;
   /** Display rotation in degrees (phone videos); ffmpeg applies it when decoding. */
   readonly rotation?: number;
 }

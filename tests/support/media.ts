@@ -13,7 +13,7 @@ import { stderrSummary } from '../../core/media/failure.js';
 import { runChild } from '../../core/media/process.js';
 
 /** Bump when a generator changes what it writes, so stale cached files are not reused. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 
 export function testMediaDir(): string {
   return process.env.CUECAST_TEST_MEDIA_DIR ?? join(tmpdir(), `cuecast-test-media-v${GENERATOR_VERSION}`);
@@ -74,11 +74,12 @@ export interface VideoSpec {
 /** Gray level per second of the `clock` picture: a frame at t seconds has R = G = B ≈ 20 t. */
 export const GRAY_PER_SECOND = 20;
 
+/** Lossless or near-lossless video, so the clock's gray levels survive (lossy skip blocks keep stale levels). */
 const VIDEO_CODECS: Readonly<Record<VideoContainer, readonly string[]>> = {
-  mp4: ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k'],
-  webm: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-pix_fmt', 'yuv420p', '-c:a', 'libopus'],
-  mov: ['-c:v', 'mpeg4', '-q:v', '3', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k'],
-  mkv: ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'flac'],
+  mp4: ['-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k'],
+  webm: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-lossless', '1', '-pix_fmt', 'yuv420p', '-c:a', 'libopus'],
+  mov: ['-c:v', 'mpeg4', '-q:v', '1', '-g', '1', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k'],
+  mkv: ['-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', '-c:a', 'flac'],
   gif: ['-pix_fmt', 'rgb8'],
 };
 
