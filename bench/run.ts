@@ -9,6 +9,7 @@ import { indexSection } from './index-bench.js';
 /** Every section, in the order of issue 8; each is loaded only when it runs. */
 const SECTIONS: Readonly<Record<SectionId, () => Promise<BenchSection>>> = {
   encoder: async () => (await import('./encoder-bench.js')).encoderSection,
+  clip: async () => (await import('./clip-bench.js')).clipSection,
   index: async () => indexSection,
   gpu: async () => (await import('./gpu-bench.js')).gpuSection,
 };

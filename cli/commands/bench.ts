@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CliCommand } from '../command.js';
 import { InputError } from '../../core/errors.js';
+import { setLogLevel } from '../../core/logger.js';
 import { writeFile } from 'node:fs/promises';
 import { runBench, renderMarkdownReport, renderReport, writeReport } from '../../bench/run.js';
 import { SECTION_IDS, type SectionId } from '../../bench/report.js';
@@ -44,6 +45,8 @@ export const benchCommand: CliCommand = {
       .option('--index-sizes <list>', 'index sizes in vectors, e.g. 10k,100k,1m')
       .option('--clip-model <dir>', 'full-size CLIP graphs (default .cache/models/clip-vit-b32-random)')
       .action(async (flags: BenchFlags) => {
+        // Progress lines and the table are the output; library info logs would interleave with them.
+        if (!process.env.CUECAST_LOG_LEVEL) setLogLevel('warn');
         const indexSizes = parseSizes(flags.indexSizes);
         const report = await runBench(
           {

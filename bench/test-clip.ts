@@ -1,0 +1,34 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { mediaBinaries } from '../core/media/index.js';
+import { packageRoot } from './paths.js';
+
+const run = promisify(execFile);
+
+/**
+ * A 30 s 1280x720 H.264 + AAC clip (ffmpeg's testsrc2 pattern and a tone), made once and cached in
+ * .cache/bench/. The benchmark may start ffmpeg itself (tests/architecture allows it) because making
+ * its input is not part of what it measures.
+ */
+export async function testClip(seconds = 30, width = 1280, height = 720): Promise<string> {
+  const dir = join(packageRoot(), '.cache', 'bench');
+  const file = join(dir, `clip-${seconds}s-${width}x${height}.mp4`);
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  const { ffmpeg } = await mediaBinaries();
+  const partial = `${file}.partial.mp4`;
+  await run(
+    ffmpeg.path,
+    [
+      '-hide_banner', '-loglevel', 'error', '-y',
+      '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=30:duration=${seconds}`,
+      '-f', 'lavfi', '-i', `sine=frequency=330:sample_rate=48000:duration=${seconds}`,
+      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', partial,
+    ],
+    { timeout: 300_000 },
+  );
+  renameSync(partial, file);
+  return file;
+}
