@@ -93,6 +93,11 @@ export interface IndexOptions {
 /** Seconds of audio decoded at a time (bounds memory for long tracks). */
 const DECODE_CHUNK_SECONDS = 120;
 const ENCODE_BATCH = 8;
+/** A file decoding to less than this share of its declared duration is treated as truncated. */
+const TRUNCATED_FRACTION = 0.9;
+
+/** Failures that depend only on a file's bytes: remembered per content hash, not retried on re-runs. */
+const REMEMBERED_FAILURES: ReadonlySet<string> = new Set(['MEDIA_UNREADABLE', 'MEDIA_EMPTY', 'MEDIA_NO_AUDIO']);
 
 /** A reason a file is skipped: expected outcomes, not failures of the run. */
 class Skip extends Error {
@@ -197,6 +202,8 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
     let unchanged = 0;
     const kept = new Map<string, { file: FoundFile; record: TrackRecord }>();
     const ownerOfHash = new Map<string, string>();
+    /** Every content hash seen this run (work for any other content is pruned at the end). */
+    const seenHashes = new Set<string>();
 
     const processOne = async (file: FoundFile): Promise<void> => {
       let status: FileStatus = 'skipped';
@@ -208,9 +215,12 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
           hash = await hashFile(file.path, signal);
           work.rememberHash(file.path, file.size, file.mtimeMs, hash);
         }
+        seenHashes.add(hash);
         const owner = ownerOfHash.get(hash);
         if (owner !== undefined) throw new Skip('duplicate', `same content as ${owner}`);
         ownerOfHash.set(hash, file.path);
+        const failed = work.failure(hash);
+        if (failed) throw new Skip(failed.code, failed.reason);
         let record = work.record(hash);
         if (record && record.descriptionSetting !== describerSetting) record = await redescribe(record);
         if (record) {
@@ -223,6 +233,7 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
       } catch (error) {
         signal?.throwIfAborted();
         skip = skipFromError(error);
+        if (hash && REMEMBERED_FAILURES.has(skip.code) && !work.failure(hash)) work.saveFailure(hash, skip.code, skip.message);
         if (hash && skip.code !== 'duplicate' && ownerOfHash.get(hash) === file.path) ownerOfHash.delete(hash);
       }
       done++;
@@ -299,6 +310,10 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
         if (samples.length < Math.round((DECODE_CHUNK_SECONDS + windowSeconds) * rate) && chunkStart + samples.length / rate < probed - 1) break;
       }
       if (decodedSeconds <= 0) throw new Skip('MEDIA_UNREADABLE', 'decoded no audio (corrupt or truncated file)');
+      // Container durations of VBR files are estimates, so only a large shortfall counts as truncation.
+      if (decodedSeconds < TRUNCATED_FRACTION * probed && probed - decodedSeconds > 2) {
+        throw new Skip('MEDIA_UNREADABLE', `truncated: only ${formatSeconds(decodedSeconds)} of ${formatSeconds(probed)} decode`);
+      }
       const duration = Math.min(probed, decodedSeconds);
       const plans = planSegments(duration, spec);
       const segmentWindows = plans.map((p) =>
@@ -371,7 +386,7 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
       generation = published.generation;
       emit({ event: 'publish', ...published });
     }
-    work.prune(new Set(kept.keys()), new Set(scan.files.map((f) => f.path)));
+    work.prune(seenHashes, new Set(scan.files.map((f) => f.path)));
     const newIds = new Set(chosen.map((c) => trackId(c.record.contentHash)));
     const summary: IndexSummary = {
       indexed,

@@ -59,6 +59,13 @@ CREATE TABLE IF NOT EXISTS work_vectors (
   vector BLOB NOT NULL,
   PRIMARY KEY (content_hash, work_key, space, idx)
 );
+CREATE TABLE IF NOT EXISTS work_failures (
+  content_hash TEXT NOT NULL,
+  work_key TEXT NOT NULL,
+  code TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  PRIMARY KEY (content_hash, work_key)
+);
 CREATE TABLE IF NOT EXISTS file_hashes (
   path TEXT PRIMARY KEY,
   size INTEGER NOT NULL,

@@ -88,15 +88,26 @@ export class WorkDb implements DescriptionCache {
     })();
   }
 
+  /** A content-determined failure (corrupt, empty, truncated) remembered so re-runs do not decode it again. */
+  failure(contentHash: string): { code: string; reason: string } | undefined {
+    return this.#db.prepare('SELECT code, reason FROM work_failures WHERE content_hash = ? AND work_key = ?').get(contentHash, this.#workKey) as { code: string; reason: string } | undefined;
+  }
+
+  saveFailure(contentHash: string, code: string, reason: string): void {
+    this.#db.prepare('INSERT OR REPLACE INTO work_failures (content_hash, work_key, code, reason) VALUES (?, ?, ?, ?)').run(contentHash, this.#workKey, code, reason);
+  }
+
   /** Forgets work for content no longer present anywhere in the scanned folders. */
   prune(keep: ReadonlySet<string>, keepPaths: ReadonlySet<string>): number {
     const hashes = (this.#db.prepare('SELECT DISTINCT content_hash AS h FROM work_tracks').all() as { h: string }[]).map((r) => r.h).filter((h) => !keep.has(h));
+    const failed = (this.#db.prepare('SELECT DISTINCT content_hash AS h FROM work_failures').all() as { h: string }[]).map((r) => r.h).filter((h) => !keep.has(h));
     const paths = (this.#db.prepare('SELECT path FROM file_hashes').all() as { path: string }[]).map((r) => r.path).filter((p) => !keepPaths.has(p));
     this.#db.transaction(() => {
       for (const h of hashes) {
         this.#db.prepare('DELETE FROM work_tracks WHERE content_hash = ?').run(h);
         this.#db.prepare('DELETE FROM work_vectors WHERE content_hash = ?').run(h);
       }
+      for (const h of failed) this.#db.prepare('DELETE FROM work_failures WHERE content_hash = ?').run(h);
       for (const p of paths) this.#db.prepare('DELETE FROM file_hashes WHERE path = ?').run(p);
     })();
     return hashes.length;
