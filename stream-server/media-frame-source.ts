@@ -1,0 +1,24 @@
+import { frames } from '../core/media/index.js';
+import type { FrameSource } from './ingest.js';
+
+export interface MediaFrameSourceOptions {
+  /** Short side of the decoded frames (CLIP crops to 224 anyway; smaller frames, less memory). */
+  readonly size?: number;
+  /** Longest one ffmpeg run may last before it is restarted (live inputs never end by themselves). */
+  readonly runTimeoutMs?: number;
+  /** ffmpeg's network read/write timeout. */
+  readonly networkTimeoutMs?: number;
+}
+
+/** Ingest frames through core/media's `frames` (ffmpeg), as many as the input gives. */
+export function mediaFrameSource(options: MediaFrameSourceOptions = {}): FrameSource {
+  return (url, { fps, signal }) =>
+    frames(url, {
+      fps,
+      maxFrames: Number.MAX_SAFE_INTEGER,
+      size: options.size ?? 224,
+      signal,
+      timeoutMs: options.runTimeoutMs ?? 6 * 3600 * 1000,
+      ...(options.networkTimeoutMs !== undefined ? { networkTimeoutMs: options.networkTimeoutMs } : {}),
+    });
+}
