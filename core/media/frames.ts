@@ -52,10 +52,18 @@ export function outputSize(width: number, height: number, rotation: number | und
   return w >= h ? { width: long(w, h), height: size } : { width: size, height: long(h, w) };
 }
 
-/** A rational for ffmpeg's fps filter (millisecond precision on the window). */
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+function reduced(num: number, den: number): { num: number; den: number } {
+  const divisor = gcd(num, den);
+  return { num: num / divisor, den: den / divisor };
+}
+
+/** A rate as a rational for ffmpeg's fps filter (micro-frame precision). */
 function rational(fps: number): { num: number; den: number } {
-  const den = 1_000_000;
-  return { num: Math.max(1, Math.round(fps * den)), den };
+  return reduced(Math.max(1, Math.round(fps * 1_000_000)), 1_000_000);
 }
 
 export function planFrames(info: MediaInfo, options: FrameOptions): FramePlan {
@@ -70,8 +78,9 @@ export function planFrames(info: MediaInfo, options: FrameOptions): FramePlan {
   // The video stream's own length when known: a longer audio track must not add frames past the picture.
   const length = stream.duration ?? info.duration;
   const window = options.duration ?? (length !== undefined ? length - start : undefined);
-  const evenFps = options.sampling === 'even' && window !== undefined ? Math.min(fps, maxFrames / window) : fps;
-  const rate = rational(evenFps);
+  const spread = options.sampling === 'even' && window !== undefined && maxFrames / window < fps;
+  // Spread: maxFrames per window, exact to the millisecond, so frame i sits at i * window / maxFrames.
+  const rate = spread ? reduced(maxFrames * 1000, Math.round(window * 1000)) : rational(fps);
   // Containers round their lengths (webm to the ms, audio tracks run longer): a slot in the last half
   // source frame of the window would only repeat the final frame, so it is not counted.
   const slack = stream.fps && stream.fps < 1000 ? 0.5 / stream.fps : 0;
