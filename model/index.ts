@@ -8,6 +8,7 @@ import { InputError } from '../core/errors.js';
 import { InferencePool } from './pool.js';
 import type { Descriptions, ImageItem, TaskKind } from './protocol.js';
 import { resolveModelSource } from './sources.js';
+import { copyItems } from './transfer.js';
 import type { AudioEncoder, EncoderInfo, FrameEncoder, ImageInput, PoolStats, TextEncoder } from './types.js';
 
 export type * from './types.js';
@@ -26,6 +27,12 @@ export interface Encoders {
   warmup(kinds?: readonly EncoderKind[]): Promise<void>;
   dispose(): Promise<void>;
 }
+
+/**
+ * Inference threads run a little below normal priority, so on a busy machine the event loop serving
+ * Discord or socket.io gets the CPU first; on an idle one it changes nothing.
+ */
+const WORKER_NICENESS = 5;
 
 export type EncoderKind = 'clipImage' | 'clipText' | 'clapAudio' | 'clapText';
 
@@ -54,6 +61,7 @@ export async function createEncoders(config: Config, options: CreateEncodersOpti
       allowRemote: enc.allowRemote,
       cacheDir: join(config.dataDir, 'hub'),
       logLevel: config.logLevel,
+      niceness: WORKER_NICENESS,
     },
   });
   try {
@@ -86,20 +94,24 @@ class PooledFrameEncoder implements FrameEncoder {
   ) {}
 
   async encodeImages(images: readonly ImageInput[], signal?: AbortSignal): Promise<Float32Array[]> {
-    const items: ImageItem[] = images.map((image, i) => {
+    images.forEach((image, i) => {
       if ('encoded' in image) {
         if (!(image.encoded instanceof Uint8Array) || image.encoded.length === 0) throw new InputError('INPUT_INVALID', `Image ${i} is empty`);
-        return { encoded: image.encoded };
+        return;
       }
       const { width, height, data } = image;
       if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
         throw new InputError('INPUT_INVALID', `Frame ${i} has invalid size ${width}x${height}`);
       }
-      if (data.length !== width * height * 3) {
-        throw new InputError('INPUT_INVALID', `Frame ${i} holds ${data.length} bytes; ${width}x${height} RGB24 needs ${width * height * 3}`);
+      if (!(data instanceof Uint8Array) || data.length !== width * height * 3) {
+        throw new InputError('INPUT_INVALID', `Frame ${i} holds ${data?.length ?? 0} bytes; ${width}x${height} RGB24 needs ${width * height * 3}`);
       }
-      return { width, height, data };
     });
+    const items = await copyItems(images, (image): { value: ImageItem; bytes: number } =>
+      'encoded' in image
+        ? { value: { encoded: image.encoded.slice() }, bytes: image.encoded.length }
+        : { value: { width: image.width, height: image.height, data: image.data.slice() }, bytes: image.data.length },
+    );
     return this.pool.run('clipImage', items, signal);
   }
 }
@@ -142,6 +154,7 @@ class PooledAudioEncoder implements AudioEncoder {
         if (!Number.isFinite(window[j]!)) throw new InputError('INPUT_INVALID', `Audio window ${i} holds a non-finite sample at ${j}`);
       }
     });
-    return this.pool.run('clapAudio', windows, signal);
+    const copies = await copyItems(windows, (window) => ({ value: window.slice(), bytes: window.byteLength }));
+    return this.pool.run('clapAudio', copies, signal);
   }
 }

@@ -9,6 +9,7 @@ import { CuecastError, ModelError } from '../core/errors.js';
 import { logger } from '../core/logger.js';
 import { siblingModule, startWorker } from '../core/worker-entry.js';
 import { deserializeError, type ControlOp, type FromWorker, type SerializedError, type TaskItems, type TaskKind, type ToWorker, type WorkerInit } from './protocol.js';
+import { transferList } from './transfer.js';
 import type { Percentiles, PoolStats } from './types.js';
 
 export interface PoolOptions {
@@ -51,6 +52,7 @@ interface Call {
 interface Slot {
   worker: Worker;
   ready: boolean;
+  exited: boolean;
   readonly whenReady: Promise<void>;
   batch: Batch | undefined;
   readonly calls: Map<number, Call>;
@@ -108,7 +110,10 @@ export class InferencePool {
     return this.slots.length;
   }
 
-  /** Queues `items` for batching; resolves with one vector per item, in order. */
+  /**
+   * Queues `items` for batching; resolves with one vector per item, in order. The items become the
+   * pool's: their typed-array buffers are transferred to a worker (see transfer.ts), so pass copies.
+   */
   run<K extends TaskKind>(kind: K, items: readonly TaskItems[K][], signal?: AbortSignal): Promise<Float32Array[]> {
     if (this.disposed) return Promise.reject(new CuecastError('SHUTTING_DOWN', 'The inference pool has been disposed'));
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -152,7 +157,7 @@ export class InferencePool {
     for (const queue of this.queues.values()) queuedItems += queue.length;
     const { batches, items, failedItems, largestBatch, restarts } = this.counters;
     return {
-      workers: this.slots.length,
+      workers: this.slots.filter((s) => !s.exited).length,
       busyWorkers: this.slots.filter((s) => s.batch).length,
       queuedItems,
       batches,
@@ -201,7 +206,7 @@ export class InferencePool {
       failStart = reject;
     });
     whenReady.catch(() => undefined);
-    const slot: Slot = { worker, ready: false, whenReady, batch: undefined, calls: new Map() };
+    const slot: Slot = { worker, ready: false, exited: false, whenReady, batch: undefined, calls: new Map() };
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'ready') {
         slot.ready = true;
@@ -227,7 +232,10 @@ export class InferencePool {
       if (slot.ready) this.replace(slot);
     };
     worker.on('error', (error) => onDeath(error.message));
-    worker.on('exit', (code) => onDeath(`exit code ${code}`));
+    worker.on('exit', (code) => {
+      slot.exited = true;
+      onDeath(`exit code ${code}`);
+    });
     return slot;
   }
 
@@ -318,7 +326,8 @@ export class InferencePool {
     perKind.batches++;
     perKind.items += entries.length;
     try {
-      slot.worker.postMessage({ type: 'batch', id: batch.id, kind, items: entries.map((e) => e.item) } satisfies ToWorker);
+      const items = entries.map((e) => e.item);
+      slot.worker.postMessage({ type: 'batch', id: batch.id, kind, items } satisfies ToWorker, transferList(items));
     } catch (error) {
       slot.batch = undefined;
       const failure = new ModelError('MODEL_FAILED', `Could not send a batch to an inference worker: ${(error as Error).message}`);

@@ -52,6 +52,8 @@ export interface WorkerInit {
   /** transformers.js download cache. */
   readonly cacheDir: string;
   readonly logLevel: string;
+  /** Nice value for the worker thread (and the onnxruntime threads it starts): inference yields to the event loop. */
+  readonly niceness: number;
 }
 
 export interface ModelDescription {

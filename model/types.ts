@@ -57,6 +57,7 @@ export interface Percentiles {
 
 /** Back-pressure and batching figures of the inference worker pool, for metrics and tests. */
 export interface PoolStats {
+  /** Worker threads alive (0 after dispose). */
   readonly workers: number;
   readonly busyWorkers: number;
   /** Items waiting to be batched, all kinds together. */
