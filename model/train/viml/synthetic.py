@@ -224,10 +224,9 @@ def generate(out: Path, n: int, seconds: float = 20.0, seed: int = 0, splits: Di
         item_id = f"syn-{i:04d}"
         split = "train" if i < bounds[0] else "val" if i < bounds[1] else "test"
         path = out / "videos" / f"{item_id}.mp4"
-        if not path.exists():
-            write_item(path, render_frames(attrs, seconds, rng), render_music(attrs, seconds, rng), ffmpeg)
-        else:  # keep the random stream identical when resuming a partly generated corpus
-            render_frames(attrs, seconds, rng), render_music(attrs, seconds, rng)
+        if not path.exists():  # an existing corpus is kept: each item's media has its own random stream
+            item_rng = np.random.default_rng([seed, i])
+            write_item(path, render_frames(attrs, seconds, item_rng), render_music(attrs, seconds, item_rng), ffmpeg)
         tags = [attrs["energy"] + " energy", attrs["mood"], attrs["timbre"], attrs["tempo"] + " tempo", "instrumental"]
         items.append({"id": item_id, "trackId": item_id, "split": split, "text": describe(attrs, rng), "tags": tags, "attributes": attrs, "file": f"videos/{item_id}.mp4", "segmentStart": 0.0})
     with (out / "items.jsonl").open("w") as f:
