@@ -80,7 +80,8 @@ export class MusicFlow {
 
   /** Records where the conversation lives on Discord (reply message, thread). */
   attach(conversation: Conversation, where: { messageId?: string; threadId?: string }): Conversation {
-    return this.store.save({ ...conversation, ...where });
+    // Re-read: a click may have changed the conversation while the reply and thread were being posted.
+    return this.store.save({ ...(this.store.get(conversation.key) ?? conversation), ...where });
   }
 
   async refine(conversation: Conversation, text: string): Promise<PicksView> {

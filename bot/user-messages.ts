@@ -26,8 +26,10 @@ export function userMessage(error: unknown, requestId: string): string {
           : 'I could not find a video stream in that file. Please attach a video clip (mp4, webm, mov...).';
     case 'MEDIA_TOO_LARGE':
       return `That clip is too large (${typeof d.size === 'number' ? mb(d.size) : 'over the limit'}; the limit here is ${typeof d.maxBytes === 'number' ? mb(d.maxBytes) : 'smaller'}). Please trim or compress it.`;
-    case 'MEDIA_TOO_LONG':
-      return `That clip is too long (${typeof d.duration === 'number' ? `${Math.round(d.duration / 60)} min` : 'over the limit'}; I take clips up to ${typeof d.maxSeconds === 'number' ? `${Math.round(d.maxSeconds / 60)} min` : 'a few minutes'}). Please send the part you want music for.`;
+    case 'MEDIA_TOO_LONG': {
+      const max = d.maxSeconds ?? d.maxDurationSeconds;
+      return `That clip is too long (${typeof d.duration === 'number' ? `${Math.round(d.duration / 60)} min` : 'over the limit'}; I take clips up to ${typeof max === 'number' ? `${Math.round(max / 60)} min` : 'a few minutes'}). Please send the part you want music for.`;
+    }
     case 'MEDIA_UNREADABLE':
     case 'MEDIA_EMPTY':
       return 'I could not read that video: the file looks corrupt or truncated. Please re-export it and try again.';

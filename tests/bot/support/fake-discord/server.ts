@@ -145,12 +145,12 @@ export class FakeDiscord {
     return this.sockets.size > 0;
   }
 
-  /** Polls until `probe` returns something other than undefined/false. */
-  async waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
+  /** Polls until `probe` returns something truthy, and returns it. */
+  async waitFor<T>(probe: () => T | undefined | null | false | 0 | '', what: string, timeoutMs = 10_000): Promise<T> {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const value = probe();
-      if (value !== undefined && value !== false) return value;
+      if (value) return value;
       if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -241,7 +241,8 @@ export class FakeDiscord {
     const method = req.method ?? 'GET';
     if (url.pathname.startsWith('/cdn/')) return this.serveCdn(url.pathname.slice(4), res);
     const { body, files } = await readBody(req);
-    const path = url.pathname.startsWith(API) ? url.pathname.slice(API.length) : url.pathname;
+    const pathname = decodeURIComponent(url.pathname);
+    const path = pathname.startsWith(API) ? pathname.slice(API.length) : pathname;
     this.calls.push({ method, path, body, files });
     const json = (status: number, data?: unknown): void => {
       if (data === undefined) res.writeHead(status).end();
