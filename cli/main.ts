@@ -5,9 +5,10 @@ import { catalogCommand } from './commands/catalog.js';
 import { indexCommand } from './commands/index.js';
 import { searchCommand } from './commands/search.js';
 import { recommendCommand } from './commands/recommend.js';
+import { serveCommand } from './commands/serve.js';
 
 // Each subcommand lives in its own file under cli/commands/; add it here.
-const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand, recommendCommand];
+const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand, recommendCommand, serveCommand];
 
 const program = new Command('cuecast')
   .description('Language-guided music recommendation for video')

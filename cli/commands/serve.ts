@@ -1,0 +1,131 @@
+import { createServer } from 'node:http';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../../core/config.js';
+import { ConfigError, toCuecastError } from '../../core/errors.js';
+import { logger } from '../../core/logger.js';
+import { configureMedia } from '../../core/media/index.js';
+import { openCatalog } from '../../index-data/catalog.js';
+import { createEncoders } from '../../model/index.js';
+import { catalogVocabulary } from '../../recommend/catalog-vocabulary.js';
+import { Recommender } from '../../recommend/recommender.js';
+import { createApplication, DEFAULT_LIMITS, DEFAULT_SESSION, type ApplicationOptions } from '../../stream-server/app.js';
+import { mediaFrameSource } from '../../stream-server/media-frame-source.js';
+import { recommenderPickSource } from '../../stream-server/recommender-pick-source.js';
+import { connectRedisAdapter, redact, type RedisAdapter } from '../../stream-server/redis.js';
+import { TokenTable } from '../../stream-server/tokens.js';
+import type { CliCommand } from '../command.js';
+
+export interface ServeFlags {
+  readonly port?: string;
+  readonly host?: string;
+  readonly catalog?: string;
+  readonly models?: string;
+  readonly allowFileUrls?: boolean;
+}
+
+/** Server options from the config: the rolling window is `maxFrames` frames at `fps`. */
+export function serverOptions(config: Config, extra: { allowFileUrls: boolean }): Omit<ApplicationOptions, 'adapter'> {
+  const streamTokens = TokenTable.parse(config.server.streamTokens, 'CUECAST_STREAM_TOKENS');
+  const overlayTokens = TokenTable.parse(config.server.overlayTokens, 'CUECAST_OVERLAY_TOKENS');
+  if (streamTokens.size === 0) {
+    throw new ConfigError(['CUECAST_STREAM_TOKENS: no stream is configured; set streamId:token pairs (e.g. "mystream:a-long-random-token")']);
+  }
+  return {
+    streamTokens,
+    overlayTokens,
+    limits: DEFAULT_LIMITS,
+    session: {
+      ...DEFAULT_SESSION,
+      windowSeconds: config.video.maxFrames / config.video.fps,
+      maxWindowFrames: Math.max(config.video.maxFrames, 1),
+      ingest: { ...DEFAULT_SESSION.ingest, fps: config.video.fps },
+    },
+    encode: { maxBatch: config.encoders.maxBatch, concurrency: config.encoders.workers, timeoutMs: 30_000 },
+    sessionGraceMs: 30_000,
+    allowFileUrls: extra.allowFileUrls,
+  };
+}
+
+/** Runs the stream server until SIGINT/SIGTERM; resolves with the exit code after a graceful drain. */
+export async function runServe(flags: ServeFlags): Promise<number> {
+  const log = logger('serve');
+  const config = loadConfig({
+    overrides: {
+      ...(flags.port !== undefined ? { 'server.port': flags.port } : {}),
+      ...(flags.host !== undefined ? { 'server.host': flags.host } : {}),
+      ...(flags.catalog ? { catalogDir: resolve(flags.catalog) } : {}),
+      ...(flags.models ? { modelsDir: resolve(flags.models) } : {}),
+    },
+  });
+  const options = serverOptions(config, { allowFileUrls: flags.allowFileUrls === true });
+  configureMedia({ ...config.media });
+  const encoders = await createEncoders(config);
+  let redis: RedisAdapter | undefined;
+  let catalog: ReturnType<typeof openCatalog> | undefined;
+  try {
+    catalog = openCatalog(config.catalogDir, { expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info } });
+    const opened = catalog;
+    const recommender = new Recommender({ catalog: opened, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(opened) });
+    await encoders.warmup(['clipImage', 'clipText', 'clapText']);
+    if (config.server.redisUrl) {
+      redis = await connectRedisAdapter(config.server.redisUrl);
+      log.info({ redis: redact(config.server.redisUrl) }, 'sharing picks between nodes through Redis');
+    }
+    const http = createServer();
+    const app = createApplication(
+      http,
+      {
+        frameEncoder: encoders.clipImage,
+        picks: recommenderPickSource(recommender),
+        audioPath: (trackId) => opened.audioPath(trackId),
+        frameSource: mediaFrameSource(),
+        readiness: () => ({ models: true, catalog: true }),
+      },
+      { ...options, ...(redis ? { adapter: redis.adapter } : {}) },
+    );
+    await new Promise<void>((done, fail) => {
+      http.once('error', fail);
+      http.listen(config.server.port, config.server.host, done);
+    });
+    const address = http.address();
+    const port = typeof address === 'object' && address ? address.port : config.server.port;
+    const base = `http://${config.server.host}:${port}`;
+    process.stdout.write(`cuecast stream server on ${base} (${opened.trackCount()} tracks; overlay: ${base}/overlay?stream=<id>&token=<overlay token>, capture: ${base}/capture)\n`);
+
+    const signal = await new Promise<NodeJS.Signals>((done) => {
+      process.once('SIGINT', () => done('SIGINT'));
+      process.once('SIGTERM', () => done('SIGTERM'));
+    });
+    log.info({ signal }, 'shutting down: draining sessions');
+    await app.close();
+    return 0;
+  } finally {
+    await redis?.close();
+    catalog?.close();
+    await encoders.dispose();
+  }
+}
+
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  register(program: Command): void {
+    program
+      .command('serve')
+      .description('run the live stream server: socket.io /stream and /overlay, the OBS overlay and capture pages, /metrics')
+      .option('--port <n>', 'port to listen on (default: config server.port, 8787)')
+      .option('--host <addr>', 'address to listen on (default: config server.host, 127.0.0.1)')
+      .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
+      .option('--models <dir>', 'models directory (default: config modelsDir)')
+      .option('--allow-file-urls', 'let producers ingest file: URLs from this machine (for local testing only)')
+      .action(async (flags: ServeFlags) => {
+        try {
+          process.exitCode = await runServe(flags);
+        } catch (error) {
+          const e = toCuecastError(error);
+          process.stderr.write(`error ${e.code}: ${e.message}\n`);
+          process.exitCode = 1;
+        }
+      });
+  },
+};
