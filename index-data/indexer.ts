@@ -270,8 +270,9 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
       if (file.size === 0) throw new Skip('MEDIA_EMPTY', 'file is empty (0 bytes)');
       const info = await options.audio.probe(file.path, signal);
       if (!info.hasAudio) throw new Skip('MEDIA_NO_AUDIO', 'no audio stream');
-      const probed = info.duration ?? 0;
-      if (!(probed > 0)) throw new Skip('MEDIA_EMPTY', 'no audio to decode (zero duration)');
+      if (info.duration === undefined) throw new Skip('MEDIA_UNREADABLE', 'audio stream has no readable duration (corrupt file)');
+      const probed = info.duration;
+      if (!(probed > 0)) throw new Skip('MEDIA_EMPTY', 'contains no audio samples (zero duration)');
       const limit = options.maxTrackSeconds ?? Infinity;
       if (probed > limit) throw new Skip('MEDIA_TOO_LONG', `longer than the limit (${formatSeconds(probed)} > ${formatSeconds(limit)})`);
 
