@@ -101,6 +101,15 @@ export function startChild(options: ChildOptions): RunningChild {
     child.once('error', (error) => {
       spawnError = error;
     });
+    // When we killed it, a grandchild (a wrapper script's) can still hold the pipes open: stop waiting for
+    // it. Not on a natural exit, where a slow reader may still be draining the last frames.
+    child.once('exit', () => {
+      if (stopped === undefined) return;
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS).unref();
+    });
     child.once('close', (code, signal) => {
       live.delete(child);
       clearTimeout(timer);
