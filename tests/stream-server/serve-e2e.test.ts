@@ -1,0 +1,166 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCatalog } from '../../index-data/catalog.js';
+import type { Catalog } from '../../index-data/types.js';
+import type { Encoders } from '../../model/index.js';
+import { catalogVocabulary } from '../../recommend/catalog-vocabulary.js';
+import { Recommender } from '../../recommend/recommender.js';
+import { createApplication, DEFAULT_LIMITS, DEFAULT_SESSION } from '../../stream-server/app.js';
+import type { FrameResult, PicksPayload } from '../../stream-server/events.js';
+import { recommenderPickSource } from '../../stream-server/recommender-pick-source.js';
+import { TokenTable } from '../../stream-server/tokens.js';
+import { createFixtureEncoders, fixtureModelsDir } from '../support/models.js';
+import { jpegOf } from './support/color-encoder.js';
+import { closeClients, overlay, producer, request, waitFor } from './support/server.js';
+
+const repo = resolve(import.meta.dirname, '..', '..');
+const work = mkdtempSync(join(tmpdir(), 'cuecast-serve-e2e-'));
+const music = join(work, 'music');
+const catalogDir = join(work, 'catalog');
+const env = {
+  ...process.env,
+  CUECAST_MODELS: fixtureModelsDir,
+  CUECAST_DATA_DIR: join(work, 'data'),
+  CUECAST_ALLOW_REMOTE_MODELS: 'false',
+  CUECAST_WORKERS: '1',
+  CUECAST_LOG_LEVEL: 'silent',
+  CUECAST_STREAM_TOKENS: 'live:producer-token-1',
+  CUECAST_OVERLAY_TOKENS: 'live:overlay-token-1',
+};
+const cli = (...args: string[]) => [join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(repo, 'cli', 'main.ts'), ...args];
+
+const TRACKS = [
+  { file: 'low.wav', source: 'sine=f=220:d=24', title: 'Low Hum', artist: 'Oscillators' },
+  { file: 'high.wav', source: 'sine=f=880:d=24', title: 'High Whistle', artist: 'Oscillators Two' },
+  { file: 'noise.wav', source: 'anoisesrc=d=24:a=0.3:seed=3', title: 'Static', artist: 'Noise Unit' },
+];
+
+beforeAll(() => {
+  mkdirSync(music, { recursive: true });
+  for (const t of TRACKS) {
+    execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', t.source, '-ac', '1', '-metadata', `title=${t.title}`, '-metadata', `artist=${t.artist}`, join(music, t.file)], { timeout: 30_000 });
+  }
+  // The real indexer, on the fixture models, builds the catalog the server serves.
+  execFileSync(process.execPath, cli('index', music, '--catalog', catalogDir, '--jobs', '1'), { cwd: repo, env, stdio: 'ignore', timeout: 120_000 });
+}, 150_000);
+afterAll(() => {
+  closeClients();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('cuecast serve on a real catalog and the fixture models', () => {
+  it('serves picks of catalog tracks for frames sent over socket.io, their audio behind the overlay token, and drains on SIGTERM', async () => {
+    const child: ChildProcess = spawn(process.execPath, cli('serve', '--port', '0', '--catalog', catalogDir), { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      const line = await new Promise<string>((done, fail) => {
+        createInterface({ input: child.stdout! }).once('line', done);
+        child.once('exit', (code) => fail(new Error(`serve exited with ${code}: ${stderr}`)));
+      });
+      const url = /on (http:\/\/[^ ]+) \(3 tracks/.exec(line)?.[1];
+      expect(url, line).toBeDefined();
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+
+      const viewer = overlay(url!, { streamId: 'live', token: 'overlay-token-1' });
+      expect(await waitFor(viewer, 'state')).toMatchObject({ streamId: 'live', picks: null, audio: true });
+      const picked = waitFor<PicksPayload>(viewer, 'picks', 20_000);
+      const cam = producer(url!, { streamId: 'live', token: 'producer-token-1' });
+      expect(await request<FrameResult>(cam, 'frame', { image: await jpegOf([200, 120, 40], 320, 240), capturedAt: Date.now() })).toMatchObject({ data: { status: 'encoded' } });
+      const picks = await picked;
+      const titles = TRACKS.map((t) => t.title);
+      expect(titles).toContain(picks.tracks[0]!.title);
+      expect(picks.basis.frames).toBe(1);
+
+      const audio = await fetch(`${url}/audio/${encodeURIComponent(picks.tracks[0]!.id)}?stream=live&token=overlay-token-1`, { headers: { range: 'bytes=0-43' } });
+      expect(audio.status).toBe(206);
+      expect(Buffer.from(await audio.arrayBuffer()).subarray(0, 4).toString('ascii')).toBe('RIFF');
+
+      const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('load: 20 streams at 1 fps on the fixture models in their worker pool', () => {
+  let encoders: Encoders;
+  let catalog: Catalog;
+  beforeAll(async () => {
+    encoders = await createFixtureEncoders({}, { preload: true });
+    catalog = openCatalog(catalogDir, { expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info } });
+  }, 60_000);
+  afterAll(async () => {
+    catalog?.close();
+    await encoders?.dispose();
+  });
+
+  it('sustains every stream with the event loop p99 delay under 50 ms, and reports frame-to-pick p95', async () => {
+    const STREAMS = 20;
+    const SECONDS = 6;
+    const ids = Array.from({ length: STREAMS }, (_, i) => `s${i}`);
+    const tokens = new TokenTable(ids.map((id) => [id, `token-${id}-xyz`] as const));
+    const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog) });
+    const http = createServer();
+    const app = createApplication(
+      http,
+      { frameEncoder: encoders.clipImage, picks: recommenderPickSource(recommender) },
+      {
+        streamTokens: tokens,
+        overlayTokens: tokens,
+        limits: DEFAULT_LIMITS,
+        session: { ...DEFAULT_SESSION, updateIntervalMs: 1000 },
+        encode: { maxBatch: 16, concurrency: 1, timeoutMs: 30_000 },
+        sessionGraceMs: 1000,
+        allowFileUrls: false,
+      },
+    );
+    await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    try {
+      const cams = ids.map((id) => producer(url, { streamId: id, token: `token-${id}-xyz` }));
+      await Promise.all(cams.map((c) => waitFor(c, 'connect')));
+      const images = await Promise.all(ids.map((_, i) => jpegOf([(i * 37) % 256, (i * 91) % 256, (i * 53) % 256], 640, 360)));
+      const delay = monitorEventLoopDelay({ resolution: 5 });
+      delay.enable();
+      const results: FrameResult[] = [];
+      const t0 = Date.now();
+      await Promise.all(
+        cams.map(async (cam, i) => {
+          await new Promise((r) => setTimeout(r, (i * 1000) / STREAMS)); // spread the streams over the second
+          for (let s = 0; s < SECONDS; s += 1) {
+            const next = t0 + (i * 1000) / STREAMS + (s + 1) * 1000;
+            const ack = await request<FrameResult>(cam, 'frame', { image: images[i], capturedAt: Date.now() });
+            if ('data' in ack) results.push(ack.data);
+            await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+          }
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      delay.disable();
+      const p99 = delay.percentile(99) / 1e6;
+      const encoded = results.filter((r) => r.status === 'encoded').length;
+      const histogram = (await app.metrics.frameToPick.get()).values;
+      const count = histogram.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+      const buckets = histogram.filter((v) => v.metricName?.endsWith('_bucket'));
+      const p95 = buckets.find((b) => b.value >= 0.95 * count)?.labels.le;
+      console.log(`load: ${STREAMS} streams x ${SECONDS} s at 1 fps: ${encoded}/${STREAMS * SECONDS} frames encoded, event loop p99 ${p99.toFixed(1)} ms, frame-to-pick p95 <= ${p95} s over ${count} updates`);
+      expect(results.length).toBe(STREAMS * SECONDS);
+      expect(encoded).toBe(STREAMS * SECONDS);
+      expect(count).toBeGreaterThanOrEqual(STREAMS);
+      expect(p99).toBeLessThan(50);
+    } finally {
+      closeClients();
+      await app.close();
+    }
+  });
+});
