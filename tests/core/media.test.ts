@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { audio, cutSegment, frames, mediaBinaries, probe, type MediaBinaries, type RgbFrame } from '../../core/media/index.js';
+import { audio, cutSegment, findBinaries, frames, mediaBinaries, probe, type MediaBinaries, type RgbFrame } from '../../core/media/index.js';
 import { GRAY_PER_SECOND, makeAudio, makeImage, makeTrack, makeVideo, type AudioFormat, type VideoContainer } from '../support/media.js';
 
 async function collect(iterable: AsyncIterable<RgbFrame>): Promise<RgbFrame[]> {
@@ -105,6 +105,23 @@ describe('probe', () => {
       expect(shape(viaFfmpeg)).toEqual(shape(viaProbe));
       expect(viaFfmpeg.duration ?? 0).toBeCloseTo(viaProbe.duration ?? 0, 1);
     }
+  });
+
+  it('without ffprobe, parses the banner of the ffmpeg on PATH as well (another ffmpeg version)', async () => {
+    const onPath = await findBinaries({ ffmpegPath: 'ffmpeg' }).catch(() => undefined);
+    if (!onPath) return; // no ffmpeg on PATH here: the resolved one is covered above
+    for (const path of [videos.mp4, videos.gif, await makeAudio('mp3', 3, { cover: true }), await makeImage()]) {
+      const [viaProbe, viaFfmpeg] = await Promise.all([probe(path), probe(path, { binaries: { ffmpeg: onPath.ffmpeg } })]);
+      expect(viaFfmpeg.streams.map((s) => [s.type, s.codec, s.width, s.sampleRate, s.attachedPicture])).toEqual(viaProbe.streams.map((s) => [s.type, s.codec, s.width, s.sampleRate, s.attachedPicture]));
+      expect([viaFfmpeg.hasVideo, viaFfmpeg.hasAudio, viaFfmpeg.still]).toEqual([viaProbe.hasVideo, viaProbe.hasAudio, viaProbe.still]);
+    }
+  });
+
+  it('without ffprobe, frames and audio still work', async () => {
+    const ffmpegOnly = { ffmpeg: binaries.ffmpeg };
+    const got = await collect(frames(videos.webm, { fps: 1, size: 32, binaries: ffmpegOnly }));
+    expect(got.map((f) => f.time)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect((await audio(videos.mp4, { start: 1, duration: 5, binaries: ffmpegOnly })).length).toBe(240_000);
   });
 
   it('reads tags without ffprobe too', async () => {
