@@ -271,11 +271,10 @@ describe('the bot against a local Discord', () => {
       expect(reply.content).toMatch(/link to that attachment has expired/);
     });
 
-    it('given a click on a component of an expired conversation, replies ephemerally', async () => {
+    it('given a click on a component of an unknown conversation or an old format, replies ephemerally', async () => {
       const reply = await answered(sendMusic());
-      const stale = { ...reply, components: reply.components };
-      expect(await ephemeral(h.fake.sendInteraction(buttonClick(h.world, stale, 'cc:next:gone1234')))).toMatch(/conversation has expired/);
-      expect(await ephemeral(h.fake.sendInteraction(buttonClick(h.world, stale, 'someone-elses-button')))).toMatch(/expired/);
+      expect(await ephemeral(h.fake.sendInteraction(buttonClick(h.world, reply, 'cc:next:gone1234')))).toMatch(/conversation has expired/);
+      expect(await ephemeral(h.fake.sendInteraction(buttonClick(h.world, reply, 'v0-next-button')))).toMatch(/expired/);
     });
 
     it("given a click on someone else's picks, replies ephemerally and changes nothing", async () => {

@@ -1,0 +1,209 @@
+/**
+ * The whole bot against the local Discord stand-in, on small services, for what does not need real
+ * media: cooldowns, the global queue, failures kept to one request, deadlines, expiry, the
+ * no-MessageContent path, command registration, an empty catalog and missing models.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayIntentBits, InteractionResponseType, MessageFlags, type APIInteraction, type APIMessage } from 'discord.js';
+import { ModelError } from '../../core/errors.js';
+import { registerCommands } from '../../bot/register.js';
+import { UnavailableServices } from '../../bot/unavailable.js';
+import type { ClipAnalyser, ClipFeatures } from '../../bot/ports.js';
+import { BotHarness, type HarnessOptions } from './support/harness.js';
+import { FakeDiscord } from './support/fake-discord/server.js';
+import { attachmentOption, buttonClick, slashCommand, stringOption } from './support/fake-discord/payloads.js';
+import { componentsOf, looksInternal, picksShown } from './support/expect-discord.js';
+import { SmallRecommender } from './support/small-services.js';
+import { createFixtureEncoders } from '../support/models.js';
+
+const FEATURES: ClipFeatures = { frameEmbeddings: [new Float32Array([0.5, 0.5, 0.5, 0.5])], durationSeconds: 3 };
+
+/** An analyser whose calls wait until the test opens the gate (or fail as told). */
+class GatedAnalyser implements ClipAnalyser {
+  started = 0;
+  private opened!: () => void;
+  private gate = new Promise<void>((resolve) => (this.opened = resolve));
+  constructor(private readonly failFor: Set<number> = new Set()) {}
+  open(): void {
+    this.opened();
+  }
+  async analyse(_video: Uint8Array, signal: AbortSignal): Promise<ClipFeatures> {
+    const call = ++this.started;
+    await Promise.race([this.gate, new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)))]);
+    if (this.failFor.has(call)) throw new TypeError("Cannot read properties of undefined (reading 'frames')");
+    return FEATURES;
+  }
+}
+
+let h: BotHarness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+async function start(options: HarnessOptions): Promise<BotHarness> {
+  h = await BotHarness.start(options);
+  return h;
+}
+
+function sendMusic(harness: BotHarness, user = harness.world.user, channelId?: string): APIInteraction {
+  const clip = harness.fake.addAttachment('clip.mp4', new Uint8Array(2048).fill(7), 'video/mp4');
+  return harness.fake.sendInteraction(slashCommand(harness.world, 'music', { user, ...(channelId ? { channelId } : {}), options: [attachmentOption('clip', clip)], attachments: [clip] }));
+}
+
+const final = (harness: BotHarness, i: APIInteraction): Promise<APIMessage> =>
+  harness.fake.waitFor(() => {
+    const m = harness.fake.original(i);
+    return m && (m.embeds.length > 0 || m.content.startsWith('⚠️')) ? m : undefined;
+  }, 'the answer');
+
+describe('fairness and load', () => {
+  it('given a user repeating /music within the cooldown, replies ephemerally with the time left and does no work', async () => {
+    const analyser = new GatedAnalyser();
+    analyser.open();
+    const b = await start({ cooldownMs: 30_000, services: { analyser } });
+    await final(b, sendMusic(b));
+    const spam = sendMusic(b);
+    const callback = await b.fake.waitFor(() => b.fake.callbacks(spam)[0], 'the refusal');
+    expect(callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
+    expect(Number(callback.data?.flags) & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    expect(callback.data?.content).toMatch(/Slow down a little: you can ask again in (29|30) s/);
+    expect(analyser.started).toBe(1);
+    // Someone else is not held back by that user's cooldown.
+    expect((await final(b, sendMusic(b, b.world.otherUser))).embeds.length).toBeGreaterThan(0);
+  });
+
+  it('given more requests than the concurrency limit, shows the queue position and then answers each', async () => {
+    const analyser = new GatedAnalyser();
+    const b = await start({ maxConcurrent: 1, services: { analyser } });
+    const first = sendMusic(b);
+    await b.fake.waitFor(() => analyser.started === 1, 'the first analysis');
+    const second = sendMusic(b, b.world.otherUser);
+    const queued = await b.fake.waitFor(() => b.fake.original(second)?.content.includes('#1** in the queue') && b.fake.original(second), 'the queue notice');
+    expect(queued.content).toBe('⏳ Busy right now: you are **#1** in the queue.');
+    expect(analyser.started).toBe(1);
+    analyser.open();
+    expect((await final(b, first)).embeds.length).toBeGreaterThan(0);
+    const answer = await b.fake.waitFor(() => b.fake.original(second)?.embeds.length && b.fake.original(second), 'the queued answer');
+    expect(answer.content).not.toContain('queue');
+    expect(analyser.started).toBe(2);
+  });
+
+  it('given one request failing unexpectedly, answers it politely with a request id and keeps serving the others', async () => {
+    const analyser = new GatedAnalyser(new Set([1]));
+    const b = await start({ services: { analyser } });
+    const failing = sendMusic(b);
+    await b.fake.waitFor(() => analyser.started === 1, 'the first analysis');
+    const healthy = sendMusic(b, b.world.otherUser);
+    analyser.open();
+    const failed = await final(b, failing);
+    expect(failed.content).toMatch(/^⚠️ Something went wrong on my side \(request `[0-9a-f]{8}`\)/);
+    expect(looksInternal(failed.content)).toBe(false);
+    expect((await final(b, healthy)).embeds.length).toBeGreaterThan(0);
+  });
+
+  it('given an analysis that never finishes, answers within the request deadline instead of hanging', async () => {
+    const analyser = new GatedAnalyser();
+    const b = await start({ services: { analyser }, limits: { requestTimeoutMs: 400 } });
+    const started = Date.now();
+    const reply = await final(b, sendMusic(b));
+    expect(reply.content).toMatch(/took too long and I stopped/);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+});
+
+describe('conversations', () => {
+  it('given a click on the picks of a conversation past its expiry, replies ephemerally that it expired', async () => {
+    const b = await start({ ttlMs: 300 });
+    const reply = await final(b, sendMusic(b));
+    const key = componentsOf(reply)[0]![0]!.customId!.split(':')[2]!;
+    await new Promise((r) => setTimeout(r, 450));
+    const click = b.fake.sendInteraction(buttonClick(b.world, reply, `cc:next:${key}`));
+    const callback = await b.fake.waitFor(() => b.fake.callbacks(click)[0], 'the reply');
+    expect(Number(callback.data?.flags) & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    expect(callback.data?.content).toMatch(/This conversation has expired\. Start a new one with `\/music`/);
+    expect(b.store.sweep()).toBe(1);
+  });
+
+  it('without the MessageContent intent, identifies without it, ignores thread messages, and /refine steers the picks', async () => {
+    const b = await start({ messageContent: false });
+    expect(Number(b.fake.identifies.at(-1)!.intents) & GatewayIntentBits.MessageContent).toBe(0);
+    const reply = await final(b, sendMusic(b));
+    const thread = await b.fake.waitFor(() => b.fake.threads.get(reply.id), 'the thread');
+    const intro = await b.fake.waitFor(() => b.fake.channelMessages(thread.id).find((m) => m.author.bot), 'the intro');
+    expect(intro.content).toContain('/refine text:');
+    await b.fake.waitFor(() => b.store.byThread(thread.id), 'the stored conversation');
+
+    const before = b.fake.channelMessages(thread.id).length;
+    b.fake.sendUserMessage(thread.id, 'no drums');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(b.fake.channelMessages(thread.id).length).toBe(before + 1); // only the user's own message
+
+    const refine = b.fake.sendInteraction(slashCommand(b.world, 'refine', { channelId: thread.id, options: [stringOption('text', 'no drums')] }));
+    const refined = await final(b, refine);
+    expect(refined.content).toContain('no drums');
+    const recommender = new SmallRecommender();
+    const drums = new Set(recommender.tracks.filter((t) => t.tags.some((x) => x.tag === 'drums')).map((t) => t.id));
+    expect(picksShown(refined).length).toBeGreaterThan(0);
+    expect(picksShown(refined).filter((p) => drums.has(p.trackId))).toEqual([]);
+    expect(picksShown(reply).some((p) => drums.has(p.trackId))).toBe(true);
+  });
+
+  it('given /refine outside a music thread, replies ephemerally how to start one', async () => {
+    const b = await start({});
+    const refine = b.fake.sendInteraction(slashCommand(b.world, 'refine', { options: [stringOption('text', 'faster')] }));
+    const callback = await b.fake.waitFor(() => b.fake.callbacks(refine)[0], 'the reply');
+    expect(Number(callback.data?.flags) & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    expect(callback.data?.content).toMatch(/inside a music thread/);
+  });
+});
+
+describe('the catalog and the models', () => {
+  it('given an empty catalog, says so and who can fix it', async () => {
+    const b = await start({ services: { recommender: new SmallRecommender([]) } });
+    expect((await final(b, sendMusic(b))).content).toMatch(/music catalog on this server is empty.*cuecast index/);
+  });
+
+  it('given missing models, the bot still connects and says the models are not installed', async () => {
+    const failure = await createFixtureEncoders({ modelsDir: '/nonexistent/cuecast-models' }).then(
+      async (encoders) => {
+        await encoders.dispose();
+        throw new Error('expected the encoders to refuse a missing models directory');
+      },
+      (error: unknown) => error as Error,
+    );
+    const unavailable = new UnavailableServices(failure);
+    const b = await start({ services: { analyser: unavailable, recommender: unavailable, tracks: unavailable } });
+    expect((await final(b, sendMusic(b))).content).toMatch(/models are not installed/);
+  });
+
+  it('maps a ModelError from any analyser to the same answer', async () => {
+    const analyser: ClipAnalyser = { analyse: () => Promise.reject(new ModelError('MODEL_MISSING', 'clip model not found in /models')) };
+    const b = await start({ services: { analyser } });
+    expect((await final(b, sendMusic(b))).content).toMatch(/models are not installed/);
+  });
+});
+
+describe('cuecast bot register', () => {
+  it('puts every command in the dev guild with one bulk overwrite', async () => {
+    const fake = await FakeDiscord.start();
+    try {
+      const names = await registerCommands({ token: 't', applicationId: fake.world.applicationId, guildId: fake.world.guildId, apiBaseUrl: fake.apiUrl });
+      expect(names).toEqual(['music', 'Find music', 'refine', 'similar']);
+      const put = fake.calls.find((c) => c.method === 'PUT')!;
+      expect(put.path).toBe(`/applications/${fake.world.applicationId}/guilds/${fake.world.guildId}/commands`);
+      const body = put.body as unknown as { name: string; type?: number; options?: { name: string; type: number; required?: boolean; autocomplete?: boolean }[] }[];
+      expect(body.find((c) => c.name === 'music')!.options!.map((o) => [o.name, o.type, o.required ?? false])).toEqual([
+        ['clip', 11, true],
+        ['prompt', 3, false],
+        ['count', 4, false],
+      ]);
+      expect(body.find((c) => c.name === 'Find music')!.type).toBe(3);
+      expect(body.find((c) => c.name === 'similar')!.options![0]!.autocomplete).toBe(true);
+      await registerCommands({ token: 't', applicationId: fake.world.applicationId, apiBaseUrl: fake.apiUrl });
+      expect(fake.calls.filter((c) => c.method === 'PUT').at(-1)!.path).toBe(`/applications/${fake.world.applicationId}/commands`);
+    } finally {
+      await fake.close();
+    }
+  });
+});
