@@ -4,11 +4,13 @@ import { benchCommand } from './commands/bench.js';
 import { catalogCommand } from './commands/catalog.js';
 import { indexCommand } from './commands/index.js';
 import { searchCommand } from './commands/search.js';
+import { prepareTrainingCommand } from './commands/prepare-training.js';
 import { recommendCommand } from './commands/recommend.js';
 import { serveCommand } from './commands/serve.js';
+import { demoCommand } from './commands/demo.js';
 
 // Each subcommand lives in its own file under cli/commands/; add it here.
-const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand, recommendCommand, serveCommand];
+const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand, prepareTrainingCommand, recommendCommand, demoCommand, serveCommand];
 
 const program = new Command('cuecast')
   .description('Language-guided music recommendation for video')

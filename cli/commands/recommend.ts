@@ -8,7 +8,7 @@ import { createEncoders } from '../../model/index.js';
 import { catalogVocabulary } from '../../recommend/catalog-vocabulary.js';
 import { clipFeatures } from '../../recommend/clip-features.js';
 import { renderTable, runConversation, toRecommendJson } from '../../recommend/conversation.js';
-import { Recommender } from '../../recommend/recommender.js';
+import { DEFAULT_RECOMMENDER_OPTIONS, Recommender } from '../../recommend/recommender.js';
 import type { CliCommand } from '../command.js';
 
 export interface RecommendFlags {
@@ -20,6 +20,8 @@ export interface RecommendFlags {
   readonly json?: boolean;
   readonly sameArtist?: boolean;
 }
+
+const PROMPT_LIMIT = DEFAULT_RECOMMENDER_OPTIONS.maxPromptChars;
 
 /** Model ids of the project's random-weight fixture models (tests/fixtures/models). */
 export const isStandInModel = (modelId: string): boolean => /tiny-random/.test(modelId);
@@ -36,6 +38,9 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
   try {
     const k = Number(flags.k);
     if (!Number.isInteger(k) || k < 1 || k > 50) throw new InputError('INPUT_INVALID', `--k takes a whole number from 1 to 50, got ${flags.k}`);
+    for (const text of [flags.prompt ?? '', ...flags.refine]) {
+      if (text.length > PROMPT_LIMIT) throw new InputError('PROMPT_TOO_LONG', `A prompt or refinement is ${text.length} characters; the limit is ${PROMPT_LIMIT}`);
+    }
     const config = loadConfig({
       overrides: {
         ...(flags.catalog ? { catalogDir: resolve(flags.catalog) } : {}),

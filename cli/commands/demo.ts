@@ -1,0 +1,169 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../../core/config.js';
+import { ModelError, toCuecastError } from '../../core/errors.js';
+import { configureMedia } from '../../core/media/index.js';
+import { openCatalog } from '../../index-data/catalog.js';
+import { createDescriber } from '../../index-data/describe/from-config.js';
+import { indexMusic } from '../../index-data/indexer.js';
+import { mediaAudioSource } from '../../index-data/media-source.js';
+import { musicMetadataReader } from '../../index-data/metadata.js';
+import { createEncoders, type Encoders } from '../../model/index.js';
+import { catalogVocabulary } from '../../recommend/catalog-vocabulary.js';
+import { clipFeatures } from '../../recommend/clip-features.js';
+import { renderTable, runConversation, toRecommendJson } from '../../recommend/conversation.js';
+import { Recommender } from '../../recommend/recommender.js';
+import type { CliCommand } from '../command.js';
+import { writeDemoClip, writeDemoMusic } from './demo-media.js';
+import { STAND_IN_WARNING } from './recommend.js';
+
+export const DEMO_PROMPT = 'upbeat electronic music for a night drive';
+export const DEMO_REFINEMENTS = ['faster, over 100 bpm', 'not #1'] as const;
+const DEMO_K = 3;
+/** How long loading real models may take before the demo falls back to the stand-ins. */
+const REAL_MODEL_TIMEOUT_MS = 120_000;
+
+export interface DemoOptions {
+  /** Working folder for the generated music, clip and catalogs (default: `<dataDir>/demo`). */
+  readonly dir?: string;
+  /** Use the random-weight fixture models even when real ones are available. */
+  readonly standIn?: boolean;
+  readonly json?: boolean;
+  /** Config overrides (tests). */
+  readonly config?: Readonly<Record<string, unknown>>;
+}
+
+/** The random-weight fixture models shipped with the package (tests/fixtures/models), found from here upwards. */
+export function fixtureModelsDir(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'tests', 'fixtures', 'models');
+    if (existsSync(join(candidate, 'clip')) && existsSync(join(candidate, 'clap'))) return candidate;
+    dir = dirname(dir);
+  }
+  return undefined;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ModelError('MODEL_MISSING', `${what} took longer than ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface ChosenEncoders {
+  readonly encoders: Encoders;
+  readonly config: Config;
+  readonly standIn: boolean;
+  readonly reason?: string;
+}
+
+/** Real CLIP/CLAP when they load (models dir, hub cache or hub); otherwise the fixture stand-ins. */
+async function chooseEncoders(options: DemoOptions, log: (line: string) => void): Promise<ChosenEncoders> {
+  let reason = 'asked for with --stand-in';
+  if (!options.standIn) {
+    const config = loadConfig({ overrides: { ...options.config } });
+    let encoders: Encoders | undefined;
+    try {
+      log('loading CLIP and CLAP ...');
+      encoders = await createEncoders(config);
+      await withTimeout(encoders.warmup(), REAL_MODEL_TIMEOUT_MS, 'loading the models');
+      return { encoders, config, standIn: false };
+    } catch (error) {
+      await encoders?.dispose().catch(() => undefined);
+      reason = toCuecastError(error).message.split('\n')[0]!;
+    }
+  }
+  const fixtures = fixtureModelsDir();
+  if (!fixtures) throw new ModelError('MODEL_MISSING', `No real models could be loaded (${reason}) and no stand-in models are installed`);
+  const config = loadConfig({ overrides: { ...options.config, modelsDir: fixtures, 'encoders.allowRemote': false } });
+  return { encoders: await createEncoders(config), config, standIn: true, reason };
+}
+
+/** `cuecast demo`: generated music and clip -> catalog -> picks for a prompt and two refinements. */
+export async function runDemo(options: DemoOptions, write: (text: string) => void): Promise<number> {
+  const log = options.json ? () => undefined : (line: string) => write(`${line}\n`);
+  const { encoders, config, standIn, reason } = await chooseEncoders(options, log);
+  try {
+    configureMedia({ ...config.media });
+    if (standIn && !options.json) {
+      write(`${STAND_IN_WARNING}\n`);
+      log(`(real models unavailable: ${reason})`);
+    }
+    const dir = resolve(options.dir ?? join(config.dataDir, 'demo'));
+    const music = await writeDemoMusic(join(dir, 'music'));
+    const clip = await writeDemoClip(join(dir, 'clip.mp4'));
+    log(`music: ${music} (generated tones with title/artist/genre tags)`);
+    log(`clip:  ${clip} (8 s, three coloured scenes)`);
+    const catalogDir = join(dir, standIn ? 'catalog-stand-in' : 'catalog');
+    const summary = await indexMusic({
+      roots: [music],
+      catalogDir,
+      encoders,
+      audio: mediaAudioSource(),
+      metadata: musicMetadataReader,
+      describer: (cache) => createDescriber('template', undefined, cache),
+      segmentSeconds: config.catalog.segmentSeconds,
+      hopSeconds: config.catalog.hopSeconds,
+      jobs: config.catalog.jobs,
+      maxTrackSeconds: config.catalog.maxTrackSeconds,
+    });
+    log(`catalog: ${catalogDir} (${summary.tracks} tracks; ${summary.indexed} indexed now, ${summary.unchanged} unchanged)`);
+    const catalog = openCatalog(catalogDir, { expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info } });
+    try {
+      const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog) });
+      const frameEmbeddings = await clipFeatures(clip, encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
+      const turns = await runConversation(recommender, { frameEmbeddings, prompt: DEMO_PROMPT, refinements: DEMO_REFINEMENTS, k: DEMO_K });
+      if (options.json) {
+        const json = toRecommendJson(turns, {
+          video: clip,
+          frames: frameEmbeddings.length,
+          prompt: DEMO_PROMPT,
+          refinements: DEMO_REFINEMENTS,
+          k: DEMO_K,
+          encoders: { clip: encoders.clipText.info.modelId, clap: encoders.clapText.info.modelId, standIn },
+        });
+        write(`${JSON.stringify(json)}\n`);
+      } else {
+        log(`prompt: "${DEMO_PROMPT}"; refinements: ${DEMO_REFINEMENTS.map((r) => `"${r}"`).join(', ')}\n`);
+        write(renderTable(turns));
+        const models = standIn ? ` --models ${config.modelsDir}` : '';
+        log(`the same from the command line:\n  cuecast recommend ${clip} --catalog ${catalogDir}${models} --prompt "${DEMO_PROMPT}" ${DEMO_REFINEMENTS.map((r) => `--refine "${r}"`).join(' ')}`);
+        if (standIn) write(`${STAND_IN_WARNING}\n`);
+      }
+      return turns.at(-1)!.result.picks.length > 0 ? 0 : 1;
+    } finally {
+      catalog.close();
+    }
+  } finally {
+    await encoders.dispose();
+  }
+}
+
+export const demoCommand: CliCommand = {
+  name: 'demo',
+  register(program: Command): void {
+    program
+      .command('demo')
+      .description('a full round trip on generated media: music folder -> catalog -> picks for a clip, a prompt and two refinements')
+      .option('--dir <dir>', 'working folder (default: <dataDir>/demo)')
+      .option('--stand-in', 'use the random-weight fixture models even if real ones are available')
+      .option('--json', 'print the final answer as JSON (schema: docs/recommend.md)')
+      .action(async (flags: { dir?: string; standIn?: boolean; json?: boolean }) => {
+        try {
+          process.exitCode = await runDemo({ ...(flags.dir ? { dir: flags.dir } : {}), standIn: flags.standIn === true, json: flags.json === true }, (t) => process.stdout.write(t));
+        } catch (error) {
+          const e = toCuecastError(error);
+          process.stderr.write(`error ${e.code}: ${e.message.split('\n')[0]}\n`);
+          process.exitCode = 1;
+        }
+      });
+  },
+};
