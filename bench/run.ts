@@ -10,6 +10,7 @@ import { indexSection } from './index-bench.js';
 const SECTIONS: Readonly<Record<SectionId, () => Promise<BenchSection>>> = {
   encoder: async () => (await import('./encoder-bench.js')).encoderSection,
   clip: async () => (await import('./clip-bench.js')).clipSection,
+  stream: async () => (await import('./stream-bench.js')).streamSection,
   index: async () => indexSection,
   gpu: async () => (await import('./gpu-bench.js')).gpuSection,
 };

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { mediaBinaries } from '../core/media/index.js';
@@ -31,4 +31,20 @@ export async function testClip(seconds = 30, width = 1280, height = 720): Promis
   );
   renameSync(partial, file);
   return file;
+}
+
+/** `count` JPEG frames of testsrc2 at `width`x`height` (what a browser capture page sends), cached. */
+export async function testJpegs(count = 8, width = 640, height = 360): Promise<Uint8Array[]> {
+  const dir = join(packageRoot(), '.cache', 'bench', `jpeg-${width}x${height}`);
+  const name = (i: number) => join(dir, `frame-${String(i + 1).padStart(3, '0')}.jpg`);
+  if (!existsSync(name(count - 1))) {
+    mkdirSync(dir, { recursive: true });
+    const { ffmpeg } = await mediaBinaries();
+    await run(
+      ffmpeg.path,
+      ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=1:duration=${count}`, '-q:v', '4', join(dir, 'frame-%03d.jpg')],
+      { timeout: 60_000 },
+    );
+  }
+  return Array.from({ length: count }, (_, i) => new Uint8Array(readFileSync(name(i))));
 }
