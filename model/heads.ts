@@ -2,15 +2,8 @@
 import { join } from 'node:path';
 import { ModelError } from '../core/errors.js';
 import { checkSessionNames, createSession, OrtTensor, type InferenceSession, type RuntimeSettings } from './runtime.js';
-import type { QueryItem, Sequence } from './protocol.js';
+import type { HeadsSpec, QueryItem, Sequence } from './protocol.js';
 import { l2normalizeRows } from './vectors.js';
-
-export interface HeadsSpec {
-  readonly dir: string;
-  readonly videoDim: number;
-  readonly textDim: number;
-  readonly musicDim: number;
-}
 
 export const QUERY_INPUTS = ['video', 'video_mask', 'text', 'text_mask'] as const;
 export const MUSIC_INPUTS = ['music', 'music_mask'] as const;
@@ -39,16 +32,16 @@ export class VimlHeads {
   ) {}
 
   static async load(spec: HeadsSpec, settings: RuntimeSettings): Promise<VimlHeads> {
-    const queryPath = join(spec.dir, 'query_encoder.onnx');
-    const musicPath = join(spec.dir, 'music_encoder.onnx');
+    const queryPath = join(spec.dir, spec.queryFile);
+    const musicPath = join(spec.dir, spec.musicFile);
     const query = await createSession(queryPath, settings);
     const music = await createSession(musicPath, settings).catch(async (error: unknown) => {
       await query.release();
       throw error;
     });
     try {
-      checkSessionNames(query, queryPath, QUERY_INPUTS, ['query']);
-      checkSessionNames(music, musicPath, MUSIC_INPUTS, ['music']);
+      checkSessionNames(query, queryPath, QUERY_INPUTS, [spec.queryOutput]);
+      checkSessionNames(music, musicPath, MUSIC_INPUTS, [spec.musicOutput]);
     } catch (error) {
       await Promise.all([query.release(), music.release()]);
       throw error;
@@ -60,13 +53,13 @@ export class VimlHeads {
     const video = padded(items.map((i) => i.video), this.spec.videoDim);
     const text = padded(items.map((i) => i.text), this.spec.textDim);
     const out = await this.query.run({ video: video.features, video_mask: video.mask, text: text.features, text_mask: text.mask });
-    return this.rows(out.query, items.length, 'query');
+    return this.rows(out[this.spec.queryOutput], items.length, 'query');
   }
 
   async encodeMusic(items: readonly Sequence[]): Promise<Float32Array[]> {
     const music = padded(items, this.spec.musicDim);
     const out = await this.music.run({ music: music.features, music_mask: music.mask });
-    return this.rows(out.music, items.length, 'music');
+    return this.rows(out[this.spec.musicOutput], items.length, 'music');
   }
 
   async dispose(): Promise<void> {

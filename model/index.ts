@@ -158,3 +158,5 @@ class PooledAudioEncoder implements AudioEncoder {
     return this.pool.run('clapAudio', copies, signal);
   }
 }
+
+export { loadVimlHeads, readVimlManifest, checkManifestMatchesEncoders, type VimlHeads, type VimlManifest, type VimlQuery, type LoadVimlOptions } from './viml.js';

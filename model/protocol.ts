@@ -78,15 +78,22 @@ export interface Descriptions {
   readonly clapText: TextModelDescription;
 }
 
-export interface HeadsDescription {
-  readonly queryInputs: readonly string[];
-  readonly musicInputs: readonly string[];
+/** What a worker needs to open the ViML heads (from manifest.json, checked on the main thread). */
+export interface HeadsSpec {
+  readonly dir: string;
+  readonly queryFile: string;
+  readonly queryOutput: string;
+  readonly musicFile: string;
+  readonly musicOutput: string;
+  readonly videoDim: number;
+  readonly textDim: number;
+  readonly musicDim: number;
 }
 
 export type ControlOp =
   | { readonly op: 'describe' }
   | { readonly op: 'warmup'; readonly kinds: readonly TaskKind[] }
-  | { readonly op: 'loadHeads'; readonly spec: { readonly dir: string; readonly videoDim: number; readonly textDim: number; readonly musicDim: number } };
+  | { readonly op: 'loadHeads'; readonly spec: HeadsSpec };
 
 export type ToWorker =
   | { readonly type: 'batch'; readonly id: number; readonly kind: TaskKind; readonly items: readonly unknown[] }

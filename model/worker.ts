@@ -11,7 +11,7 @@ import { ClapAudioEncoder } from './encoders/audio.js';
 import { ClipImageEncoder } from './encoders/image.js';
 import { ClapTextEncoder, ClipTextEncoder } from './encoders/text.js';
 import type { OnnxEncoder } from './encoders/base.js';
-import { VimlHeads, QUERY_INPUTS, MUSIC_INPUTS, type HeadsSpec } from './heads.js';
+import { VimlHeads } from './heads.js';
 import { serializeError, type ControlOp, type FromWorker, type ItemResult, type TaskKind, type ToWorker, type WorkerInit } from './protocol.js';
 
 const port = parentPort;
@@ -72,14 +72,14 @@ async function control(op: ControlOp): Promise<unknown> {
       return null;
     case 'loadHeads': {
       const previous = heads;
-      const next = VimlHeads.load(op.spec as HeadsSpec, settings);
+      const next = VimlHeads.load(op.spec, settings);
       heads = next;
       next.catch(() => {
         if (heads === next) heads = previous;
       });
       await next;
       await (await previous?.catch(() => undefined))?.dispose();
-      return { queryInputs: QUERY_INPUTS, musicInputs: MUSIC_INPUTS };
+      return null;
     }
   }
 }
