@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TAG_GROUPS } from '../types.js';
 import { CURATED, PROMPT_TEMPLATES } from './curated-groups.js';
+import { parseCsv } from '../csv.js';
 import { aspectMatches } from './match.js';
 import type { MusicCapsExample, TagVocabulary, VocabularyTag } from './vocabulary.js';
 
@@ -18,39 +19,6 @@ const MIN_COUNT = 15;
 const MAX_EXAMPLES = 600;
 /** Aspects about recording quality: captions dwelling on them make poor models for catalog descriptions. */
 const QUALITY_ASPECTS = ['low quality', 'poor audio quality', 'bad audio quality', 'amateur recording', 'noisy', 'low quality recording', 'inferior audio quality', 'muffled'];
-
-/** RFC 4180 CSV (quoted fields may hold commas, quotes and newlines). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
 
 /** `['a', "b's"]` -> ['a', "b's"] (MusicCaps aspect lists are Python list literals). */
 export function parseAspectList(literal: string): string[] {

@@ -1,0 +1,94 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../core/config.js';
+import { InputError, toCuecastError } from '../../core/errors.js';
+import { configureMedia } from '../../core/media/index.js';
+import type { DescriptionMode } from '../../index-data/describe/backend.js';
+import { MemoryDescriptionCache } from '../../index-data/describe/cache.js';
+import { createDescriber, createLlmBackend } from '../../index-data/describe/from-config.js';
+import { mediaAudioSource } from '../../index-data/media-source.js';
+import { prepareTraining, readTrainingInput } from '../../index-data/training/prepare.js';
+import { createEncoders } from '../../model/index.js';
+import type { CliCommand } from '../command.js';
+
+interface Flags {
+  out: string;
+  describer?: string;
+  shardSize: string;
+  val: string;
+  test: string;
+  json?: boolean;
+}
+
+const MODES: readonly DescriptionMode[] = ['tags', 'template', 'openai', 'local'];
+
+function fraction(name: string, value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n < 1)) throw new InputError('INPUT_INVALID', `${name} takes a fraction from 0 to below 1, got ${value}`);
+  return n;
+}
+
+export const prepareTrainingCommand: CliCommand = {
+  name: 'prepare-training',
+  register(program: Command): void {
+    program
+      .command('prepare-training')
+      .description('videos with their own soundtrack (or a CSV of video,audio pairs) -> ViML training shards (docs/training-data.md)')
+      .argument('<input>', 'folder of videos, or a .csv with video and audio columns (paths relative to the CSV)')
+      .requiredOption('--out <dir>', 'dataset folder to write (replaced atomically)')
+      .option('--describer <mode>', `text for each segment: ${MODES.join(', ')} (default: config llm.backend)`)
+      .option('--shard-size <n>', 'rows per shard', '256')
+      .option('--val <fraction>', 'share of tracks for validation', '0.1')
+      .option('--test <fraction>', 'share of tracks held out for evaluation', '0.1')
+      .option('--json', 'one JSON object per event on stdout')
+      .action(async (input: string, flags: Flags) => {
+        try {
+          if (flags.describer && !MODES.includes(flags.describer as DescriptionMode)) {
+            throw new InputError('INPUT_INVALID', `unknown --describer "${flags.describer}". Should be one of: ${MODES.join(', ')}`);
+          }
+          const shardSize = Number(flags.shardSize);
+          if (!Number.isInteger(shardSize) || shardSize < 1) throw new InputError('INPUT_INVALID', `--shard-size takes a whole number >= 1, got ${flags.shardSize}`);
+          const valFraction = fraction('--val', flags.val);
+          const testFraction = fraction('--test', flags.test);
+          const config = loadConfig({ overrides: flags.describer ? { 'llm.backend': flags.describer } : {} });
+          configureMedia(config.media);
+          const pairs = await readTrainingInput(input).catch((error: unknown) => {
+            throw new InputError('INPUT_INVALID', (error as Error).message);
+          });
+          if (pairs.length === 0) throw new InputError('INPUT_INVALID', `no videos found in ${resolve(input)}`);
+          const llm = await createLlmBackend(config);
+          const encoders = await createEncoders(config);
+          try {
+            const summary = await prepareTraining({
+              pairs,
+              outDir: flags.out,
+              encoders,
+              audio: mediaAudioSource(),
+              describer: createDescriber(config.llm.backend, llm, new MemoryDescriptionCache()),
+              fps: config.video.fps,
+              maxFrames: config.video.maxFrames,
+              segmentSeconds: config.catalog.segmentSeconds,
+              hopSeconds: config.catalog.hopSeconds,
+              shardSize,
+              valFraction,
+              testFraction,
+              onEvent: (event) => {
+                if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+                else if (event.event === 'pair') process.stderr.write(`${event.done}/${event.total} ${event.status} ${event.video}${event.reason ? `: ${event.reason}` : ` (${event.segments} segments)`}\n`);
+              },
+            });
+            if (flags.json) process.stdout.write(`${JSON.stringify({ event: 'done', summary })}\n`);
+            else process.stderr.write(`wrote ${summary.rows} rows in ${summary.shards.length} shards to ${resolve(flags.out)} (train ${summary.splits.train}, val ${summary.splits.val}, test ${summary.splits.test}); ${summary.skipped.length} skipped\n`);
+            process.exitCode = summary.skipped.length > 0 ? 2 : 0;
+          } finally {
+            await encoders.dispose();
+            await llm?.dispose?.();
+          }
+        } catch (error) {
+          const e = toCuecastError(error);
+          process.stderr.write(`error ${e.code}: ${e.message}\n`);
+          process.exitCode = 1;
+        }
+      });
+  },
+};

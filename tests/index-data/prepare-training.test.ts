@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryDescriptionCache } from '../../index-data/describe/cache.js';
+import { createDescriber } from '../../index-data/describe/from-config.js';
+import { mediaAudioSource } from '../../index-data/media-source.js';
+import { encodeNpy } from '../../index-data/training/npy.js';
+import { prepareTraining, readTrainingInput, splitOf, type PrepareSummary } from '../../index-data/training/prepare.js';
+import type { Encoders } from '../../model/index.js';
+import { createFixtureEncoders } from '../support/models.js';
+
+const repo = resolve(import.meta.dirname, '..', '..');
+const work = mkdtempSync(join(tmpdir(), 'cuecast-prepare-'));
+const videos = join(work, 'videos');
+const out = join(work, 'dataset');
+let encoders: Encoders;
+let summary: PrepareSummary;
+
+function ffmpeg(args: string[]): void {
+  execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', ...args], { stdio: 'ignore', timeout: 60_000 });
+}
+
+function video(file: string, seconds: number, audio?: string): void {
+  const inputs = ['-f', 'lavfi', '-i', `testsrc=size=96x64:rate=4:duration=${seconds}`];
+  if (audio) inputs.push('-f', 'lavfi', '-i', `${audio}:d=${seconds}`);
+  ffmpeg([...inputs, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', ...(audio ? ['-c:a', 'aac', '-shortest'] : []), join(videos, file)]);
+}
+
+/** Reads the dataset with the trainer's own reader (model/train/viml/data.py), which validates every field. */
+function readWithTrainer(dir: string): { rows: number; splits: Record<string, number> } {
+  const script = [
+    'import json, sys',
+    "sys.path.insert(0, 'model/train')",
+    'from viml.data import Dataset',
+    'd = Dataset(sys.argv[1])',
+    "print(json.dumps({'rows': len(d), 'splits': {s: len(d.split(s)) for s in ('train', 'val', 'test')}}))",
+  ].join('\n');
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, dir], { cwd: repo, encoding: 'utf8', timeout: 120_000 })) as { rows: number; splits: Record<string, number> };
+}
+
+beforeAll(async () => {
+  mkdirSync(videos, { recursive: true });
+  video('a-long.mp4', 47, 'sine=f=330');
+  video('b-short.mp4', 14, "aevalsrc='0.5*sin(2*PI*200*t)'");
+  video('c-silent.mp4', 12);
+  encoders = await createFixtureEncoders();
+  summary = await prepareTraining({
+    pairs: await readTrainingInput(videos),
+    outDir: out,
+    encoders,
+    audio: mediaAudioSource(),
+    describer: createDescriber('template', undefined, new MemoryDescriptionCache()),
+    fps: 1,
+    maxFrames: 30,
+    segmentSeconds: 30,
+    hopSeconds: 15,
+    shardSize: 2,
+    valFraction: 0,
+    testFraction: 0,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await encoders?.dispose();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('prepareTraining', () => {
+  it('writes aligned segments as shards the trainer reads and validates', () => {
+    // a-long: 47 s -> segments at 0 and 15; b-short: 14 s -> one short segment; c-silent has no audio.
+    expect(summary.rows).toBe(3);
+    expect(summary.shards).toEqual(['shard-00000', 'shard-00001']);
+    expect(summary.skipped).toEqual([expect.objectContaining({ code: 'MEDIA_NO_AUDIO', video: join(videos, 'c-silent.mp4') })]);
+    expect(readWithTrainer(out)).toEqual({ rows: 3, splits: { train: 3, val: 0, test: 0 } });
+  }, 120_000);
+
+  it('records encoders, window spec and text source in dataset.json, and one item per row', () => {
+    const dataset = JSON.parse(readFileSync(join(out, 'dataset.json'), 'utf8')) as Record<string, unknown>;
+    expect(dataset).toMatchObject({
+      formatVersion: 1,
+      clip: { modelId: encoders.clipImage.info.modelId, dim: encoders.clipImage.info.dim },
+      clap: { modelId: encoders.clapAudio.info.modelId, dim: encoders.clapAudio.info.dim },
+      textMode: 'pooled',
+      windowSeconds: 10,
+      segmentSeconds: 30,
+      hopSeconds: 15,
+      textSource: 'template',
+    });
+    const items = readFileSync(join(out, 'shard-00000', 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(items.map((i) => i.segmentStart)).toEqual([0, 15]);
+    expect(items[0]!.trackId).toBe(items[1]!.trackId);
+    expect(items[0]!.text).toMatch(/track/);
+    expect((items[0]!.tags as string[]).length).toBeGreaterThan(3);
+  });
+
+  it('keeps every segment of a track in one split', () => {
+    const ids = ['t1', 't2', 't3', 't4', 't5', 't6', 't7', 't8'];
+    const splits = ids.map((id) => splitOf(id, 0.3, 0.3));
+    expect(ids.map((id) => splitOf(id, 0.3, 0.3))).toEqual(splits);
+    expect(new Set(splits).size).toBeGreaterThan(1);
+  });
+
+  it('reads a CSV of video,audio pairs relative to the CSV', async () => {
+    writeFileSync(join(work, 'pairs.csv'), 'video,audio\nvideos/c-silent.mp4,videos/b-short.mp4\n');
+    expect(await readTrainingInput(join(work, 'pairs.csv'))).toEqual([{ video: join(videos, 'c-silent.mp4'), audio: join(videos, 'b-short.mp4') }]);
+    writeFileSync(join(work, 'bad.csv'), 'clip,track\n');
+    await expect(readTrainingInput(join(work, 'bad.csv'))).rejects.toThrow(/"video" and "audio" columns/);
+  });
+});
+
+describe('encodeNpy', () => {
+  it('writes a 64-byte aligned version 1.0 header that numpy reads back', () => {
+    const file = join(work, 'x.npy');
+    writeFileSync(file, encodeNpy(Float32Array.of(1, 2, 3, 4, 5, 6), [2, 3]));
+    const buf = readFileSync(file);
+    expect((10 + buf.readUInt16LE(8)) % 64).toBe(0);
+    const read = execFileSync('/usr/bin/python3', ['-c', 'import numpy, sys; a = numpy.load(sys.argv[1]); print(a.dtype, a.shape, a.sum())', file], { encoding: 'utf8' });
+    expect(read.trim()).toBe('float32 (2, 3) 21.0');
+  });
+});
