@@ -46,6 +46,8 @@ export interface FailureContext {
   readonly timeoutMs?: number;
 }
 
+const VERBS: Readonly<Record<string, string>> = { probe: 'probe', frames: 'read frames from', audio: 'read audio from', cut: 'cut a segment from' };
+
 /** The typed error for a child that was stopped or exited non-zero. */
 export function failureFromExit(exit: ChildExit, context: FailureContext): MediaError {
   const details = { input: context.label, operation: context.operation, exitCode: exit.code, stderr: stderrSummary(exit.stderr, 8) };
@@ -57,5 +59,5 @@ export function failureFromExit(exit: ChildExit, context: FailureContext): Media
   const code: ErrorCode = rule?.code ?? 'MEDIA_UNREADABLE';
   const what = rule?.what ?? 'ffmpeg failed';
   const summary = stderrSummary(exit.stderr);
-  return new MediaError(code, `Cannot ${context.operation} ${context.label}: ${what}${summary ? ` (ffmpeg: ${summary})` : ''}`, details);
+  return new MediaError(code, `Cannot ${VERBS[context.operation] ?? context.operation} ${context.label}: ${what}${summary ? ` (ffmpeg: ${summary})` : ''}`, details);
 }

@@ -231,6 +231,16 @@ describe('network inputs', () => {
     expect(markedProcesses()).toBe('');
   });
 
+  it('given a live pull without an overall timeout, a stalled stream still ends with MEDIA_TIMEOUT (network timeout)', async () => {
+    const info = await probe(clip);
+    const startedAt = performance.now();
+    const error = await caught(drain(frames(hangingUrl, { info, timeoutMs: Infinity, networkTimeoutMs: 1_000 })));
+    expect(error.code).toBe('MEDIA_TIMEOUT');
+    expect(error.message).toMatch(/Cannot read frames from http:\/\/127\.0\.0\.1:\d+\/.*timed out/);
+    expect(performance.now() - startedAt).toBeLessThan(5_000);
+    expect(liveChildPids()).toEqual([]);
+  });
+
   it('given a server that never answers, frames (probe skipped) ends with MEDIA_TIMEOUT and its pid is gone', async () => {
     const info = await probe(clip);
     const iterator = frames(hangingUrl, { info, timeoutMs: 1_200, networkTimeoutMs: 60_000 });
