@@ -129,9 +129,14 @@ export class Recommender {
     const promptState = request.prompt?.trim() ? applyRefinement(EMPTY_STATE, request.prompt, { vocabulary: this.vocabulary, shown }) : EMPTY_STATE;
     const effective = composeStates(promptState, conversation);
     const notes = [...promptState.notes, ...effective.notes];
-    const mode = this.mode;
+    let mode = this.mode;
     if (this.#viml && mode === 'zero-shot') {
       notes.push('trained ViML heads are loaded but this catalog has no matching ViML music embeddings: using zero-shot (re-index to use them)');
+    }
+    if (mode === 'viml' && !frames) {
+      // The heads fuse video with text; with no clip at all the zero-shot scores are the honest answer.
+      mode = 'zero-shot';
+      notes.push('no clip frames: using zero-shot (the ViML query needs video)');
     }
 
     const constraints = hardConstraints(effective, request.excludeTrackIds ?? []);
@@ -206,8 +211,7 @@ export class Recommender {
   async #scoreViml(eligible: readonly Track[], frames: readonly Float32Array[] | undefined, text: string, state: RefinementState, signal?: AbortSignal): Promise<Scored[]> {
     const index = this.#catalog.index('viml-music')!;
     const textFeatures = text ? await this.#clipText.encodeTexts([text], signal) : undefined;
-    let query: Float32Array | undefined;
-    if ((frames && frames.length > 0) || textFeatures) query = normalize(await this.#viml!.encodeQuery(frames ?? [], textFeatures, signal));
+    let query: Float32Array | undefined = frames ? normalize(await this.#viml!.encodeQuery(frames, textFeatures, signal)) : undefined;
     const like = this.#likeVector(state.likeTrackIds, index);
     query = blend(query, like, this.#options.likeBlend);
     if (!query) throw new InputError('INPUT_INVALID', 'Nothing to match: give a clip, a prompt or "more like #n"');

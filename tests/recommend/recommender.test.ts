@@ -225,3 +225,29 @@ describe('Recommender: bad input', () => {
     await expect(rec.recommend({ frameEmbeddings: frames('calm'), k: 0 })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
   });
 });
+
+describe('Recommender: viml without a clip', () => {
+  it('given heads and viml vectors but no frames, answers in zero-shot with a note', async () => {
+    const viml = new LinearViml();
+    const { rec } = recommender({ viml, vimlVectors: true });
+    const result = await rec.recommend({ prompt: 'calm piano', k: 1 });
+    expect(result.mode).toBe('zero-shot');
+    expect(viml.calls).toBe(0);
+    expect(result.notes.join(' ')).toMatch(/ViML query needs video/);
+  });
+
+  it('adapts model heads (batched encodeQueries) to the one-query interface, passing text only when present', async () => {
+    const { vimlQueryEncoder } = await import('../../recommend/viml-adapter.js');
+    const seen: unknown[] = [];
+    const encoder = vimlQueryEncoder({
+      dim: 2,
+      encodeQueries: async (queries) => {
+        seen.push(...queries);
+        return queries.map(() => new Float32Array([1, 0]));
+      },
+    });
+    await encoder.encodeQuery([new Float32Array([1, 0])], undefined);
+    await encoder.encodeQuery([new Float32Array([1, 0])], [new Float32Array([0, 1])]);
+    expect(seen).toEqual([{ frames: [new Float32Array([1, 0])] }, { frames: [new Float32Array([1, 0])], text: [new Float32Array([0, 1])] }]);
+  });
+});
