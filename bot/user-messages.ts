@@ -17,7 +17,7 @@ export function userMessage(error: unknown, requestId: string): string {
       if (d.reason === 'unknown-track') return 'I could not find that track in the catalog. Pick one from the suggestions as you type.';
       return `That input is not valid: ${String(d.hint ?? 'please check the options and try again')}.`;
     case 'PROMPT_TOO_LONG':
-      return `That prompt is too long (${String(d.length)} characters; the limit is ${String(d.max)}). Please shorten it.`;
+      return `That prompt is too long (${String(d.length)} characters; the limit is ${String(d.max ?? d.limit)}). Please shorten it.`;
     case 'MEDIA_NO_VIDEO':
       return d.contentType && String(d.contentType).startsWith('image/')
         ? 'That is an image, not a video. Please attach a video clip (mp4, webm, mov...).'

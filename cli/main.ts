@@ -7,9 +7,10 @@ import { searchCommand } from './commands/search.js';
 import { prepareTrainingCommand } from './commands/prepare-training.js';
 import { recommendCommand } from './commands/recommend.js';
 import { serveCommand } from './commands/serve.js';
+import { botCommand } from './commands/bot.js';
 
 // Each subcommand lives in its own file under cli/commands/; add it here.
-const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand, prepareTrainingCommand, recommendCommand, serveCommand];
+const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand, prepareTrainingCommand, recommendCommand, serveCommand, botCommand];
 
 const program = new Command('cuecast')
   .description('Language-guided music recommendation for video')

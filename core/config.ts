@@ -93,6 +93,10 @@ export const configSchema = z.object({
       maxConcurrent: positiveInt.default(2),
       cooldownSeconds: z.coerce.number().min(0).default(10),
       maxClipBytes: positiveInt.default(100 * 1024 * 1024),
+      /** Longer clips get a friendly refusal before any decoding. */
+      maxClipSeconds: positiveInt.default(15 * 60),
+      /** Conversations untouched this long expire (buttons then answer "expired"). */
+      conversationTtlHours: z.coerce.number().positive().default(72),
     })
     .prefault({}),
 });
@@ -144,6 +148,8 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   DISCORD_MAX_CONCURRENT: 'discord.maxConcurrent',
   DISCORD_COOLDOWN_SECONDS: 'discord.cooldownSeconds',
   DISCORD_MAX_CLIP_BYTES: 'discord.maxClipBytes',
+  DISCORD_MAX_CLIP_SECONDS: 'discord.maxClipSeconds',
+  DISCORD_CONVERSATION_TTL_HOURS: 'discord.conversationTtlHours',
 };
 
 type Json = Record<string, unknown>;

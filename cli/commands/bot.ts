@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../../core/config.js';
+import { InputError, isCuecastError, toCuecastError } from '../../core/errors.js';
+import { logger, setLogLevel } from '../../core/logger.js';
+import { configureMedia } from '../../core/media/index.js';
+import { openCatalog } from '../../index-data/catalog.js';
+import type { Catalog } from '../../index-data/types.js';
+import { createEncoders, type Encoders } from '../../model/index.js';
+import { catalogVocabulary } from '../../recommend/catalog-vocabulary.js';
+import { Recommender } from '../../recommend/recommender.js';
+import { createBot, DEFAULT_LIMITS, type BotServices } from '../../bot/app.js';
+import { SqliteConversationStore } from '../../bot/conversation-store.js';
+import { CatalogPreviewCutter, CatalogTrackDirectory, MediaClipAnalyser } from '../../bot/media-adapters.js';
+import { registerCommands } from '../../bot/register.js';
+import { UnavailableServices } from '../../bot/unavailable.js';
+import type { CliCommand } from '../command.js';
+
+const log = logger('cli.bot');
+
+function requireSetting(value: string | undefined, env: string, path: string): string {
+  if (!value) throw new InputError('INPUT_INVALID', `${env} (${path}) is not set; see docs/discord.md`);
+  return value;
+}
+
+interface Resources {
+  readonly services: Omit<BotServices, 'store'>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real services: encoders, catalog, Recommender, core/media. When models or the catalog cannot
+ * be opened, the bot still starts and answers every request with the reason (and logs it).
+ */
+async function openServices(config: Config): Promise<Resources> {
+  let encoders: Encoders | undefined;
+  let catalog: Catalog | undefined;
+  try {
+    encoders = await createEncoders(config);
+    catalog = openCatalog(config.catalogDir, { expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info } });
+    const opened = catalog;
+    const recommender = new Recommender({ catalog: opened, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(opened) });
+    const analyser = new MediaClipAnalyser(encoders.clipImage, {
+      fps: config.video.fps,
+      maxFrames: config.video.maxFrames,
+      maxClipSeconds: config.discord.maxClipSeconds,
+      timeoutMs: config.media.timeoutMs,
+    });
+    const owned = encoders;
+    return {
+      services: { recommender, analyser, tracks: new CatalogTrackDirectory(opened), preview: new CatalogPreviewCutter(opened, config.media.timeoutMs) },
+      async close() {
+        opened.close();
+        await owned.dispose();
+      },
+    };
+  } catch (error) {
+    if (!isCuecastError(error) || !/^(MODEL|CATALOG)_/.test(error.code)) throw error;
+    log.error({ code: error.code, message: error.message }, 'the bot will answer every request with this until it is fixed');
+    catalog?.close();
+    await encoders?.dispose();
+    const unavailable = new UnavailableServices(error);
+    return { services: { recommender: unavailable, analyser: unavailable, tracks: unavailable }, close: async () => {} };
+  }
+}
+
+async function runBot(): Promise<void> {
+  const config = loadConfig();
+  setLogLevel(config.logLevel);
+  configureMedia(config.media);
+  const d = config.discord;
+  const token = requireSetting(d.token, 'DISCORD_TOKEN', 'discord.token');
+  const resources = await openServices(config);
+  const store = new SqliteConversationStore(join(config.dataDir, 'discord', 'conversations.sqlite'), d.conversationTtlHours * 3600_000);
+  const bot = createBot(
+    { ...resources.services, store },
+    {
+      token,
+      messageContent: d.messageContentIntent,
+      ...(d.apiBaseUrl ? { apiBaseUrl: d.apiBaseUrl } : {}),
+      ...(d.gatewayUrl ? { gatewayUrl: d.gatewayUrl } : {}),
+      maxConcurrent: d.maxConcurrent,
+      cooldownMs: d.cooldownSeconds * 1000,
+      limits: { ...DEFAULT_LIMITS, maxClipBytes: d.maxClipBytes, maxClipSeconds: d.maxClipSeconds },
+    },
+  );
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    void bot
+      .stop()
+      .then(() => resources.close())
+      .finally(() => {
+        store.close();
+        process.exit(0);
+      });
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  await bot.start();
+}
+
+async function runRegister(flags: { global?: boolean }): Promise<void> {
+  const config = loadConfig();
+  const d = config.discord;
+  const guildId = flags.global ? undefined : d.devGuildId;
+  const names = await registerCommands({
+    token: requireSetting(d.token, 'DISCORD_TOKEN', 'discord.token'),
+    applicationId: requireSetting(d.applicationId, 'DISCORD_APPLICATION_ID', 'discord.applicationId'),
+    ...(guildId ? { guildId } : {}),
+    ...(d.apiBaseUrl ? { apiBaseUrl: d.apiBaseUrl } : {}),
+  });
+  process.stdout.write(`registered ${names.map((n) => `"${n}"`).join(', ')} ${guildId ? `in guild ${guildId} (available now)` : 'globally (may take up to an hour to appear)'}\n`);
+}
+
+const fail = (error: unknown): void => {
+  const e = toCuecastError(error);
+  process.stderr.write(`error ${e.code}: ${e.message}\n`);
+  process.exitCode = 1;
+};
+
+export const botCommand: CliCommand = {
+  name: 'bot',
+  register(program: Command): void {
+    const bot = program
+      .command('bot')
+      .description('run the Discord bot (DISCORD_TOKEN; see docs/discord.md)')
+      .action(() => runBot().catch(fail));
+    bot
+      .command('register')
+      .description('register the slash and context-menu commands (in DISCORD_DEV_GUILD_ID when set, else globally)')
+      .option('--global', 'register globally even when a dev guild is configured')
+      .action((flags: { global?: boolean }) => runRegister(flags).catch(fail));
+  },
+};
