@@ -297,6 +297,7 @@ export function createApplication(httpServer: HttpServer, components: Components
     refuseUnknownEvents(socket as unknown as Socket, STREAM_EVENTS);
 
     handle(socket, 'frame', 1, async (payload: unknown): Promise<FrameResult> => {
+      metrics.framesIn.inc({ source: 'socket' });
       const current = sessionFor(streamId);
       if (!current.frames.take()) {
         metrics.dropped('rate_limited');
@@ -310,7 +311,7 @@ export function createApplication(httpServer: HttpServer, components: Components
         metrics.dropped('invalid');
         throw error;
       }
-      return current.session.addFrame({ encoded: frame.bytes }, frame.capturedAt, 'socket');
+      return current.session.addFrame({ encoded: frame.bytes }, frame.capturedAt);
     });
     handle(socket, 'prompt', 1, (text: unknown): SessionSummary => sessionFor(streamId).session.setPrompt(checkText(text, 'prompt')));
     handle(socket, 'refine', 1, (text: unknown): SessionSummary => sessionFor(streamId).session.refine(checkText(text, 'refinement')));

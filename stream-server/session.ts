@@ -87,9 +87,8 @@ export class StreamSession {
    * Puts a frame through the shared encoder into the window. Resolves when it is in the window or was
    * dropped (a newer frame of this stream replaced it, or it is older than the newest one).
    */
-  async addFrame(image: ImageInput, capturedAt: number, source: 'socket' | 'ingest'): Promise<FrameResult> {
+  async addFrame(image: ImageInput, capturedAt: number): Promise<FrameResult> {
     const receivedAt = this.deps.now();
-    this.deps.metrics.framesIn.inc({ source });
     if (capturedAt <= this.window.newestCapturedAt) {
       this.deps.metrics.dropped('stale');
       return { status: 'dropped', reason: 'stale' };
@@ -175,7 +174,8 @@ export class StreamSession {
 
   private addIngestFrame(frame: RgbFrame): void {
     // Capture time is the wall clock at arrival: live inputs restart their own timestamps at 0.
-    this.addFrame(frame, this.deps.now(), 'ingest').catch((error: unknown) => {
+    this.deps.metrics.framesIn.inc({ source: 'ingest' });
+    this.addFrame(frame, this.deps.now()).catch((error: unknown) => {
       this.report(toCuecastError(error));
     });
   }

@@ -5,7 +5,11 @@
 /** @typedef {import('../events.js').FrameResult} FrameResult */
 /** @typedef {import('../events.js').PicksPayload} PicksPayload */
 /** @typedef {import('../events.js').ProblemPayload} ProblemPayload */
+/** @typedef {import('../events.js').ProtocolError} ProtocolError */
+/** @typedef {import('socket.io-client').Socket<import('../events.js').StreamServerToClientEvents, import('../events.js').StreamClientToServerEvents>} StreamSocket */
 (() => {
+  // socket.io's client bundle (/socket.io/socket.io.min.js, loaded first) defines window.io.
+  const io = /** @type {{ io: typeof import('socket.io-client').io }} */ (/** @type {unknown} */ (window)).io;
   const MAX_WIDTH = 512;
   const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
   const connectForm = /** @type {HTMLFormElement} */ ($('connect'));
@@ -18,7 +22,7 @@
     if (value) /** @type {HTMLInputElement} */ (connectForm.elements.namedItem(name)).value = value;
   }
 
-  /** @type {any} */
+  /** @type {StreamSocket | null} */
   let socket = null;
   /** @type {MediaStream | null} */
   let media = null;
@@ -32,6 +36,10 @@
     $(id).textContent = String(text);
   };
   const problem = (/** @type {{ code: string, message: string }} */ error) => show('problem', `${error.code}: ${error.message}`);
+  const connectionRefused = (/** @type {Error & { data?: ProtocolError }} */ error) => {
+    show('connection', 'refused');
+    if (error.data) problem(error.data);
+  };
 
   async function start(/** @type {SubmitEvent} */ event) {
     event.preventDefault();
@@ -51,25 +59,25 @@
     await video.play();
     media.getVideoTracks()[0]?.addEventListener('ended', stop);
 
-    socket = io('/stream', { auth: { streamId, token } });
-    socket.on('connect', () => show('connection', 'connected'));
-    socket.on('disconnect', () => show('connection', 'disconnected, reconnecting'));
-    socket.on('connect_error', (/** @type {Error & { data?: { code: string, message: string } }} */ error) => {
-      show('connection', 'refused');
-      if (error.data) problem(error.data);
-    });
-    socket.on('picks', (/** @type {PicksPayload} */ picks) => {
+    /** @type {StreamSocket} */
+    const connection = io('/stream', { auth: { streamId, token } });
+    socket = connection;
+    connection.on('connect', () => show('connection', 'connected'));
+    connection.on('disconnect', () => show('connection', 'disconnected, reconnecting'));
+    connection.on('connect_error', connectionRefused);
+    connection.on('picks', (picks) => {
       const top = picks.tracks[0];
       if (top) show('pick', `${top.title} - ${top.artist}`);
     });
-    socket.on('problem', (/** @type {ProblemPayload} */ p) => problem(p.error));
+    connection.on('problem', (p) => problem(p.error));
     timer = setInterval(sendFrame, 1000 / fps);
     stopButton.disabled = false;
   }
 
   async function sendFrame() {
     // One frame in flight: if the last one is not acknowledged yet, skip this tick (latest wins).
-    if (inFlight || !socket?.connected || video.videoWidth === 0) return;
+    const connection = socket;
+    if (inFlight || !connection?.connected || video.videoWidth === 0) return;
     inFlight = true;
     try {
       const scale = Math.min(1, MAX_WIDTH / video.videoWidth);
@@ -79,11 +87,11 @@
       const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.7));
       if (!blob) return;
       const image = await /** @type {Blob} */ (blob).arrayBuffer();
-      const response = await socket.timeout(10_000).emitWithAck('frame', { image, capturedAt: Date.now() });
+      const response = await connection.timeout(10_000).emitWithAck('frame', { image, capturedAt: Date.now() });
       sent += 1;
       show('sent', sent);
-      if (response.error) problem(response.error);
-      else if (/** @type {FrameResult} */ (response.data).status === 'dropped') show('dropped', (dropped += 1));
+      if ('error' in response) problem(response.error);
+      else if (response.data.status === 'dropped') show('dropped', (dropped += 1));
     } catch {
       show('problem', 'No answer from the server in time');
     } finally {
@@ -105,8 +113,11 @@
     event.preventDefault();
     if (!socket) return show('problem', 'Start first');
     const input = /** @type {HTMLInputElement} */ (/** @type {HTMLFormElement} */ (event.target).elements.namedItem('text'));
-    const response = await socket.timeout(5000).emitWithAck(kind, input.value).catch(() => ({ error: { code: 'TIMEOUT', message: 'no answer' } }));
-    if (response.error) problem(response.error);
+    const response = await socket
+      .timeout(5000)
+      .emitWithAck(kind, input.value)
+      .catch(() => ({ error: { code: 'TIMEOUT', message: 'No answer from the server in time' } }));
+    if ('error' in response) problem(response.error);
     else if (kind === 'refine') input.value = '';
   }
 

@@ -4,13 +4,17 @@
 /** @typedef {import('../events.js').PicksPayload} PicksPayload */
 /** @typedef {import('../events.js').OverlayState} OverlayState */
 /** @typedef {import('../events.js').PickedTrack} PickedTrack */
+/** @typedef {import('socket.io-client').Socket<import('../events.js').OverlayServerToClientEvents, import('../events.js').OverlayClientToServerEvents>} OverlaySocket */
 (() => {
+  // socket.io's client bundle (/socket.io/socket.io.min.js, loaded first) defines window.io.
+  const io = /** @type {{ io: typeof import('socket.io-client').io }} */ (/** @type {unknown} */ (window)).io;
   const params = new URLSearchParams(location.search);
   const streamId = params.get('stream') ?? '';
   const token = params.get('token') ?? '';
   const playAudio = params.get('audio') === '1';
   const body = document.body;
-  const cards = /** @type {HTMLElement[]} */ ([...document.querySelectorAll('.card')]);
+  const cardList = document.querySelectorAll('.card');
+  const cards = /** @type {[HTMLElement, HTMLElement]} */ ([cardList[0], cardList[1]]);
   const notice = /** @type {HTMLElement} */ (document.getElementById('notice'));
   const player = /** @type {HTMLAudioElement} */ (document.getElementById('player'));
 
@@ -19,7 +23,7 @@
   let front = 0;
   let audioAllowed = false;
 
-  function say(text, transient = true) {
+  function say(/** @type {string} */ text, transient = true) {
     notice.textContent = text;
     notice.hidden = !text;
     notice.classList.toggle('transient', transient);
@@ -38,18 +42,18 @@
     if (!track) return;
     body.dataset.seq = String(picks.seq);
     body.dataset.trackId = track.id;
+    const [shownCard, hiddenCard] = front === 0 ? cards : [cards[1], cards[0]];
     if (track.id === previous) {
-      fill(cards[front], track);
+      fill(shownCard, track);
       return;
     }
     // Cross-fade: fill the hidden card, then swap which one is current.
-    const next = 1 - front;
-    fill(cards[next], track);
-    cards[next].hidden = false;
+    fill(hiddenCard, track);
+    hiddenCard.hidden = false;
     requestAnimationFrame(() => {
-      cards[next].classList.add('current');
-      cards[front].classList.remove('current');
-      front = next;
+      hiddenCard.classList.add('current');
+      shownCard.classList.remove('current');
+      front = 1 - front;
     });
     if (playAudio && audioAllowed) play(track);
   }
@@ -80,21 +84,22 @@
   }
 
   // Reconnects by itself (socket.io's manager, with back-off) and asks for the state on every connect.
+  /** @type {OverlaySocket} */
   const socket = io('/overlay', { auth: { streamId, token }, reconnectionDelayMax: 5000 });
   socket.on('connect', () => {
     body.dataset.connection = 'connected';
     say('');
-    socket.timeout(5000).emit('state', (/** @type {unknown} */ err, /** @type {{ data?: OverlayState }} */ response) => {
-      if (err || !response?.data) return;
+    socket.timeout(5000).emit('state', (err, response) => {
+      if (err || !('data' in response)) return;
       audioAllowed = response.data.audio;
       render(response.data.picks);
     });
   });
-  socket.on('state', (/** @type {OverlayState} */ state) => {
+  socket.on('state', (state) => {
     audioAllowed = state.audio;
     render(state.picks);
   });
-  socket.on('picks', (/** @type {PicksPayload} */ picks) => render(picks));
+  socket.on('picks', (picks) => render(picks));
   socket.on('disconnect', () => {
     body.dataset.connection = 'disconnected';
   });

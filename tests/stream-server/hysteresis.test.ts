@@ -87,7 +87,7 @@ describe('StreamSession with fake time', () => {
   /** One frame per second of the given scene for `seconds`. */
   async function play(scene: Rgb, seconds: number) {
     for (let s = 0; s < seconds; s += 1) {
-      await session.addFrame(frameOf(scene), Date.now(), 'ingest');
+      await session.addFrame(frameOf(scene), Date.now());
       await vi.advanceTimersByTimeAsync(1000);
     }
   }
