@@ -179,6 +179,15 @@ describe('frames', () => {
     expect(pixel(frame!, 39, 16)[2]).toBeGreaterThan(200); // right half blue
   });
 
+  it('gives portrait frames for a portrait clip (short side is the width)', async () => {
+    const portrait = await makeVideo({ width: 180, height: 320, seconds: 2, audio: false });
+    const got = await collect(frames(portrait, { size: 224 }));
+    expect(got.map((f) => [f.width, f.height, f.time])).toEqual([
+      [224, 398, 0],
+      [224, 398, 1],
+    ]);
+  });
+
   it('keeps the decoded size when no size is given', async () => {
     const [frame] = await collect(frames(videos.mp4, { maxFrames: 1 }));
     expect([frame!.width, frame!.height]).toEqual([320, 240]);
