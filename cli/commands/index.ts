@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../core/config.js';
 import { InputError, toCuecastError } from '../../core/errors.js';
@@ -8,7 +9,8 @@ import type { DescriptionMode } from '../../index-data/describe/backend.js';
 import { indexMusic, type IndexEvent, type IndexSummary } from '../../index-data/indexer.js';
 import { mediaAudioSource } from '../../index-data/media-source.js';
 import { musicMetadataReader } from '../../index-data/metadata.js';
-import { createEncoders } from '../../model/index.js';
+import { vimlMusicEncoder } from '../../index-data/viml-music.js';
+import { createEncoders, loadVimlHeads } from '../../model/index.js';
 import type { CliCommand } from '../command.js';
 
 interface IndexFlags {
@@ -95,6 +97,11 @@ export const indexCommand: CliCommand = {
           const mode = config.llm.backend;
           const llm = await createLlmBackend(config, mode);
           const encoders = await createEncoders(config);
+          // Trained heads in <models>/viml add ViML music vectors to every segment; without them the catalog is zero-shot only.
+          const heads = existsSync(join(config.modelsDir, 'viml', 'manifest.json')) ? await loadVimlHeads(encoders, config).catch(async (error: unknown) => {
+            await encoders.dispose();
+            throw error;
+          }) : undefined;
           const controller = new AbortController();
           const onSignal = (): void => controller.abort(new InputError('INPUT_INVALID', 'interrupted'));
           process.once('SIGINT', onSignal);
@@ -104,7 +111,7 @@ export const indexCommand: CliCommand = {
             const summary = await indexMusic({
               roots: dirs,
               catalogDir: config.catalogDir,
-              encoders,
+              encoders: heads ? { ...encoders, vimlMusic: vimlMusicEncoder(heads) } : encoders,
               audio: mediaAudioSource(),
               metadata: musicMetadataReader,
               describer: (cache) => createDescriber(mode, llm, cache),

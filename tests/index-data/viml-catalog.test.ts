@@ -1,0 +1,71 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCatalog } from '../../index-data/catalog.js';
+import { createDescriber } from '../../index-data/describe/from-config.js';
+import { indexMusic } from '../../index-data/indexer.js';
+import { mediaAudioSource } from '../../index-data/media-source.js';
+import { musicMetadataReader } from '../../index-data/metadata.js';
+import { vimlManifestHash, vimlMusicEncoder } from '../../index-data/viml-music.js';
+import { loadVimlHeads, type Encoders, type VimlHeads } from '../../model/index.js';
+import { createFixtureEncoders, fixtureConfig } from '../support/models.js';
+import { pulses, sine, writeTrack } from './media-fixtures.js';
+
+const headsDir = resolve(import.meta.dirname, '..', 'fixtures', 'viml');
+const work = mkdtempSync(join(tmpdir(), 'cuecast-viml-catalog-'));
+const music = join(work, 'music');
+const catalogDir = join(work, 'catalog');
+let encoders: Encoders;
+let heads: VimlHeads;
+
+beforeAll(async () => {
+  mkdirSync(music, { recursive: true });
+  writeTrack(music, { file: 'a.wav', source: sine(300, 40) });
+  writeTrack(music, { file: 'b.wav', source: pulses(120, 12) });
+  encoders = await createFixtureEncoders();
+  heads = await loadVimlHeads(encoders, fixtureConfig(), { dir: headsDir });
+  await indexMusic({
+    roots: [music],
+    catalogDir,
+    encoders: { ...encoders, vimlMusic: vimlMusicEncoder(heads) },
+    audio: mediaAudioSource(),
+    metadata: musicMetadataReader,
+    describer: (cache) => createDescriber('tags', undefined, cache),
+    segmentSeconds: 30,
+    hopSeconds: 15,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await encoders?.dispose();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('a catalog built with trained ViML heads', () => {
+  it('holds one viml-music vector per segment, equal to the music head on its CLAP windows', async () => {
+    const catalog = openCatalog(catalogDir);
+    expect(catalog.manifest.viml).toEqual({ dim: heads.dim, manifestHash: vimlManifestHash(heads.manifest) });
+    const viml = catalog.index('viml-music')!;
+    expect(viml.size).toBe(catalog.index('clap-audio')!.size);
+    expect(viml.size).toBe(2);
+    const b = [...catalog.tracks()].find((t) => t.title === 'b')!;
+    const [segment] = catalog.segments(b.id);
+    const window = catalog.index('clap-audio')!.vector(segment!.label)!;
+    // b is 12 s: one segment of one window, so its clap-audio vector is that window's embedding.
+    const [expected] = await heads.encodeMusic([[window]]);
+    const stored = viml.vector(segment!.label)!;
+    for (let i = 0; i < expected!.length; i++) expect(stored[i]).toBeCloseTo(expected![i]!, 4);
+  });
+
+  it('writes the tags backend description as a plain tag list', () => {
+    const [track] = openCatalog(catalogDir).tracks();
+    expect(track!.description.split(', ').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('refuses readers running other heads, naming both (CATALOG_MISMATCH)', () => {
+    expect(() => openCatalog(catalogDir, { expect: { viml: { manifestHash: 'other-heads', dim: heads.dim } } })).toThrow(
+      expect.objectContaining({ code: 'CATALOG_MISMATCH', message: expect.stringMatching(/ViML heads.*other-heads/) }),
+    );
+  });
+});
