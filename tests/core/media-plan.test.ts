@@ -83,9 +83,12 @@ describe('configuration', () => {
     try {
       configureMedia(loadConfig({ env: { FFMPEG_PATH: '/nonexistent/bin/ffmpeg', CUECAST_MEDIA_TIMEOUT_MS: '5000' } }).media);
       expect(mediaSettings().timeoutMs).toBe(5_000);
-      const error = await mediaBinaries().catch((e: unknown) => e as Error & { code: string });
-      expect(error.code).toBe('FFMPEG_MISSING');
-      expect(error.message).toContain('FFMPEG_PATH is set to "/nonexistent/bin/ffmpeg", which does not run');
+      const error = await mediaBinaries().then(
+        () => undefined,
+        (e: unknown) => e as Error & { code: string },
+      );
+      expect(error?.code).toBe('FFMPEG_MISSING');
+      expect(error?.message).toContain('FFMPEG_PATH is set to "/nonexistent/bin/ffmpeg", which does not run');
     } finally {
       configureMedia(loadConfig({ env: {} }).media);
     }
