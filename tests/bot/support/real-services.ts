@@ -13,6 +13,7 @@ import { mediaAudioSource } from '../../../index-data/media-source.js';
 import { musicMetadataReader } from '../../../index-data/metadata.js';
 import type { Catalog } from '../../../index-data/types.js';
 import type { Encoders } from '../../../model/index.js';
+import { catalogVocabulary } from '../../../recommend/catalog-vocabulary.js';
 import { Recommender } from '../../../recommend/recommender.js';
 import { makeTrack, type TrackSpec } from '../../support/media.js';
 import { createFixtureEncoders } from '../../support/models.js';
@@ -62,7 +63,7 @@ export async function createRealServices(options: { maxClipSeconds?: number } = 
   return {
     encoders,
     catalog,
-    recommender: new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText }),
+    recommender: new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog) }),
     analyser: new MediaClipAnalyser(encoders.clipImage, { fps: 1, maxFrames: 8, maxClipSeconds: options.maxClipSeconds ?? 15 * 60, timeoutMs: 30_000 }),
     tracks: new CatalogTrackDirectory(catalog),
     preview: new CatalogPreviewCutter(catalog, 30_000),
