@@ -17,20 +17,22 @@ function singularKey(key: string): string {
 }
 
 // Ways of naming a tag that a catalog's vocabulary may not list as aliases. A phrase in a group
-// resolves to every member that the vocabulary knows, so "no drums" also excludes "percussion".
+// resolves to every member the vocabulary knows, so "no drums" also excludes "percussion". Members
+// marked `>` are narrower: the group's words reach them, but naming one ("acoustic guitar") does not
+// widen to the rest of the group.
 const SYNONYM_GROUPS: readonly (readonly string[])[] = [
-  ['drums', 'percussion', 'drumming', 'drum kit', 'acoustic drums', 'electronic drums'],
+  ['drums', 'percussion', 'drumming', 'drum kit', '>acoustic drums', '>electronic drums'],
   ['synthesizer', 'synth', 'synths', 'synthesiser', 'synthesizers'],
   ['calm', 'chill', 'chilled', 'relaxed', 'relaxing', 'mellow', 'laid back', 'soothing', 'peaceful'],
   ['energetic', 'upbeat', 'high energy', 'hype', 'lively'],
   ['happy', 'cheerful', 'joyful', 'feel good'],
   ['sad', 'melancholic', 'melancholy', 'sorrowful', 'depressing'],
   ['dark', 'ominous', 'sinister', 'gloomy', 'eerie', 'spooky'],
-  ['electronic', 'edm', 'electronica', 'electro'],
+  ['electronic', 'electronica', 'electro'],
   ['hip hop', 'rap', 'trap'],
   ['lo-fi', 'lofi', 'chillhop'],
-  ['guitar', 'guitars', 'acoustic guitar', 'electric guitar'],
-  ['bass', 'bass guitar', 'bassline', 'bass line'],
+  ['guitar', 'guitars', '>acoustic guitar', '>electric guitar'],
+  ['bass', 'bassline', 'bass line', '>bass guitar'],
   ['saxophone', 'sax'],
   ['piano', 'keys', 'keyboard'],
   ['strings', 'string section', 'orchestral strings'],
@@ -39,6 +41,8 @@ const SYNONYM_GROUPS: readonly (readonly string[])[] = [
   ['choir', 'chorus', 'choral'],
   ['r&b', 'rnb', 'soul'],
 ];
+
+const memberPhrase = (member: string): string => member.replace(/^>/, '');
 
 /**
  * The tags a refinement may name. Built from the catalog's tag vocabulary (index-data) or, failing that,
@@ -75,7 +79,7 @@ export class TagVocabulary {
       add(entry.tag, entry.tag);
       for (const alias of entry.aliases ?? []) add(alias, entry.tag);
     }
-    for (const group of SYNONYM_GROUPS) for (const phrase of group) for (const w of phrase.split(/\s+/)) words.add(w);
+    for (const group of SYNONYM_GROUPS) for (const phrase of group) for (const w of memberPhrase(phrase).split(/\s+/)) words.add(w);
     this.words = words;
   }
 
@@ -113,8 +117,9 @@ export class TagVocabulary {
     const direct = this.#lookup(key);
     const out = new Set(direct);
     for (const group of SYNONYM_GROUPS) {
-      if (!group.some((p) => phraseKey(p) === key || singularKey(phraseKey(p)) === singularKey(key))) continue;
-      for (const member of group) for (const tag of this.#lookup(phraseKey(member))) out.add(tag);
+      const widening = group.filter((p) => !p.startsWith('>'));
+      if (!widening.some((p) => phraseKey(p) === key || singularKey(phraseKey(p)) === singularKey(key))) continue;
+      for (const member of group) for (const tag of this.#lookup(phraseKey(memberPhrase(member)))) out.add(tag);
     }
     return [...out].sort();
   }

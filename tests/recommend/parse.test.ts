@@ -83,6 +83,9 @@ const TABLE: readonly (readonly [string, Expected])[] = [
   ['dark synths', { weights: { dark: 1, synthesizer: 1 }, text: ['dark synths'] }],
   ['music for a rainy day', { text: ['music for a rainy day'] }],
   ['hiphop', { weights: { 'hip hop': 1 } }],
+  ['acoustic guitar', { weights: { 'acoustic guitar': 1 } }],
+  ['more guitar', { weights: { 'acoustic guitar': 1, 'electric guitar': 1 } }],
+  ['female singer, acoustic guitar', { vocals: 'female', weights: { 'acoustic guitar': 1 }, text: ['acoustic guitar'] }],
   ['rap', { weights: { 'hip hop': 1 } }],
   // tempo: comparatives and numbers
   ['faster', { tempo: 'faster', text: [] }],

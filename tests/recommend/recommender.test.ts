@@ -89,6 +89,20 @@ describe('Recommender: zero-shot picks on a fixture catalog', () => {
   });
 });
 
+describe('Recommender: ANN candidates', () => {
+  it('given more eligible tracks than the candidate budget, rescores ANN hits and still honours the filters', async () => {
+    const catalog = new MemoryCatalog(FIXTURES);
+    const deps = { catalog, clipText: new AxisTextEncoder(), clapText: new AxisTextEncoder(), vocabulary };
+    const exhaustive = new Recommender(deps);
+    const budgeted = new Recommender({ ...deps, options: { candidates: 2 } });
+    const request = { frameEmbeddings: frames('energetic', 'synth'), prompt: 'energetic synth', state: state('over 100 bpm'), k: 2, dedupeArtists: false };
+    const a = await exhaustive.recommend(request);
+    const b = await budgeted.recommend(request);
+    expect(ids(b)[0]).toBe(ids(a)[0]);
+    for (const p of b.picks) expect(catalog.track(p.trackId)!.bpm!).toBeGreaterThan(100);
+  });
+});
+
 describe('Recommender: hard filters', () => {
   it('given a filter that leaves nothing, names the constraint and relaxes nothing', async () => {
     const { rec } = recommender();
