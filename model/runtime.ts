@@ -5,6 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import { existsSync } from 'node:fs';
 import { ModelError } from '../core/errors.js';
+import { cudaUnavailable, isCudaFailure } from './device.js';
 import type { Device } from './types.js';
 
 export type { InferenceSession } from 'onnxruntime-node';
@@ -31,7 +32,9 @@ export async function createSession(path: string, settings: RuntimeSettings): Pr
       ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } : {}),
     });
   } catch (error) {
-    throw new ModelError('MODEL_INVALID', `Could not load ${path} on ${settings.device}: ${(error as Error).message}`, { path });
+    const message = (error as Error).message;
+    if (settings.device === 'cuda' && isCudaFailure(message)) throw cudaUnavailable(message);
+    throw new ModelError('MODEL_INVALID', `Could not load ${path} on ${settings.device}: ${message}`, { path });
   }
 }
 

@@ -7,6 +7,7 @@ import { AutoConfig, type PretrainedConfig, type PreTrainedModel, type Tensor } 
 import { ModelError } from '../../core/errors.js';
 import { logger } from '../../core/logger.js';
 import { l2normalizeRows } from '../vectors.js';
+import { cudaUnavailable, isCudaFailure } from '../device.js';
 import { serializeError, type ItemResult, type ModelDescription, type ModelSource } from '../protocol.js';
 import type { Device, Dtype } from '../types.js';
 
@@ -38,6 +39,12 @@ export abstract class OnnxEncoder<Item, Prepared> {
   protected abstract readonly outputName: string;
 
   private model: PreTrainedModel | undefined;
+  /** The configured id, and the directory it was found in when local. */
+  protected get label(): string {
+    const { configured, location, local } = this.source;
+    return local && location !== configured ? `${configured} (${location})` : configured;
+  }
+
   private loading: Promise<PreTrainedModel> | undefined;
   private config: PretrainedConfig | undefined;
 
@@ -90,7 +97,7 @@ export abstract class OnnxEncoder<Item, Prepared> {
       } catch (error) {
         const shapes = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, `${t.type}[${t.dims.join(',')}]`]));
         log.error({ model: this.source.configured, file: this.modelFile, inputs: shapes, err: error }, 'inference failed');
-        throw new ModelError('MODEL_FAILED', `${this.modelFile} of ${this.source.configured} failed: ${(error as Error).message}`, { inputs: shapes });
+        throw new ModelError('MODEL_FAILED', `${this.modelFile} of ${this.label} failed: ${(error as Error).message}`, { inputs: shapes });
       }
       const [rows, dim] = output.dims as [number, number];
       if (output.dims.length !== 2 || rows !== prepared.length) {
@@ -168,7 +175,7 @@ export abstract class OnnxEncoder<Item, Prepared> {
     if (missing.length > 0) problems.push(`missing input(s) ${missing.join(', ')} (it has: ${session.inputNames.join(', ')})`);
     if (!session.outputNames.includes(this.outputName)) problems.push(`missing output ${this.outputName} (it has: ${session.outputNames.join(', ')})`);
     if (problems.length > 0) {
-      throw new ModelError('MODEL_INVALID', `${this.modelFile} of ${this.source.configured} does not fit this encoder: ${problems.join('; ')}`, {
+      throw new ModelError('MODEL_INVALID', `${this.modelFile} of ${this.label} does not fit this encoder: ${problems.join('; ')}`, {
         model: this.source.configured,
         inputs: session.inputNames,
         outputs: session.outputNames,
@@ -179,8 +186,9 @@ export abstract class OnnxEncoder<Item, Prepared> {
   private loadError(error: unknown): Error {
     if (error instanceof ModelError) return error;
     const message = error instanceof Error ? error.message : String(error);
+    if (this.settings.device === 'cuda' && isCudaFailure(message)) return cudaUnavailable(message);
     const notFound = /could not locate|not found|no such file|ENOENT|404|unauthorized|allowRemoteModels|local_files_only/i.test(message);
-    if (!notFound) return new ModelError('MODEL_INVALID', `Could not load ${this.modelFile} of ${this.source.configured}: ${message}`, { model: this.source.configured });
+    if (!notFound) return new ModelError('MODEL_INVALID', `Could not load ${this.modelFile} of ${this.label}: ${message}`, { model: this.source.configured });
     const where = this.source.local ? `the directory ${this.source.location}` : `the hub id ${this.source.location}`;
     const fix = this.source.local
       ? `put the transformers.js export there (config.json, tokenizer/preprocessor files, onnx/${this.modelFile}${this.settings.dtype === 'q8' ? '_quantized' : ''}.onnx)`
@@ -190,3 +198,4 @@ export abstract class OnnxEncoder<Item, Prepared> {
     return new ModelError('MODEL_MISSING', `Model files missing in ${where} (${message}); ${fix}`, { model: this.source.configured, location: this.source.location });
   }
 }
+

@@ -1,4 +1,5 @@
-import { cpSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,9 @@ import { createEncoders } from '../../model/index.js';
 import { resolveModelSource } from '../../model/sources.js';
 import { createFixtureEncoders, fixtureConfig, fixtureModelsDir } from '../support/models.js';
 import { patternFrame } from './images.js';
+
+const ortBin = join(createRequire(import.meta.url).resolve('onnxruntime-node'), '..', '..', 'bin', 'napi-v6', process.platform, process.arch);
+const cudaInstalled = existsSync(join(ortBin, 'libonnxruntime_providers_cuda.so'));
 
 const scratch = mkdtempSync(join(tmpdir(), 'cuecast-models-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -71,6 +75,17 @@ describe('model sources', () => {
       expect(message).toContain('missing input(s) pixel_values');
       expect(message).toContain('it has: input_ids, attention_mask');
       expect(message).toContain('missing output image_embeds');
+    } finally {
+      await encoders.dispose();
+    }
+  }, 30_000);
+
+  it.skipIf(cudaInstalled)('given device cuda on a CPU-only install, rejects with MODEL_FAILED saying how to install CUDA support', async () => {
+    const encoders = await createFixtureEncoders({ 'encoders.device': 'cuda' });
+    try {
+      const error = await encoders.clipImage.encodeImages([patternFrame(32, 32, 1)]).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'MODEL_FAILED' });
+      expect((error as Error).message).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12');
     } finally {
       await encoders.dispose();
     }
