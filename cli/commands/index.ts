@@ -31,8 +31,8 @@ function formatDuration(ms: number): string {
 }
 
 /** Live bar on a TTY (counts, rate, ETA), plain lines otherwise, one JSON object per line with --json. */
-export function progressReporter(mode: 'json' | 'tty' | 'plain', out: NodeJS.WriteStream): (event: IndexEvent) => void {
-  const started = Date.now();
+export function progressReporter(mode: 'json' | 'tty' | 'plain', out: { write(text: string): unknown }, now: () => number = Date.now): (event: IndexEvent) => void {
+  const started = now();
   let processed = 0;
   return (event) => {
     if (mode === 'json') {
@@ -43,7 +43,7 @@ export function progressReporter(mode: 'json' | 'tty' | 'plain', out: NodeJS.Wri
       out.write(`found ${event.files} audio files${event.problems ? ` (${event.problems} other entries skipped)` : ''}\n`);
     } else if (event.event === 'file') {
       if (event.status === 'indexed') processed++;
-      const elapsed = Date.now() - started;
+      const elapsed = now() - started;
       const rate = event.done / Math.max(elapsed / 1000, 1e-3);
       const eta = rate > 0 ? ((event.total - event.done) / rate) * 1000 : 0;
       const width = 24;

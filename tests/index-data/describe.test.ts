@@ -195,3 +195,20 @@ describe('OpenAiChatBackend against a loopback server', () => {
     expect(calls).toBe(2);
   });
 });
+
+describe('local backend', () => {
+  it('continues the analogy prompt as plain text with the generator and returns its text', async () => {
+    const prompts: string[] = [];
+    const { LocalLlmBackend } = await import('../../index-data/describe/local.js');
+    const backend = new LocalLlmBackend({ model: 'tiny-gen', generate: async (p) => (prompts.push(p), ' A calm piano piece.\n\nTags: x'), dispose: async () => undefined });
+    const describer = new Describer({ mode: 'local', llm: backend, vocabulary: tagVocabulary(), examples: musicCapsExamples() });
+    const result = await describer.describe({ tags: [t('genre', 'classical'), t('instrument', 'piano'), t('vocals', 'instrumental')] });
+    expect(result).toMatchObject({ text: 'A calm piano piece.', backend: 'local', model: 'tiny-gen' });
+    expect(prompts[0]).toMatch(/Tags: classical, piano, instrumental\nDescription: $/);
+  });
+
+  it('given a model that is not on disk and downloads off, fails with MODEL_MISSING', async () => {
+    const { createTextGenerator } = await import('../../model/text-generation.js');
+    await expect(createTextGenerator({ model: '/nonexistent/text-model', allowRemote: false })).rejects.toMatchObject({ code: 'MODEL_MISSING' });
+  }, 30_000);
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { progressReporter, renderSummary } from '../../cli/commands/index.js';
+import type { IndexEvent } from '../../index-data/indexer.js';
+
+function capture(mode: 'json' | 'tty' | 'plain', clock: { t: number }): { out: string[]; report: (e: IndexEvent) => void } {
+  const out: string[] = [];
+  return { out, report: progressReporter(mode, { write: (s: string) => out.push(s) }, () => clock.t) };
+}
+
+const file = (done: number, status: 'indexed' | 'skipped' = 'indexed'): IndexEvent => ({
+  event: 'file',
+  status,
+  path: `/m/${done}.flac`,
+  done,
+  total: 10,
+  ...(status === 'skipped' ? { reason: 'corrupt', code: 'MEDIA_UNREADABLE' } : {}),
+});
+
+describe('index progress', () => {
+  it('on a TTY, redraws one bar line with counts, rate and ETA', () => {
+    const clock = { t: 0 };
+    const { out, report } = capture('tty', clock);
+    report({ event: 'scan', files: 10, problems: 0 });
+    clock.t = 4000;
+    report(file(4));
+    const line = out.at(-1)!;
+    expect(line.startsWith('\r\x1b[2K')).toBe(true);
+    expect(line).toContain('4/10');
+    expect(line).toContain('1.00 files/s');
+    expect(line).toContain('ETA 0:06');
+    expect(line).toMatch(/\[#{10}\.{14}\]/);
+  });
+
+  it('with --json, writes each event as one JSON line', () => {
+    const { out, report } = capture('json', { t: 0 });
+    report(file(1, 'skipped'));
+    expect(out).toHaveLength(1);
+    expect(out[0]!.endsWith('\n')).toBe(true);
+    expect(JSON.parse(out[0]!)).toMatchObject({ event: 'file', status: 'skipped', code: 'MEDIA_UNREADABLE' });
+  });
+
+  it('without a TTY, prints skipped files as plain lines and no bar', () => {
+    const { out, report } = capture('plain', { t: 0 });
+    report(file(1));
+    report(file(2, 'skipped'));
+    expect(out).toEqual(['skipped /m/2.flac: corrupt\n']);
+  });
+
+  it('summarises skipped files with their reasons and codes', () => {
+    const text = renderSummary({ indexed: 3, unchanged: 1, removed: 0, tracks: 4, elapsedMs: 65_000, generation: 'g-1', skipped: [{ path: '/m/x.mp3', reason: 'corrupt', code: 'MEDIA_UNREADABLE' }] });
+    expect(text).toContain('4 tracks in the catalog: 3 indexed, 1 unchanged, 0 removed, 1 skipped (1:05)');
+    expect(text).toContain('  /m/x.mp3: corrupt [MEDIA_UNREADABLE]');
+  });
+});
