@@ -1,8 +1,9 @@
 /**
  * Tempo estimate by onset-strength autocorrelation (after Ellis, "Beat Tracking by Dynamic
  * Programming", 2007, its tempo step): a log-energy novelty curve at ~100 frames/s, autocorrelated
- * over 60-200 BPM lags, weighted by a log-normal prior around 120 BPM. Written here because the
- * maintained npm music-analysis libraries are either AGPL (essentia.js) or browser-only.
+ * over 60-200 BPM lags, weighted by a log-normal prior around 120 BPM. Written here because no npm
+ * library fitted (essentia.js is AGPL-3.0, web-audio-beat-detector needs the Web Audio API,
+ * music-tempo is untyped and untested); see docs/catalog.md.
  */
 
 export interface BpmOptions {
