@@ -8,7 +8,7 @@ import type { MediaInfo, MediaInput, RgbFrame } from './types.js';
 export interface FrameOptions extends PrepareOptions {
   /** Frames per second to sample (default 1). */
   readonly fps?: number;
-  /** Most frames to return (default 30). */
+  /** Most frames to return (default 30); `Infinity` for a live pull that runs until stopped. */
   readonly maxFrames?: number;
   /**
    * Short side of the returned frames in pixels, aspect kept, long side rounded to an even number
@@ -72,13 +72,13 @@ export function planFrames(info: MediaInfo, options: FrameOptions): FramePlan {
   const size = options.size === undefined ? undefined : Math.round(positiveOption('size', options.size));
   const { width, height } = outputSize(stream.width, stream.height, stream.rotation, size);
   const fps = positiveOption('fps', options.fps ?? 1);
-  const maxFrames = Math.floor(positiveOption('maxFrames', options.maxFrames ?? 30));
+  const maxFrames = options.maxFrames === Infinity ? Infinity : Math.floor(positiveOption('maxFrames', options.maxFrames ?? 30));
   const start = options.start ?? 0;
   if (info.still) return { width, height, rate: rational(fps), count: 1, start: 0 };
   // The video stream's own length when known: a longer audio track must not add frames past the picture.
   const length = stream.duration ?? info.duration;
   const window = options.duration ?? (length !== undefined ? length - start : undefined);
-  const spread = options.sampling === 'even' && window !== undefined && maxFrames / window < fps;
+  const spread = options.sampling === 'even' && window !== undefined && Number.isFinite(maxFrames) && maxFrames / window < fps;
   // Spread: maxFrames per window, exact to the millisecond, so frame i sits at i * window / maxFrames.
   const rate = spread ? reduced(maxFrames * 1000, Math.round(window * 1000)) : rational(fps);
   // Containers round their lengths (webm to the ms, audio tracks run longer): a slot in the last half
@@ -113,7 +113,8 @@ export async function* frames(input: MediaInput, options: FrameOptions = {}): As
     const args = [
       ...inputArgs(prepared.input, plan.start, plan.duration),
       ...['-map', `0:${stream.index}`, '-an', '-sn', '-dn', '-vf', filterGraph(plan, info.still === true)],
-      ...['-frames:v', String(plan.count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+      ...(Number.isFinite(plan.count) ? ['-frames:v', String(plan.count)] : []),
+      ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
     ];
     const child = startChild({ command: binaries.ffmpeg.path, args, timeoutMs: remainingMs(limits), signal: limits.signal });
     let yielded = 0;

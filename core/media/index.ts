@@ -5,3 +5,4 @@ export { audio, type AudioOptions } from './audio.js';
 export { cutSegment, type AudioSegment, type SegmentFormat, type SegmentOptions } from './segment.js';
 export { findBinaries, mediaBinaries, type MediaBinaries, type ResolvedBinary, type BinaryOverrides } from './binaries.js';
 export { configureMedia, mediaSettings, DEFAULT_MEDIA_SETTINGS, type MediaSettings } from './settings.js';
+export { liveChildPids } from './process.js';

@@ -188,6 +188,15 @@ describe('frames', () => {
     ]);
   });
 
+  it('with maxFrames Infinity (live pulls), reads until the input ends', async () => {
+    // As for a live stream: no duration known, so nothing but the end of input stops ffmpeg.
+    const { duration: _known, ...described } = await probe(videos.gif, { binaries: { ffmpeg: binaries.ffmpeg } });
+    expect(described.streams.every((stream) => stream.duration === undefined)).toBe(true);
+    const got = await collect(frames(videos.gif, { info: described, fps: 5, maxFrames: Infinity, size: 16 }));
+    expect(got.length).toBeGreaterThanOrEqual(15);
+    expect(got.length).toBeLessThanOrEqual(16);
+  });
+
   it('keeps the decoded size when no size is given', async () => {
     const [frame] = await collect(frames(videos.mp4, { maxFrames: 1 }));
     expect([frame!.width, frame!.height]).toEqual([320, 240]);
