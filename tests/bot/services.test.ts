@@ -1,0 +1,286 @@
+/** The bot's services without Discord: state, fairness, ids, message parsing, the flow, downloads, messages. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CODES, CuecastError, type CuecastError as CuecastErrorType } from '../../core/errors.js';
+import { checkAttachment, downloadAttachment } from '../../bot/attachment.js';
+import { SqliteConversationStore, type NewConversation } from '../../bot/conversation-store.js';
+import { customId, parseCustomId } from '../../bot/custom-id.js';
+import { ConcurrencyLimiter, Cooldown } from '../../bot/fairness.js';
+import { refinementFromMessage } from '../../bot/message-parsing.js';
+import { MusicFlow } from '../../bot/music-flow.js';
+import { EMPTY_REFINEMENT } from '../../bot/ports.js';
+import { userMessage } from '../../bot/user-messages.js';
+import { SmallRecommender } from './support/small-services.js';
+
+const dirs: string[] = [];
+const tempFile = (name: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'cuecast-bot-unit-'));
+  dirs.push(dir);
+  return join(dir, name);
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const conversation = (over: Partial<NewConversation> = {}): NewConversation => ({
+  userId: 'u1',
+  channelId: 'c1',
+  frameEmbeddings: [new Float32Array([0.25, -1.5, 3e-8]), new Float32Array([1, 2, 3])],
+  prompt: 'dreamy lo-fi',
+  count: 3,
+  state: { ...EMPTY_REFINEMENT, excludeTags: ['drums'], bpm: { max: 100 } },
+  history: ['no drums'],
+  shown: [{ trackId: 't1', title: 'One', artist: 'A', segmentStart: 30, segmentEnd: 60 }],
+  seen: ['t1'],
+  ...over,
+});
+
+async function rejection(promise: Promise<unknown> | (() => unknown)): Promise<CuecastErrorType> {
+  try {
+    await (typeof promise === 'function' ? promise() : promise);
+  } catch (error) {
+    return error as CuecastErrorType;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('SqliteConversationStore', () => {
+  it('round-trips a conversation, frame embeddings bit for bit, with a compact key', () => {
+    const store = new SqliteConversationStore(tempFile('c.sqlite'), 60_000);
+    const saved = store.create(conversation({ threadId: 'th1' }));
+    expect(saved.key).toMatch(/^[\w-]{8}$/);
+    const loaded = store.get(saved.key)!;
+    expect(loaded.frameEmbeddings).toEqual(conversation().frameEmbeddings);
+    expect(loaded.state).toEqual(conversation().state);
+    expect(loaded.shown).toEqual(conversation().shown);
+    expect(store.byThread('th1')?.key).toBe(saved.key);
+    store.close();
+  });
+
+  it('keeps conversations across a restart (a new store on the same file)', () => {
+    const file = tempFile('c.sqlite');
+    const first = new SqliteConversationStore(file, 60_000);
+    const { key } = first.create(conversation({ threadId: 'th9' }));
+    first.close();
+    const second = new SqliteConversationStore(file, 60_000);
+    expect(second.get(key)?.prompt).toBe('dreamy lo-fi');
+    expect(second.byThread('th9')?.key).toBe(key);
+    second.close();
+  });
+
+  it('given a conversation untouched past its TTL, no longer returns it; saving refreshes the TTL; sweep deletes the expired', () => {
+    let now = 1_000_000;
+    const store = new SqliteConversationStore(tempFile('c.sqlite'), 1_000, () => now);
+    const a = store.create(conversation({ threadId: 'a' }));
+    const b = store.create(conversation({ threadId: 'b' }));
+    now += 800;
+    store.save(store.get(b.key)!);
+    now += 400;
+    expect(store.get(a.key)).toBeUndefined();
+    expect(store.byThread('a')).toBeUndefined();
+    expect(store.get(b.key)).toBeDefined();
+    expect(store.sweep()).toBe(1);
+    store.close();
+  });
+});
+
+describe('Cooldown', () => {
+  it('refuses a second use within the window with the remaining time, without extending it', () => {
+    let now = 0;
+    const cooldown = new Cooldown(10_000, () => now);
+    expect(cooldown.take('u')).toEqual({ ok: true });
+    now = 4_000;
+    expect(cooldown.take('u')).toEqual({ ok: false, identifier: 'cooldown', remainingMs: 6_000 });
+    expect(cooldown.take('other')).toEqual({ ok: true });
+    now = 10_000;
+    expect(cooldown.take('u')).toEqual({ ok: true });
+  });
+});
+
+describe('ConcurrencyLimiter', () => {
+  it('runs at most `limit` jobs, tells waiters their place as it changes, and frees a place on abort', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const release1 = await limiter.acquire();
+    const positions: Record<string, number[]> = { b: [], c: [], d: [] };
+    const b = limiter.acquire((p) => positions.b!.push(p));
+    const abort = new AbortController();
+    const c = limiter.acquire((p) => positions.c!.push(p), abort.signal);
+    const d = limiter.acquire((p) => positions.d!.push(p));
+    expect(limiter.queued).toBe(3);
+    abort.abort(new Error('user left'));
+    await expect(c).rejects.toThrow('user left');
+    expect(positions.d).toEqual([3, 2]);
+    release1();
+    const release2 = await b;
+    expect(positions.d).toEqual([3, 2, 1]);
+    expect(limiter.active).toBe(1);
+    release2();
+    release2(); // a second call is harmless
+    (await d)();
+    expect(limiter.active).toBe(0);
+    expect(positions.b).toEqual([1]);
+  });
+});
+
+describe('custom ids', () => {
+  it('carry only the action, the compact key and an index, and parse back', () => {
+    const id = customId('more', 'Ab3_-x9Z', 2);
+    expect(id).toBe('cc:more:Ab3_-x9Z:2');
+    expect(parseCustomId(id)).toEqual({ action: 'more', key: 'Ab3_-x9Z', index: 2 });
+    expect(parseCustomId(customId('next', 'k'))).toEqual({ action: 'next', key: 'k' });
+  });
+
+  it.each(['', 'cc', 'cc:drop:k', 'xx:more:k', 'cc:more:k:-1', 'cc:more:k:1:2', 'cc:more:k y', 'cc:more::1'])('rejects %j', (id) => {
+    expect(parseCustomId(id)).toBeUndefined();
+  });
+});
+
+describe('refinementFromMessage', () => {
+  it.each([
+    ['less drums, a bit faster', 'less drums, a bit faster'],
+    ['<@42> more like #2 but darker', 'more like #2 but darker'],
+    ['<@!42>   no   vocals <:cool:123>', 'no vocals'],
+    ['<@42>', undefined],
+    ['   ', undefined],
+    ['// nice one', undefined],
+    ['(brb)', undefined],
+    ['👍👍', undefined],
+  ])('reads %j as %j', (content, expected) => {
+    expect(refinementFromMessage(content, '42')).toBe(expected);
+  });
+});
+
+describe('MusicFlow', () => {
+  const flowWith = (): { flow: MusicFlow; store: SqliteConversationStore; recommender: SmallRecommender } => {
+    const store = new SqliteConversationStore(tempFile('flow.sqlite'), 60_000);
+    const recommender = new SmallRecommender();
+    return { flow: new MusicFlow(recommender, store, { maxPromptChars: 50, defaultCount: 3, maxCount: 5 }), store, recommender };
+  };
+  const features = { frameEmbeddings: [new Float32Array([1, 0, 0, 0])], durationSeconds: 4 };
+
+  it('starts a conversation with picks, then refinements, "more like", "next" and a choice change it as asked', async () => {
+    const { flow, recommender } = flowWith();
+    const start = await flow.start({ userId: 'u', channelId: 'c', features, prompt: 'lo-fi', count: 3 });
+    expect(start.result.picks).toHaveLength(3);
+    expect(start.conversation.shown.map((p) => p.trackId)).toEqual(start.result.picks.map((p) => p.trackId));
+    const drums = new Set(recommender.tracks.filter((t) => t.tags.some((x) => x.tag === 'drums')).map((t) => t.id));
+
+    const refined = await flow.refine(flow.conversation(start.conversation.key), 'no drums');
+    expect(refined.result.picks.length).toBeGreaterThan(0);
+    expect(refined.result.picks.filter((p) => drums.has(p.trackId))).toEqual([]);
+    expect(refined.conversation.history).toEqual(['no drums']);
+    expect(recommender.requests.at(-1)?.prompt).toBe('lo-fi');
+    expect(recommender.requests.at(-1)?.frameEmbeddings).toEqual(features.frameEmbeddings);
+
+    const next = await flow.next(refined.conversation);
+    const seen = new Set([...start.conversation.seen, ...refined.conversation.shown.map((p) => p.trackId)]);
+    expect(next.result.picks.filter((p) => refined.conversation.shown.some((s) => s.trackId === p.trackId))).toEqual([]);
+    expect(new Set(next.conversation.seen)).toEqual(new Set([...seen, ...next.result.picks.map((p) => p.trackId)]));
+
+    if (next.result.picks.length > 0) {
+      const liked = next.conversation.shown[0]!.trackId;
+      const more = await flow.moreLike(next.conversation, 0);
+      expect(more.conversation.state.likeTrackIds).toContain(liked);
+      expect(more.conversation.history.at(-1)).toBe('more like #1');
+    }
+    const current = flow.conversation(start.conversation.key);
+    const { pick } = flow.choose(current, 0);
+    expect(flow.conversation(start.conversation.key).chosen).toBe(pick.trackId);
+  });
+
+  it('given a prompt over the limit, refuses with PROMPT_TOO_LONG and the numbers', async () => {
+    const { flow } = flowWith();
+    const error = await rejection(flow.start({ userId: 'u', channelId: 'c', features, prompt: 'x'.repeat(51) }));
+    expect(error.code).toBe('PROMPT_TOO_LONG');
+    expect(error.details).toEqual({ length: 51, max: 50 });
+  });
+
+  it('given an unknown or expired key, fails with EXPIRED; given an index not on screen, with INPUT_INVALID', async () => {
+    const { flow } = flowWith();
+    expect((await rejection(() => flow.conversation('nope'))).code).toBe('EXPIRED');
+    const { conversation } = await flow.start({ userId: 'u', channelId: 'c', features, count: 2 });
+    expect((await rejection(flow.moreLike(conversation, 4))).code).toBe('INPUT_INVALID');
+    expect((await rejection(flow.refine(conversation, '   '))).code).toBe('INPUT_INVALID');
+  });
+
+  it('attaching the thread keeps changes made meanwhile (no stale overwrite)', async () => {
+    const { flow } = flowWith();
+    const { conversation } = await flow.start({ userId: 'u', channelId: 'c', features });
+    flow.choose(conversation, 1);
+    flow.attach(conversation, { messageId: 'm', threadId: 't' });
+    const stored = flow.conversationInThread('t')!;
+    expect(stored.chosen).toBe(conversation.shown[1]!.trackId);
+    expect(stored.messageId).toBe('m');
+  });
+});
+
+describe('userMessage', () => {
+  it.each(ERROR_CODES)('gives %s a friendly line without internals', (code) => {
+    const text = userMessage(new CuecastError(code, 'internal detail /srv/x.ts:12', {}), 'req12345');
+    expect(text.length).toBeGreaterThan(20);
+    expect(text).not.toContain('internal detail');
+    expect(text).not.toMatch(/\n\s+at /);
+  });
+
+  it('gives unknown failures the request id, never their message', () => {
+    const text = userMessage(new TypeError('Cannot read properties of undefined'), 'abcd1234');
+    expect(text).toContain('`abcd1234`');
+    expect(text).not.toContain('Cannot read');
+  });
+});
+
+describe('attachments', () => {
+  let server: Server;
+  let base = '';
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/gone') return void res.writeHead(404).end();
+      if (req.url === '/big-declared') return void res.writeHead(200, { 'content-length': String(5_000) }).end(Buffer.alloc(5_000));
+      if (req.url === '/big-chunked') {
+        res.writeHead(200);
+        res.write(Buffer.alloc(3_000));
+        res.end(Buffer.alloc(3_000));
+        return;
+      }
+      if (req.url === '/stall') return void res.writeHead(200).write(Buffer.alloc(10));
+      if (req.url === '/empty') return void res.writeHead(200, { 'content-length': '0' }).end();
+      res.writeHead(200).end(Buffer.from('ok video'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  const ref = (path: string) => ({ url: `${base}${path}`, name: 'clip.mp4', size: 10, contentType: 'video/mp4' });
+  const limits = { maxBytes: 4_096, timeoutMs: 500 };
+
+  it('checks presence, type (by content type, else extension) and size before downloading', async () => {
+    expect((await rejection(() => checkAttachment(undefined, 100))).details).toEqual({ reason: 'no-attachment' });
+    expect((await rejection(() => checkAttachment({ ...ref('/'), contentType: 'image/png' }, 100))).code).toBe('MEDIA_NO_VIDEO');
+    expect((await rejection(() => checkAttachment({ ...ref('/'), contentType: 'audio/mpeg; codecs=mp3' }, 100))).details).toMatchObject({ contentType: 'audio/mpeg' });
+    expect(checkAttachment({ ...ref('/'), contentType: null, name: 'clip.MOV' }, 100).name).toBe('clip.MOV');
+    expect((await rejection(() => checkAttachment({ ...ref('/'), contentType: null, name: 'notes.txt' }, 100))).code).toBe('MEDIA_NO_VIDEO');
+    expect((await rejection(() => checkAttachment({ ...ref('/'), size: 101 }, 100))).details).toEqual({ size: 101, maxBytes: 100 });
+  });
+
+  it('downloads the bytes', async () => {
+    expect(Buffer.from(await downloadAttachment(ref('/ok'), limits)).toString()).toBe('ok video');
+  });
+
+  it.each([
+    ['/gone', 'MEDIA_UNREACHABLE', { status: 404, expired: true }],
+    ['/big-declared', 'MEDIA_TOO_LARGE', { size: 5_000, maxBytes: 4_096 }],
+    ['/big-chunked', 'MEDIA_TOO_LARGE', { maxBytes: 4_096 }],
+    ['/stall', 'MEDIA_TIMEOUT', {}],
+    ['/empty', 'MEDIA_EMPTY', {}],
+  ])('given %s, fails with %s', async (path, code, details) => {
+    const error = await rejection(downloadAttachment(ref(path), limits));
+    expect(error.code).toBe(code);
+    expect(error.details).toMatchObject(details);
+  });
+});
