@@ -80,7 +80,7 @@ export function planFrames(info: MediaInfo, options: FrameOptions): FramePlan {
   const window = options.duration ?? (length !== undefined ? length - start : undefined);
   const spread = options.sampling === 'even' && window !== undefined && Number.isFinite(maxFrames) && maxFrames / window < fps;
   // Spread: maxFrames per window, exact to the millisecond, so frame i sits at i * window / maxFrames.
-  const rate = spread ? reduced(maxFrames * 1000, Math.round(window * 1000)) : rational(fps);
+  const rate = spread ? reduced(maxFrames * 1000, Math.max(1, Math.round(window * 1000))) : rational(fps);
   // Containers round their lengths (webm to the ms, audio tracks run longer): a slot in the last half
   // source frame of the window would only repeat the final frame, so it is not counted.
   const slack = stream.fps && stream.fps < 1000 ? 0.5 / stream.fps : 0;

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +45,21 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Command lines of live processes that carry MARKER (read from /proc; pgrep elsewhere). */
 function markedProcesses(): string {
+  if (existsSync('/proc/self/cmdline')) {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+      .map((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        } catch {
+          return ''; // exited meanwhile
+        }
+      })
+      .filter((command) => command.includes(MARKER))
+      .join('\n');
+  }
   try {
     return execFileSync('pgrep', ['-af', MARKER], { encoding: 'utf8' }).trim();
   } catch {
@@ -248,6 +262,7 @@ describe('network inputs', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const pids = liveChildPids();
     expect(pids).toHaveLength(1);
+    expect(markedProcesses()).toContain(MARKER); // the orphan check below can see our children
     expect((await pending).code).toBe('MEDIA_TIMEOUT');
     expect(isAlive(pids[0]!)).toBe(false);
   });
