@@ -19,6 +19,8 @@ export interface PoolOptions {
   readonly init: WorkerInit;
   /** How long a worker may take to start (import its libraries). */
   readonly startTimeoutMs?: number;
+  /** Worker entry speaking protocol.ts; default model/worker. Tests pass a small stand-in. */
+  readonly workerModule?: URL;
 }
 
 interface Request {
@@ -198,7 +200,8 @@ export class InferencePool {
   }
 
   private spawn(): Slot {
-    const worker = startWorker(siblingModule(import.meta.url, 'worker'), { workerData: { init: this.options.init } });
+    const entry = this.options.workerModule ?? siblingModule(import.meta.url, 'worker');
+    const worker = startWorker(entry, { workerData: { init: this.options.init } });
     let markReady!: () => void;
     let failStart!: (error: unknown) => void;
     const whenReady = new Promise<void>((resolve, reject) => {
