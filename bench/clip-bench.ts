@@ -17,7 +17,7 @@ const PHASES = ['decode', 'encode', 'fuse', 'search', 'rank'] as const;
 type Phase = (typeof PHASES)[number];
 
 export async function runClipBench(options: BenchOptions): Promise<SectionOutcome> {
-  const clipDir = resolveClipDir(options);
+  const clipDir = await resolveClipDir(options);
   const config = loadConfig();
   const reps = options.quick ? 3 : 5;
   const tracks = options.quick ? 1_000 : 5_000;

@@ -1,6 +1,6 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { machineInfo } from './machine.js';
+import { machineInfo, type MachineInfo } from './machine.js';
 import { runSection, type BenchOptions, type BenchSection } from './context.js';
 import { targetTable, type BenchReport, type SectionId, type SectionResult } from './report.js';
 import { renderMarkdownTable, renderTable } from './table.js';
@@ -15,11 +15,22 @@ const SECTIONS: Readonly<Record<SectionId, () => Promise<BenchSection>>> = {
   gpu: async () => (await import('./gpu-bench.js')).gpuSection,
 };
 
-export async function runBench(options: BenchOptions, command: string): Promise<BenchReport> {
+/**
+ * Runs the chosen sections in order. `onProgress` gets the report so far after each section, so a
+ * long run leaves its finished sections on disk even if it is stopped later.
+ */
+export async function runBench(options: BenchOptions, command: string, onProgress?: (report: BenchReport) => Promise<void>): Promise<BenchReport> {
   const startedAt = new Date();
   const machine = machineInfo();
   const sections: SectionResult[] = [];
-  for (const id of options.sections) sections.push(await runSection(await SECTIONS[id](), options));
+  for (const id of options.sections) {
+    sections.push(await runSection(await SECTIONS[id](), options));
+    if (onProgress && sections.length < options.sections.length) await onProgress(report(command, options, startedAt, machine, sections));
+  }
+  return report(command, options, startedAt, machine, sections);
+}
+
+function report(command: string, options: BenchOptions, startedAt: Date, machine: MachineInfo, sections: readonly SectionResult[]): BenchReport {
   const finishedAt = new Date();
   return {
     tool: 'cuecast bench',
@@ -30,7 +41,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
     finishedAt: finishedAt.toISOString(),
     durationSeconds: Number(((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(1)),
     machine,
-    sections,
+    sections: [...sections],
     targets: sections.flatMap((s) => s.targets),
   };
 }

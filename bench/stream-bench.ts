@@ -197,12 +197,12 @@ export function producerLadder(capacityFps: number, quick: boolean): number[] {
   const out = new Set([1, 2, 4]);
   for (let n = 4 + step; n <= top; n += step) out.add(n);
   out.add(top);
-  return [...out].sort((a, b) => a - b).slice(0, 9);
+  return [...out].sort((a, b) => a - b).slice(0, 7);
 }
 
 export async function runStreamBench(options: BenchOptions): Promise<SectionOutcome> {
-  const clipDir = resolveClipDir(options);
-  const seconds = options.quick ? 12 : 20;
+  const clipDir = await resolveClipDir(options);
+  const seconds = options.quick ? 12 : 15;
   const maxProducers = 64;
   const jpegs = await testJpegs(8);
   options.progress('[stream] starting the stream server process (createApplication + worker-pool encoder + Recommender)');

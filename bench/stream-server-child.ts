@@ -1,16 +1,16 @@
 /**
  * The stream server under test, in a process of its own so that its event loop and memory are
- * measured apart from the simulated producers: the same composition root as `cuecast serve`
- * (createApplication with DEFAULT_LIMITS and DEFAULT_SESSION), the worker-pool CLIP encoder and the
- * Recommender, on a synthetic in-memory catalog. Driven over the IPC channel by stream-bench.ts.
+ * measured apart from the simulated producers: the same composition root and options as `cuecast serve`
+ * (createApplication, DEFAULT_LIMITS, DEFAULT_SESSION with the window from config), the worker-pool CLIP
+ * encoder and the Recommender, on a synthetic in-memory catalog instead of an indexed music folder. Driven over the IPC channel by stream-bench.ts.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../core/config.js';
 import { Recommender } from '../recommend/recommender.js';
-import { EMPTY_STATE } from '../recommend/refinement/state.js';
 import { createApplication, DEFAULT_LIMITS, DEFAULT_SESSION } from '../stream-server/app.js';
+import { recommenderPickSource } from '../stream-server/recommender-pick-source.js';
 import { TokenTable } from '../stream-server/tokens.js';
 import { openEncoders } from './encoder-bench.js';
 import { SyntheticCatalog } from './synthetic-catalog.js';
@@ -51,13 +51,19 @@ async function main(): Promise<void> {
     http,
     {
       frameEncoder: encoders.clipImage,
-      picks: { recommend: (request) => recommender.recommend(request), refine: (state, text) => recommender.refine(state ?? EMPTY_STATE, text) },
+      picks: recommenderPickSource(recommender),
     },
     {
       streamTokens: new TokenTable(settings.streams),
       overlayTokens: new TokenTable([]),
       limits: DEFAULT_LIMITS,
-      session: DEFAULT_SESSION,
+      // As cli/commands/serve.ts sets them.
+      session: {
+        ...DEFAULT_SESSION,
+        windowSeconds: config.video.maxFrames / config.video.fps,
+        maxWindowFrames: Math.max(config.video.maxFrames, 1),
+        ingest: { ...DEFAULT_SESSION.ingest, fps: config.video.fps },
+      },
       encode: { maxBatch: config.encoders.maxBatch, concurrency: config.encoders.workers, timeoutMs: 30_000 },
       sessionGraceMs: 1000,
       allowFileUrls: false,

@@ -1,11 +1,11 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CliCommand } from '../command.js';
 import { InputError } from '../../core/errors.js';
 import { setLogLevel } from '../../core/logger.js';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { runBench, renderMarkdownReport, renderReport, writeReport } from '../../bench/run.js';
-import { SECTION_IDS, type SectionId } from '../../bench/report.js';
+import { SECTION_IDS, type BenchReport, type SectionId } from '../../bench/report.js';
 
 interface BenchFlags {
   quick?: boolean;
@@ -48,6 +48,13 @@ export const benchCommand: CliCommand = {
         // Progress lines and the table are the output; library info logs would interleave with them.
         if (!process.env.CUECAST_LOG_LEVEL) setLogLevel('warn');
         const indexSizes = parseSizes(flags.indexSizes);
+        const save = async (report: BenchReport): Promise<void> => {
+          if (flags.json) await writeReport(report, resolve(flags.json));
+          if (flags.markdown) {
+            await mkdir(dirname(resolve(flags.markdown)), { recursive: true });
+            await writeFile(resolve(flags.markdown), renderMarkdownReport(report));
+          }
+        };
         const report = await runBench(
           {
             quick: flags.quick ?? false,
@@ -57,16 +64,11 @@ export const benchCommand: CliCommand = {
             progress: (line) => process.stderr.write(`${line}\n`),
           },
           `cuecast ${process.argv.slice(2).join(' ')}`,
+          save,
         );
         process.stdout.write(`${renderReport(report)}\n`);
-        if (flags.json) {
-          await writeReport(report, resolve(flags.json));
-          process.stderr.write(`wrote ${resolve(flags.json)}\n`);
-        }
-        if (flags.markdown) {
-          await writeFile(resolve(flags.markdown), renderMarkdownReport(report));
-          process.stderr.write(`wrote ${resolve(flags.markdown)}\n`);
-        }
+        await save(report);
+        for (const file of [flags.json, flags.markdown]) if (file) process.stderr.write(`wrote ${resolve(file)}\n`);
         if (report.sections.some((s) => s.status === 'failed')) process.exitCode = 1;
       });
   },
