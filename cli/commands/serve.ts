@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../core/config.js';
@@ -6,6 +6,7 @@ import { ConfigError, toCuecastError } from '../../core/errors.js';
 import { logger } from '../../core/logger.js';
 import { configureMedia } from '../../core/media/index.js';
 import { openCatalog } from '../../index-data/catalog.js';
+import type { Catalog } from '../../index-data/types.js';
 import { createEncoders } from '../../model/index.js';
 import { catalogVocabulary } from '../../recommend/catalog-vocabulary.js';
 import { Recommender } from '../../recommend/recommender.js';
@@ -60,37 +61,50 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   });
   const options = serverOptions(config, { allowFileUrls: flags.allowFileUrls === true });
   configureMedia({ ...config.media });
-  const encoders = await createEncoders(config);
+
+  // Listen at once, so orchestrators see /healthz (alive) and /readyz (503) while models load.
+  const http = createServer();
+  const loading = (request: IncomingMessage, response: ServerResponse) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const body = path === '/healthz' ? { status: 'ok' } : path === '/readyz' ? { status: 'not ready', checks: { models: false, catalog: false } } : { error: { code: 'BUSY', message: 'The server is starting' } };
+    response.writeHead(path === '/healthz' ? 200 : 503, { 'content-type': 'application/json', 'retry-after': '5' }).end(JSON.stringify(body));
+  };
+  http.on('request', loading);
+  await new Promise<void>((done, fail) => {
+    http.once('error', fail);
+    http.listen(config.server.port, config.server.host, done);
+  });
+  const address = http.address();
+  const base = `http://${config.server.host}:${typeof address === 'object' && address ? address.port : config.server.port}`;
+
+  let encoders: Awaited<ReturnType<typeof createEncoders>> | undefined;
   let redis: RedisAdapter | undefined;
-  let catalog: ReturnType<typeof openCatalog> | undefined;
+  let catalog: Catalog | undefined;
+  let catalogOpen = false;
   try {
-    catalog = openCatalog(config.catalogDir, { expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info } });
+    encoders = await createEncoders(config);
+    const models = encoders;
+    catalog = openCatalog(config.catalogDir, { expect: { clip: models.clipText.info, clap: models.clapAudio.info } });
+    catalogOpen = true;
     const opened = catalog;
-    const recommender = new Recommender({ catalog: opened, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(opened) });
-    await encoders.warmup(['clipImage', 'clipText', 'clapText']);
+    const recommender = new Recommender({ catalog: opened, clipText: models.clipText, clapText: models.clapText, vocabulary: catalogVocabulary(opened) });
+    await models.warmup(['clipImage', 'clipText', 'clapText']);
     if (config.server.redisUrl) {
       redis = await connectRedisAdapter(config.server.redisUrl);
       log.info({ redis: redact(config.server.redisUrl) }, 'sharing picks between nodes through Redis');
     }
-    const http = createServer();
+    http.off('request', loading);
     const app = createApplication(
       http,
       {
-        frameEncoder: encoders.clipImage,
+        frameEncoder: models.clipImage,
         picks: recommenderPickSource(recommender),
         audioPath: (trackId) => opened.audioPath(trackId),
         frameSource: mediaFrameSource(),
-        readiness: () => ({ models: true, catalog: true }),
+        readiness: () => ({ models: models.stats().workers > 0, catalog: catalogOpen }),
       },
       { ...options, ...(redis ? { adapter: redis.adapter } : {}) },
     );
-    await new Promise<void>((done, fail) => {
-      http.once('error', fail);
-      http.listen(config.server.port, config.server.host, done);
-    });
-    const address = http.address();
-    const port = typeof address === 'object' && address ? address.port : config.server.port;
-    const base = `http://${config.server.host}:${port}`;
     process.stdout.write(`cuecast stream server on ${base} (${opened.trackCount()} tracks; overlay: ${base}/overlay?stream=<id>&token=<overlay token>, capture: ${base}/capture)\n`);
 
     const signal = await new Promise<NodeJS.Signals>((done) => {
@@ -101,9 +115,11 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     await app.close();
     return 0;
   } finally {
+    if (http.listening) http.close();
     await redis?.close();
+    catalogOpen = false;
     catalog?.close();
-    await encoders.dispose();
+    await encoders?.dispose();
   }
 }
 
