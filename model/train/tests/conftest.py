@@ -9,7 +9,7 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-torch.set_num_threads(2)
+torch.set_num_threads(1)
 
 from viml.data import write_dataset  # noqa: E402
 

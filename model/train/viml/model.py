@@ -103,14 +103,27 @@ class SequenceEncoder(nn.Module):
     def __init__(self, in_dim: int, width: int, layers: int, heads: int, ff_mult: int, dropout: float, max_len: int) -> None:
         super().__init__()
         self.max_len = max_len
+        # Per-dimension standardisation with training-set statistics (set_input_stats): embeddings of
+        # one encoder share a large common direction, and the differences that matter are small.
+        self.register_buffer("in_mean", torch.zeros(in_dim))
+        self.register_buffer("in_std", torch.ones(in_dim))
         self.proj = nn.Linear(in_dim, width)
         self.pos = nn.Parameter(torch.randn(1, max_len, width) * 0.02)
         self.blocks = nn.ModuleList([Block(width, heads, ff_mult, dropout) for _ in range(layers)])
         self.norm = nn.LayerNorm(width)
 
+    @torch.no_grad()
+    def set_input_stats(self, x: Tensor, mask: Tensor) -> None:
+        """Mean and standard deviation of the real positions of x [N, L, in_dim]."""
+        rows = x[mask]
+        if rows.shape[0] == 0:
+            return
+        self.in_mean.copy_(rows.mean(dim=0))
+        self.in_std.copy_(rows.std(dim=0, unbiased=False).clamp(min=1e-4) if rows.shape[0] > 1 else torch.ones_like(self.in_std))
+
     def forward(self, x: Tensor, mask: Tensor) -> Tuple[Tensor, Tensor]:
         """Returns (token states [B, N, W], masked-mean pooled state [B, W])."""
-        h = self.proj(x) + self.pos[:, : x.shape[1]]
+        h = self.proj((x - self.in_mean) / self.in_std) + self.pos[:, : x.shape[1]]
         for block in self.blocks:
             h = block(h, mask)
         h = self.norm(h)

@@ -117,6 +117,10 @@ def train(
     model = build_model(cfg, dataset)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, cfg.warmup_steps, cfg.steps))
+    stats = dataset.batch(train_idx)
+    model.query.video.set_input_stats(stats["video"], stats["video_mask"])
+    model.query.text.set_input_stats(stats["text"], stats["text_mask"])
+    model.music.encoder.set_input_stats(stats["music"], stats["music_mask"])
     start = 0
     record = {"train": cfg.to_dict(), "model": model.cfg.to_dict(), "dataset": dataset.spec.to_manifest()}
     if resume and checkpoint_file.exists():
