@@ -17,6 +17,8 @@ import type { Pick, RecommendMode, RecommendRequest, RecommendResult, Refinement
  */
 export interface VimlQueryEncoder {
   readonly dim: number;
+  /** Identity of the heads; when given, the catalog's `viml.manifestHash` must match it. */
+  readonly manifestHash?: string;
   encodeQuery(video: readonly Float32Array[], text: readonly Float32Array[] | undefined, signal?: AbortSignal): Promise<Float32Array>;
 }
 
@@ -98,7 +100,9 @@ export class Recommender {
   /** `viml` when trained heads are loaded and the catalog holds ViML music embeddings, else `zero-shot`. */
   get mode(): RecommendMode {
     const index = this.#catalog.index('viml-music');
-    return this.#viml && index && index.size > 0 && index.dim === this.#viml.dim ? 'viml' : 'zero-shot';
+    if (!this.#viml || !index || index.size === 0 || index.dim !== this.#viml.dim) return 'zero-shot';
+    const built = this.#catalog.manifest.viml?.manifestHash;
+    return this.#viml.manifestHash === undefined || built === undefined || built === this.#viml.manifestHash ? 'viml' : 'zero-shot';
   }
 
   /** The vocabulary refinements are parsed with (for callers that apply turns themselves). */

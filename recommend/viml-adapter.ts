@@ -7,9 +7,10 @@ export interface VimlQueryHeads {
 }
 
 /** Adapts model/'s batched heads to the one-query interface the Recommender depends on. */
-export function vimlQueryEncoder(heads: VimlQueryHeads): VimlQueryEncoder {
+export function vimlQueryEncoder(heads: VimlQueryHeads, manifestHash?: string): VimlQueryEncoder {
   return {
     dim: heads.dim,
+    ...(manifestHash !== undefined ? { manifestHash } : {}),
     async encodeQuery(video, text, signal) {
       const [query] = await heads.encodeQueries([{ frames: video, ...(text && text.length > 0 ? { text } : {}) }], signal);
       if (!query) throw new Error('ViML heads returned no query');

@@ -10,14 +10,15 @@ import { createDescriber } from '../../index-data/describe/from-config.js';
 import { indexMusic } from '../../index-data/indexer.js';
 import { mediaAudioSource } from '../../index-data/media-source.js';
 import { musicMetadataReader } from '../../index-data/metadata.js';
-import { createEncoders, type Encoders } from '../../model/index.js';
+import { vimlMusicEncoder } from '../../index-data/viml-music.js';
+import { createEncoders, loadVimlHeads, type Encoders } from '../../model/index.js';
 import { catalogVocabulary } from '../../recommend/catalog-vocabulary.js';
 import { clipFeatures } from '../../recommend/clip-features.js';
 import { renderTable, runConversation, toRecommendJson } from '../../recommend/conversation.js';
 import { Recommender } from '../../recommend/recommender.js';
 import type { CliCommand } from '../command.js';
 import { writeDemoClip, writeDemoMusic } from './demo-media.js';
-import { STAND_IN_WARNING } from './recommend.js';
+import { loadQueryHeads, STAND_IN_WARNING } from './recommend.js';
 
 export const DEMO_PROMPT = 'upbeat electronic music for a night drive';
 export const DEMO_REFINEMENTS = ['faster, over 100 bpm', 'not #1'] as const;
@@ -35,15 +36,25 @@ export interface DemoOptions {
   readonly config?: Readonly<Record<string, unknown>>;
 }
 
-/** The random-weight fixture models shipped with the package (tests/fixtures/models), found from here upwards. */
-export function fixtureModelsDir(): string | undefined {
+function findUpwards(relative: string, marker: string): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'tests', 'fixtures', 'models');
-    if (existsSync(join(candidate, 'clip')) && existsSync(join(candidate, 'clap'))) return candidate;
+    const candidate = join(dir, relative);
+    if (existsSync(join(candidate, marker))) return candidate;
     dir = dirname(dir);
   }
   return undefined;
+}
+
+/** The random-weight fixture models shipped with the package (tests/fixtures/models), found from here upwards. */
+export function fixtureModelsDir(): string | undefined {
+  const dir = findUpwards(join('tests', 'fixtures', 'models'), 'clip');
+  return dir && existsSync(join(dir, 'clap')) ? dir : undefined;
+}
+
+/** Tiny ViML heads exported for the fixture encoders (tests/fixtures/viml). */
+export function fixtureHeadsDir(): string | undefined {
+  return findUpwards(join('tests', 'fixtures', 'viml'), 'manifest.json');
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -102,11 +113,14 @@ export async function runDemo(options: DemoOptions, write: (text: string) => voi
     const clip = await writeDemoClip(join(dir, 'clip.mp4'));
     log(`music: ${music} (generated tones with title/artist/genre tags)`);
     log(`clip:  ${clip} (8 s, three coloured scenes)`);
+    // Trained heads (the fixture ones with stand-in encoders) add ViML vectors, so both modes can answer.
+    const headsDir = standIn ? fixtureHeadsDir() : existsSync(join(config.modelsDir, 'viml', 'manifest.json')) ? join(config.modelsDir, 'viml') : undefined;
+    const heads = headsDir ? await loadVimlHeads(encoders, config, { dir: headsDir }) : undefined;
     const catalogDir = join(dir, standIn ? 'catalog-stand-in' : 'catalog');
     const summary = await indexMusic({
       roots: [music],
       catalogDir,
-      encoders,
+      encoders: heads ? { ...encoders, vimlMusic: vimlMusicEncoder(heads) } : encoders,
       audio: mediaAudioSource(),
       metadata: musicMetadataReader,
       describer: (cache) => createDescriber('template', undefined, cache),
@@ -116,29 +130,38 @@ export async function runDemo(options: DemoOptions, write: (text: string) => voi
       maxTrackSeconds: config.catalog.maxTrackSeconds,
     });
     log(`catalog: ${catalogDir} (${summary.tracks} tracks; ${summary.indexed} indexed now, ${summary.unchanged} unchanged)`);
+    if (!heads) log('no trained ViML heads in the models directory: zero-shot only');
     const catalog = openCatalog(catalogDir, { expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info } });
     try {
-      const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog) });
       const frameEmbeddings = await clipFeatures(clip, encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
-      const turns = await runConversation(recommender, { frameEmbeddings, prompt: DEMO_PROMPT, refinements: DEMO_REFINEMENTS, k: DEMO_K });
-      if (options.json) {
-        const json = toRecommendJson(turns, {
-          video: clip,
-          frames: frameEmbeddings.length,
-          prompt: DEMO_PROMPT,
-          refinements: DEMO_REFINEMENTS,
-          k: DEMO_K,
-          encoders: { clip: encoders.clipText.info.modelId, clap: encoders.clapText.info.modelId, standIn },
-        });
-        write(`${JSON.stringify(json)}\n`);
-      } else {
-        log(`prompt: "${DEMO_PROMPT}"; refinements: ${DEMO_REFINEMENTS.map((r) => `"${r}"`).join(', ')}\n`);
-        write(renderTable(turns));
-        const models = standIn ? ` --models ${config.modelsDir}` : '';
-        log(`the same from the command line:\n  cuecast recommend ${clip} --catalog ${catalogDir}${models} --prompt "${DEMO_PROMPT}" ${DEMO_REFINEMENTS.map((r) => `--refine "${r}"`).join(' ')}`);
-        if (standIn) write(`${STAND_IN_WARNING}\n`);
+      const vimlHeads = headsDir ? await loadQueryHeads(encoders, config, headsDir) : undefined;
+      const variants = [undefined, ...(vimlHeads ? [vimlHeads] : [])];
+      let found = true;
+      log(`prompt: "${DEMO_PROMPT}"; refinements: ${DEMO_REFINEMENTS.map((r) => `"${r}"`).join(', ')}\n`);
+      for (const viml of variants) {
+        const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), ...(viml ? { viml } : {}) });
+        const turns = await runConversation(recommender, { frameEmbeddings, prompt: DEMO_PROMPT, refinements: DEMO_REFINEMENTS, k: DEMO_K });
+        found &&= turns.at(-1)!.result.picks.length > 0;
+        if (options.json) {
+          const json = toRecommendJson(turns, {
+            video: clip,
+            frames: frameEmbeddings.length,
+            prompt: DEMO_PROMPT,
+            refinements: DEMO_REFINEMENTS,
+            k: DEMO_K,
+            encoders: { clip: encoders.clipText.info.modelId, clap: encoders.clapText.info.modelId, standIn },
+          });
+          write(`${JSON.stringify(json)}\n`);
+        } else {
+          log(`=== ${recommender.mode} mode${viml ? ` (heads: ${viml.dir})` : ''} ===`);
+          write(renderTable(turns));
+        }
       }
-      return turns.at(-1)!.result.picks.length > 0 ? 0 : 1;
+      const models = standIn ? ` --models ${config.modelsDir}` : '';
+      const headsFlag = standIn && headsDir ? ` --heads ${headsDir}` : '';
+      log(`the same from the command line:\n  cuecast recommend ${clip} --catalog ${catalogDir}${models}${headsFlag} --prompt "${DEMO_PROMPT}" ${DEMO_REFINEMENTS.map((r) => `--refine "${r}"`).join(' ')}`);
+      if (standIn && !options.json) write(`${STAND_IN_WARNING}\n`);
+      return found ? 0 : 1;
     } finally {
       catalog.close();
     }

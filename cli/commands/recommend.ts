@@ -4,7 +4,13 @@ import { loadConfig } from '../../core/config.js';
 import { InputError, toCuecastError } from '../../core/errors.js';
 import { configureMedia } from '../../core/media/index.js';
 import { openCatalog } from '../../index-data/catalog.js';
-import { createEncoders } from '../../model/index.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../../core/config.js';
+import { vimlManifestHash } from '../../index-data/viml-music.js';
+import { createEncoders, loadVimlHeads, type Encoders } from '../../model/index.js';
+import { vimlQueryEncoder } from '../../recommend/viml-adapter.js';
+import type { VimlQueryEncoder } from '../../recommend/recommender.js';
 import { catalogVocabulary } from '../../recommend/catalog-vocabulary.js';
 import { clipFeatures } from '../../recommend/clip-features.js';
 import { renderTable, runConversation, toRecommendJson } from '../../recommend/conversation.js';
@@ -19,6 +25,16 @@ export interface RecommendFlags {
   readonly models?: string;
   readonly json?: boolean;
   readonly sameArtist?: boolean;
+  /** ViML heads directory (default: `<models>/viml` when it holds a manifest). */
+  readonly heads?: string;
+}
+
+/** Trained heads from `dir`, or from `<models>/viml` when present; undefined means zero-shot. */
+export async function loadQueryHeads(encoders: Encoders, config: Config, dir?: string): Promise<(VimlQueryEncoder & { readonly dir: string }) | undefined> {
+  const location = dir ?? join(config.modelsDir, 'viml');
+  if (dir === undefined && !existsSync(join(location, 'manifest.json'))) return undefined;
+  const heads = await loadVimlHeads(encoders, config, { dir: location });
+  return { ...vimlQueryEncoder(heads, vimlManifestHash(heads.manifest)), dir: heads.dir };
 }
 
 const PROMPT_LIMIT = DEFAULT_RECOMMENDER_OPTIONS.maxPromptChars;
@@ -53,7 +69,8 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
     try {
       const catalog = openCatalog(config.catalogDir, { expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info } });
       try {
-        const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog) });
+        const viml = await loadQueryHeads(encoders, config, flags.heads ? resolve(flags.heads) : undefined);
+        const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), ...(viml ? { viml } : {}) });
         const frameEmbeddings = await clipFeatures(resolve(video), encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
         const turns = await runConversation(recommender, {
           frameEmbeddings,
@@ -109,6 +126,7 @@ export const recommendCommand: CliCommand = {
       .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
       .option('--models <dir>', 'models directory (default: config modelsDir)')
       .option('--same-artist', 'allow several picks by one artist')
+      .option('--heads <dir>', 'trained ViML heads (default: <models>/viml when present)')
       .option('--json', 'print JSON (schema: docs/recommend.md)')
       .action(async (video: string, flags: RecommendFlags) => {
         process.exitCode = await runRecommend(video, flags);

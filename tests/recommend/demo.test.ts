@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEMO_REFINEMENTS, fixtureModelsDir, runDemo } from '../../cli/commands/demo.js';
+import { DEMO_REFINEMENTS, fixtureHeadsDir, fixtureModelsDir, runDemo } from '../../cli/commands/demo.js';
 import { runRecommend } from '../../cli/commands/recommend.js';
 import { openCatalog } from '../../index-data/catalog.js';
 import { recommendJsonSchema, type RecommendJson } from '../../recommend/conversation.js';
@@ -13,13 +13,16 @@ const work = mkdtempSync(join(tmpdir(), 'cuecast-demo-'));
 const config = { dataDir: join(work, 'data'), logLevel: 'silent', 'encoders.workers': 1, 'encoders.threads': 1 };
 let demoOutput = '';
 let demo: RecommendJson;
+let demoViml: RecommendJson;
 
 beforeAll(async () => {
   const code = await runDemo({ dir: work, standIn: true, json: true, config }, (t) => {
     demoOutput += t;
   });
   expect(code).toBe(0);
-  demo = recommendJsonSchema.parse(JSON.parse(demoOutput));
+  const lines = demoOutput.trim().split('\n').map((line) => recommendJsonSchema.parse(JSON.parse(line)));
+  expect(lines.map((l) => l.mode)).toEqual(['zero-shot', 'viml']);
+  [demo, demoViml] = lines as [RecommendJson, RecommendJson];
 }, 180_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -49,17 +52,20 @@ describe('cuecast demo (stand-in models)', () => {
     expect(demo.encoders.standIn).toBe(true);
   });
 
-  it('answers the prompt and both refinements, and the final picks respect every constraint', () => {
-    expect(demo.turns.map((t) => t.refinement)).toEqual([null, ...DEMO_REFINEMENTS]);
-    expect(demo.picks.length).toBeGreaterThan(0);
-    const firstAfterFaster = demo.turns[1]!.picks[0]!;
-    expect(demo.picks.map((p) => p.trackId)).not.toContain(firstAfterFaster);
-    for (const pick of demo.picks) {
+  it.each(['zero-shot', 'viml'])('in %s mode, answers the prompt and both refinements, and the final picks respect every constraint', (mode) => {
+    const answer = mode === 'viml' ? demoViml : demo;
+    expect(answer.mode).toBe(mode);
+    expect(answer.turns.map((t) => t.refinement)).toEqual([null, ...DEMO_REFINEMENTS]);
+    expect(answer.picks.length).toBeGreaterThan(0);
+    const firstAfterFaster = answer.turns[1]!.picks[0]!;
+    expect(answer.picks.map((p) => p.trackId)).not.toContain(firstAfterFaster);
+    for (const pick of answer.picks) {
       expect(pick.bpm).not.toBeNull();
       expect(pick.bpm!).toBeGreaterThanOrEqual(100);
       expect(pick.segmentEnd).toBeGreaterThan(pick.segmentStart);
+      expect(Object.keys(pick.parts)).toContain(mode === 'viml' ? 'viml' : 'clip');
     }
-    expect(new Set(demo.picks.map((p) => p.artist)).size).toBe(demo.picks.length);
+    expect(new Set(answer.picks.map((p) => p.artist)).size).toBe(answer.picks.length);
   });
 });
 
@@ -87,6 +93,15 @@ describe('cuecast recommend on a real catalog', () => {
     } finally {
       catalog.close();
     }
+  }, 60_000);
+
+  it('given trained heads (--heads), answers in viml mode', async () => {
+    const { code, stdout, stderr } = await cli(demo.input.video!, { prompt: 'upbeat', refine: ['over 100 bpm'], heads: fixtureHeadsDir()!, json: true });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const json = recommendJsonSchema.parse(JSON.parse(stdout));
+    expect(json.mode).toBe('viml');
+    for (const pick of json.picks) expect(pick.bpm!).toBeGreaterThanOrEqual(100);
   }, 60_000);
 
   it('given a constraint nothing satisfies, exits non-zero naming it in one line', async () => {
