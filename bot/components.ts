@@ -36,9 +36,9 @@ async function steer(interaction: ComponentInteraction, id: ParsedCustomId, conv
   else await interaction.deferUpdate();
   const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
   const view: PicksView = await underLimit(interaction, ctx, signal, () => {
-    if (id.action === 'more') return ctx.flow.moreLike(conversation, id.index ?? 0);
-    if (id.action === 'next') return ctx.flow.next(conversation);
-    if (id.action === 'refine-modal') return ctx.flow.refine(conversation, text ?? '');
+    if (id.action === 'more') return ctx.flow.moreLike(conversation, id.index ?? 0, signal);
+    if (id.action === 'next') return ctx.flow.next(conversation, signal);
+    if (id.action === 'refine-modal') return ctx.flow.refine(conversation, text ?? '', signal);
     throw new CuecastError('EXPIRED', `action ${id.action} does not fit this control`);
   });
   const message = await interaction.editReply(picksMessage(view));

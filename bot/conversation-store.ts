@@ -103,6 +103,8 @@ export class SqliteConversationStore {
   }
 
   private write(c: Conversation): void {
+    // A thread holds one conversation: a new one started in it takes the thread over.
+    if (c.threadId) this.db.prepare('UPDATE conversations SET thread_id = NULL WHERE thread_id = ? AND key != ?').run(c.threadId, c.key);
     const { frameEmbeddings, ...rest } = c;
     const dim = frameEmbeddings[0]?.length ?? 0;
     const frames = Buffer.alloc(frameEmbeddings.length * dim * 4);
@@ -122,6 +124,8 @@ export class SqliteConversationStore {
       // Copy out: the Buffer may share a pool and need not be 4-byte aligned.
       frameEmbeddings.push(new Float32Array(new Uint8Array(row.frames.subarray(offset, offset + row.dim * 4)).buffer));
     }
-    return { ...(JSON.parse(row.data) as Omit<Conversation, 'frameEmbeddings'>), frameEmbeddings, updatedAt: row.updated_at };
+    // The thread column is the truth: another conversation may have taken the thread over.
+    const { threadId: _stale, ...data } = JSON.parse(row.data) as Omit<Conversation, 'frameEmbeddings'>;
+    return { ...data, ...(row.thread_id ? { threadId: row.thread_id } : {}), frameEmbeddings, updatedAt: row.updated_at };
   }
 }

@@ -48,7 +48,7 @@ export class MusicFlow {
     return Math.min(this.options.maxCount, Math.max(1, Math.round(count ?? this.options.defaultCount)));
   }
 
-  async start(request: StartRequest): Promise<PicksView> {
+  async start(request: StartRequest, signal?: AbortSignal): Promise<PicksView> {
     const prompt = this.checkText(request.prompt);
     const state: RefinementState = { ...EMPTY_REFINEMENT, likeTrackIds: request.likeTrackIds ?? [] };
     const draft = {
@@ -62,7 +62,7 @@ export class MusicFlow {
       shown: [],
       seen: [],
     };
-    const result = await this.query(draft, state, []);
+    const result = await this.query(draft, state, [], signal);
     const conversation = this.store.create(this.withShown(draft, result));
     return { conversation, result };
   }
@@ -84,25 +84,25 @@ export class MusicFlow {
     return this.store.save({ ...(this.store.get(conversation.key) ?? conversation), ...where });
   }
 
-  async refine(conversation: Conversation, text: string): Promise<PicksView> {
+  async refine(conversation: Conversation, text: string, signal?: AbortSignal): Promise<PicksView> {
     const utterance = this.checkText(text);
     if (!utterance) throw new InputError('INPUT_INVALID', 'empty refinement', { hint: 'tell me how to change the picks, e.g. "less drums, a bit faster"' });
     const state = this.recommender.refine(conversation.state, utterance, shownIds(conversation));
-    const result = await this.query(conversation, state, []);
+    const result = await this.query(conversation, state, [], signal);
     return this.commit({ ...conversation, history: [...conversation.history, utterance] }, result);
   }
 
-  async moreLike(conversation: Conversation, index: number): Promise<PicksView> {
+  async moreLike(conversation: Conversation, index: number, signal?: AbortSignal): Promise<PicksView> {
     const { trackId } = this.shownAt(conversation, index);
     const likeTrackIds = [...conversation.state.likeTrackIds.filter((id) => id !== trackId), trackId];
     const state: RefinementState = { ...conversation.state, likeTrackIds };
-    const result = await this.query(conversation, state, []);
+    const result = await this.query(conversation, state, [], signal);
     return this.commit({ ...conversation, history: [...conversation.history, `more like #${index + 1}`] }, result);
   }
 
   /** The next page: same query, skipping everything shown so far. */
-  async next(conversation: Conversation): Promise<PicksView> {
-    const result = await this.query(conversation, conversation.state, conversation.seen);
+  async next(conversation: Conversation, signal?: AbortSignal): Promise<PicksView> {
+    const result = await this.query(conversation, conversation.state, conversation.seen, signal);
     return this.commit(conversation, result);
   }
 
@@ -117,7 +117,7 @@ export class MusicFlow {
     return pick;
   }
 
-  private query(conversation: Omit<Conversation, 'key' | 'updatedAt'>, state: RefinementState, skip: readonly string[]): Promise<RecommendResult> {
+  private query(conversation: Omit<Conversation, 'key' | 'updatedAt'>, state: RefinementState, skip: readonly string[], signal: AbortSignal | undefined): Promise<RecommendResult> {
     return this.recommender.recommend({
       ...(conversation.frameEmbeddings.length > 0 ? { frameEmbeddings: conversation.frameEmbeddings } : {}),
       ...(conversation.prompt ? { prompt: conversation.prompt } : {}),
@@ -125,7 +125,7 @@ export class MusicFlow {
       shown: shownIds(conversation),
       excludeTrackIds: skip,
       k: conversation.count,
-    });
+    }, signal);
   }
 
   private withShown<C extends Omit<Conversation, 'key' | 'updatedAt'>>(conversation: C, result: RecommendResult): C {

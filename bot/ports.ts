@@ -17,7 +17,7 @@ export interface ClipAnalyser {
 
 /** The query engine (recommend/'s Recommender fits it). */
 export interface MusicRecommender {
-  recommend(request: RecommendRequest): Promise<RecommendResult>;
+  recommend(request: RecommendRequest, signal?: AbortSignal): Promise<RecommendResult>;
   /** Folds one refinement utterance into the state; `shown` resolves "#2"-style references. */
   refine(state: RefinementState, text: string, shown: readonly string[]): RefinementState;
 }

@@ -18,7 +18,7 @@ export function pickEmbed(pick: Pick, rank: number): EmbedBuilder {
       { name: 'Tags', value: tags.length > 0 ? clip(tags.join(', '), 1024) : '—', inline: false },
       { name: 'BPM', value: pick.bpm ? String(Math.round(pick.bpm)) : '—', inline: true },
       { name: 'Use', value: `${clock(pick.segmentStart)}–${clock(pick.segmentEnd)}`, inline: true },
-      { name: 'Match', value: `${Math.round(pick.score * 100)}%`, inline: true },
+      { name: 'Score', value: pick.score.toFixed(2), inline: true },
     )
     .setFooter({ text: `track ${clip(pick.trackId, 64)}` });
 }

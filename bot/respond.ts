@@ -66,6 +66,8 @@ export async function publishPicks(interaction: ChatInputCommandInteraction | Me
 
 async function openThread(reply: Message, interaction: ChatInputCommandInteraction | MessageContextMenuCommandInteraction, ctx: RequestContext): Promise<string | undefined> {
   const channel = interaction.channel;
+  // Asked inside a thread: the conversation continues there.
+  if (channel?.isThread()) return channel.id;
   if (!channel || (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)) return undefined;
   try {
     const thread = await reply.startThread({ name: `🎵 music for ${interaction.user.username}`.slice(0, 100), autoArchiveDuration: 1440 });

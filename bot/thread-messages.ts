@@ -19,7 +19,7 @@ export async function handleThreadMessage(message: Message, ctx: RequestContext)
   try {
     await message.channel.sendTyping().catch(() => {});
     const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
-    const view = await beforeDeadline(ctx.limiter.run(() => ctx.flow.refine(conversation, text), undefined, signal), signal);
+    const view = await beforeDeadline(ctx.limiter.run(() => ctx.flow.refine(conversation, text, signal), undefined, signal), signal);
     const reply = await message.reply({ ...picksMessage(view), allowedMentions: { repliedUser: false } });
     ctx.flow.attach(view.conversation, { messageId: reply.id });
   } catch (error) {

@@ -32,7 +32,7 @@ export async function answerClip(interaction: ChatInputCommandInteraction | Mess
       features,
       ...(prompt ? { prompt } : {}),
       ...(request.count ? { count: request.count } : {}),
-    });
+    }, signal);
   });
   ctx.log.info({ picks: view.result.picks.length, key: view.conversation.key }, 'picks ready');
   await publishPicks(interaction, view, ctx);

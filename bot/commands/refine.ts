@@ -17,7 +17,8 @@ export const refine = {
     const conversation = ctx.flow.conversationInThread(interaction.channelId);
     if (!conversation) throw new InputError('INPUT_INVALID', 'refine outside a music thread', { reason: 'not-in-conversation' });
     await interaction.deferReply();
-    const view = await underLimit(interaction, ctx, AbortSignal.timeout(ctx.limits.requestTimeoutMs), () => ctx.flow.refine(conversation, text ?? ''));
+    const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
+    const view = await underLimit(interaction, ctx, signal, () => ctx.flow.refine(conversation, text ?? '', signal));
     const reply = await interaction.editReply(picksMessage(view));
     ctx.flow.attach(view.conversation, { messageId: reply.id });
   },

@@ -24,14 +24,15 @@ export const similar = {
     if (!ctx.tracks.track(trackId)) throw new InputError('INPUT_INVALID', `unknown track ${trackId}`, { reason: 'unknown-track' });
     takeCooldown(ctx, interaction.user.id);
     await interaction.deferReply();
-    const view = await underLimit(interaction, ctx, AbortSignal.timeout(ctx.limits.requestTimeoutMs), () =>
+    const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
+    const view = await underLimit(interaction, ctx, signal, () =>
       ctx.flow.start({
         userId: interaction.user.id,
         channelId: interaction.channelId,
         likeTrackIds: [trackId],
         ...(prompt ? { prompt } : {}),
         ...(interaction.options.getInteger('count') ? { count: interaction.options.getInteger('count')! } : {}),
-      }),
+      }, signal),
     );
     await publishPicks(interaction, view, ctx);
   },

@@ -3,7 +3,7 @@
  * fixture CLIP/CLAP encoders, a catalog indexed from generated tracks, the Recommender, core/media.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InteractionResponseType, MessageFlags, type APIInteraction, type APIMessage } from 'discord.js';
+import { ChannelType, InteractionResponseType, MessageFlags, type APIInteraction, type APIMessage } from 'discord.js';
 import { BotHarness } from './support/harness.js';
 import { createRealServices, type RealServices } from './support/real-services.js';
 import { attachmentOption, autocomplete, buttonClick, messageCommand, modalSubmit, selectChoice, slashCommand, stringOption, userMessage } from './support/fake-discord/payloads.js';
@@ -201,6 +201,20 @@ describe('the bot against a local Discord', () => {
     const interaction = h.fake.sendInteraction(messageCommand(h.world, 'Find music', target));
     const reply = await answered(interaction);
     expect(reply.embeds.length).toBeGreaterThan(0);
+  });
+
+  it('given /music inside a music thread, the new conversation takes the thread over', async () => {
+    const first = await answered(sendMusic({ prompt: 'calm' }));
+    const thread = await h.fake.waitFor(() => h.fake.threads.get(first.id), 'the thread');
+    const oldKey = keyOf(first);
+    await h.fake.waitFor(() => h.store.byThread(thread.id)?.key === oldKey, 'the first conversation in the thread');
+    const attachment = h.fake.addAttachment('clip.mp4', clip, 'video/mp4');
+    const second = await answered(
+      h.fake.sendInteraction(slashCommand(h.world, 'music', { channelId: thread.id, channelType: ChannelType.PublicThread, options: [attachmentOption('clip', attachment)], attachments: [attachment] })),
+    );
+    expect(h.fake.threads.has(second.id)).toBe(false); // no thread inside a thread
+    await h.fake.waitFor(() => h.store.byThread(thread.id)?.key === keyOf(second), 'the new conversation to own the thread');
+    expect(h.store.get(oldKey)?.threadId).toBeUndefined(); // still usable from its buttons, no longer the thread's
   });
 
   it('after a restart, the buttons and the thread of an earlier conversation still work', async () => {
