@@ -204,6 +204,8 @@ export function createApplication(httpServer: HttpServer, components: Components
   }
 
   function sessionFor(streamId: string): SessionEntry {
+    // While draining, nothing may start a session that close() would not see.
+    if (draining) throw new CuecastError('SHUTTING_DOWN', 'The server is shutting down');
     let entry = sessions.get(streamId);
     if (!entry) {
       const session = new StreamSession(streamId, options.session, {
@@ -291,6 +293,10 @@ export function createApplication(httpServer: HttpServer, components: Components
 
   streams.on('connection', (socket: StreamSocket) => {
     const { streamId } = socket.data;
+    if (draining) {
+      socket.disconnect(true);
+      return;
+    }
     const entry = sessionFor(streamId);
     entry.producers.add(socket.id);
     void socket.join(roomOf(streamId));

@@ -69,7 +69,15 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
       return;
     }
     const audio = /^\/audio\/([^/]{1,200})$/.exec(url.pathname);
-    if (audio) return serveAudio(request, response, decodeURIComponent(audio[1]!), url);
+    if (audio) {
+      let trackId: string;
+      try {
+        trackId = decodeURIComponent(audio[1]!);
+      } catch {
+        return json(response, 404, problem('NOT_FOUND', 'Malformed track id'));
+      }
+      return serveAudio(request, response, trackId, url);
+    }
     json(response, 404, problem('NOT_FOUND', `Nothing at ${url.pathname}`));
   }
 

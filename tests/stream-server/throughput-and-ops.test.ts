@@ -116,7 +116,7 @@ describe('operations', () => {
     expect((await fetch(`${server.url}/pages/../app.ts`)).status).toBe(404);
   });
 
-  it('on shutdown, finishes and acknowledges the frames it accepted, then refuses new connections', async () => {
+  it('on shutdown, finishes and acknowledges the frames it accepted, refuses new ones with SHUTTING_DOWN, then refuses connections', async () => {
     server = await startTestServer();
     server.encoder.delayMs = 200;
     const cam = producer(server.url);
@@ -125,6 +125,7 @@ describe('operations', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const closing = server.close();
     expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+    expect(await request(cam, 'frame', { image: await jpegOf(BLUE), capturedAt: Date.now() })).toMatchObject({ error: { code: 'SHUTTING_DOWN' } });
     expect(await pending).toMatchObject({ data: { status: 'encoded' } });
     await closing;
     const late = producer(server.url);
