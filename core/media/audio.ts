@@ -1,5 +1,5 @@
 import { MediaError } from '../errors.js';
-import { failureFromExit } from './failure.js';
+import { damageFromExit, failureFromExit } from './failure.js';
 import { checkWindow, chooseStream, inputArgs, prepareInput, type PrepareOptions } from './prepare.js';
 import { remainingMs } from './probe.js';
 import { runChild } from './process.js';
@@ -67,6 +67,8 @@ export async function audio(input: MediaInput, options: AudioOptions = {}): Prom
     const maxStdoutBytes = expected !== undefined ? (expected + sampleRate) * 4 : limits.maxInputBytes;
     const { stdout, exit } = await runChild({ command: binaries.ffmpeg.path, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes });
     if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'audio', label, timeoutMs: limits.timeoutMs });
+    const damage = damageFromExit(exit, { operation: 'audio', label });
+    if (damage) throw damage;
     if (stdout.length === 0) throw new MediaError('MEDIA_UNREADABLE', `No audio of ${label} could be decoded`, { input: label });
     return exactLength(toFloat32(stdout), expected, sampleRate);
   } finally {

@@ -61,3 +61,19 @@ export function failureFromExit(exit: ChildExit, context: FailureContext): Media
   const summary = stderrSummary(exit.stderr);
   return new MediaError(code, `Cannot ${VERBS[context.operation] ?? context.operation} ${context.label}: ${what}${summary ? ` (ffmpeg: ${summary})` : ''}`, details);
 }
+
+/** Messages ffmpeg prints, even when it exits 0, when the data ends early or is damaged mid-stream. */
+const DAMAGE = /partial file|Invalid data found when processing input/;
+
+/**
+ * A truncated file whose index is at the front (a cut download of a "faststart" mp4) probes fine and
+ * decodes up to the cut, then ffmpeg exits 0: its stderr is the only sign. Undefined when undamaged.
+ */
+export function damageFromExit(exit: ChildExit, context: FailureContext): MediaError | undefined {
+  if (exit.code !== 0 || !DAMAGE.test(exit.stderr)) return undefined;
+  return new MediaError('MEDIA_UNREADABLE', `Cannot ${VERBS[context.operation] ?? context.operation} ${context.label}: it is truncated or damaged (ffmpeg: ${stderrSummary(exit.stderr)})`, {
+    input: context.label,
+    operation: context.operation,
+    stderr: stderrSummary(exit.stderr, 8),
+  });
+}

@@ -1,5 +1,5 @@
 import { MediaError } from '../errors.js';
-import { failureFromExit } from './failure.js';
+import { damageFromExit, failureFromExit } from './failure.js';
 import { checkWindow, chooseStream, inputArgs, prepareInput, type PrepareOptions } from './prepare.js';
 import { remainingMs } from './probe.js';
 import { startChild } from './process.js';
@@ -100,7 +100,8 @@ function filterGraph(plan: FramePlan, still: boolean): string {
 
 /**
  * Decoded RGB24 frames, sampled at `fps` (or evenly, see `sampling`), read from ffmpeg's raw pipe.
- * A still image gives one frame. Breaking out of the loop stops ffmpeg and waits for it to exit.
+ * A still image gives one frame. Breaking out of the loop stops ffmpeg and waits for it to exit. A
+ * truncated input yields the frames before the cut, then throws `MEDIA_UNREADABLE`.
  */
 export async function* frames(input: MediaInput, options: FrameOptions = {}): AsyncGenerator<RgbFrame, void, undefined> {
   const prepared = await prepareInput(input, options, 'video');
@@ -125,6 +126,8 @@ export async function* frames(input: MediaInput, options: FrameOptions = {}): As
       }
       const exit = await child.exit;
       if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'frames', label, timeoutMs: limits.timeoutMs });
+      const damage = damageFromExit(exit, { operation: 'frames', label });
+      if (damage) throw damage; // after the frames that did decode
       if (yielded === 0) throw new MediaError('MEDIA_UNREADABLE', `No frame of ${label} could be decoded`, { input: label });
     } finally {
       child.stop('cancelled');

@@ -1,5 +1,5 @@
 import { MediaError } from '../errors.js';
-import { failureFromExit } from './failure.js';
+import { damageFromExit, failureFromExit } from './failure.js';
 import { checkWindow, chooseStream, inputArgs, prepareInput, type PrepareOptions } from './prepare.js';
 import { remainingMs } from './probe.js';
 import { runChild } from './process.js';
@@ -50,6 +50,8 @@ export async function cutSegment(input: MediaInput, options: SegmentOptions): Pr
     const maxStdoutBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     const { stdout, exit } = await runChild({ command: binaries.ffmpeg.path, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes });
     if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'cut', label, timeoutMs: limits.timeoutMs });
+    const damage = damageFromExit(exit, { operation: 'cut', label });
+    if (damage) throw damage;
     const duration = info.duration !== undefined ? Math.min(options.duration, info.duration - options.start) : options.duration;
     return { data: new Uint8Array(stdout.buffer, stdout.byteOffset, stdout.length), format: options.format, mimeType: encoder.mimeType, start: options.start, duration };
   } finally {

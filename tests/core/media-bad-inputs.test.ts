@@ -142,6 +142,22 @@ describe('bad files', () => {
     expect((await caught(drain(frames(await truncatedCopy(clip, 0.5)))))).toMatchObject({ code: 'MEDIA_UNREADABLE' });
   });
 
+  it('given a truncated faststart mp4 (it probes), yields the frames before the cut, then rejects with MEDIA_UNREADABLE', async () => {
+    const cut = await truncatedCopy(await makeVideo({ container: 'mp4', faststart: true }), 0.5);
+    expect((await probe(cut)).duration).toBeCloseTo(10, 0);
+    let decoded = 0;
+    const error = await caught(
+      (async () => {
+        for await (const _ of frames(cut, { fps: 1, size: 32 })) decoded += 1;
+      })(),
+    );
+    expect(error.code).toBe('MEDIA_UNREADABLE');
+    expect(error.message).toMatch(/truncated or damaged/);
+    expect(decoded).toBeGreaterThan(0);
+    expect(decoded).toBeLessThan(10);
+    expect((await caught(audio(cut))).code).toBe('MEDIA_UNREADABLE');
+  });
+
   it('given an mp4 with a corrupt header, rejects with MEDIA_UNREADABLE', async () => {
     expect((await caught(audio(await corruptCopy(clip))))).toMatchObject({ code: 'MEDIA_UNREADABLE' });
   });

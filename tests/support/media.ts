@@ -69,6 +69,8 @@ export interface VideoSpec {
    * decoded frame tells the time it shows; a list of colors gives equal-length solid scenes.
    */
   readonly scenes?: readonly string[];
+  /** mp4/mov: put the index first (`-movflags +faststart`), so a truncated copy still probes. */
+  readonly faststart?: boolean;
 }
 
 /** Gray level per second of the `clock` picture: a frame at t seconds has R = G = B ≈ 20 t. */
@@ -83,7 +85,7 @@ const VIDEO_CODECS: Readonly<Record<VideoContainer, readonly string[]>> = {
   gif: ['-pix_fmt', 'rgb8'],
 };
 
-function pictureSource(spec: Required<Omit<VideoSpec, 'audio' | 'container'>>): string {
+function pictureSource(spec: Required<Omit<VideoSpec, 'audio' | 'container' | 'faststart'>>): string {
   const { seconds, width, height, fps, scenes } = spec;
   if (scenes.length > 0) {
     const each = seconds / scenes.length;
@@ -102,6 +104,7 @@ export function makeVideo(spec: VideoSpec = {}): Promise<string> {
     const args = ['-f', 'lavfi', '-i', pictureSource(full)];
     if (withAudio) args.push('-f', 'lavfi', '-i', `sine=f=440:sample_rate=48000:d=${full.seconds}`);
     args.push('-map', '0:v', ...(withAudio ? ['-map', '1:a'] : []), ...VIDEO_CODECS[full.container]);
+    if (spec.faststart) args.push('-movflags', '+faststart');
     args.push('-t', String(full.seconds), '-f', full.container === 'mkv' ? 'matroska' : full.container, path);
     await runFfmpeg(args);
   });
