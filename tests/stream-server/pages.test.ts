@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,7 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in headless Chromium', () => {
         '--disable-component-update',
         '--disable-sync',
         '--use-fake-ui-for-media-stream',
+        '--autoplay-policy=no-user-gesture-required',
         '--use-fake-device-for-media-stream',
       ],
     });
@@ -76,6 +78,31 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in headless Chromium', () => {
     await waitUntil(async () => (await currentTitle(page)) === 'Low Tide', 3000, 'the card to show Low Tide');
     expect(await page.locator('.card.current').count()).toBe(1);
     await page.close();
+  });
+
+  it('with audio=1, the overlay plays the picked segment from the server with range requests', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cuecast-overlay-audio-'));
+    const wav = join(dir, 'ember.wav');
+    execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'sine=f=330:d=40', '-ac', '1', '-ar', '22050', wav], { timeout: 30_000 });
+    const ranges: string[] = [];
+    server = await startTestServer({}, { audioPath: (id) => (id === 'ember' ? wav : undefined) });
+    server.http.prependListener('request', (req) => {
+      if (req.url?.startsWith('/audio/')) ranges.push(req.headers.range ?? 'none');
+    });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/overlay?stream=${STREAM_ID}&token=${OVERLAY_TOKEN}&audio=1`);
+    await page.waitForSelector('body[data-connection="connected"]', { state: 'attached' });
+    await sendScene(server, RED);
+    await page.waitForSelector('body[data-track-id="ember"]', { state: 'attached' });
+    await page.waitForFunction(() => {
+      const player = document.getElementById('player') as HTMLAudioElement;
+      return !player.paused && player.currentTime >= 15;
+    }, undefined, { timeout: 10_000 });
+    expect(await page.evaluate(() => (document.getElementById('player') as HTMLAudioElement).currentTime)).toBeLessThan(45);
+    expect(ranges.length).toBeGreaterThan(0);
+    expect(ranges.some((r) => r.startsWith('bytes='))).toBe(true);
+    await page.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('the overlay says why when its token is refused', async () => {
