@@ -237,7 +237,15 @@ function tables(results: readonly SizeResult[], plan: IndexPlan): Table[] {
 
 export async function runIndexBench(plan: IndexPlan, progress: (line: string) => void): Promise<SectionOutcome> {
   const results: SizeResult[] = [];
-  for (const size of plan.sizes) results.push(await benchSize(size, plan, progress));
+  for (const size of plan.sizes) {
+    const r = await benchSize(size, plan, progress);
+    results.push(r);
+    const op = r.hnsw.operatingPoint;
+    progress(
+      `[index] ${size} vectors: build ${formatNumber(r.hnsw.buildSeconds.median)} s, exact ${formatNumber(r.exact.qps.median)} q/s, ` +
+        (op ? `ef=${op.ef} recall@10 ${op.recallAt10.toFixed(3)} at ${formatNumber(op.qps.median, 0)} q/s (${formatNumber(op.speedupVsExact)}x exact)` : 'no ef reached recall@10 0.98'),
+    );
+  }
   const largest = results[results.length - 1]!;
   const op = largest.hnsw.operatingPoint;
   const best = op ?? largest.hnsw.sweep.reduce((a, b) => (b.recallAt10 > a.recallAt10 ? b : a));
