@@ -3,7 +3,8 @@ import { join, relative, resolve, dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // DESIGN §3: core <- model <- index-data <- recommend <- {bot, stream-server}; the CLI and the
-// benchmarks sit on top. A folder may import only folders of a lower rank (or its own).
+// benchmarks sit on top (the CLI runs the benchmarks). A folder may import only folders of a lower rank
+// (or its own).
 const RANK: Readonly<Record<string, number>> = {
   core: 0,
   model: 1,
@@ -11,7 +12,7 @@ const RANK: Readonly<Record<string, number>> = {
   recommend: 3,
   bot: 4,
   'stream-server': 4,
-  cli: 5,
+  cli: 6,
   bench: 5,
 };
 
