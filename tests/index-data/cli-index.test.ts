@@ -14,13 +14,27 @@ const repo = resolve(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'cuecast-cli-index-'));
 const music = join(work, 'music');
 const catalogDir = join(work, 'catalog');
-const TRACKS = 10;
+const TRACKS = 7;
 
 interface Run {
   events: IndexEvent[];
   code: number | null;
   signal: NodeJS.Signals | null;
   stderr: string;
+}
+
+/** Runs another cuecast subcommand to completion. */
+function runCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(repo, 'bin', 'cuecast.js'), ...args], {
+    cwd: repo,
+    env: { ...process.env, CUECAST_MODELS: fixtureModelsDir, CUECAST_DATA_DIR: join(work, 'data'), CUECAST_ALLOW_REMOTE_MODELS: 'false', CUECAST_WORKERS: '1', CUECAST_LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((r) => child.on('close', (code) => r({ code, stdout, stderr })));
 }
 
 /** Runs `cuecast index` as a child; `killAfter` SIGKILLs it once that many tracks were indexed. */
@@ -59,7 +73,7 @@ const files = (run: Run, status: string) => run.events.filter((e) => e.event ===
 beforeAll(() => {
   mkdirSync(music, { recursive: true });
   for (let i = 0; i < TRACKS; i++) {
-    writeTrack(music, { file: `track-${String(i).padStart(2, '0')}.wav`, source: i % 2 === 0 ? sine(200 + 40 * i, 20 + i) : pulses(80 + 10 * i, 20 + i) });
+    writeTrack(music, { file: `track-${String(i).padStart(2, '0')}.wav`, source: i % 2 === 0 ? sine(200 + 40 * i, 14 + i) : pulses(80 + 10 * i, 14 + i) });
   }
   writeCorrupt(join(music, 'zz-corrupt.flac'));
 }, 60_000);
@@ -69,7 +83,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('cuecast index (CLI child process)', () => {
   it('killed with SIGKILL mid-run, publishes nothing; the next run resumes without redoing finished tracks', async () => {
     const killed = await runIndex([music], 2);
-    expect(killed.signal).toBe('SIGKILL');
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
     const finished = files(killed, 'indexed').map((e) => (e as { trackId: string }).trackId);
     expect(finished.length).toBeGreaterThanOrEqual(2);
     expect(finished.length).toBeLessThan(TRACKS);
@@ -112,4 +126,23 @@ describe('cuecast index (CLI child process)', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/INPUT_INVALID.*poetry.*tags, template, openai, local/);
   }, 120_000);
+
+  it('catalog stats and search read the published catalog (search with a track\'s own description)', async () => {
+    const stats = await runCli(['catalog', 'stats', '--catalog', catalogDir, '--json']);
+    expect(stats.code).toBe(0);
+    expect(JSON.parse(stats.stdout)).toMatchObject({ tracks: TRACKS + 3, indexes: { 'clap-audio': expect.any(Number), 'clip-text': TRACKS + 3 } });
+    const catalog = openCatalog(catalogDir);
+    const target = [...catalog.tracks()].find((t, _, all) => all.filter((o) => o.description === t.description).length === 1)!;
+    // Random-weight encoders make the audio half of the score noise, so ask for every track and check
+    // that the track's own description is the best description match.
+    const search = await runCli(['search', target.description, '--k', String(TRACKS + 3), '--catalog', catalogDir, '--json']);
+    expect(search.code).toBe(0);
+    const hits = (JSON.parse(search.stdout) as { hits: { id: string; score: number; descriptionScore: number }[] }).hits;
+    expect(hits).toHaveLength(TRACKS + 3);
+    expect([...hits].sort((a, b) => b.descriptionScore - a.descriptionScore)[0]).toMatchObject({ id: target.id, descriptionScore: expect.closeTo(1, 4) });
+    expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((a, b) => b - a));
+    const missing = await runCli(['search', 'anything', '--catalog', join(work, 'no-catalog')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/CATALOG_MISSING/);
+  }, 60_000);
 });
