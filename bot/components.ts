@@ -6,6 +6,7 @@ import { parseCustomId, type ParsedCustomId } from './custom-id.js';
 import type { PicksView } from './music-flow.js';
 import { picksMessage, REFINE_INPUT_ID, refineModal } from './render.js';
 import { underLimit } from './respond.js';
+import { userMessage } from './user-messages.js';
 
 type ComponentInteraction = ButtonInteraction | StringSelectMenuInteraction | ModalSubmitInteraction;
 
@@ -35,12 +36,21 @@ async function steer(interaction: ComponentInteraction, id: ParsedCustomId, conv
   if (interaction.isModalSubmit() && !interaction.isFromMessage()) await interaction.deferReply();
   else await interaction.deferUpdate();
   const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
-  const view: PicksView = await underLimit(interaction, ctx, signal, () => {
-    if (id.action === 'more') return ctx.flow.moreLike(conversation, id.index ?? 0, signal);
-    if (id.action === 'next') return ctx.flow.next(conversation, signal);
-    if (id.action === 'refine-modal') return ctx.flow.refine(conversation, text ?? '', signal);
-    throw new CuecastError('EXPIRED', `action ${id.action} does not fit this control`);
-  });
+  let view: PicksView;
+  try {
+    view = await underLimit(interaction, ctx, signal, () => {
+      if (id.action === 'more') return ctx.flow.moreLike(conversation, id.index ?? 0, signal);
+      if (id.action === 'next') return ctx.flow.next(conversation, signal);
+      if (id.action === 'refine-modal') return ctx.flow.refine(conversation, text ?? '', signal);
+      throw new CuecastError('EXPIRED', `action ${id.action} does not fit this control`);
+    });
+  } catch (error) {
+    if (interaction.isModalSubmit() && !interaction.isFromMessage()) throw error;
+    // The picks message stays as it was; the explanation goes to the user alone.
+    ctx.log.warn({ err: error, action: id.action }, 'steering the picks failed');
+    await interaction.followUp({ content: `⚠️ ${userMessage(error, ctx.requestId)}`, flags: MessageFlags.Ephemeral });
+    return;
+  }
   const message = await interaction.editReply(picksMessage(view));
   ctx.flow.attach(view.conversation, { messageId: message.id });
 }

@@ -158,6 +158,26 @@ describe('conversations', () => {
   });
 });
 
+describe('steering failures', () => {
+  it('given "Next picks" failing, keeps the picks message and tells the user alone, with the request id', async () => {
+    class FailingNext extends SmallRecommender {
+      override async recommend(...args: Parameters<SmallRecommender['recommend']>) {
+        if ((args[0].excludeTrackIds ?? []).length > 0) throw new TypeError('index out of range');
+        return super.recommend(...args);
+      }
+    }
+    const b = await start({ services: { recommender: new FailingNext() } });
+    const reply = await final(b, sendMusic(b));
+    const key = componentsOf(reply)[0]![0]!.customId!.split(':')[2]!;
+    const click = b.fake.sendInteraction(buttonClick(b.world, reply, `cc:next:${key}`));
+    const followup = await b.fake.waitFor(() => b.fake.followups(click)[0], 'the explanation');
+    expect(followup.flags! & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    expect(followup.content).toMatch(/^⚠️ Something went wrong on my side \(request `[0-9a-f]{8}`\)/);
+    expect(b.fake.messages.get(reply.id)!.embeds).toEqual(reply.embeds);
+    expect(b.fake.callbacks(click).map((c) => c.type)).toEqual([InteractionResponseType.DeferredMessageUpdate]);
+  });
+});
+
 describe('the catalog and the models', () => {
   it('given an empty catalog, says so and who can fix it', async () => {
     const b = await start({ services: { recommender: new SmallRecommender([]) } });
