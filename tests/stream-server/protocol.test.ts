@@ -99,6 +99,30 @@ describe('stream protocol: frames in, picks out', () => {
   });
 });
 
+describe('stream protocol: sessions', () => {
+  it('given two producers of one stream (a capture page and a chat bot), one leaving keeps the session and its prompt', async () => {
+    const capture = producer(server.url);
+    const bot = producer(server.url);
+    await request(bot, 'prompt', 'calm water');
+    await sendFrame(capture, await jpegOf(RED));
+    bot.disconnect();
+    await new Promise((resolve) => setTimeout(resolve, 400)); // past the 200 ms grace
+    expect(server.app.sessions.get(STREAM_ID)?.summary()).toMatchObject({ prompt: 'calm water', windowFrames: 1 });
+  });
+
+  it('given a producer that reconnects within the grace period, keeps the window; after it, starts afresh', async () => {
+    const first = producer(server.url);
+    await sendFrame(first, await jpegOf(RED));
+    first.disconnect();
+    const again = producer(server.url);
+    expect(await request(again, 'prompt', 'x')).toMatchObject({ data: { windowFrames: 1 } });
+    again.disconnect();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(server.app.sessions.has(STREAM_ID)).toBe(false);
+    expect(await request(producer(server.url), 'prompt', 'x')).toMatchObject({ data: { windowFrames: 0 } });
+  });
+});
+
 describe('stream protocol: auth', () => {
   const rejected = async (socket: ReturnType<typeof producer> | ReturnType<typeof overlay>) => {
     const error = await waitFor<Error & { data?: { code: string } }>(socket, 'connect_error');
