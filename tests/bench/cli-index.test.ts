@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,6 +39,25 @@ describe('cuecast bench --quick --json (index section, tiny scale)', () => {
     }
     expect(report.targets).toHaveLength(1);
     expect(report.targets[0]!.measured).toMatch(/not 1M: quick run/);
+  });
+
+  it('given a CLIP directory without graphs, reports the encoder part as skipped with the reason and its targets as not measured', async () => {
+    const file = join(dir, 'skipped.json');
+    const { stdout } = await run(
+      process.execPath,
+      [join(root, 'bin', 'cuecast.js'), 'bench', '--quick', '--only', 'encoder,gpu', '--clip-model', join(dir, 'no-such-model'), '--json', file],
+      { cwd: root, timeout: 30_000 },
+    );
+    expect(stdout).toMatch(/skipped: no CLIP graphs in .*no-such-model/);
+    const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
+    expect(report.sections.map((s) => [s.id, s.status])).toEqual([
+      ['encoder', 'skipped'],
+      ['gpu', existsSync('/dev/nvidia0') ? report.sections[1]!.status : 'skipped'],
+    ]);
+    const encoderTargets = report.targets.filter((t) => t.section === 'encoder');
+    expect(encoderTargets).toHaveLength(4);
+    for (const t of encoderTargets) expect(t.met).toBeNull();
+    if (!existsSync('/dev/nvidia0')) expect(report.sections[1]!.reason).toMatch(/no CUDA device/);
   });
 
   it('given an unknown section, exits non-zero and names the valid ones', async () => {
