@@ -63,7 +63,20 @@ export function checkManifest(dir: string, manifest: CatalogManifest, expect: Ex
  * memory (catalogs are thousands of tracks, not millions); vector indexes come from the HNSW files.
  */
 export function openCatalog(dir: string, options: OpenCatalogOptions = {}): Catalog {
-  const name = readCurrent(dir);
+  // A generation can be removed between reading CURRENT and opening it when two publishes follow
+  // each other closely; CURRENT has then moved on, so read it again.
+  for (let attempt = 1; ; attempt++) {
+    const name = readCurrent(dir);
+    try {
+      return openGeneration(dir, name, options);
+    } catch (error) {
+      const moved = name !== undefined && readCurrent(dir) !== name;
+      if (!(error instanceof CatalogError && error.code === 'CATALOG_CORRUPT' && moved && attempt < 3)) throw error;
+    }
+  }
+}
+
+function openGeneration(dir: string, name: string | undefined, options: OpenCatalogOptions): Catalog {
   if (!name) throw new CatalogError('CATALOG_MISSING', `No catalog at ${dir}: run \`cuecast index <music folder> --catalog ${dir}\` first`, { dir });
   const generation = generationDir(dir, name);
   const file = join(generation, CATALOG_DB);
