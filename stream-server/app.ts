@@ -180,6 +180,8 @@ export function createApplication(httpServer: HttpServer, components: Components
     socket.data.streamId = streamId;
     next();
   };
+  // Only the two namespaces serve anything; the main one is closed (unknown ones socket.io refuses itself).
+  io.use((_socket, next) => next(authError('NOT_FOUND', 'Connect to the /stream or /overlay namespace')));
   streams.use(authenticate(options.streamTokens));
   overlays.use(authenticate(options.overlayTokens));
 

@@ -1,3 +1,4 @@
+import { io as connect } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FrameResult, OverlayState, PicksPayload, SessionSummary } from '../../stream-server/events.js';
 import { jpegOf } from './support/color-encoder.js';
@@ -149,6 +150,18 @@ describe('stream protocol: auth', () => {
   it('given an overlay token, the producer namespace refuses it, and a producer token does not open an overlay', async () => {
     expect(await rejected(producer(server.url, { streamId: STREAM_ID, token: OVERLAY_TOKEN }))).toBe('UNAUTHORIZED');
     expect(await rejected(overlay(server.url, { streamId: STREAM_ID, token: STREAM_TOKEN }))).toBe('UNAUTHORIZED');
+  });
+
+  it('given a connection to the main namespace or an unknown one, refuses it', async () => {
+    const main = connect(server.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { streamId: STREAM_ID, token: STREAM_TOKEN } });
+    const unknown = connect(`${server.url}/admin`, { transports: ['websocket'], reconnection: false, forceNew: true });
+    try {
+      expect(await rejected(main as never)).toBe('NOT_FOUND');
+      expect((await waitFor<Error>(unknown, 'connect_error')).message).toBe('Invalid namespace');
+    } finally {
+      main.disconnect();
+      unknown.disconnect();
+    }
   });
 
   it('given an overlay trying to send a frame, answers INPUT_INVALID: overlays are read-only', async () => {
