@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,18 @@ describe('catalog store', () => {
     expect(readCurrent(dir)).toBe(names[2]);
     expect(readdirSync(join(dir, GENERATIONS_DIR)).sort()).toEqual([names[1], names[2]].sort());
     expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('removes generation folders abandoned by a killed publish, and never reads them', () => {
+    const dir = tempDir();
+    const first = publishGeneration(dir, manifest, [track(1)], 'fp1').generation;
+    const abandoned = generationDir(dir, 'g-killed-midway');
+    mkdirSync(abandoned, { recursive: true });
+    writeFileSync(join(abandoned, 'catalog.sqlite'), 'half written');
+    expect(openCatalog(dir).trackCount()).toBe(1);
+    const second = publishGeneration(dir, manifest, [track(1), track(2)], 'fp2').generation;
+    expect(readdirSync(join(dir, GENERATIONS_DIR)).sort()).toEqual([first, second].sort());
+    expect(openCatalog(dir).trackCount()).toBe(2);
   });
 
   it('given no published catalog, refuses with CATALOG_MISSING and says how to build one', () => {
