@@ -7,7 +7,8 @@ import { explain } from './explain.js';
 import { applyConstraints, hardConstraints } from './filters.js';
 import { applyRefinement } from './refinement/apply.js';
 import { composeStates, EMPTY_STATE } from './refinement/state.js';
-import { TagVocabulary } from './refinement/vocabulary.js';
+import type { TagVocabulary } from './refinement/vocabulary.js';
+import { catalogVocabulary } from './catalog-vocabulary.js';
 import { energyLean, moodLean, tagScore } from './track-traits.js';
 import type { Pick, RecommendMode, RecommendRequest, RecommendResult, RefinementState } from './types.js';
 
@@ -60,7 +61,7 @@ export interface RecommenderDeps {
   readonly clapText: TextEncoder;
   /** Trained heads; with a catalog holding `viml-music` vectors they switch the mode to `viml`. */
   readonly viml?: VimlQueryEncoder;
-  /** Tags refinements may name; defaults to the tags the catalog's tracks carry. */
+  /** Tags refinements may name; defaults to index-data's vocabulary plus the tags the catalog's tracks carry. */
   readonly vocabulary?: TagVocabulary;
   readonly options?: Partial<RecommenderOptions>;
 }
@@ -107,7 +108,7 @@ export class Recommender {
 
   /** The vocabulary refinements are parsed with (for callers that apply turns themselves). */
   get vocabulary(): TagVocabulary {
-    this.#vocabulary ??= TagVocabulary.fromTracks(this.#catalog.tracks());
+    this.#vocabulary ??= catalogVocabulary(this.#catalog);
     return this.#vocabulary;
   }
 
@@ -236,18 +237,14 @@ export class Recommender {
   #candidates(eligible: readonly Track[], spaces: readonly { index: VectorIndex; query: Float32Array; perTrack: boolean }[]): Track[] {
     const limit = this.#options.candidates;
     if (eligible.length <= limit) return [...eligible];
-    const ids = new Set(eligible.map((t) => t.id));
+    const byId = new Map(eligible.map((t) => [t.id, t]));
     const out = new Map<string, Track>();
     for (const { index, query, perTrack } of spaces) {
       const trackOf = (label: number): Track | undefined => {
-        if (!perTrack) return this.#catalog.trackByLabel(label);
-        const seg = this.#catalog.segmentByLabel(label);
-        return seg ? this.#catalog.track(seg.trackId) : undefined;
+        const id = perTrack ? this.#catalog.segmentByLabel(label)?.trackId : this.#catalog.trackByLabel(label)?.id;
+        return id === undefined ? undefined : byId.get(id);
       };
-      const filter = (label: number): boolean => {
-        const t = trackOf(label);
-        return t !== undefined && ids.has(t.id);
-      };
+      const filter = (label: number): boolean => trackOf(label) !== undefined;
       for (const hit of index.search(query, Math.min(index.size, perTrack ? limit * 3 : limit), filter)) {
         const t = trackOf(hit.label);
         if (t) out.set(t.id, t);

@@ -202,6 +202,14 @@ describe('Recommender: mode switch', () => {
     expect(result.notes.join(' ')).toMatch(/using zero-shot/);
   });
 
+  it('falls back to zero-shot when the catalog was built with other heads (manifest hash differs)', async () => {
+    const viml = Object.assign(new LinearViml(), { manifestHash: 'other-heads' });
+    const { rec } = recommender({ viml, vimlVectors: true });
+    const result = await rec.recommend({ frameEmbeddings: frames('energetic'), k: 1 });
+    expect(result.mode).toBe('zero-shot');
+    expect(viml.calls).toBe(0);
+  });
+
   it('uses zero-shot without heads', async () => {
     const { rec } = recommender({ vimlVectors: true });
     expect(rec.mode).toBe('zero-shot');

@@ -31,6 +31,7 @@ export interface FixtureTrack {
 export class MemoryCatalog implements Catalog {
   readonly manifest: CatalogManifest;
   readonly #tracks: Track[] = [];
+  readonly #labels = new Map<string, number>();
   readonly #segments = new Map<string, Segment[]>();
   readonly #segmentsByLabel = new Map<number, Segment>();
   readonly #indexes = new Map<VectorSpace, ExactVectorIndex>();
@@ -63,6 +64,7 @@ export class MemoryCatalog implements Catalog {
         description: f.looks.join(' '),
       };
       this.#tracks.push(track);
+      this.#labels.set(f.id, i);
       clip.add(i, axis(...f.looks));
       const segments: Segment[] = f.sounds.map((words, s) => {
         const segment = { trackId: f.id, label: segLabel++, index: s, start: s * 15, end: s * 15 + 30 };
@@ -85,11 +87,11 @@ export class MemoryCatalog implements Catalog {
     return this.#tracks;
   }
   track(id: string): Track | undefined {
-    return this.#tracks.find((t) => t.id === id);
+    const i = this.#labels.get(id);
+    return i === undefined ? undefined : this.#tracks[i];
   }
   trackLabel(id: string): number | undefined {
-    const i = this.#tracks.findIndex((t) => t.id === id);
-    return i >= 0 ? i : undefined;
+    return this.#labels.get(id);
   }
   trackByLabel(label: number): Track | undefined {
     return this.#tracks[label];
