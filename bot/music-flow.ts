@@ -29,6 +29,8 @@ export interface StartRequest {
  * "next picks", choose. Every step reads and writes the conversation store, so a restart loses nothing.
  */
 export class MusicFlow {
+  private readonly turns = new Map<string, Promise<void>>();
+
   constructor(
     private readonly recommender: MusicRecommender,
     private readonly store: SqliteConversationStore,
@@ -87,23 +89,48 @@ export class MusicFlow {
   async refine(conversation: Conversation, text: string, signal?: AbortSignal): Promise<PicksView> {
     const utterance = this.checkText(text);
     if (!utterance) throw new InputError('INPUT_INVALID', 'empty refinement', { hint: 'tell me how to change the picks, e.g. "less drums, a bit faster"' });
-    const state = this.recommender.refine(conversation.state, utterance, shownIds(conversation));
-    const result = await this.query(conversation, state, [], signal);
-    return this.commit({ ...conversation, history: [...conversation.history, utterance] }, result);
+    return this.exclusive(conversation.key, async (current) => {
+      const state = this.recommender.refine(current.state, utterance, shownIds(current));
+      const result = await this.query(current, state, [], signal);
+      return this.commit({ ...current, history: [...current.history, utterance] }, result);
+    });
   }
 
   async moreLike(conversation: Conversation, index: number, signal?: AbortSignal): Promise<PicksView> {
-    const { trackId } = this.shownAt(conversation, index);
-    const likeTrackIds = [...conversation.state.likeTrackIds.filter((id) => id !== trackId), trackId];
-    const state: RefinementState = { ...conversation.state, likeTrackIds };
-    const result = await this.query(conversation, state, [], signal);
-    return this.commit({ ...conversation, history: [...conversation.history, `more like #${index + 1}`] }, result);
+    return this.exclusive(conversation.key, async (current) => {
+      const { trackId } = this.shownAt(current, index);
+      const likeTrackIds = [...current.state.likeTrackIds.filter((id) => id !== trackId), trackId];
+      const state: RefinementState = { ...current.state, likeTrackIds };
+      const result = await this.query(current, state, [], signal);
+      return this.commit({ ...current, history: [...current.history, `more like #${index + 1}`] }, result);
+    });
   }
 
   /** The next page: same query, skipping everything shown so far. */
   async next(conversation: Conversation, signal?: AbortSignal): Promise<PicksView> {
-    const result = await this.query(conversation, conversation.state, conversation.seen, signal);
-    return this.commit(conversation, result);
+    return this.exclusive(conversation.key, async (current) => {
+      const result = await this.query(current, current.state, current.seen, signal);
+      return this.commit(current, result);
+    });
+  }
+
+  /**
+   * Runs one turn at a time per conversation, on its latest stored state: two quick messages both
+   * count, in order, instead of the second overwriting the first.
+   */
+  private async exclusive<T>(key: string, turn: (current: Conversation) => Promise<T>): Promise<T> {
+    const previous = this.turns.get(key) ?? Promise.resolve();
+    const run = previous.then(() => turn(this.conversation(key)));
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.turns.set(key, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.turns.get(key) === settled) this.turns.delete(key);
+    }
   }
 
   choose(conversation: Conversation, index: number): { conversation: Conversation; pick: ShownPick } {

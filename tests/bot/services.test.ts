@@ -205,6 +205,17 @@ describe('MusicFlow', () => {
     expect((await rejection(flow.refine(conversation, '   '))).code).toBe('INPUT_INVALID');
   });
 
+  it('given two refinements at once on the same (stale) conversation, applies both, in order', async () => {
+    const { flow } = flowWith();
+    const { conversation } = await flow.start({ userId: 'u', channelId: 'c', features });
+    const [first, second] = await Promise.all([flow.refine(conversation, 'no drums'), flow.refine(conversation, 'under 100 bpm')]);
+    expect(first.conversation.history).toEqual(['no drums']);
+    expect(second.conversation.history).toEqual(['no drums', 'under 100 bpm']);
+    expect(second.conversation.state.excludeTags).toContain('drums');
+    expect(second.conversation.state.bpm?.max).toBe(100);
+    expect(flow.conversation(conversation.key).history).toEqual(['no drums', 'under 100 bpm']);
+  });
+
   it('attaching the thread keeps changes made meanwhile (no stale overwrite)', async () => {
     const { flow } = flowWith();
     const { conversation } = await flow.start({ userId: 'u', channelId: 'c', features });
