@@ -125,6 +125,8 @@ describe('the bot against a local Discord', () => {
   it('ignores small talk and other people in the thread', async () => {
     const reply = await answered(sendMusic());
     const thread = await h.fake.waitFor(() => h.fake.threads.get(reply.id), 'the thread');
+    await h.fake.waitFor(() => h.fake.channelMessages(thread.id).some((m) => m.author.bot), 'the thread intro');
+    await h.fake.waitFor(() => h.store.byThread(thread.id), 'the conversation to be stored');
     const before = h.fake.calls.length;
     h.fake.sendUserMessage(thread.id, 'under 90 bpm', h.world.otherUser);
     h.fake.sendUserMessage(thread.id, '// nice one');
