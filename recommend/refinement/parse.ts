@@ -16,7 +16,7 @@ import {
   type Polarity,
   type ScaleWord,
 } from './lexicon.js';
-import { composeStates, EMPTY_STATE } from './state.js';
+import { composeStates, EMPTY_STATE, stripTerms } from './state.js';
 import type { TagVocabulary } from './vocabulary.js';
 
 /** A "#n" reference to a pick shown earlier (1-based), resolved against the shown list by the caller. */
@@ -70,7 +70,12 @@ const REF_PATTERNS: readonly (readonly ['like' | 'exclude', RegExp])[] = [
   ['exclude', new RegExp(String.raw`\b(?:not|no|drop|remove|skip|hide|exclude|ditch|lose|without|get\s+rid\s+of|never|nix|ban|less\s+like|nothing\s+like|not\s+like|dont\s+like|do\s+not\s+like|hate|hated|dislike|disliked|no\s+more)\s+(?:(?:anything|something|stuff)\s+like\s+)?${REF_TARGET}`, 'g')],
   ['like', new RegExp(String.raw`\b(?:(?:(?:a\s+)?(?:bit|little|lot)\s+)?more\s+|something\s+|anything\s+|stuff\s+|i\s+|even\s+more\s+)?(?:like|similar\s+to|closer\s+to|in\s+the\s+style\s+of|same\s+vibe\s+as|along\s+the\s+lines\s+of|the\s+same\s+as|same\s+as|liked|loved|love|keep)\s+${REF_TARGET}`, 'g')],
   ['like', new RegExp(String.raw`#\s*(\d{1,2})\b()()()`, 'g')],
+  // "the 2nd one but darker": an ordinal naming a pick, with nothing negating it, means that one.
+  ['like', new RegExp(String.raw`\b()()(?:the\s+)?(${ORDINAL_WORDS})\s+(?:one|pick|track|song|option|result)\b()`, 'g')],
 ];
+
+const POSTFIX_NEGATIONS: ReadonlySet<string> = new Set(['no', 'not', 'none', 'nope']);
+const POSTFIX_FILLERS: ReadonlySet<string> = new Set(['yes', 'please', 'pls', 'ok', 'yeah']);
 
 const CLAUSE_SPLIT = /[,;.!?|()]+|\b(?:but|though|although|however|whereas|yet|except|instead)\b/;
 
@@ -161,6 +166,9 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
       .split(/[^\p{L}\p{N}&#/+]+/u)
       .filter(Boolean);
     correctTypos(tokens, vocabulary, notes);
+    // "bass no", "vocals none": a trailing negation applies to what came before it.
+    if (tokens.length >= 2 && POSTFIX_NEGATIONS.has(tokens.at(-1)!)) tokens.unshift(tokens.pop()!);
+    while (tokens.length > 1 && POSTFIX_FILLERS.has(tokens.at(-1)!)) tokens.pop();
     parseClause(tokens, vocabulary, { effects, notes, negatedTerms, texts });
   }
 
@@ -171,7 +179,9 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
     delta = composeStates(delta, { ...EMPTY_STATE, ...effect } as RefinementState, { negatedTerms: [] });
     conflicts.push(...delta.notes);
   }
-  delta = { ...delta, text: texts.length ? [texts.join(', ')] : [], notes: [...notes, ...conflicts] };
+  // A word negated anywhere in the turn is never positive text, even where it appeared first ("calm, no calm").
+  const text = stripTerms(texts.length ? [texts.join(', ')] : [], [...new Set(negatedTerms)]);
+  delta = { ...delta, text, notes: [...notes, ...conflicts] };
   return { delta, refs, negatedTerms: [...new Set(negatedTerms)], reset: false };
 }
 

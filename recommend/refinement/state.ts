@@ -71,7 +71,7 @@ function escapeRegex(s: string): string {
 }
 
 /** Removes whole-word mentions of `terms` from earlier free text, dropping entries left empty. */
-function stripTerms(texts: readonly string[], terms: readonly string[]): string[] {
+export function stripTerms(texts: readonly string[], terms: readonly string[]): string[] {
   if (terms.length === 0) return [...texts];
   const pattern = new RegExp(`\\b(?:${terms.map(escapeRegex).join('|')})\\b`, 'gi');
   return texts

@@ -143,6 +143,14 @@ const TABLE: readonly (readonly [string, Expected])[] = [
   ['no #1 and no #2', { refs: ['exclude:1', 'exclude:2'] }],
   ['more like #2 but darker', { refs: ['like:2'], mood: 'darker', text: [] }],
   ['like #1 without vocals', { refs: ['like:1'], vocals: 'off' }],
+  ['the 2nd one but without the piano', { refs: ['like:2'], excludeTags: ['piano'], text: [] }],
+  ['keep #2', { refs: ['like:2'] }],
+  // trailing negations and in-turn contradictions
+  ['drums yes, bass no', { weights: { drums: 1, percussion: 1 }, excludeTags: ['bass guitar'], text: ['drums'] }],
+  ['vocals no', { vocals: 'off' }],
+  ['calm, no calm', { excludeTags: ['calm'], text: [], notes: ["'no calm' replaced the earlier 'calm'"] }],
+  ['no more than 100 bpm', { bpm: { max: 100 } }],
+  ['slower than 100 bpm', { bpm: { max: 100 } }],
   // typos against the vocabulary and the control words
   ['no vocls', { vocals: 'off', notes: ["read 'vocls' as 'vocals'"] }],
   ['withuot drums', { excludeTags: DRUMS }],
