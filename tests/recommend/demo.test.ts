@@ -129,3 +129,20 @@ describe('cuecast recommend on a real catalog', () => {
     expect(stderr).toMatch(/^error PROMPT_TOO_LONG/);
   }, 60_000);
 });
+
+describe('clipFeatures', () => {
+  it('samples a clip evenly when it is longer than maxFrames at the configured fps', async () => {
+    const { clipFeatures } = await import('../../recommend/clip-features.js');
+    const { createFixtureEncoders } = await import('../support/models.js');
+    const encoders = await createFixtureEncoders();
+    try {
+      const all = await clipFeatures(demo.input.video!, encoders.clipImage, { fps: 1, maxFrames: 30 });
+      const even = await clipFeatures(demo.input.video!, encoders.clipImage, { fps: 1, maxFrames: 4 });
+      expect(all).toHaveLength(8);
+      expect(even).toHaveLength(4);
+      expect(even[0]).toHaveLength(encoders.clipImage.info.dim);
+    } finally {
+      await encoders.dispose();
+    }
+  }, 60_000);
+});
