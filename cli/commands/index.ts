@@ -34,6 +34,7 @@ function formatDuration(ms: number): string {
 export function progressReporter(mode: 'json' | 'tty' | 'plain', out: { write(text: string): unknown }, now: () => number = Date.now): (event: IndexEvent) => void {
   const started = now();
   let processed = 0;
+  let barShown = false;
   return (event) => {
     if (mode === 'json') {
       out.write(`${JSON.stringify(event)}\n`);
@@ -49,11 +50,14 @@ export function progressReporter(mode: 'json' | 'tty' | 'plain', out: { write(te
       const width = 24;
       const filled = Math.round((event.done / Math.max(event.total, 1)) * width);
       const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${event.done}/${event.total}  ${processed} new  ${rate.toFixed(2)} files/s  ETA ${formatDuration(eta)}`;
-      if (mode === 'tty') out.write(`\r\x1b[2K${line}`);
-      else if (event.status === 'skipped') out.write(`skipped ${event.path}: ${event.reason}\n`);
-    } else if (event.event === 'publish') {
-      if (mode === 'tty') out.write('\n');
-      out.write(`published ${event.tracks} tracks, ${event.segments} segments (generation ${event.generation})\n`);
+      if (mode === 'tty') {
+        out.write(`\r\x1b[2K${line}`);
+        barShown = true;
+      } else if (event.status === 'skipped') out.write(`skipped ${event.path}: ${event.reason}\n`);
+    } else if (event.event === 'publish' || event.event === 'done') {
+      if (mode === 'tty' && barShown) out.write('\n');
+      barShown = false;
+      if (event.event === 'publish') out.write(`published ${event.tracks} tracks, ${event.segments} segments (generation ${event.generation})\n`);
     }
   };
 }

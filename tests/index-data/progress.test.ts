@@ -29,6 +29,8 @@ describe('index progress', () => {
     expect(line).toContain('1.00 files/s');
     expect(line).toContain('ETA 0:06');
     expect(line).toMatch(/\[#{10}\.{14}\]/);
+    report({ event: 'done', summary: { indexed: 4, unchanged: 0, removed: 0, tracks: 4, elapsedMs: 4000, skipped: [] } });
+    expect(out.at(-1)).toBe('\n');
   });
 
   it('with --json, writes each event as one JSON line', () => {
