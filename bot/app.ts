@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Events, GatewayIntentBits, Partials, SimpleShardingStrategy, type Interaction, type Message, type ClientOptions } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, Partials, SimpleShardingStrategy, type Interaction, type Message, type ClientOptions } from 'discord.js';
 import { logger, type Logger } from '../core/logger.js';
 import type { BotContext, BotLimits, Command, RequestContext } from './command.js';
 import { COMMANDS, loadCommands } from './commands/index.js';
@@ -141,7 +141,7 @@ async function onInteraction(interaction: Interaction, commands: ReadonlyMap<str
       ctx.log.info({ command: interaction.commandName }, 'command');
       if (command?.kind === 'slash' && interaction.isChatInputCommand()) await command.execute(interaction, ctx);
       else if (command?.kind === 'message' && interaction.isMessageContextMenuCommand()) await command.execute(interaction, ctx);
-      else await interaction.reply({ content: 'I do not know that command any more. It may have been removed.', flags: 64 });
+      else await interaction.reply({ content: 'I do not know that command any more. It may have been removed.', flags: MessageFlags.Ephemeral });
       return;
     }
     if (interaction.isButton() || interaction.isStringSelectMenu() || interaction.isModalSubmit()) await handleComponent(interaction, ctx);

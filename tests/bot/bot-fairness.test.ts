@@ -204,6 +204,15 @@ describe('the catalog and the models', () => {
   });
 });
 
+describe('endpoints', () => {
+  it('given a gateway URL override, connects there instead of the URL Discord advertises', async () => {
+    const b = await start({ gatewayOverride: true });
+    expect(b.fake.advertisedGatewayUrl).toContain(':9/');
+    expect(b.fake.identifies).toHaveLength(1);
+    expect(b.bot.client.isReady()).toBe(true);
+  });
+});
+
 describe('cuecast bot register', () => {
   it('puts every command in the dev guild with one bulk overwrite', async () => {
     const fake = await FakeDiscord.start();

@@ -15,6 +15,8 @@ export interface HarnessOptions {
   readonly cooldownMs?: number;
   readonly maxConcurrent?: number;
   readonly ttlMs?: number;
+  /** Connect through the gateway URL override instead of the URL GET /gateway/bot advertises. */
+  readonly gatewayOverride?: boolean;
 }
 
 /** A stand-in Discord plus the real bot connected to it, with its conversation store in a temp dir. */
@@ -29,7 +31,9 @@ export class BotHarness {
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<BotHarness> {
-    const harness = new BotHarness(await FakeDiscord.start(), mkdtempSync(join(tmpdir(), 'cuecast-bot-')), options);
+    const fake = await FakeDiscord.start();
+    if (options.gatewayOverride) fake.advertisedGatewayUrl = 'ws://127.0.0.1:9/nowhere';
+    const harness = new BotHarness(fake, mkdtempSync(join(tmpdir(), 'cuecast-bot-')), options);
     await harness.connect();
     return harness;
   }
@@ -54,6 +58,7 @@ export class BotHarness {
         token: 'test-token',
         messageContent: o.messageContent ?? false,
         apiBaseUrl: this.fake.apiUrl,
+        ...(o.gatewayOverride ? { gatewayUrl: this.fake.gatewayUrl } : {}),
         maxConcurrent: o.maxConcurrent ?? 2,
         cooldownMs: o.cooldownMs ?? 0,
         limits: { ...DEFAULT_LIMITS, downloadTimeoutMs: 5_000, ...o.limits },

@@ -53,6 +53,8 @@ export class FakeDiscord {
   private readonly wss = new WebSocketServer({ noServer: true });
   private sequence = 0;
   private port = 0;
+  /** What GET /gateway/bot advertises (default: this gateway); tests of the URL override change it. */
+  advertisedGatewayUrl: string | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -252,7 +254,7 @@ export class FakeDiscord {
     let m: RegExpMatchArray | null;
 
     if (method === 'GET' && path === '/gateway/bot') {
-      return json(200, { url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 60_000, max_concurrency: 1 } });
+      return json(200, { url: this.advertisedGatewayUrl ?? this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 60_000, max_concurrency: 1 } });
     }
     if (method === 'PUT' && (m = path.match(/^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/))) {
       const commands = (body as unknown as Record<string, unknown>[]) ?? [];
