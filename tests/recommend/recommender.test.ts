@@ -5,6 +5,8 @@ import { applyRefinements } from '../../recommend/refinement/apply.js';
 import { EMPTY_STATE } from '../../recommend/refinement/state.js';
 import { Recommender, type VimlQueryEncoder } from '../../recommend/recommender.js';
 import type { RefinementState } from '../../recommend/types.js';
+import { selectTags } from '../../index-data/tagger.js';
+import type { Track } from '../../index-data/types.js';
 import { AxisTextEncoder, axis, DIM, MemoryCatalog, tag, type FixtureTrack } from './support/memory-catalog.js';
 import { testVocabulary } from './support/vocabulary.js';
 
@@ -136,6 +138,7 @@ describe('Recommender: hard filters', () => {
       for (const pick of result.picks) {
         const track = catalog.track(pick.trackId)!;
         for (const c of constraints) expect(c.test(track), `${pick.trackId} violates '${c.label}' after ${JSON.stringify(turns)}`).toBe(true);
+        expect(violations(track, s, excluded), `after ${JSON.stringify(turns)}`).toEqual([]);
       }
       if (result.picks.length > 0) nonEmpty += 1;
       else expect(result.emptiedBy).toBeDefined();
@@ -143,6 +146,22 @@ describe('Recommender: hard filters', () => {
     expect(nonEmpty).toBeGreaterThan(30);
   });
 });
+
+/** An oracle written from the track data alone (not from recommend/filters.ts). */
+function violations(track: Track, s: RefinementState, excluded: readonly string[]): string[] {
+  const out: string[] = [];
+  const named = new Set(selectTags(track.tags).map((t) => t.tag));
+  const vocals = [...track.tags].filter((t) => t.group === 'vocals').sort((a, b) => b.score - a.score)[0]?.tag;
+  if (excluded.includes(track.id) || s.excludeTrackIds.includes(track.id)) out.push('excluded id');
+  for (const t of s.excludeTags) if (named.has(t)) out.push(`has ${t}`);
+  for (const t of s.includeTags) if (!named.has(t)) out.push(`lacks ${t}`);
+  if (s.vocals === 'off' && vocals !== 'instrumental') out.push('not instrumental');
+  if (s.vocals === 'on' && (vocals === undefined || vocals === 'instrumental')) out.push('no vocals');
+  if (s.vocals === 'female' && vocals !== 'female vocals') out.push('not female vocals');
+  if (s.vocals === 'male' && vocals !== 'male vocals') out.push('not male vocals');
+  if (s.bpm && (track.bpm === undefined || (s.bpm.min !== undefined && track.bpm < s.bpm.min) || (s.bpm.max !== undefined && track.bpm > s.bpm.max))) out.push('bpm');
+  return out;
+}
 
 describe('Recommender: diversity', () => {
   it('shows one track per artist in the top k unless asked otherwise', async () => {
