@@ -1,10 +1,13 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 import { CuecastError } from '../core/errors.js';
+import { logger } from '../core/logger.js';
 import type { ApplicationOptions } from './app.js';
 
 export interface RedisAdapter {
   readonly adapter: NonNullable<ApplicationOptions['adapter']>;
+  /** Whether the connection is up (for /readyz). */
+  ready(): boolean;
   /** Closes the Redis connection (after the socket.io server is closed). */
   close(): Promise<void>;
 }
@@ -15,9 +18,9 @@ export interface RedisAdapter {
  */
 export async function connectRedisAdapter(url: string, options: { connectTimeoutMs?: number } = {}): Promise<RedisAdapter> {
   const client = createClient({ url, socket: { connectTimeout: options.connectTimeoutMs ?? 5000, reconnectStrategy: (retries) => Math.min(retries * 200, 5000) } });
-  client.on('error', () => {
-    // Reconnects are handled by the client; errors are reported through the adapter's own logging.
-  });
+  const log = logger('redis');
+  // The client reconnects by itself; without a listener an 'error' event would crash the process.
+  client.on('error', (error: Error) => log.warn({ err: error.message, url: redact(url) }, 'redis connection error'));
   try {
     await client.connect();
   } catch (error) {
@@ -26,6 +29,7 @@ export async function connectRedisAdapter(url: string, options: { connectTimeout
   }
   return {
     adapter: createAdapter(client, { streamName: 'cuecast', blockTimeInMs: 1000 }) as NonNullable<ApplicationOptions['adapter']>,
+    ready: () => client.isReady,
     close: async () => {
       client.destroy();
     },

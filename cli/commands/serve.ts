@@ -101,7 +101,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
         picks: recommenderPickSource(recommender),
         audioPath: (trackId) => opened.audioPath(trackId),
         frameSource: mediaFrameSource(),
-        readiness: () => ({ models: models.stats().workers > 0, catalog: catalogOpen }),
+        readiness: () => ({ models: models.stats().workers > 0, catalog: catalogOpen, ...(redis ? { redis: redis.ready() } : {}) }),
       },
       { ...options, ...(redis ? { adapter: redis.adapter } : {}) },
     );

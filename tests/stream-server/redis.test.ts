@@ -56,6 +56,7 @@ describe.skipIf(!hasRedis)('two server nodes sharing picks through Redis', () =>
 
   it('an overlay on node B receives the picks node A computes, and a late overlay on B gets them as state', async () => {
     const [a, b] = nodes as [TestServer, TestServer];
+    expect(adapters.every((adapter) => adapter.ready())).toBe(true);
     const viewerOnB = overlay(b.url);
     await waitFor(viewerOnB, 'state');
     const cam = producer(a.url);
