@@ -26,8 +26,9 @@ function timeoutError(signal: AbortSignal): CuecastError {
 
 /**
  * Runs `job` under the global concurrency limit. While it waits, the (deferred) reply shows its
- * place in the queue; the returned function must be awaited before the final edit so a late queue
- * notice cannot overwrite the answer.
+ * place in the queue; queue notices are flushed before returning so a late one cannot overwrite the
+ * answer. The slot is held until the job itself settles, even when the deadline answered first, so
+ * abandoned work still counts against the limit until its abort has taken effect.
  */
 export async function underLimit<T>(interaction: RepliableInteraction, ctx: RequestContext, signal: AbortSignal, job: () => Promise<T>): Promise<T> {
   let notices: Promise<unknown> = Promise.resolve();
@@ -38,11 +39,15 @@ export async function underLimit<T>(interaction: RepliableInteraction, ctx: Requ
     const release = await ctx.limiter.acquire(onQueued, signal).catch((error: unknown) => {
       throw signal.aborted ? timeoutError(signal) : error;
     });
+    let work: Promise<T>;
     try {
-      return await beforeDeadline(job(), signal);
-    } finally {
+      work = job();
+    } catch (error) {
       release();
+      throw error;
     }
+    void work.then(release, release);
+    return await beforeDeadline(work, signal);
   } finally {
     await notices;
   }
