@@ -7,10 +7,11 @@ import { searchCommand } from './commands/search.js';
 import { prepareTrainingCommand } from './commands/prepare-training.js';
 import { recommendCommand } from './commands/recommend.js';
 import { serveCommand } from './commands/serve.js';
+import { demoCommand } from './commands/demo.js';
 import { botCommand } from './commands/bot.js';
 
 // Each subcommand lives in its own file under cli/commands/; add it here.
-const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand, prepareTrainingCommand, recommendCommand, serveCommand, botCommand];
+const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand, prepareTrainingCommand, recommendCommand, demoCommand, serveCommand, botCommand];
 
 const program = new Command('cuecast')
   .description('Language-guided music recommendation for video')
