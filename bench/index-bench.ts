@@ -249,7 +249,7 @@ export async function runIndexBench(plan: IndexPlan, progress: (line: string) =>
   const largest = results[results.length - 1]!;
   const op = largest.hnsw.operatingPoint;
   const best = op ?? largest.hnsw.sweep.reduce((a, b) => (b.recallAt10 > a.recallAt10 ? b : a));
-  const scale = `at ${largest.size.toLocaleString('en-US')} vectors${largest.size < 1_000_000 ? ' (not 1M: quick run)' : ''}`;
+  const scale = `at ${largest.size.toLocaleString('en-US')} vectors${largest.size < 1_000_000 ? ' (not 1M)' : ''}`;
   return {
     tables: tables(results, plan),
     targets: [
