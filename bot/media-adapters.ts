@@ -79,7 +79,14 @@ export class CatalogPreviewCutter implements PreviewCutter {
   async cut(trackId: string, start: number, durationSeconds: number, maxBytes: number, signal: AbortSignal): Promise<{ name: string; bytes: Uint8Array } | undefined> {
     const path = this.catalog.audioPath(trackId);
     if (!path) return undefined;
-    const segment = await cutSegment(path, { start, duration: durationSeconds, format: 'ogg', maxBytes, signal, timeoutMs: this.timeoutMs });
+    let segment;
+    try {
+      segment = await cutSegment(path, { start, duration: durationSeconds, format: 'ogg', maxBytes, signal, timeoutMs: this.timeoutMs });
+    } catch (error) {
+      // Over the upload limit: the choice is answered without a preview.
+      if (error instanceof MediaError && error.code === 'MEDIA_TOO_LARGE') return undefined;
+      throw error;
+    }
     if (segment.data.byteLength > maxBytes) return undefined;
     return { name: `preview-${trackId.replace(/[^\w-]/g, '').slice(0, 40) || 'track'}.ogg`, bytes: segment.data };
   }
