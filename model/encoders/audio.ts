@@ -11,6 +11,7 @@ export class ClapAudioEncoder extends OnnxEncoder<Float32Array, Tensor> {
   protected readonly modelClass: ModelClass = ClapAudioModelWithProjection;
   protected readonly modelFile = 'audio_model';
   protected readonly requiredInputs = ['input_features'] as const;
+  protected readonly providedInputs = ['input_features'] as const;
   protected readonly outputName = 'audio_embeds';
   private extractor: FeatureExtractor | undefined;
 

@@ -34,8 +34,10 @@ export abstract class OnnxEncoder<Item, Prepared> {
   protected abstract readonly modelClass: ModelClass;
   /** The file stem under onnx/, for messages. */
   protected abstract readonly modelFile: string;
-  /** Inputs the session must declare; any other declared input must be produced by `toInputs`. */
+  /** Inputs the session must declare. */
   protected abstract readonly requiredInputs: readonly string[];
+  /** Inputs `toInputs` produces; the session may declare a subset (those it lacks are not fed). */
+  protected abstract readonly providedInputs: readonly string[];
   protected abstract readonly outputName: string;
 
   private model: PreTrainedModel | undefined;
@@ -90,7 +92,8 @@ export abstract class OnnxEncoder<Item, Prepared> {
       }
     }
     if (prepared.length > 0) {
-      const inputs = await this.toInputs(prepared);
+      const declared = this.session(model).inputNames;
+      const inputs = Object.fromEntries(Object.entries(await this.toInputs(prepared)).filter(([name]) => declared.includes(name)));
       let output: Tensor;
       try {
         output = ((await model(inputs)) as Record<string, Tensor>)[this.outputName]!;
@@ -167,12 +170,19 @@ export abstract class OnnxEncoder<Item, Prepared> {
   }
 
   /** Every missing input and a missing output are reported at once, with what the session has. */
-  private checkSession(model: PreTrainedModel): void {
+  private session(model: PreTrainedModel): OrtSessionLike {
     const session = Object.values(model.sessions)[0] as OrtSessionLike | undefined;
-    if (!session) throw new ModelError('MODEL_INVALID', `${this.source.configured}: no inference session was created for ${this.modelFile}`);
+    if (!session) throw new ModelError('MODEL_INVALID', `${this.label}: no inference session was created for ${this.modelFile}`);
+    return session;
+  }
+
+  private checkSession(model: PreTrainedModel): void {
+    const session = this.session(model);
     const missing = this.requiredInputs.filter((name) => !session.inputNames.includes(name));
+    const unknown = session.inputNames.filter((name) => !this.providedInputs.includes(name));
     const problems: string[] = [];
     if (missing.length > 0) problems.push(`missing input(s) ${missing.join(', ')} (it has: ${session.inputNames.join(', ')})`);
+    if (unknown.length > 0) problems.push(`input(s) this encoder cannot provide: ${unknown.join(', ')} (it provides: ${this.providedInputs.join(', ')})`);
     if (!session.outputNames.includes(this.outputName)) problems.push(`missing output ${this.outputName} (it has: ${session.outputNames.join(', ')})`);
     if (problems.length > 0) {
       throw new ModelError('MODEL_INVALID', `${this.modelFile} of ${this.label} does not fit this encoder: ${problems.join('; ')}`, {

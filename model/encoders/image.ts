@@ -9,6 +9,7 @@ export class ClipImageEncoder extends OnnxEncoder<ImageItem, RawImage> {
   protected readonly modelClass: ModelClass = CLIPVisionModelWithProjection;
   protected readonly modelFile = 'vision_model';
   protected readonly requiredInputs = ['pixel_values'] as const;
+  protected readonly providedInputs = ['pixel_values'] as const;
   protected readonly outputName = 'image_embeds';
   private processor: Processor | undefined;
 

@@ -12,6 +12,7 @@ import { OnnxEncoder, type ModelClass } from './base.js';
 abstract class TextOnnxEncoder extends OnnxEncoder<string, string> {
   protected readonly modelFile = 'text_model';
   protected readonly requiredInputs = ['input_ids'] as const;
+  protected readonly providedInputs = ['input_ids', 'attention_mask'] as const;
   protected readonly outputName = 'text_embeds';
   /** Positions the tokenizer's special tokens or offsets take from max_position_embeddings. */
   protected abstract readonly reservedPositions: number;

