@@ -76,3 +76,14 @@ describe.skipIf(!hasRedis)('two server nodes sharing picks through Redis', () =>
     }, 5000, 'node B to know the latest picks');
   });
 });
+
+describe('connectRedisAdapter', () => {
+  it('given a REDIS_URL where nothing listens, fails at once with the URL (password hidden) instead of hanging', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    await expect(connectRedisAdapter(`redis://:hunter22@127.0.0.1:${port}`, { connectTimeoutMs: 1000 })).rejects.toThrow(
+      new RegExp(`Could not connect to Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}.*ECONNREFUSED`),
+    );
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
