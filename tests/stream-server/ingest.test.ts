@@ -80,7 +80,7 @@ describe('ingest: the server pulls frames from a URL with ffmpeg', () => {
   it('given a URL that never answers, reports MEDIA_TIMEOUT, retries with back-off, gives up, and leaves no ffmpeg connected', async () => {
     const silent = await silentServer();
     try {
-      server = await startTestServer(ingestOptions({ stallTimeoutMs: 800, maxFailedAttempts: 2 }), { frameSource: mediaFrameSource() });
+      server = await startTestServer(ingestOptions({ stallTimeoutMs: 1500, maxFailedAttempts: 2 }), { frameSource: mediaFrameSource() });
       const cam = producer(server.url);
       const seen = statuses(cam);
       expect(await request(cam, 'ingest', silent.url)).toMatchObject({ data: { ingest: { state: 'starting' } } });

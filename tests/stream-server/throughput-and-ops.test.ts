@@ -52,8 +52,11 @@ describe('throughput: one shared encoder, latest wins, no starvation', () => {
     const encoded = fastResults.filter((r) => r.status === 'encoded').length;
     const superseded = fastResults.filter((r) => r.status === 'dropped' && r.reason === 'superseded').length;
     expect(encoded + superseded).toBe(30);
-    expect(encoded).toBeLessThanOrEqual(8);
-    expect(superseded).toBeGreaterThanOrEqual(22);
+    // The encoder fell far behind, and each batch took at most one frame of the fast stream.
+    const batchCount = server.encoder.batches.length;
+    expect(batchCount).toBeLessThan(15);
+    expect(encoded).toBeLessThanOrEqual(batchCount);
+    expect(superseded).toBeGreaterThanOrEqual(30 - batchCount);
     // The last frame sent is never the one dropped: latest wins.
     expect(fastResults.at(-1)).toMatchObject({ status: 'encoded' });
     // The quiet stream loses nothing, and no batch carried more than one frame per stream.
