@@ -189,20 +189,18 @@ async function stage(server: ServerProcess, producers: number, seconds: number, 
   };
 }
 
-/** Producer counts to try: 1, 2, 4, then steps up to 1.5x the encoder's capacity. */
+/** Producer counts to try: 1, 2, 4, then three even steps up to 1.5x the encoder's capacity. */
 export function producerLadder(capacityFps: number, quick: boolean): number[] {
   if (quick) return [1, 2, 4];
-  const top = Math.max(4, Math.ceil(capacityFps * 1.5));
-  const step = Math.max(1, Math.ceil(top / 6));
+  const top = Math.max(5, Math.ceil(capacityFps * 1.5));
   const out = new Set([1, 2, 4]);
-  for (let n = 4 + step; n <= top; n += step) out.add(n);
-  out.add(top);
-  return [...out].sort((a, b) => a - b).slice(0, 7);
+  for (let i = 1; i <= 3; i++) out.add(Math.max(5, Math.round(4 + ((top - 4) * i) / 3)));
+  return [...out].sort((a, b) => a - b);
 }
 
 export async function runStreamBench(options: BenchOptions): Promise<SectionOutcome> {
   const clipDir = await resolveClipDir(options);
-  const seconds = options.quick ? 12 : 15;
+  const seconds = 12;
   const maxProducers = 64;
   const jpegs = await testJpegs(8);
   options.progress('[stream] starting the stream server process (createApplication + worker-pool encoder + Recommender)');
