@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { sendAudioFile } from './audio-route.js';
@@ -6,7 +8,11 @@ import type { PicksPayload } from './events.js';
 import type { StreamMetrics } from './metrics.js';
 import type { TokenTable } from './tokens.js';
 
-const PAGES_DIR = fileURLToPath(new URL('./pages/', import.meta.url));
+// Beside this module when running from source; from dist/stream-server/ the pages stay in the
+// package's stream-server/pages/ (they are plain browser JavaScript, not compiled).
+const PAGES_DIR = [new URL('./pages/', import.meta.url), new URL('../../stream-server/pages/', import.meta.url)]
+  .map((url) => fileURLToPath(url))
+  .find((dir) => existsSync(join(dir, 'overlay.html'))) ?? fileURLToPath(new URL('./pages/', import.meta.url));
 
 /** The static files the server hands out, by URL path. Nothing else under pages/ is reachable. */
 const PAGES: Readonly<Record<string, { file: string; type: string }>> = {
@@ -60,7 +66,7 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
     if (page) {
       let body = pageCache.get(page.file);
       if (!body) {
-        body = await readFile(PAGES_DIR + page.file);
+        body = await readFile(join(PAGES_DIR, page.file));
         pageCache.set(page.file, body);
       }
       response
