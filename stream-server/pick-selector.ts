@@ -25,7 +25,8 @@ interface Current {
 /**
  * Keeps the music steady while the scene is: the pick changes only when another track beats it by
  * `margin` for `confirmUpdates` updates in a row, when its segment has played out, or when the
- * streamer changed the prompt (forced). Recently played tracks are not picked again.
+ * streamer changed the prompt (forced: the best track wins at once, which may be the current one).
+ * Recently played tracks are not picked again.
  */
 export class PickSelector {
   private current: Current | undefined;
@@ -57,8 +58,13 @@ export class PickSelector {
       if (latest) this.current.pick = latest;
       const { pick, since } = this.current;
       const playedOut = now - since >= Math.max(1, pick.segmentEnd - pick.segmentStart) * 1000;
-      if ((options.force === true || playedOut) && challenger) {
+      // A forced update (new prompt) takes the best track at once, which may well be the current one.
+      const best = ranked.find((p) => p.trackId === currentId || !recent.has(p.trackId));
+      if (playedOut && challenger) {
         changed = this.adopt(challenger, now);
+      } else if (options.force === true && best) {
+        changed = best.trackId !== currentId && this.adopt(best, now);
+        this.streak = 0;
       } else if (challenger) {
         // A current pick the recommender no longer returns (filtered out) loses to any challenger.
         const currentScore = latest?.score ?? -Infinity;

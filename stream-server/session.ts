@@ -52,6 +52,8 @@ export class StreamSession {
   private seq = 0;
   private latestPicks: PicksPayload | null = null;
   private dirty = false;
+  /** New frames since the last update (only then does frame-to-pick latency mean anything). */
+  private newFrames = false;
   private forceNext = false;
   private updating: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -108,6 +110,7 @@ export class StreamSession {
     }
     this.window.push({ embedding: outcome.embedding, capturedAt, receivedAt });
     this.dirty = true;
+    this.newFrames = true;
     return { status: 'encoded', windowFrames: this.window.size };
   }
 
@@ -199,6 +202,8 @@ export class StreamSession {
     const frames = this.window.frames();
     if (frames.length === 0 && !this.prompt && this.refinements.length === 0) return;
     this.dirty = false;
+    const measure = this.newFrames;
+    this.newFrames = false;
     const force = this.forceNext;
     this.forceNext = false;
     const request: RecommendRequest = {
@@ -220,7 +225,7 @@ export class StreamSession {
     this.state = result.state;
     const now = this.deps.now();
     const newest = frames.at(-1);
-    if (newest) this.deps.metrics.frameToPick.observe((now - newest.receivedAt) / 1000);
+    if (newest && measure) this.deps.metrics.frameToPick.observe((now - newest.receivedAt) / 1000);
     const selection = this.selector.update(result.picks, now, { force });
     if (!selection.changed && !force) return;
     if (selection.tracks.length === 0) return;

@@ -35,6 +35,13 @@ describe('PickSelector', () => {
     expect(third.tracks.map((t) => t.trackId)).toEqual(['b']);
   });
 
+  it('given a forced update, takes the best track at once, keeping the current one when it is still the best', () => {
+    const selector = new PickSelector(options);
+    selector.update([pick('a', 0.9), pick('b', 0.5)], 0);
+    expect(selector.update([pick('a', 0.9), pick('b', 0.8)], 1000, { force: true })).toMatchObject({ changed: false, tracks: [{ trackId: 'a' }, { trackId: 'b' }] });
+    expect(selector.update([pick('b', 0.7), pick('a', 0.69)], 2000, { force: true })).toMatchObject({ changed: true, tracks: [{ trackId: 'b' }] });
+  });
+
   it('given a challenger that leads by less than the margin, or not consecutively, keeps the current pick', () => {
     const selector = new PickSelector(options);
     selector.update([pick('a', 0.9)], 0);
@@ -63,11 +70,12 @@ describe('StreamSession with fake time', () => {
   let published: PicksPayload[];
   let session: StreamSession;
   let picks: CatalogPickSource;
+  let metrics: StreamMetrics;
 
   function start(overrides: Partial<SessionOptions> = {}) {
     published = [];
     picks = new CatalogPickSource(TEST_TRACKS);
-    const metrics = new StreamMetrics({ defaultMetrics: false });
+    metrics = new StreamMetrics({ defaultMetrics: false });
     const queue = new EncodeQueue(new ColorFrameEncoder(), { maxBatch: 4, concurrency: 1, timeoutMs: 1000 });
     session = new StreamSession(
       'alpha',
@@ -115,6 +123,22 @@ describe('StreamSession with fake time', () => {
     // The test catalog's segments are 30 s: 95 s of one scene plays four of them, best first.
     await play([230, 20, 10], 95);
     expect(published.map((p) => p.tracks[0]!.id)).toEqual(['ember', 'crimson', 'glacier', 'meadow']);
+  });
+
+  it('measures frame-to-pick only for updates that new frames caused; a prompt re-picks at once without a needless switch', async () => {
+    start();
+    await play([230, 20, 10], 3);
+    const measured = async () => (await metrics.frameToPick.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value;
+    const before = await measured();
+    expect(before).toBeGreaterThanOrEqual(1);
+    session.setPrompt('calm water');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(await measured()).toBe(before);
+    // Sent at once (no confirmations) with the new basis; the red scene still beats "calm water".
+    expect(published.map((p) => [p.seq, p.tracks[0]!.id, p.basis.prompt])).toEqual([
+      [1, 'ember', ''],
+      [2, 'ember', 'calm water'],
+    ]);
   });
 
   it('given no new frames and no prompt change, does not query again', async () => {
