@@ -54,6 +54,9 @@ export interface EfPoint {
 export interface SizeResult {
   readonly size: number;
   readonly clusters: number;
+  /** Mean cosine of each query to its nearest neighbour: how tight the neighbourhoods are. */
+  readonly meanTop1Cosine: number;
+  readonly meanTop10Cosine: number;
   /** `qps` is the better of `single` (one query at a time) and `batched` (EXACT_BATCH at once). */
   readonly exact: { readonly qps: Summary; readonly single: Summary; readonly batched: Summary; readonly memoryMiB: number };
   /** The catalog's ExactVectorIndex (Map of vectors, full sort per query), at small sizes only. */
@@ -180,6 +183,8 @@ async function benchSize(size: number, fullPlan: IndexPlan, progress: (line: str
   return {
     size,
     clusters: spec.clusters,
+    meanTop1Cosine: truth.reduce((sum, t) => sum + t.scores[0]!, 0) / truth.length,
+    meanTop10Cosine: truth.reduce((sum, t) => sum + t.scores[t.scores.length - 1]!, 0) / truth.length,
     exact: { qps: exact, single: exactSingle, batched: exactBatched, memoryMiB: mib(size * INDEX_DIM * 4) },
     projectExact,
     hnsw: {
@@ -200,6 +205,7 @@ function tables(results: readonly SizeResult[], plan: IndexPlan): Table[] {
     `HNSW: the catalog's HnswVectorIndex (hnswlib-node, cosine), M=${plan.params.m}, efConstruction=${plan.params.efConstruction}, one thread; exact: 4-way unrolled dot products over one Float32Array scanned in 512 KiB row blocks, one thread, either ${EXACT_BATCH} queries per pass over the data (each block reused by all of them) or one query at a time; "x exact" is against the faster of the two; ExactVectorIndex: the catalog's simple reference (a Map of vectors, a full sort per query), timed up to ${PROJECT_EXACT_UP_TO.toLocaleString('en-US')} vectors`,
     `queries/s: median (IQR) of ${plan.reps} repetitions over ${plan.queries} queries (${Math.ceil(plan.queries / 2)} at 1M vectors) (exact: per batch of ${EXACT_BATCH}, or per repetition of a few single queries); builds: median of 3 at <= ${plan.repeatBuildsUpTo} vectors, else one build; memory: RSS growth while building (HNSW) / the Float32Array (exact)`,
   ];
+  notes.push(`neighbourhoods: mean cosine of a query to its 1st / 10th nearest neighbour: ${results.map((r) => `${r.size.toLocaleString('en-US')}: ${r.meanTop1Cosine.toFixed(2)} / ${r.meanTop10Cosine.toFixed(2)}`).join(', ')}`);
   const main: Table = {
     title: 'Index: hnswlib-node vs exact brute force (recall@10 at the operating point = smallest ef reaching 0.98)',
     columns: ['vectors', 'index', 'build s', 'memory MiB', 'ef', 'queries/s median (IQR)', 'recall@10', 'x exact'],

@@ -58,7 +58,7 @@ export interface ClusteredSpec {
 
 export const DEFAULT_CLUSTERED_SPEC: Omit<ClusteredSpec, 'clusters'> = {
   dim: 512,
-  rank: 64,
+  rank: 32,
   spread: 0.8,
   noise: 0.6,
   seed: 20_230_601,
@@ -104,19 +104,24 @@ export class ClusteredMixture {
     const uniform = seededRandom(sampleSeed ^ 0x5bd1e995);
     const out = new Float32Array(count * dim);
     const noiseScale = noise / Math.sqrt(dim);
-    const coefficients = new Float64Array(rank);
+    const centres = this.centres;
+    const bases = this.bases;
+    const acc = new Float64Array(dim);
     for (let i = 0; i < count; i++) {
       const cluster = Math.floor(uniform() * clusters);
-      const row = i * dim;
-      for (let d = 0; d < dim; d++) out[row + d] = this.centres[cluster * dim + d]! + gauss() * noiseScale;
-      for (let j = 0; j < rank; j++) coefficients[j] = gauss();
+      const centre = cluster * dim;
+      for (let d = 0; d < dim; d++) acc[d] = centres[centre + d]! + gauss() * noiseScale;
       for (let j = 0; j < rank; j++) {
-        const z = coefficients[j]!;
+        const z = gauss();
         const base = (cluster * rank + j) * dim;
-        for (let d = 0; d < dim; d++) out[row + d]! += z * this.bases[base + d]!;
+        for (let d = 0; d < dim; d++) acc[d]! += z * bases[base + d]!;
       }
+      let norm = 0;
+      for (let d = 0; d < dim; d++) norm += acc[d]! * acc[d]!;
+      const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+      const row = i * dim;
+      for (let d = 0; d < dim; d++) out[row + d] = acc[d]! * scale;
     }
-    normalizeRows(out, dim);
     return out;
   }
 }
