@@ -8,7 +8,7 @@ import { InputError } from '../core/errors.js';
 import { InferencePool } from './pool.js';
 import type { Descriptions, ImageItem, TaskKind } from './protocol.js';
 import { resolveModelSource } from './sources.js';
-import { copyItems } from './transfer.js';
+import { copyArray, copyItems } from './transfer.js';
 import type { AudioEncoder, EncoderInfo, FrameEncoder, ImageInput, PoolStats, TextEncoder } from './types.js';
 
 export type * from './types.js';
@@ -32,7 +32,7 @@ export interface Encoders {
  * Inference threads run a little below normal priority, so on a busy machine the event loop serving
  * Discord or socket.io gets the CPU first; on an idle one it changes nothing.
  */
-const WORKER_NICENESS = 5;
+const WORKER_NICENESS = 10;
 
 export type EncoderKind = 'clipImage' | 'clipText' | 'clapAudio' | 'clapText';
 
@@ -107,10 +107,8 @@ class PooledFrameEncoder implements FrameEncoder {
         throw new InputError('INPUT_INVALID', `Frame ${i} holds ${data?.length ?? 0} bytes; ${width}x${height} RGB24 needs ${width * height * 3}`);
       }
     });
-    const items = await copyItems(images, (image): { value: ImageItem; bytes: number } =>
-      'encoded' in image
-        ? { value: { encoded: image.encoded.slice() }, bytes: image.encoded.length }
-        : { value: { width: image.width, height: image.height, data: image.data.slice() }, bytes: image.data.length },
+    const items = await copyItems(images, async (image): Promise<ImageItem> =>
+      'encoded' in image ? { encoded: await copyArray(image.encoded) } : { width: image.width, height: image.height, data: await copyArray(image.data) },
     );
     return this.pool.run('clipImage', items, signal);
   }
@@ -154,7 +152,7 @@ class PooledAudioEncoder implements AudioEncoder {
         if (!Number.isFinite(window[j]!)) throw new InputError('INPUT_INVALID', `Audio window ${i} holds a non-finite sample at ${j}`);
       }
     });
-    const copies = await copyItems(windows, (window) => ({ value: window.slice(), bytes: window.byteLength }));
+    const copies = await copyItems(windows, (window) => copyArray(window));
     return this.pool.run('clapAudio', copies, signal);
   }
 }

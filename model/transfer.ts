@@ -1,27 +1,31 @@
 /**
  * Moving big inputs (frames, audio windows, feature sequences) to a worker without stalling the
  * event loop. Structured-cloning a batch of 720p frames costs the main thread tens of milliseconds in
- * one go; instead each item is copied on its own, yielding between large ones, and the copies'
- * buffers are then transferred (zero-copy) with the batch. Callers keep their own arrays intact.
+ * one go; instead the inputs are copied in slices of at most CHUNK_BYTES, yielding between slices, and
+ * the copies' buffers are then transferred (zero-copy) with the batch. Callers keep their own arrays.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
-/** Bytes copied before giving the event loop a turn. */
-const YIELD_EVERY_BYTES = 1 << 20;
+/** Most bytes copied before the event loop gets a turn. */
+const CHUNK_BYTES = 256 * 1024;
 
-/** Copies items with `copy` (returning the copy and its size in bytes), yielding between large ones. */
-export async function copyItems<T, U>(items: readonly T[], copy: (item: T, index: number) => { value: U; bytes: number }): Promise<U[]> {
-  const out: U[] = [];
-  let sinceYield = 0;
-  for (const [i, item] of items.entries()) {
-    const { value, bytes } = copy(item, i);
-    out.push(value);
-    sinceYield += bytes;
-    if (sinceYield >= YIELD_EVERY_BYTES && i < items.length - 1) {
-      sinceYield = 0;
-      await nextTurn();
-    }
+type CopyableArray = Uint8Array | Float32Array;
+
+/** Copies one array in slices, so a 2.7 MB frame never holds the event loop for long. */
+export async function copyArray<T extends CopyableArray>(source: T): Promise<T> {
+  const target = new (source.constructor as new (length: number) => T)(source.length);
+  const step = Math.max(1, Math.floor(CHUNK_BYTES / source.BYTES_PER_ELEMENT));
+  for (let offset = 0; offset < source.length; offset += step) {
+    if (offset > 0) await nextTurn();
+    target.set(source.subarray(offset, offset + step) as never, offset);
   }
+  return target;
+}
+
+/** Maps items to owned copies one at a time (`copy` may yield, e.g. through copyArray). */
+export async function copyItems<T, U>(items: readonly T[], copy: (item: T, index: number) => U | Promise<U>): Promise<U[]> {
+  const out: U[] = [];
+  for (const [i, item] of items.entries()) out.push(await copy(item, i));
   return out;
 }
 

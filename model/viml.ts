@@ -139,20 +139,17 @@ class PooledVimlHeads implements VimlHeads {
 
   async encodeQueries(queries: readonly VimlQuery[], signal?: AbortSignal): Promise<Float32Array[]> {
     const { heads, clip, textDim } = this.manifest;
-    const items = await copyItems(queries, (query, i): { value: QueryItem; bytes: number } => {
+    const items = await copyItems(queries, (query, i): QueryItem => {
       const video = sequence(query.frames, clip.dim, `query ${i} frames`, 1, heads.maxFrames);
       const text = sequence(query.text ?? [], textDim, `query ${i} text`, 0, heads.maxTextTokens);
-      return { value: text.length > 0 ? { video, text } : { video }, bytes: video.data.byteLength + text.data.byteLength };
+      return text.length > 0 ? { video, text } : { video };
     });
     return this.encoders.pool.run('vimlQuery', items, signal);
   }
 
   async encodeMusic(segments: readonly (readonly Float32Array[])[], signal?: AbortSignal): Promise<Float32Array[]> {
     const { heads, clap } = this.manifest;
-    const items = await copyItems(segments, (windows, i) => {
-      const music = sequence(windows, clap.dim, `segment ${i} windows`, 1, heads.maxMusicWindows);
-      return { value: music, bytes: music.data.byteLength };
-    });
+    const items = await copyItems(segments, (windows, i) => sequence(windows, clap.dim, `segment ${i} windows`, 1, heads.maxMusicWindows));
     return this.encoders.pool.run('vimlMusic', items, signal);
   }
 }
