@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from 'prom-client';
 
 export type DropReason = 'superseded' | 'stale' | 'rate_limited' | 'invalid' | 'failed';
 
@@ -37,11 +37,25 @@ export class StreamMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10],
     registers: [this.registry],
   });
+  /** The same latency as exact quantiles over the last 10 minutes (for benchmarks and dashboards). */
+  readonly frameToPickQuantiles = new Summary({
+    name: 'cuecast_stream_frame_to_pick_quantile_seconds',
+    help: 'Frame-to-pick latency quantiles over a sliding 10-minute window',
+    percentiles: [0.5, 0.95, 0.99],
+    maxAgeSeconds: 600,
+    ageBuckets: 5,
+    registers: [this.registry],
+  });
   readonly picksEmitted = new Counter({ name: 'cuecast_stream_picks_emitted_total', help: 'Picks updates sent to overlays', registers: [this.registry] });
   readonly ingestRestarts = new Counter({ name: 'cuecast_stream_ingest_restarts_total', help: 'Ingest restarts after ffmpeg died', registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'cuecast_' });
+  }
+
+  frameToPicked(seconds: number): void {
+    this.frameToPick.observe(seconds);
+    this.frameToPickQuantiles.observe(seconds);
   }
 
   dropped(reason: DropReason): void {

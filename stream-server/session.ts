@@ -225,7 +225,7 @@ export class StreamSession {
     this.state = result.state;
     const now = this.deps.now();
     const newest = frames.at(-1);
-    if (newest && measure) this.deps.metrics.frameToPick.observe((now - newest.receivedAt) / 1000);
+    if (newest && measure) this.deps.metrics.frameToPicked((now - newest.receivedAt) / 1000);
     const selection = this.selector.update(result.picks, now, { force });
     if (!selection.changed && !force) return;
     if (selection.tracks.length === 0) return;

@@ -176,16 +176,19 @@ describe('load: 20 streams at 1 fps on the fixture models in their worker pool',
       const encoded = results.filter((r) => r.status === 'encoded').length;
       const histogram = (await app.metrics.frameToPick.get()).values;
       const count = histogram.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
-      const buckets = histogram.filter((v) => v.metricName?.endsWith('_bucket'));
-      const p95 = buckets.find((b) => b.value >= 0.95 * count)?.labels.le;
+      const quantiles = (await app.metrics.frameToPickQuantiles.get()).values;
+      const p95 = quantiles.find((v) => v.labels.quantile === 0.95)?.value ?? NaN;
       console.log(
         `load: ${STREAMS} streams x ${SECONDS} s at 1 fps: ${encoded}/${STREAMS * SECONDS} frames encoded, frame ack p95 ${ackP95} ms, ` +
-          `server event loop p99 ${p99.toFixed(1)} ms, frame-to-pick p95 <= ${p95} s over ${count} updates`,
+          `server event loop p99 ${p99.toFixed(1)} ms, frame-to-pick p95 ${(p95 * 1000).toFixed(0)} ms over ${count} updates`,
       );
       expect(sent.length).toBe(STREAMS * SECONDS);
       expect(encoded).toBe(STREAMS * SECONDS);
       expect(count).toBeGreaterThanOrEqual(STREAMS);
       expect(p99).toBeLessThan(50);
+      // Bounded by the 1 s cadence plus a recommend call (slack for a loaded CI machine).
+      expect(p95).toBeGreaterThan(0);
+      expect(p95).toBeLessThan(3);
     } finally {
       closeClients();
       await app.close();
