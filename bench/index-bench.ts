@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExactVectorIndex, HnswVectorIndex } from '../index-data/vector-index.js';
@@ -97,6 +99,20 @@ function timeProjectExact(data: Float32Array, size: number, queries: Float32Arra
   return summarize(qps);
 }
 
+let collector: (() => void) | undefined;
+
+/**
+ * A full garbage collection, so the native memory of an index dropped from JavaScript (gigabytes at
+ * 1M vectors, invisible to V8's heuristics) is returned before the next one is loaded or measured.
+ */
+function collectGarbage(): void {
+  if (!collector) {
+    v8.setFlagsFromString('--expose-gc');
+    collector = runInNewContext('gc') as () => void;
+  }
+  collector();
+}
+
 function rssMiB(): number {
   return mib(process.memoryUsage().rss);
 }
@@ -139,7 +155,7 @@ async function benchSize(size: number, fullPlan: IndexPlan, progress: (line: str
   let memoryMiB = 0;
   for (let b = 0; b < builds; b++) {
     index = undefined;
-    global.gc?.();
+    collectGarbage();
     const before = rssMiB();
     progress(`[index] building HNSW over ${size} vectors (M=${plan.params.m}, efConstruction=${plan.params.efConstruction}) ${b + 1}/${builds}`);
     const begin = performance.now();
@@ -160,6 +176,7 @@ async function benchSize(size: number, fullPlan: IndexPlan, progress: (line: str
     for (const ef of plan.params.efSearch) {
       if (ef !== plan.params.efSearch[0]) {
         index = undefined;
+        collectGarbage();
         const begin = performance.now();
         index = HnswVectorIndex.load(file, INDEX_DIM, { efSearch: ef });
         loadSeconds.push((performance.now() - begin) / 1000);
@@ -177,6 +194,7 @@ async function benchSize(size: number, fullPlan: IndexPlan, progress: (line: str
     }
   } finally {
     index = undefined;
+    collectGarbage();
     rmSync(dir, { recursive: true, force: true });
   }
   const projectExact = size <= PROJECT_EXACT_UP_TO ? { qps: timeProjectExact(data, size, queries, plan.reps) } : undefined;
@@ -203,12 +221,12 @@ function tables(results: readonly SizeResult[], plan: IndexPlan): Table[] {
   const notes = [
     `data: ${INDEX_DIM}-d mixture of Gaussians, L2-normalised (about sqrt(n) clusters; inside each, ${spec.rank} directions with decaying scale, spread ${spec.spread}, isotropic noise ${spec.noise}); queries drawn from the same mixture, not from the index`,
     `HNSW: the catalog's HnswVectorIndex (hnswlib-node, cosine), M=${plan.params.m}, efConstruction=${plan.params.efConstruction}, one thread; exact: 4-way unrolled dot products over one Float32Array scanned in 512 KiB row blocks, one thread, either ${EXACT_BATCH} queries per pass over the data (each block reused by all of them) or one query at a time; "x exact" is against the faster of the two; ExactVectorIndex: the catalog's simple reference (a Map of vectors, a full sort per query), timed up to ${PROJECT_EXACT_UP_TO.toLocaleString('en-US')} vectors`,
-    `queries/s: median (IQR) of ${plan.reps} repetitions over ${plan.queries} queries (${Math.ceil(plan.queries / 2)} at 1M vectors) (exact: per batch of ${EXACT_BATCH}, or per repetition of a few single queries); builds: median of 3 at <= ${plan.repeatBuildsUpTo} vectors, else one build; memory: RSS growth while building (HNSW) / the Float32Array (exact)`,
+    `queries/s: median (IQR) of ${plan.reps} repetitions over ${plan.queries} queries (${Math.ceil(plan.queries / 2)} at 1M vectors) (exact: per batch of ${EXACT_BATCH}, or per repetition of a few single queries); builds: median of 3 at <= ${plan.repeatBuildsUpTo} vectors, else one build; memory: RSS growth while building and the saved index file (HNSW), the Float32Array (exact)`,
   ];
   notes.push(`neighbourhoods: mean cosine of a query to its 1st / 10th nearest neighbour: ${results.map((r) => `${r.size.toLocaleString('en-US')}: ${r.meanTop1Cosine.toFixed(2)} / ${r.meanTop10Cosine.toFixed(2)}`).join(', ')}`);
   const main: Table = {
     title: 'Index: hnswlib-node vs exact brute force (recall@10 at the operating point = smallest ef reaching 0.98)',
-    columns: ['vectors', 'index', 'build s', 'memory MiB', 'ef', 'queries/s median (IQR)', 'recall@10', 'x exact'],
+    columns: ['vectors', 'index', 'build s', 'memory MiB (RSS growth / file)', 'ef', 'queries/s median (IQR)', 'recall@10', 'x exact'],
     rows: results.flatMap((r) => {
       const op = r.hnsw.operatingPoint ?? r.hnsw.sweep[r.hnsw.sweep.length - 1]!;
       return [
@@ -221,7 +239,7 @@ function tables(results: readonly SizeResult[], plan: IndexPlan): Table[] {
           r.size.toLocaleString('en-US'),
           'HnswVectorIndex',
           formatNumber(r.hnsw.buildSeconds.median),
-          formatNumber(r.hnsw.memoryMiB),
+          `${formatNumber(r.hnsw.memoryMiB, 0)} / ${formatNumber(r.hnsw.fileMiB, 0)}`,
           String(op.ef),
           formatSummary(op.qps, 0),
           op.recallAt10.toFixed(3),
