@@ -49,6 +49,8 @@ export abstract class OnnxEncoder<Item, Prepared> {
 
   private loading: Promise<PreTrainedModel> | undefined;
   private config: PretrainedConfig | undefined;
+  /** projection_dim from config.json, which every output row must have. */
+  private dim = 0;
 
   constructor(
     protected readonly source: ModelSource,
@@ -103,8 +105,8 @@ export abstract class OnnxEncoder<Item, Prepared> {
         throw new ModelError('MODEL_FAILED', `${this.modelFile} of ${this.label} failed: ${(error as Error).message}`, { inputs: shapes });
       }
       const [rows, dim] = output.dims as [number, number];
-      if (output.dims.length !== 2 || rows !== prepared.length) {
-        throw new ModelError('MODEL_INVALID', `${this.modelFile} returned ${this.outputName} of shape [${output.dims.join(', ')}], expected [${prepared.length}, D]`);
+      if (output.dims.length !== 2 || rows !== prepared.length || dim !== this.dim) {
+        throw new ModelError('MODEL_INVALID', `${this.modelFile} of ${this.label} returned ${this.outputName} of shape [${output.dims.join(', ')}], expected [${prepared.length}, ${this.dim}] (projection_dim in config.json)`);
       }
       const vectors = l2normalizeRows(output.data as Float32Array, rows, dim);
       slots.forEach((slot, row) => {
@@ -149,6 +151,7 @@ export abstract class OnnxEncoder<Item, Prepared> {
   }
 
   private async loadModel(): Promise<PreTrainedModel> {
+    this.dim = this.embeddingDim((await this.loadConfig()) as unknown as Record<string, unknown>);
     await this.loadPreprocessor();
     const { threads } = this.settings;
     const model = await this.fromPretrained(() =>

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, copyFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +76,22 @@ describe('model sources', () => {
       expect(message).toContain('it has: input_ids, attention_mask');
       expect(message).toContain('missing output image_embeds');
       expect(message).toContain('input(s) this encoder cannot provide: input_ids, attention_mask');
+    } finally {
+      await encoders.dispose();
+    }
+  }, 30_000);
+
+  it('given a config.json whose projection_dim disagrees with the graph, rejects with MODEL_INVALID', async () => {
+    const dir = join(scratch, 'clip-wrong-dim');
+    cpSync(join(fixtureModelsDir, 'clip'), dir, { recursive: true });
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { projection_dim: number };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, projection_dim: 128 }));
+    const encoders = await createFixtureEncoders({ 'encoders.clip': dir });
+    try {
+      expect(encoders.clipImage.info.dim).toBe(128);
+      const error = await encoders.clipImage.encodeImages([patternFrame(32, 32, 1)]).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'MODEL_INVALID' });
+      expect((error as Error).message).toContain('expected [1, 128] (projection_dim in config.json)');
     } finally {
       await encoders.dispose();
     }
