@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
+import { logger } from '../core/logger.js';
 import { InferencePool } from './pool.js';
 import type { Descriptions, ImageItem, TaskKind } from './protocol.js';
 import { resolveModelSource } from './sources.js';
@@ -80,6 +81,10 @@ export async function createEncoders(config: Config, options: CreateEncodersOpti
       dispose: () => pool.dispose(),
     };
     if (options.preload) await encoders.warmup();
+    logger('model').info(
+      { clip: clip.location, clap: clap.location, dtype: enc.dtype, device: enc.device, workers: pool.workerCount, maxBatch: enc.maxBatch, maxWaitMs: enc.maxWaitMs },
+      'encoders ready',
+    );
     return encoders;
   } catch (error) {
     await pool.dispose();
