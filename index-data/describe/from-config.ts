@@ -19,7 +19,8 @@ export async function createLlmBackend(config: Config, mode: DescriptionMode = c
   }
   if (mode === 'local') {
     if (!model) throw new InputError('INPUT_INVALID', 'The local description backend needs CUECAST_LLM_MODEL (llm.model): a transformers.js text-generation model id or folder');
-    const generator = await createTextGenerator({ model, cacheDir: join(config.dataDir, 'hub'), allowRemote: config.encoders.allowRemote, dtype: config.encoders.dtype });
+    const { allowRemote, dtype, device, threads } = config.encoders;
+    const generator = await createTextGenerator({ model, cacheDir: join(config.dataDir, 'hub'), allowRemote, dtype, device, threads, logLevel: config.logLevel });
     return new LocalLlmBackend(generator);
   }
   return undefined;
