@@ -3,7 +3,7 @@
  *   generate (Python + ffmpeg) -> features (core/media + the encoders) -> train (PyTorch) -> evaluate
  * and a table of video -> music retrieval for video only, video + text and the ablations.
  *
- *   npm run bench:synthetic -- [--n 600] [--steps 400] [--models DIR] [--out bench/out/synthetic] [--variants main,no-dropout,add,concat]
+ *   npm run bench:synthetic -- [--n 600] [--steps 400] [--models DIR] [--out bench/out/synthetic] [--variants main,no-dropout,add,concat] [--reuse-features]
  *
  * Without --models it uses the tiny random-weight fixture encoders in tests/fixtures/models.
  */
@@ -17,7 +17,7 @@ import { loadConfig } from '../../core/config.js';
 import { createEncoders } from '../../model/index.js';
 import { renderMarkdownTable, renderTable, type Table } from '../table.js';
 import { mediaDecoder } from './decoder.js';
-import { extractFeatures } from './features.js';
+import { extractFeatures, readCorpus, type CorpusItem } from './features.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -56,7 +56,41 @@ interface Evaluation {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}`;
-const row = (label: string, f: Figures): string[] => [label, pct(f['R@1']), pct(f['R@5']), pct(f['R@10']), String(f.medianRank)];
+
+/**
+ * The ceiling of a model that recovers some hidden attributes perfectly and nothing else: the target
+ * ties with every pool item sharing those attributes, so with c such items its rank is uniform on
+ * 1..c (R@K = min(K, c) / c, expected rank (c + 1) / 2).
+ */
+function attributeOracle(pool: readonly CorpusItem[], keys: readonly string[]): Figures {
+  const key = (item: CorpusItem) => keys.map((k) => String(item.attributes[k])).join('|');
+  const counts = new Map<string, number>();
+  for (const item of pool) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  const ties = pool.map((item) => counts.get(key(item))!);
+  const recall = (k: number) => ties.reduce((sum, c) => sum + Math.min(k, c) / c, 0) / ties.length;
+  const ranks = ties.map((c) => (c + 1) / 2).sort((a, b) => a - b);
+  const mid = ranks.length / 2;
+  const median = ranks.length % 2 ? ranks[Math.floor(mid)]! : (ranks[mid - 1]! + ranks[mid]!) / 2;
+  return { 'R@1': recall(1), 'R@5': recall(5), 'R@10': recall(10), medianRank: median, pool: pool.length };
+}
+
+async function extractWithEncoders(models: string, threads: string, corpus: string, data: string, out: string, say: (line: string) => void): Promise<void> {
+  say(`features with the encoders in ${models}`);
+  const config = loadConfig({ env: {}, overrides: { modelsDir: resolve(models), dataDir: join(out, 'cache'), 'encoders.allowRemote': false, 'encoders.workers': 1, 'encoders.threads': Number(threads), logLevel: 'warn' } });
+  const encoders = await createEncoders(config);
+  try {
+    const count = await extractFeatures(
+      { corpusDir: corpus, outDir: data, fps: 1, maxFrames: 30, shardSize: 100, onProgress: (done, total) => done % 100 === 0 && say(`  features ${done}/${total}`) },
+      encoders,
+      mediaDecoder(),
+    );
+    say(`  ${count} items encoded (CLIP ${encoders.clipImage.info.modelId}, CLAP ${encoders.clapAudio.info.modelId})`);
+  } finally {
+    await encoders.dispose();
+  }
+}
+const rank = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+const row = (label: string, f: Figures): string[] => [label, pct(f['R@1']), pct(f['R@5']), pct(f['R@10']), rank(f.medianRank)];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -70,6 +104,7 @@ async function main(): Promise<void> {
       variants: { type: 'string', default: VARIANTS.map((v) => v.name).join(',') },
       // One thread: on a busy machine OpenMP's spinning threads make torch several times slower.
       threads: { type: 'string', default: '1' },
+      'reuse-features': { type: 'boolean', default: false },
     },
   });
   const out = resolve(values.out);
@@ -82,19 +117,8 @@ async function main(): Promise<void> {
   say(`generate ${values.n} videos of ${values.seconds} s`);
   await python(['synth', '--out', corpus, '--n', values.n, '--seconds', values.seconds, '--seed', values.seed]);
 
-  say(`features with the encoders in ${values.models}`);
-  const config = loadConfig({ env: {}, overrides: { modelsDir: resolve(values.models), dataDir: join(out, 'cache'), 'encoders.allowRemote': false, 'encoders.workers': 1, 'encoders.threads': Number(values.threads), logLevel: 'warn' } });
-  const encoders = await createEncoders(config);
-  try {
-    const count = await extractFeatures(
-      { corpusDir: corpus, outDir: data, fps: 1, maxFrames: 30, shardSize: 100, onProgress: (done, total) => done % 50 === 0 && say(`  features ${done}/${total}`) },
-      encoders,
-      mediaDecoder(),
-    );
-    say(`  ${count} items encoded (CLIP ${encoders.clipImage.info.modelId}, CLAP ${encoders.clapAudio.info.modelId})`);
-  } finally {
-    await encoders.dispose();
-  }
+  if (values['reuse-features'] && existsSync(join(data, 'dataset.json'))) say(`reusing the features in ${data}`);
+  else await extractWithEncoders(values.models, values.threads, corpus, data, out, say);
 
   const chosen = VARIANTS.filter((v) => values.variants.split(',').includes(v.name));
   const results: Record<string, Evaluation> = {};
@@ -117,6 +141,9 @@ async function main(): Promise<void> {
     rows.push(row(`${variant.label}: video + text`, r.videoText.segment));
     rows.push(row(`${variant.label}: video only`, r.videoOnly.segment));
   }
+  const testItems = (await readCorpus(corpus)).filter((item) => item.split === 'test');
+  rows.push(row('ceiling: video-visible attributes known exactly (energy, mood)', attributeOracle(testItems, ['energy', 'mood'])));
+  rows.push(row('ceiling: all attributes known exactly (+ timbre, tempo)', attributeOracle(testItems, ['energy', 'mood', 'timbre', 'tempo'])));
   rows.push(row('chance', first.chance.segment));
   const table: Table = {
     title: `Synthetic ViML benchmark: video -> music retrieval, held-out pool of ${pool} segments (segment level = track level: one segment per track)`,
