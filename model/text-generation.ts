@@ -276,7 +276,8 @@ export class WorkerTextGenerator implements TextGenerator {
     const job = this.#running;
     if (job?.id !== id) return;
     this.#running = undefined;
-    if (result.ok && !job.settled) {
+    if (result.ok) {
+      // Counted even for a job aborted while running: the worker did generate these tokens.
       this.#counts.promptTokens += result.value.promptTokens;
       this.#counts.generatedTokens += result.value.newTokens;
       if (this.#runMs.length >= RECENT) this.#runMs.shift();
