@@ -68,7 +68,7 @@ describe('local backend from config', () => {
   it('given llm.backend local and llm.model a model folder, describes through the worker-backed backend', async () => {
     const llm = await createLlmBackend(fixtureConfig({ 'llm.backend': 'local', 'llm.model': LLM_DIR }));
     expect(llm).toBeInstanceOf(LocalLlmBackend);
-    open.push(llm!);
+    open.push(llm as LocalLlmBackend);
     expect(llm).toMatchObject({ name: 'local', model: LLM_DIR });
     const result = await localDescriber(llm!).describe({ tags: ambient });
     expect(result).toMatchObject({ backend: 'template', fellBack: true, text: templateDescription(ambient) });
