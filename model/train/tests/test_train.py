@@ -70,3 +70,31 @@ def test_rejects_unknown_config_keys():
         assert "learning_rate" in str(err)
     else:
         raise AssertionError("accepted an unknown key")
+
+
+def test_sigint_finishes_the_step_saves_a_checkpoint_and_resume_completes_the_run(dataset_dir, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    run = tmp_path / "run"
+    args = [sys.executable, "-m", "viml", "train", "--data", str(dataset_dir), "--out", str(run), "--steps", "100000", "--batch-size", "16",
+            "--checkpoint-every", "100000", "--eval-every", "100000", "--threads", "1", "--width", "32", "--dim", "16", "--layers", "1", "--heads", "2"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and not ((run / "metrics.jsonl").exists() and len((run / "metrics.jsonl").read_text().splitlines()) >= 3):
+            time.sleep(0.1)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 130, err
+    assert "--resume" in err
+    step = torch.load(run / "checkpoint.pt")["step"]
+    logged = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert step >= 3 and logged[-1] == step

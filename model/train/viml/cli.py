@@ -12,7 +12,7 @@ from .evaluate import evaluate
 from .export import export
 from .fixture import make_fixture
 from .model import FUSIONS
-from .train import TrainConfig, load_model, train
+from .train import TrainConfig, TrainingInterrupted, load_model, train
 
 # Flags that override the "model" section of a config file.
 MODEL_FLAGS = ("fusion", "text_dropout", "dim", "width", "layers", "heads", "dropout")
@@ -122,6 +122,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             figures = evaluate(model, dataset, args.split) if dataset is not None and dataset.split(args.split).numel() > 1 else None
             export(model, Path(args.out), saved["dataset"], training_summary(saved, dataset), figures)
             print(f"exported to {args.out}")
+    except TrainingInterrupted as err:
+        print(str(err), file=sys.stderr)
+        return 130
     except (ShardError, ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

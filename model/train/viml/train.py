@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
+import threading
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -49,6 +51,25 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+class TrainingInterrupted(Exception):
+    """SIGINT or SIGTERM arrived; the step in progress was finished and checkpointed."""
+
+
+class _Interruption(list):
+    """Collects SIGINT/SIGTERM while training (main thread only) instead of dying mid-step."""
+
+    def __enter__(self) -> "_Interruption":
+        self._previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, lambda number, _frame: self.append(number))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
 
 
 def lr_factor(step: int, warmup: int, total: int) -> float:
@@ -132,6 +153,9 @@ def train(
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         start = state["step"]
+        # Drop log lines of steps after the checkpoint: they are about to be redone.
+        kept = [line for line in metrics_file.read_text().splitlines() if json.loads(line)["step"] <= start] if metrics_file.exists() else []
+        metrics_file.write_text("".join(line + "\n" for line in kept))
     else:
         if metrics_file.exists():
             metrics_file.unlink()
@@ -142,29 +166,32 @@ def train(
 
     end = cfg.steps if stop_after is None else min(cfg.steps, stop_after)
     began = time.time()
-    for step in range(start, end):
-        model.train()
-        torch.manual_seed(cfg.seed * 1_000_003 + step + 1)
-        batch = dataset.batch(_batch_indices(train_idx, step, cfg.batch_size, cfg.seed))
-        query = model.query(batch["video"], batch["video_mask"], batch["text"], batch["text_mask"])
-        music = model.music(batch["music"], batch["music_mask"])
-        loss = model.loss(query, music)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        done = step + 1
-        entry = {"step": done, "loss": round(float(loss), 6), "lr": scheduler.get_last_lr()[0], "temperature": round(model.temperature(), 6), "seconds": round(time.time() - began, 2)}
-        _log(metrics_file, entry)
-        if val_idx.numel() > 1 and (done % cfg.eval_every == 0 or done == cfg.steps):
-            for with_text in (True, False):
-                figures = evaluate_split(model, dataset, val_idx, with_text=with_text)
-                _log(metrics_file, {"step": done, "eval": "val", "text": with_text, **figures["segment"]})
-        if progress and (done % 50 == 0 or done == end):
-            progress(f"step {done}/{cfg.steps} loss {entry['loss']:.4f} lr {entry['lr']:.2e} temperature {entry['temperature']:.4f}")
-        if done % cfg.checkpoint_every == 0 or done == end:
-            checkpoint(done)
+    with _Interruption() as interrupted:
+        for step in range(start, end):
+            model.train()
+            torch.manual_seed(cfg.seed * 1_000_003 + step + 1)
+            batch = dataset.batch(_batch_indices(train_idx, step, cfg.batch_size, cfg.seed))
+            query = model.query(batch["video"], batch["video_mask"], batch["text"], batch["text_mask"])
+            music = model.music(batch["music"], batch["music_mask"])
+            loss = model.loss(query, music)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            done = step + 1
+            entry = {"step": done, "loss": round(float(loss), 6), "lr": scheduler.get_last_lr()[0], "temperature": round(model.temperature(), 6), "seconds": round(time.time() - began, 2)}
+            _log(metrics_file, entry)
+            if val_idx.numel() > 1 and (done % cfg.eval_every == 0 or done == cfg.steps):
+                for with_text in (True, False):
+                    figures = evaluate_split(model, dataset, val_idx, with_text=with_text)
+                    _log(metrics_file, {"step": done, "eval": "val", "text": with_text, **figures["segment"]})
+            if progress and (done % 50 == 0 or done == end):
+                progress(f"step {done}/{cfg.steps} loss {entry['loss']:.4f} lr {entry['lr']:.2e} temperature {entry['temperature']:.4f}")
+            if done % cfg.checkpoint_every == 0 or done == end or interrupted:
+                checkpoint(done)
+            if interrupted:
+                raise TrainingInterrupted(f"interrupted after step {done}; checkpoint saved in {checkpoint_file}: continue with --resume")
     if end == cfg.steps:
         _atomic_save({"model": model.state_dict(), "config": model.cfg.to_dict(), "dataset": dataset.spec.to_manifest(), "steps": cfg.steps, "train": cfg.to_dict()}, out / FINAL)
     model.eval()
