@@ -44,6 +44,8 @@ export interface TextGeneratorOptions {
   readonly logLevel?: string;
   /** How long the worker may take to import its libraries and load the model. */
   readonly startTimeoutMs?: number;
+  /** Worker entry speaking text-generation-protocol.ts; default model/text-generation-worker. Tests pass a stand-in. */
+  readonly workerModule?: URL;
 }
 
 export interface TextGenerationStats {
@@ -113,7 +115,8 @@ export async function createTextGenerator(options: TextGeneratorOptions): Promis
     logLevel: options.logLevel ?? 'info',
     niceness: WORKER_NICENESS,
   };
-  const generator = new WorkerTextGenerator(init, options.startTimeoutMs ?? 120_000);
+  const entry = options.workerModule ?? siblingModule(import.meta.url, 'text-generation-worker');
+  const generator = new WorkerTextGenerator(init, entry, options.startTimeoutMs ?? 120_000);
   await generator.start();
   log.info({ model: source.configured, location: source.location, dtype: init.dtype, device: init.device }, 'text-generation model ready');
   return generator;
@@ -146,6 +149,7 @@ export class WorkerTextGenerator implements TextGenerator {
 
   constructor(
     private readonly init: GenerationWorkerInit,
+    private readonly entry: URL,
     private readonly startTimeoutMs: number,
   ) {
     this.model = init.source.configured;
@@ -217,7 +221,7 @@ export class WorkerTextGenerator implements TextGenerator {
   }
 
   #spawn(): Promise<void> {
-    const worker = startWorker(siblingModule(import.meta.url, 'text-generation-worker'), { workerData: { init: this.init } });
+    const worker = startWorker(this.entry, { workerData: { init: this.init } });
     this.#worker = worker;
     this.#ready = false;
     return new Promise<void>((resolve, reject) => {

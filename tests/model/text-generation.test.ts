@@ -163,3 +163,25 @@ describe('where the model comes from', () => {
     expect((error as Error).message).toContain('clip');
   });
 });
+
+describe('worker lifecycle (stand-in worker, no model)', () => {
+  const standIn = new URL('./text-generation-stand-in-worker.ts', import.meta.url);
+
+  it('given a worker that dies mid-prompt, fails that prompt with MODEL_FAILED, then starts a new worker for the queued ones', async () => {
+    const gen = await generator({ workerModule: standIn });
+    const firstThread = gen.loaded!.threadId;
+    const crashed = gen.generate('crash');
+    const queued = gen.generate('after the crash');
+    await expect(crashed).rejects.toMatchObject({ code: 'MODEL_FAILED', message: expect.stringContaining('exit code 3') });
+    expect(await queued).toBe('AFTER THE CRASH');
+    expect(gen.loaded!.threadId).not.toBe(firstThread);
+    await expect(gen.generate('throw')).rejects.toMatchObject({ code: 'MODEL_FAILED', message: expect.stringContaining('blew up') });
+    expect(await gen.generate('still serving')).toBe('STILL SERVING');
+    expect(gen.stats()).toMatchObject({ workerRestarts: 2, failed: 2, completed: 2 });
+  });
+
+  it('given a worker that never reports ready, fails start-up with MODEL_FAILED within the start timeout', async () => {
+    const error = await createTextGenerator({ model: 'silent', workerModule: standIn, startTimeoutMs: 1500 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'MODEL_FAILED', message: expect.stringContaining('within 1500 ms') });
+  });
+});
