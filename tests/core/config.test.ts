@@ -65,3 +65,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ file, env: {} })).toThrow(/bad\.json is not valid JSON/);
   });
 });
+
+describe('docs/configuration.md', () => {
+  it('documents every environment variable the config reads', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { ENV_VARS } = await import('../../core/config.js');
+    const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
+    const missing = Object.entries(ENV_VARS).filter(([name, path]) => !doc.includes(`| \`${name}\` | \`${path}\` |`));
+    expect(missing).toEqual([]);
+  });
+});
