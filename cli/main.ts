@@ -9,9 +9,10 @@ import { recommendCommand } from './commands/recommend.js';
 import { serveCommand } from './commands/serve.js';
 import { demoCommand } from './commands/demo.js';
 import { botCommand } from './commands/bot.js';
+import { trainCommands } from './commands/train.js';
 
 // Each subcommand lives in its own file under cli/commands/; add it here.
-const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand, prepareTrainingCommand, recommendCommand, demoCommand, serveCommand, botCommand];
+const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand, prepareTrainingCommand, recommendCommand, demoCommand, serveCommand, botCommand, trainCommands];
 
 const program = new Command('cuecast')
   .description('Language-guided music recommendation for video')
