@@ -41,12 +41,5 @@ export interface PreviewCutter {
   cut(trackId: string, start: number, durationSeconds: number, maxBytes: number, signal: AbortSignal): Promise<{ readonly name: string; readonly bytes: Uint8Array } | undefined>;
 }
 
-export const EMPTY_REFINEMENT: RefinementState = {
-  includeTags: [],
-  excludeTags: [],
-  weights: {},
-  likeTrackIds: [],
-  excludeTrackIds: [],
-  text: [],
-  notes: [],
-};
+/** The state of a conversation before any refinement (recommend's own empty state). */
+export { EMPTY_STATE as EMPTY_REFINEMENT } from '../recommend/refinement/state.js';

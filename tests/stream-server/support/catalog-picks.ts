@@ -21,15 +21,8 @@ export const TEST_TRACKS: readonly TestTrack[] = [
   { id: 'meadow', title: 'Meadow', artist: 'Greenfield', color: [0.1, 1, 0.1], keywords: ['folk', 'acoustic'] },
 ];
 
-export const EMPTY_STATE: RefinementState = {
-  includeTags: [],
-  excludeTags: [],
-  weights: {},
-  likeTrackIds: [],
-  excludeTrackIds: [],
-  text: [],
-  notes: [],
-};
+export { EMPTY_STATE } from '../../../recommend/refinement/state.js';
+import { EMPTY_STATE } from '../../../recommend/refinement/state.js';
 
 function mean(vectors: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(vectors[0]!.length);
