@@ -3,12 +3,12 @@
  * KV cache) and continues prompts greedily, one at a time, as model/text-generation.ts asks.
  * onnxruntime runs here, never on the main thread.
  */
-import { setPriority } from 'node:os';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
-import { AutoModelForCausalLM, AutoTokenizer, env, InterruptableStoppingCriteria, LogLevel, Tensor, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { AutoModelForCausalLM, AutoTokenizer, InterruptableStoppingCriteria, Tensor, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { InputError, ModelError } from '../core/errors.js';
-import { logger, setLogLevel } from '../core/logger.js';
+import { logger } from '../core/logger.js';
 import { cudaUnavailable, isCudaFailure } from './device.js';
+import { setUpModelWorkerThread } from './worker-thread.js';
 import { serializeError } from './protocol.js';
 import type { Continuation, FromGenerationWorker, GenerationWorkerInit, LoadedModel, ToGenerationWorker } from './text-generation-protocol.js';
 
@@ -16,16 +16,7 @@ const port = parentPort;
 if (!port) throw new Error('model/text-generation-worker.ts must run in a worker thread');
 const init = (workerData as { init: GenerationWorkerInit }).init;
 
-setLogLevel(init.logLevel as Parameters<typeof setLogLevel>[0]);
-try {
-  setPriority(0, init.niceness);
-} catch {
-  // Not permitted here: run at normal priority.
-}
-env.allowLocalModels = true;
-env.allowRemoteModels = init.allowRemote;
-if (init.cacheDir) env.cacheDir = init.cacheDir;
-env.logLevel = LogLevel.ERROR;
+setUpModelWorkerThread(init);
 
 const log = logger('model.text-generation');
 const { source } = init;

@@ -2,33 +2,21 @@
  * Inference worker: owns its sessions (CLIP, CLAP via transformers.js; ViML heads via runtime.ts) and
  * runs the batches the pool sends. Sessions load lazily on first use, or on a `warmup`.
  */
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { env, LogLevel } from '@huggingface/transformers';
 import { InputError, ModelError } from '../core/errors.js';
-import { setLogLevel } from '../core/logger.js';
 import { ClapAudioEncoder } from './encoders/audio.js';
 import { ClipImageEncoder } from './encoders/image.js';
 import { ClapTextEncoder, ClipTextEncoder } from './encoders/text.js';
 import type { OnnxEncoder } from './encoders/base.js';
 import { VimlHeads } from './heads.js';
+import { setUpModelWorkerThread } from './worker-thread.js';
 import { serializeError, type ControlOp, type FromWorker, type ItemResult, type TaskKind, type ToWorker, type WorkerInit } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('model/worker.ts must run in a worker thread');
 const init = (workerData as { init: WorkerInit }).init;
 
-setLogLevel(init.logLevel as Parameters<typeof setLogLevel>[0]);
-try {
-  // On Linux this lowers only this thread; the onnxruntime pools created later inherit it.
-  setPriority(0, init.niceness);
-} catch {
-  // Not permitted or not supported here: run at normal priority.
-}
-env.allowLocalModels = true;
-env.allowRemoteModels = init.allowRemote;
-env.cacheDir = init.cacheDir;
-env.logLevel = LogLevel.ERROR;
+setUpModelWorkerThread(init);
 
 const settings = { dtype: init.dtype, device: init.device, threads: init.threads, allowRemote: init.allowRemote };
 const encoders = {

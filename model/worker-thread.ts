@@ -1,0 +1,26 @@
+import { setPriority } from 'node:os';
+import { env, LogLevel } from '@huggingface/transformers';
+import { setLogLevel } from '../core/logger.js';
+
+export interface WorkerThreadSettings {
+  readonly logLevel: string;
+  /** Added niceness for this thread (onnxruntime's pools created later inherit it). */
+  readonly niceness: number;
+  readonly allowRemote: boolean;
+  readonly cacheDir?: string | undefined;
+}
+
+/** What every model worker thread does first: log level, priority, transformers.js's model sources. */
+export function setUpModelWorkerThread(settings: WorkerThreadSettings): void {
+  setLogLevel(settings.logLevel as Parameters<typeof setLogLevel>[0]);
+  try {
+    // On Linux this lowers only this thread, so the event loop of the main thread keeps its share.
+    setPriority(0, settings.niceness);
+  } catch {
+    // Not permitted or not supported here: run at normal priority.
+  }
+  env.allowLocalModels = true;
+  env.allowRemoteModels = settings.allowRemote;
+  if (settings.cacheDir) env.cacheDir = settings.cacheDir;
+  env.logLevel = LogLevel.ERROR;
+}
