@@ -1,8 +1,8 @@
 import { MediaError } from '../core/errors.js';
-import { cutSegment, frames } from '../core/media/index.js';
-import type { RgbFrame } from '../core/media/types.js';
+import { cutSegment } from '../core/media/index.js';
 import type { Catalog } from '../index-data/types.js';
 import type { FrameEncoder } from '../model/types.js';
+import { clipEmbeddings } from '../recommend/clip-features.js';
 import type { ClipAnalyser, ClipFeatures, PreviewCutter, TrackDirectory, TrackSummary } from './ports.js';
 
 export interface FrameSampling {
@@ -24,22 +24,16 @@ export class MediaClipAnalyser implements ClipAnalyser {
   ) {}
 
   async analyse(video: Uint8Array, signal: AbortSignal): Promise<ClipFeatures> {
-    const sampled: RgbFrame[] = [];
-    for await (const frame of frames(video, {
+    const { embeddings, times } = await clipEmbeddings(video, this.encoder, {
       fps: this.sampling.fps,
       maxFrames: this.sampling.maxFrames,
-      sampling: 'even',
       size: 224,
       signal,
       timeoutMs: this.sampling.timeoutMs,
       maxDurationSeconds: this.sampling.maxClipSeconds,
-    })) {
-      sampled.push(frame);
-    }
-    if (sampled.length === 0) throw new MediaError('MEDIA_EMPTY', 'the clip has no decodable frames');
-    const frameEmbeddings = await this.encoder.encodeImages(sampled, signal);
-    const last = sampled[sampled.length - 1]!;
-    return { frameEmbeddings, durationSeconds: last.time };
+      noFramesCode: 'MEDIA_EMPTY',
+    });
+    return { frameEmbeddings: embeddings, durationSeconds: times[times.length - 1]! };
   }
 }
 
