@@ -84,8 +84,10 @@ export const DEFAULT_SESSION: SessionOptions = {
   windowSeconds: 30,
   maxWindowFrames: 64,
   updateIntervalMs: 3000,
+  minUpdateIntervalMs: 500,
   picksPerUpdate: 3,
-  hysteresis: { margin: 0.02, confirmUpdates: 2, historySize: 8 },
+  // confirmMs: the 3 s a switch took when picks were recomputed only every 3 s (two updates).
+  hysteresis: { margin: 0.02, confirmUpdates: 2, confirmMs: 3000, historySize: 8 },
   maxRefinements: 20,
   ingest: { fps: 1, stallTimeoutMs: 15_000, backoffInitialMs: 1000, backoffMaxMs: 30_000, maxFailedAttempts: 6 },
 };

@@ -5,6 +5,12 @@ export interface HysteresisOptions {
   readonly margin: number;
   /** For how many consecutive updates a challenger must lead by the margin before the pick switches. */
   readonly confirmUpdates: number;
+  /**
+   * And for how long (ms, from the first update of the streak): picks are recomputed as frames arrive,
+   * so updates come at an uneven pace; this keeps the evidence a switch needs a span of time, not a
+   * number of updates. 0 or absent: updates alone count.
+   */
+  readonly confirmMs?: number;
   /** Tracks picked this recently (by count) are not picked again. */
   readonly historySize: number;
 }
@@ -24,13 +30,15 @@ interface Current {
 
 /**
  * Keeps the music steady while the scene is: the pick changes only when another track beats it by
- * `margin` for `confirmUpdates` updates in a row, when its segment has played out, or when the
+ * `margin` for `confirmUpdates` updates in a row spanning at least `confirmMs`, when its segment has played out, or when the
  * streamer changed the prompt (forced: the best track wins at once, which may be the current one).
  * Recently played tracks are not picked again.
  */
 export class PickSelector {
   private current: Current | undefined;
   private streak = 0;
+  /** When the current streak's first update ran (ms). */
+  private streakSince = 0;
   private readonly history: string[] = [];
 
   constructor(private readonly options: HysteresisOptions) {}
@@ -68,8 +76,14 @@ export class PickSelector {
       } else if (challenger) {
         // A current pick the recommender no longer returns (filtered out) loses to any challenger.
         const currentScore = latest?.score ?? -Infinity;
-        this.streak = challenger.score >= currentScore + this.options.margin ? this.streak + 1 : 0;
-        if (this.streak >= this.options.confirmUpdates) changed = this.adopt(challenger, now);
+        if (challenger.score >= currentScore + this.options.margin) {
+          if (this.streak === 0) this.streakSince = now;
+          this.streak += 1;
+        } else {
+          this.streak = 0;
+        }
+        const confirmed = this.streak >= this.options.confirmUpdates && now - this.streakSince >= (this.options.confirmMs ?? 0);
+        if (confirmed) changed = this.adopt(challenger, now);
       } else {
         this.streak = 0;
       }

@@ -20,8 +20,17 @@ export interface PickSource {
 export interface SessionOptions {
   readonly windowSeconds: number;
   readonly maxWindowFrames: number;
-  /** How often picks are recomputed while new frames or prompts arrive. */
+  /**
+   * Fallback cadence: picks are recomputed this often when anything changed that no frame or prompt
+   * already caused an update for.
+   */
   readonly updateIntervalMs: number;
+  /**
+   * The floor between two recomputations caused by newly encoded frames: a frame that enters the
+   * window triggers an update at once when the last one started at least this long ago, else when
+   * the floor has passed. Capped at `updateIntervalMs`.
+   */
+  readonly minUpdateIntervalMs: number;
   /** Picks per update (the current one plus alternatives). */
   readonly picksPerUpdate: number;
   readonly hysteresis: HysteresisOptions;
@@ -56,7 +65,11 @@ export class StreamSession {
   private newFrames = false;
   private forceNext = false;
   private updating: Promise<void> | undefined;
+  /** When the last recomputation started (ms); the floor counts from here. */
+  private lastUpdateAt = -Infinity;
   private timer: NodeJS.Timeout | undefined;
+  /** A frame-triggered update waiting for the floor to pass. */
+  private floorTimer: NodeJS.Timeout | undefined;
   private ingest: IngestSupervisor | undefined;
   private closed = false;
   private lastProblem = '';
@@ -111,6 +124,7 @@ export class StreamSession {
     this.window.push({ embedding: outcome.embedding, capturedAt, receivedAt });
     this.dirty = true;
     this.newFrames = true;
+    this.updateSoon();
     return { status: 'encoded', windowFrames: this.window.size };
   }
 
@@ -161,18 +175,41 @@ export class StreamSession {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.floorTimer);
+    this.floorTimer = undefined;
     this.deps.queue.cancel(this.streamId);
     await this.ingest?.stop();
     await this.updating;
   }
 
-  /** Recomputes the picks now if anything changed since the last update. */
+  /**
+   * Recomputes the picks now if anything changed since the last update. Never two at once: while one
+   * runs, callers share it, and whatever changed meanwhile gets one more update after it (floor
+   * permitting).
+   */
   async update(): Promise<void> {
     if (this.updating) return this.updating;
     this.updating = this.runUpdate().finally(() => {
       this.updating = undefined;
+      if (this.dirty) this.updateSoon();
     });
     return this.updating;
+  }
+
+  /** Updates now if the last update started at least the floor ago, else once the floor has passed. */
+  private updateSoon(): void {
+    if (this.closed || this.updating || this.floorTimer) return;
+    const floor = Math.min(this.options.minUpdateIntervalMs, this.options.updateIntervalMs);
+    const wait = this.lastUpdateAt + floor - this.deps.now();
+    if (wait <= 0) {
+      void this.update();
+      return;
+    }
+    this.floorTimer = setTimeout(() => {
+      this.floorTimer = undefined;
+      this.updateSoon();
+    }, wait);
+    this.floorTimer.unref?.();
   }
 
   private addIngestFrame(frame: RgbFrame): void {
@@ -192,7 +229,8 @@ export class StreamSession {
   private schedule(): void {
     if (this.closed) return;
     this.timer = setTimeout(() => {
-      void this.update().finally(() => this.schedule());
+      if (this.dirty) this.updateSoon();
+      this.schedule();
     }, this.options.updateIntervalMs);
     this.timer.unref?.();
   }
@@ -202,6 +240,7 @@ export class StreamSession {
     const frames = this.window.frames();
     if (frames.length === 0 && !this.prompt && this.refinements.length === 0) return;
     this.dirty = false;
+    this.lastUpdateAt = this.deps.now();
     const measure = this.newFrames;
     this.newFrames = false;
     const force = this.forceNext;
