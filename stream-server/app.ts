@@ -362,6 +362,12 @@ export function createApplication(httpServer: HttpServer, components: Components
     // Frames already accepted are encoded and acknowledged before the sockets go.
     await queue.drain();
     await Promise.all([...sessions.keys()].map((id) => endSession(id)));
+    // io.close() discards what a connection has not written yet (the last acks, picks), so wait (1 s
+    // at most) until no connection is mid-write. Not disconnecting them: clients reconnect to the
+    // next server only after a transport close.
+    const flushedBy = Date.now() + 1000;
+    const writing = () => [...streams.sockets.values(), ...overlays.sockets.values()].some((socket) => !socket.conn.transport.writable);
+    while (writing() && Date.now() < flushedBy) await new Promise((resolve) => setTimeout(resolve, 10));
     await new Promise<void>((resolve) => {
       io.close(() => resolve());
     });
