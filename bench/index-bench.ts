@@ -3,7 +3,7 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExactVectorIndex, HnswVectorIndex } from '../index-data/vector-index.js';
+import { ExactVectorIndex, HNSW_DEFAULTS, HnswVectorIndex } from '../index-data/vector-index.js';
 import { exactSearchBatch, recallAtK, type Neighbours } from './brute-force.js';
 import { ClusteredMixture, DEFAULT_CLUSTERED_SPEC, clustersFor, type ClusteredSpec } from './vectors.js';
 import { formatNumber, formatSummary, summarize, type Summary } from './stats.js';
@@ -25,7 +25,11 @@ export interface HnswParams {
   readonly efSearch: readonly number[];
 }
 
-export const HNSW_PARAMS: HnswParams = { m: 16, efConstruction: 100, efSearch: [16, 32, 64, 128, 256] };
+export const HNSW_PARAMS: HnswParams = {
+  m: HNSW_DEFAULTS.m,
+  efConstruction: HNSW_DEFAULTS.efConstruction,
+  efSearch: [16, 32, 64, 128, 256, 512, 1024],
+};
 
 export interface IndexPlan {
   readonly sizes: readonly number[];

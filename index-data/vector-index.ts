@@ -78,7 +78,8 @@ export interface HnswOptions {
   seed?: number;
 }
 
-const HNSW_DEFAULTS = { m: 16, efConstruction: 200, efSearch: 100, seed: 100 } as const;
+/** The catalog's graph parameters; the index benchmark measures these. */
+export const HNSW_DEFAULTS = { m: 16, efConstruction: 200, efSearch: 100, seed: 100 } as const;
 
 /** Approximate cosine search with hnswlib-node; persisted as one index file beside the catalog. */
 export class HnswVectorIndex implements WritableVectorIndex {
