@@ -1,6 +1,6 @@
 /** Wrappers that add up the time spent in the parts of a pipeline the benchmark breaks down. */
 import type { Catalog, VectorIndex, VectorSpace } from '../index-data/types.js';
-import type { TextEncoder } from '../model/types.js';
+import type { FrameEncoder, TextEncoder } from '../model/types.js';
 
 export class Stopwatch {
   ms = 0;
@@ -30,6 +30,37 @@ export class Stopwatch {
     this.ms = 0;
     this.calls = 0;
   }
+}
+
+/**
+ * Time during which at least one call was in flight (the union of the calls' intervals), so calls
+ * that overlap each other, or overlap other work, are counted once.
+ */
+export class BusyMeter {
+  ms = 0;
+  #inFlight = 0;
+  #since = 0;
+
+  async timeAsync<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#inFlight++ === 0) this.#since = performance.now();
+    try {
+      return await fn();
+    } finally {
+      if (--this.#inFlight === 0) this.ms += performance.now() - this.#since;
+    }
+  }
+
+  reset(): void {
+    this.ms = 0;
+  }
+}
+
+/** The same frame encoder, with the time it had work in flight added to `meter`. */
+export function busyFrameEncoder(inner: FrameEncoder, meter: BusyMeter): FrameEncoder {
+  return {
+    info: inner.info,
+    encodeImages: (images, signal) => meter.timeAsync(() => inner.encodeImages(images, signal)),
+  };
 }
 
 export function timedTextEncoder(inner: TextEncoder, watch: Stopwatch): TextEncoder {
