@@ -162,20 +162,21 @@ export class Recommender {
       notes.push(`showing ${picks.length} pick${picks.length === 1 ? '' : 's'}: ${skippedForArtist} more fit but repeat an artist already shown`);
     }
     const likedTitles = effective.likeTrackIds.map((id) => this.#catalog.track(id)?.title).filter((t): t is string => !!t);
+    const toPick = (s: Scored): Pick => ({
+      trackId: s.track.id,
+      title: s.track.title,
+      artist: s.track.artist,
+      score: round(s.score),
+      segmentStart: s.segment?.start ?? 0,
+      segmentEnd: s.segment?.end ?? s.track.durationSeconds,
+      tags: s.track.tags.filter((t) => t.score > 0),
+      ...(s.track.bpm !== undefined ? { bpm: s.track.bpm } : {}),
+      parts: Object.fromEntries(Object.entries(s.parts).map(([key, v]) => [key, round(v)])),
+      why: explain(s.track, effective, constraints, likedTitles),
+    });
     return {
       mode,
-      picks: picks.map((s): Pick => ({
-        trackId: s.track.id,
-        title: s.track.title,
-        artist: s.track.artist,
-        score: round(s.score),
-        segmentStart: s.segment?.start ?? 0,
-        segmentEnd: s.segment?.end ?? s.track.durationSeconds,
-        tags: s.track.tags.filter((t) => t.score > 0),
-        ...(s.track.bpm !== undefined ? { bpm: s.track.bpm } : {}),
-        parts: Object.fromEntries(Object.entries(s.parts).map(([key, v]) => [key, round(v)])),
-        why: explain(s.track, effective, constraints, likedTitles),
-      })),
+      picks: rankByScore(picks.map(toPick)),
       notes,
       state: conversation,
     };
@@ -327,6 +328,15 @@ function blend(a: Float32Array | undefined, b: Float32Array | undefined, weightB
   const out = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i]! + weightB * b[i]!;
   return normalize(out);
+}
+
+/**
+ * MMR decides which tracks are shown; the list is shown best fit first (ties by track id), because
+ * people read it as a ranking and "#n" refers to the n-th line they saw. Sorted on the rounded score
+ * the picks carry, so the order agrees with the scores printed.
+ */
+export function rankByScore(picks: readonly Pick[]): Pick[] {
+  return [...picks].sort((a, b) => b.score - a.score || a.trackId.localeCompare(b.trackId));
 }
 
 const clamp = (x: number): number => Math.max(-1, Math.min(1, x));

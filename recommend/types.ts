@@ -58,6 +58,7 @@ export interface Pick {
 
 export interface RecommendResult {
   readonly mode: RecommendMode;
+  /** Best fit first (ties by track id): diversity chooses which tracks, the score orders them; "#n" means `picks[n - 1]`. */
   readonly picks: readonly Pick[];
   /** Things the user should know: conflicts resolved, constraints that emptied the list. */
   readonly notes: readonly string[];

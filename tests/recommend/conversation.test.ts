@@ -35,6 +35,39 @@ describe('runConversation', () => {
   });
 });
 
+describe('"#n" after re-ordering by score', () => {
+  // MMR selects a, other, twin in that order; by score twin is second.
+  const reordering = new Recommender({
+    catalog: new MemoryCatalog([
+      { id: 'a', looks: ['energetic', 'synth'], sounds: [['synth']] },
+      { id: 'twin', looks: ['energetic', 'synth', 'dark'], sounds: [['synth']] },
+      { id: 'other', looks: ['energetic'], sounds: [['piano']] },
+      { id: 'far', looks: ['calm'], sounds: [['calm']] },
+    ]),
+    clipText: new AxisTextEncoder(),
+    clapText: new AxisTextEncoder(),
+    vocabulary: testVocabulary(),
+  });
+
+  it('given "not #2", drops the track printed on line 2 of the table and in picks[1] of the JSON', async () => {
+    const turns = await runConversation(reordering, { frameEmbeddings: frames, refinements: ['not #2'], k: 3 });
+    const first = turns[0]!.result;
+    expect(renderTable(turns.slice(0, 1))).toMatch(/ 2\. [\d.]+ {2}Artist twin - Title twin/);
+    const json = toRecommendJson(turns.slice(0, 1), { video: null, frames: 2, prompt: null, refinements: [], k: 3, encoders: { clip: 'c', clap: 'd', standIn: false } });
+    expect(json.picks[1]).toMatchObject({ rank: 2, trackId: 'twin' });
+    expect(first.picks[1]?.trackId).toBe('twin');
+    const after = turns[1]!.result;
+    expect(after.state.excludeTrackIds).toEqual(['twin']);
+    expect(after.picks.map((p) => p.trackId)).not.toContain('twin');
+  });
+
+  it('given "more like #3", blends the track printed third', async () => {
+    const turns = await runConversation(reordering, { frameEmbeddings: frames, refinements: ['more like #3'], k: 3 });
+    expect(turns[0]!.result.picks[2]?.trackId).toBe('other');
+    expect(turns[1]!.result.state.likeTrackIds).toEqual(['other']);
+  });
+});
+
 describe('cuecast recommend --json schema', () => {
   it('produces JSON that matches the documented schema and survives a JSON round trip', async () => {
     const turns = await runConversation(recommender, { frameEmbeddings: frames, prompt: 'calm piano', refinements: ['no vocals'], k: 2 });

@@ -3,11 +3,12 @@ import { selectDiverse } from '../../recommend/diversity.js';
 import { hardConstraints } from '../../recommend/filters.js';
 import { applyRefinements } from '../../recommend/refinement/apply.js';
 import { EMPTY_STATE } from '../../recommend/refinement/state.js';
-import { Recommender, type VimlQueryEncoder } from '../../recommend/recommender.js';
+import { rankByScore, Recommender, type VimlQueryEncoder } from '../../recommend/recommender.js';
 import type { RefinementState } from '../../recommend/types.js';
 import { selectTags } from '../../index-data/tagger.js';
 import type { Track } from '../../index-data/types.js';
-import { AxisTextEncoder, axis, DIM, MemoryCatalog, tag, type FixtureTrack } from './support/memory-catalog.js';
+import { meanNormalized } from '../../index-data/vectors.js';
+import { AXES, AxisTextEncoder, axis, DIM, MemoryCatalog, tag, type FixtureTrack } from './support/memory-catalog.js';
 import { testVocabulary } from './support/vocabulary.js';
 
 const vocabulary = testVocabulary();
@@ -185,6 +186,78 @@ describe('Recommender: diversity', () => {
     ];
     expect(selectDiverse(candidates, { k: 2, lambda: 1, dedupeArtists: true }).picks.map((c) => c.id)).toEqual(['a', 'a-twin']);
     expect(selectDiverse(candidates, { k: 2, lambda: 0.75, dedupeArtists: true }).picks.map((c) => c.id)).toEqual(['a', 'other']);
+  });
+});
+
+describe('Recommender: pick order', () => {
+  // By score: twin (0.82) above other (0.71). MMR takes other second, because twin sounds like a.
+  const ORDER_FIXTURES: readonly FixtureTrack[] = [
+    { id: 'a', looks: ['energetic', 'synth'], sounds: [['synth']] },
+    { id: 'twin', looks: ['energetic', 'synth', 'dark'], sounds: [['synth']] },
+    { id: 'other', looks: ['energetic'], sounds: [['piano']] },
+    { id: 'far', looks: ['calm'], sounds: [['calm']] },
+  ];
+
+  it('given an MMR selection order that differs from the scores, shows the picks best score first', async () => {
+    const { rec } = recommender({ fixtures: ORDER_FIXTURES });
+    const result = await rec.recommend({ frameEmbeddings: frames('energetic', 'synth'), k: 3 });
+    expect(ids(result)).toEqual(['a', 'twin', 'other']);
+    const scores = result.picks.map((p) => p.score);
+    expect(scores).toEqual([...scores].sort((x, y) => y - x));
+  });
+
+  it('re-orders without changing which tracks diversity selected', async () => {
+    const { rec } = recommender({ fixtures: ORDER_FIXTURES });
+    const request = { frameEmbeddings: frames('energetic', 'synth'), k: 2 };
+    const diverse = await rec.recommend(request);
+    // MMR keeps the different-sounding "other" over the higher-scoring near-duplicate "twin".
+    expect(ids(diverse)).toEqual(['a', 'other']);
+    const byScoreOnly = await new Recommender({ catalog: new MemoryCatalog(ORDER_FIXTURES), clipText: new AxisTextEncoder(), clapText: new AxisTextEncoder(), vocabulary, options: { mmrLambda: 1 } }).recommend(request);
+    expect(ids(byScoreOnly)).toEqual(['a', 'twin']);
+  });
+
+  it('keeps each pick\'s explanation and parts with its own track after re-ordering', async () => {
+    const { rec } = recommender({ fixtures: ORDER_FIXTURES });
+    const result = await rec.recommend({ frameEmbeddings: frames('energetic', 'synth'), k: 3 });
+    for (const p of result.picks) {
+      expect(p.title).toBe(`Title ${p.trackId}`);
+      expect(p.parts?.clip).toBe(p.score);
+    }
+  });
+
+  it('across random clips and k, shows exactly the set MMR selects, best score first', async () => {
+    const { rec, catalog } = recommender();
+    const clap = catalog.index('clap-audio')!;
+    const embedding = (id: string) => meanNormalized(catalog.segments(id).map((s) => clap.vector(s.label)!));
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const word = () => AXES[Math.floor(random() * AXES.length)]!;
+    let differsFromMmrOrder = 0;
+    for (let run = 0; run < 60; run++) {
+      const clip = frames(word(), word());
+      const k = 2 + Math.floor(random() * 4);
+      // Every track with its score (no diversity): the candidates MMR chooses from.
+      const all = await new Recommender({ catalog, clipText: new AxisTextEncoder(), clapText: new AxisTextEncoder(), vocabulary, options: { mmrLambda: 1 } })
+        .recommend({ frameEmbeddings: clip, k: FIXTURES.length, dedupeArtists: false });
+      const mmr = selectDiverse(all.picks.map((p) => ({ id: p.trackId, artist: p.artist, score: p.score, embedding: embedding(p.trackId) })), { k, lambda: 0.75, dedupeArtists: true }).picks.map((c) => c.id);
+      const result = await rec.recommend({ frameEmbeddings: clip, k });
+      expect(new Set(ids(result)), JSON.stringify({ mmr, shown: ids(result) })).toEqual(new Set(mmr));
+      const scores = result.picks.map((p) => p.score);
+      expect(scores).toEqual([...scores].sort((x, y) => y - x));
+      if (ids(result).join() !== mmr.join()) differsFromMmrOrder += 1;
+    }
+    // The property is only tested if some selections came out of MMR in a non-score order.
+    expect(differsFromMmrOrder).toBeGreaterThan(0);
+  });
+});
+
+describe('rankByScore', () => {
+  it('orders by score, best first, breaking ties by track id whatever the input order', () => {
+    const pick = (trackId: string, score: number) => ({ trackId, title: trackId, artist: trackId, score, segmentStart: 0, segmentEnd: 30, tags: [], why: '' });
+    const input = [pick('c', 0.5), pick('b', 0.9), pick('a', 0.5), pick('d', 0.7)];
+    expect(rankByScore(input).map((p) => p.trackId)).toEqual(['b', 'd', 'a', 'c']);
+    expect(rankByScore([...input].reverse()).map((p) => p.trackId)).toEqual(['b', 'd', 'a', 'c']);
+    expect(input.map((p) => p.trackId)).toEqual(['c', 'b', 'a', 'd']);
   });
 });
 
