@@ -81,6 +81,45 @@ export const configSchema = z.object({
       redisUrl: z.string().optional(),
     })
     .prefault({}),
+  /** Live stream sessions of `cuecast serve` (window, cadence, hysteresis, ingest, producer limits). */
+  stream: z
+    .object({
+      /** The rolling window of frame embeddings a pick is computed from: its length and frame cap. */
+      windowSeconds: z.coerce.number().positive().max(3600).default(30),
+      windowFrames: z.coerce.number().int().min(1).max(1024).default(64),
+      /** Fallback cadence of pick updates, and the floor between two updates that new frames cause. */
+      updateIntervalMs: z.coerce.number().int().min(100).max(600_000).default(3000),
+      minUpdateIntervalMs: z.coerce.number().int().min(0).max(600_000).default(500),
+      picksPerUpdate: z.coerce.number().int().min(1).max(20).default(3),
+      /** Hysteresis: a challenger must lead by `switchMargin` (cosine) for this many updates spanning this long. */
+      switchMargin: z.coerce.number().min(0).max(1).default(0.02),
+      switchConfirmUpdates: z.coerce.number().int().min(1).max(100).default(2),
+      switchConfirmMs: z.coerce.number().int().min(0).max(600_000).default(3000),
+      /** Tracks among this many recent picks are not picked again. */
+      noRepeatPicks: z.coerce.number().int().min(0).max(1000).default(8),
+      /** `ingest` of a URL: sampling rate, silence that counts as dead, restart back-off, attempts without a frame. */
+      ingestFps: z.coerce.number().positive().max(30).default(1),
+      ingestStallTimeoutMs: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+      ingestBackoffInitialMs: z.coerce.number().int().min(100).max(600_000).default(1000),
+      ingestBackoffMaxMs: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+      ingestMaxAttempts: z.coerce.number().int().min(1).max(1000).default(6),
+      /** Producer limits: frame size in bytes and decoded pixels, frames per second per stream and burst, prompt length. */
+      maxFrameBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
+      maxFramePixels: z.coerce.number().int().min(1).max(16_384 * 16_384).default(4096 * 4096),
+      maxFramesPerSecond: z.coerce.number().positive().max(60).default(5),
+      frameBurst: z.coerce.number().int().min(1).max(600).default(10),
+      maxPromptChars: z.coerce.number().int().min(1).max(10_000).default(500),
+    })
+    .refine((s) => s.ingestBackoffMaxMs >= s.ingestBackoffInitialMs, {
+      path: ['ingestBackoffMaxMs'],
+      message: 'must be at least ingestBackoffInitialMs',
+      // Checked beside other invalid settings too (when both back-off values are themselves valid).
+      when: ({ value }) => {
+        const v = value as { ingestBackoffInitialMs?: unknown; ingestBackoffMaxMs?: unknown };
+        return Number.isFinite(v.ingestBackoffInitialMs) && Number.isFinite(v.ingestBackoffMaxMs);
+      },
+    })
+    .prefault({}),
   discord: z
     .object({
       token: z.string().optional(),
@@ -139,6 +178,25 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_STREAM_TOKENS: 'server.streamTokens',
   CUECAST_OVERLAY_TOKENS: 'server.overlayTokens',
   REDIS_URL: 'server.redisUrl',
+  CUECAST_STREAM_WINDOW_SECONDS: 'stream.windowSeconds',
+  CUECAST_STREAM_WINDOW_FRAMES: 'stream.windowFrames',
+  CUECAST_STREAM_UPDATE_INTERVAL_MS: 'stream.updateIntervalMs',
+  CUECAST_STREAM_MIN_UPDATE_INTERVAL_MS: 'stream.minUpdateIntervalMs',
+  CUECAST_STREAM_PICKS: 'stream.picksPerUpdate',
+  CUECAST_STREAM_SWITCH_MARGIN: 'stream.switchMargin',
+  CUECAST_STREAM_SWITCH_CONFIRM_UPDATES: 'stream.switchConfirmUpdates',
+  CUECAST_STREAM_SWITCH_CONFIRM_MS: 'stream.switchConfirmMs',
+  CUECAST_STREAM_NO_REPEAT_PICKS: 'stream.noRepeatPicks',
+  CUECAST_STREAM_INGEST_FPS: 'stream.ingestFps',
+  CUECAST_STREAM_INGEST_STALL_MS: 'stream.ingestStallTimeoutMs',
+  CUECAST_STREAM_INGEST_BACKOFF_MS: 'stream.ingestBackoffInitialMs',
+  CUECAST_STREAM_INGEST_BACKOFF_MAX_MS: 'stream.ingestBackoffMaxMs',
+  CUECAST_STREAM_INGEST_MAX_ATTEMPTS: 'stream.ingestMaxAttempts',
+  CUECAST_STREAM_MAX_FRAME_BYTES: 'stream.maxFrameBytes',
+  CUECAST_STREAM_MAX_FRAME_PIXELS: 'stream.maxFramePixels',
+  CUECAST_STREAM_MAX_FPS: 'stream.maxFramesPerSecond',
+  CUECAST_STREAM_FRAME_BURST: 'stream.frameBurst',
+  CUECAST_STREAM_MAX_PROMPT_CHARS: 'stream.maxPromptChars',
   DISCORD_TOKEN: 'discord.token',
   DISCORD_APPLICATION_ID: 'discord.applicationId',
   DISCORD_DEV_GUILD_ID: 'discord.devGuildId',

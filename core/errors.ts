@@ -33,6 +33,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'EXPIRED',
   'SHUTTING_DOWN',
+  'REDIS_UNAVAILABLE',
   'INTERNAL',
 ] as const;
 

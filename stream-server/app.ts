@@ -27,6 +27,7 @@ import { parseIngestUrl, type FrameSource } from './ingest.js';
 import { StreamMetrics } from './metrics.js';
 import { TokenBucket } from './rate-limiter.js';
 import { StreamSession, type PickSource, type SessionOptions } from './session.js';
+import { DEFAULT_STREAM_SETTINGS } from './settings.js';
 import { TokenTable, isStreamId } from './tokens.js';
 
 /** The parts the server runs on; `cli/commands/serve.ts` wires the real ones, tests small real ones. */
@@ -71,26 +72,9 @@ export interface ApplicationOptions {
   readonly metrics?: StreamMetrics;
 }
 
-export const DEFAULT_LIMITS: ServerLimits = {
-  maxFrameBytes: 2 * 1024 * 1024,
-  maxFramePixels: 4096 * 4096,
-  maxFramesPerSecond: 5,
-  frameBurst: 10,
-  maxPromptChars: 500,
-  maxClockSkewMs: 10 * 60 * 1000,
-};
-
-export const DEFAULT_SESSION: SessionOptions = {
-  windowSeconds: 30,
-  maxWindowFrames: 64,
-  updateIntervalMs: 3000,
-  minUpdateIntervalMs: 500,
-  picksPerUpdate: 3,
-  // confirmMs: the 3 s a switch took when picks were recomputed only every 3 s (two updates).
-  hysteresis: { margin: 0.02, confirmUpdates: 2, confirmMs: 3000, historySize: 8 },
-  maxRefinements: 20,
-  ingest: { fps: 1, stallTimeoutMs: 15_000, backoffInitialMs: 1000, backoffMaxMs: 30_000, maxFailedAttempts: 6 },
-};
+/** The `stream` config section's defaults (`core/config.ts`), for callers that take no config. */
+export const DEFAULT_LIMITS: ServerLimits = DEFAULT_STREAM_SETTINGS.limits;
+export const DEFAULT_SESSION: SessionOptions = DEFAULT_STREAM_SETTINGS.session;
 
 export interface Application {
   readonly io: Server;

@@ -10,10 +10,11 @@ import type { Catalog } from '../../index-data/types.js';
 import { createEncoders } from '../../model/index.js';
 import { catalogVocabulary } from '../../recommend/catalog-vocabulary.js';
 import { Recommender } from '../../recommend/recommender.js';
-import { createApplication, DEFAULT_LIMITS, DEFAULT_SESSION, type ApplicationOptions } from '../../stream-server/app.js';
+import { createApplication, type ApplicationOptions } from '../../stream-server/app.js';
 import { mediaFrameSource } from '../../stream-server/media-frame-source.js';
 import { recommenderPickSource } from '../../stream-server/recommender-pick-source.js';
 import { connectRedisAdapter, redact, type RedisAdapter } from '../../stream-server/redis.js';
+import { streamSettings } from '../../stream-server/settings.js';
 import { TokenTable } from '../../stream-server/tokens.js';
 import type { CliCommand } from '../command.js';
 
@@ -25,7 +26,7 @@ export interface ServeFlags {
   readonly allowFileUrls?: boolean;
 }
 
-/** Server options from the config: the rolling window is `maxFrames` frames at `fps`. */
+/** Server options from the config: tokens from `server`, window, cadence, hysteresis, ingest and limits from `stream`. */
 export function serverOptions(config: Config, extra: { allowFileUrls: boolean }): Omit<ApplicationOptions, 'adapter'> {
   const streamTokens = TokenTable.parse(config.server.streamTokens, 'CUECAST_STREAM_TOKENS');
   const overlayTokens = TokenTable.parse(config.server.overlayTokens, 'CUECAST_OVERLAY_TOKENS');
@@ -35,13 +36,7 @@ export function serverOptions(config: Config, extra: { allowFileUrls: boolean })
   return {
     streamTokens,
     overlayTokens,
-    limits: DEFAULT_LIMITS,
-    session: {
-      ...DEFAULT_SESSION,
-      windowSeconds: config.video.maxFrames / config.video.fps,
-      maxWindowFrames: Math.max(config.video.maxFrames, 1),
-      ingest: { ...DEFAULT_SESSION.ingest, fps: config.video.fps },
-    },
+    ...streamSettings(config.stream),
     encode: { maxBatch: config.encoders.maxBatch, concurrency: config.encoders.workers, timeoutMs: 30_000 },
     sessionGraceMs: 30_000,
     allowFileUrls: extra.allowFileUrls,
@@ -82,6 +77,11 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   let catalog: Catalog | undefined;
   let catalogOpen = false;
   try {
+    // Redis first: a wrong REDIS_URL fails start-up in seconds, before minutes of model loading.
+    if (config.server.redisUrl) {
+      redis = await connectRedisAdapter(config.server.redisUrl);
+      log.info({ redis: redact(config.server.redisUrl) }, 'sharing picks between nodes through Redis');
+    }
     encoders = await createEncoders(config);
     const models = encoders;
     catalog = openCatalog(config.catalogDir, { expect: { clip: models.clipText.info, clap: models.clapAudio.info } });
@@ -89,10 +89,6 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     const opened = catalog;
     const recommender = new Recommender({ catalog: opened, clipText: models.clipText, clapText: models.clapText, vocabulary: catalogVocabulary(opened) });
     await models.warmup(['clipImage', 'clipText', 'clapText']);
-    if (config.server.redisUrl) {
-      redis = await connectRedisAdapter(config.server.redisUrl);
-      log.info({ redis: redact(config.server.redisUrl) }, 'sharing picks between nodes through Redis');
-    }
     http.off('request', loading);
     const app = createApplication(
       http,
