@@ -5,7 +5,7 @@ import type { BotContext, BotLimits, Command, RequestContext } from './command.j
 import { COMMANDS, loadCommands } from './commands/index.js';
 import { handleComponent } from './components.js';
 import type { SqliteConversationStore } from './conversation-store.js';
-import { ConcurrencyLimiter, Cooldown } from './fairness.js';
+import { ActionRateLimit, ConcurrencyLimiter, Cooldown, type ActionRate } from './fairness.js';
 import { MusicFlow } from './music-flow.js';
 import type { ClipAnalyser, MusicRecommender, PreviewCutter, TrackDirectory } from './ports.js';
 import { replyWithError } from './respond.js';
@@ -29,6 +29,8 @@ export interface BotOptions {
   readonly gatewayUrl?: string;
   readonly maxConcurrent: number;
   readonly cooldownMs: number;
+  /** Per-user rate of buttons, selects and refinements (default DEFAULT_ACTION_RATE). */
+  readonly actionRate?: ActionRate;
   readonly limits: BotLimits;
   readonly defaultCount?: number;
   readonly commands?: readonly Command[];
@@ -45,6 +47,8 @@ export const DEFAULT_LIMITS: BotLimits = {
   requestTimeoutMs: 12 * 60_000,
   previewSeconds: 20,
 };
+
+export const DEFAULT_ACTION_RATE: ActionRate = { burst: 5, perMinute: 12 };
 
 export interface Bot {
   readonly client: Client;
@@ -86,6 +90,7 @@ export function createBot(services: BotServices, options: BotOptions): Bot {
     tracks: services.tracks,
     ...(services.preview ? { preview: services.preview } : {}),
     cooldown: new Cooldown(options.cooldownMs),
+    actions: new ActionRateLimit(options.actionRate ?? DEFAULT_ACTION_RATE),
     limiter: new ConcurrencyLimiter(options.maxConcurrent),
     limits: options.limits,
     messageContent: options.messageContent,

@@ -1,6 +1,6 @@
 import type { AutocompleteInteraction, ChatInputCommandInteraction, MessageContextMenuCommandInteraction, RESTPostAPIApplicationCommandsJSONBody } from 'discord.js';
 import type { Logger } from '../core/logger.js';
-import type { Cooldown, ConcurrencyLimiter } from './fairness.js';
+import type { ActionRateLimit, Cooldown, ConcurrencyLimiter } from './fairness.js';
 import type { MusicFlow } from './music-flow.js';
 import type { ClipAnalyser, PreviewCutter, TrackDirectory } from './ports.js';
 
@@ -21,7 +21,10 @@ export interface BotContext {
   readonly analyser: ClipAnalyser;
   readonly tracks: TrackDirectory;
   readonly preview?: PreviewCutter;
+  /** Between new requests (`/music`, "Find music", `/similar`). */
   readonly cooldown: Cooldown;
+  /** On what follows a request: buttons, the pick select, `/refine` and refinements typed in a thread. */
+  readonly actions: ActionRateLimit;
   readonly limiter: ConcurrencyLimiter;
   readonly limits: BotLimits;
   readonly messageContent: boolean;

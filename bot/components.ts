@@ -5,7 +5,8 @@ import type { Conversation } from './conversation-store.js';
 import { parseCustomId, type ParsedCustomId } from './custom-id.js';
 import type { PicksView } from './music-flow.js';
 import { picksMessage, REFINE_INPUT_ID, refineModal } from './render.js';
-import { underLimit } from './respond.js';
+import { takeAction, underLimit } from './respond.js';
+import { isConversationThread, openConversationThread } from './threads.js';
 import { userMessage } from './user-messages.js';
 
 type ComponentInteraction = ButtonInteraction | StringSelectMenuInteraction | ModalSubmitInteraction;
@@ -16,6 +17,8 @@ const clock = (s: number): string => `${Math.floor(s / 60)}:${String(Math.floor(
 export async function handleComponent(interaction: ComponentInteraction, ctx: RequestContext): Promise<void> {
   const id = parseCustomId(interaction.customId);
   if (!id) throw new CuecastError('EXPIRED', `unknown custom id ${interaction.customId}`);
+  // A modal submit was paid for by the press that opened it.
+  if (!interaction.isModalSubmit()) takeAction(ctx, interaction.user.id);
   const conversation = ctx.flow.conversation(id.key);
   if (conversation.userId !== interaction.user.id) {
     await interaction.reply({ content: 'These picks belong to someone else. Start your own with `/music`.', flags: MessageFlags.Ephemeral });
@@ -26,6 +29,8 @@ export async function handleComponent(interaction: ComponentInteraction, ctx: Re
     await interaction.showModal(refineModal(conversation.key, ctx.limits.maxPromptChars));
     return;
   }
+  // Picks shown in the thread: the answer goes there, so the thread must be open (fetched, unarchived).
+  if (isConversationThread(interaction.channelId, conversation, interaction.client)) await openConversationThread(interaction.client, interaction.channelId!, ctx.log);
   if (id.action === 'pick' && interaction.isStringSelectMenu()) return choose(interaction, conversation, ctx);
   return steer(interaction, id, conversation, ctx);
 }

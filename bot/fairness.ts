@@ -1,6 +1,14 @@
 /** Per-user cooldown and a global concurrency limit, so one busy user cannot starve the others. */
 
-export type GuardResult = { readonly ok: true } | { readonly ok: false; readonly identifier: 'cooldown'; readonly remainingMs: number };
+export type GuardResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly identifier: 'cooldown' | 'actions';
+      readonly remainingMs: number;
+      /** Whether this user was already refused since their last allowed use (to answer a flood once). */
+      readonly repeated: boolean;
+    };
 
 /** Guards return results instead of throwing: the caller turns a refusal into a polite reply. */
 export class Cooldown {
@@ -15,7 +23,7 @@ export class Cooldown {
   take(userId: string): GuardResult {
     const now = this.now();
     const last = this.lastUse.get(userId);
-    if (last !== undefined && now - last < this.cooldownMs) return { ok: false, identifier: 'cooldown', remainingMs: this.cooldownMs - (now - last) };
+    if (last !== undefined && now - last < this.cooldownMs) return { ok: false, identifier: 'cooldown', remainingMs: this.cooldownMs - (now - last), repeated: false };
     this.lastUse.set(userId, now);
     if (this.lastUse.size > 10_000) this.prune(now);
     return { ok: true };
@@ -23,6 +31,53 @@ export class Cooldown {
 
   private prune(now: number): void {
     for (const [user, at] of this.lastUse) if (now - at >= this.cooldownMs) this.lastUse.delete(user);
+  }
+}
+
+export interface ActionRate {
+  /** Actions a user may take at once after being idle (the bucket's size). */
+  readonly burst: number;
+  /** Sustained actions per minute (the bucket's refill rate). */
+  readonly perMinute: number;
+}
+
+/**
+ * A token bucket per user for what follows a request (refinements typed in the thread, buttons, the
+ * pick select, `/refine`): short bursts pass, a flood is refused before it reaches the shared queue.
+ */
+export class ActionRateLimit {
+  private readonly buckets = new Map<string, { tokens: number; at: number; refused: boolean }>();
+  private readonly msPerToken: number;
+
+  constructor(
+    private readonly rate: ActionRate,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!(rate.burst >= 1) || !(rate.perMinute > 0)) throw new RangeError(`action rate needs burst >= 1 and perMinute > 0, got ${rate.burst} and ${rate.perMinute}`);
+    this.msPerToken = 60_000 / rate.perMinute;
+  }
+
+  /** Spends a token when one is left; a refused attempt spends nothing. */
+  take(userId: string): GuardResult {
+    const now = this.now();
+    const bucket = this.buckets.get(userId) ?? { tokens: this.rate.burst, at: now, refused: false };
+    bucket.tokens = Math.min(this.rate.burst, bucket.tokens + (now - bucket.at) / this.msPerToken);
+    bucket.at = now;
+    this.buckets.set(userId, bucket);
+    if (this.buckets.size > 10_000) this.prune(now);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      bucket.refused = false;
+      return { ok: true };
+    }
+    const repeated = bucket.refused;
+    bucket.refused = true;
+    return { ok: false, identifier: 'actions', remainingMs: Math.ceil((1 - bucket.tokens) * this.msPerToken), repeated };
+  }
+
+  private prune(now: number): void {
+    // A bucket that has refilled completely is the same as no bucket.
+    for (const [user, b] of this.buckets) if (b.tokens + (now - b.at) / this.msPerToken >= this.rate.burst) this.buckets.delete(user);
   }
 }
 

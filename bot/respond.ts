@@ -1,6 +1,7 @@
 import { ChannelType, MessageFlags, type ChatInputCommandInteraction, type Message, type MessageContextMenuCommandInteraction, type RepliableInteraction } from 'discord.js';
 import { CuecastError, MediaError } from '../core/errors.js';
 import type { RequestContext } from './command.js';
+import type { GuardResult } from './fairness.js';
 import type { PicksView } from './music-flow.js';
 import { picksMessage, threadIntro } from './render.js';
 import { userMessage } from './user-messages.js';
@@ -53,10 +54,20 @@ export async function underLimit<T>(interaction: RepliableInteraction, ctx: Requ
   }
 }
 
-/** Refuses with RATE_LIMITED while the user's cooldown runs. */
+export function rateLimitError(guard: Extract<GuardResult, { ok: false }>): CuecastError {
+  return new CuecastError('RATE_LIMITED', `${guard.identifier}: ${guard.remainingMs} ms left`, { remainingMs: guard.remainingMs, identifier: guard.identifier });
+}
+
+/** Refuses with RATE_LIMITED while the user's cooldown for new requests runs. */
 export function takeCooldown(ctx: RequestContext, userId: string): void {
   const guard = ctx.cooldown.take(userId);
-  if (!guard.ok) throw new CuecastError('RATE_LIMITED', `cooldown: ${guard.remainingMs} ms left`, { remainingMs: guard.remainingMs, identifier: guard.identifier });
+  if (!guard.ok) throw rateLimitError(guard);
+}
+
+/** Refuses with RATE_LIMITED when the user has spent their actions (buttons, select, refinements). */
+export function takeAction(ctx: RequestContext, userId: string): void {
+  const guard = ctx.actions.take(userId);
+  if (!guard.ok) throw rateLimitError(guard);
 }
 
 /**
@@ -70,7 +81,8 @@ export async function publishPicks(interaction: ChatInputCommandInteraction | Me
 }
 
 async function openThread(reply: Message, interaction: ChatInputCommandInteraction | MessageContextMenuCommandInteraction, ctx: RequestContext): Promise<string | undefined> {
-  const channel = interaction.channel;
+  // An archived thread (or any channel) missing from the cache after a restart is read from Discord.
+  const channel = interaction.channel ?? (await interaction.client.channels.fetch(interaction.channelId).catch(() => null));
   // Asked inside a thread: the conversation continues there.
   if (channel?.isThread()) return channel.id;
   if (!channel || (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)) return undefined;

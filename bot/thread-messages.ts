@@ -1,30 +1,58 @@
-import type { Message } from 'discord.js';
+import type { Message, MessageCreateOptions } from 'discord.js';
 import type { RequestContext } from './command.js';
 import { refinementFromMessage } from './message-parsing.js';
 import { picksMessage } from './render.js';
-import { beforeDeadline } from './respond.js';
+import { beforeDeadline, rateLimitError } from './respond.js';
+import { postInConversationThread } from './threads.js';
 import { userMessage } from './user-messages.js';
+
+/** Reaction on each refinement refused by the rate limit (the explanation is written once). */
+export const RATE_LIMITED_REACTION = '⏳';
 
 /**
  * With the MessageContent intent, what the conversation's owner writes in its thread refines the
  * picks; the answer is a new picks message in the thread. Returns false when the message is not one
  * for us (other channels, other people, bots, small talk).
+ *
+ * The conversation is found by the channel id alone, so a thread missing from discord.js's cache
+ * (archived, then a restart) still counts; the thread itself is fetched and reopened before replying.
  */
 export async function handleThreadMessage(message: Message, ctx: RequestContext): Promise<boolean> {
-  if (message.author.bot || !message.channel.isThread()) return false;
+  if (message.author.bot) return false;
   const conversation = ctx.flow.conversationInThread(message.channelId);
   if (!conversation || conversation.userId !== message.author.id) return false;
   const text = refinementFromMessage(message.content, message.client.user.id);
   if (!text) return false;
+  const threadId = message.channelId;
+  const reply = (options: MessageCreateOptions) =>
+    postInConversationThread(message.client, threadId, ctx.log, (thread) =>
+      thread.send({ ...options, reply: { messageReference: message.id, failIfNotExists: false }, allowedMentions: { repliedUser: false } }),
+    );
+
+  const guard = ctx.actions.take(message.author.id);
+  if (!guard.ok) {
+    // Not queued. One explanation per flood; later messages only get the reaction.
+    ctx.log.info({ remainingMs: guard.remainingMs, repeated: guard.repeated }, 'thread refinement refused by the rate limit');
+    await message.react(RATE_LIMITED_REACTION).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not react to a refused refinement'));
+    if (!guard.repeated) await reply({ content: `⏳ ${userMessage(rateLimitError(guard), ctx.requestId)}` }).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not explain the rate limit'));
+    return true;
+  }
+
   try {
-    await message.channel.sendTyping().catch(() => {});
     const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
+    await postInConversationThread(message.client, threadId, ctx.log, (thread) => thread.sendTyping()).catch((error: unknown) => {
+      // Typing is a nicety, but a thread we cannot post in is worth knowing before the slow part.
+      if ((error as { code?: unknown }).code === 'NOT_FOUND' || (error as { code?: unknown }).code === 'UNAUTHORIZED') throw error;
+    });
     const view = await beforeDeadline(ctx.limiter.run(() => ctx.flow.refine(conversation, text, signal), undefined, signal), signal);
-    const reply = await message.reply({ ...picksMessage(view), allowedMentions: { repliedUser: false } });
-    ctx.flow.attach(view.conversation, { messageId: reply.id });
+    const answer = await reply(picksMessage(view));
+    ctx.flow.attach(view.conversation, { messageId: answer.id });
   } catch (error) {
     ctx.log.warn({ err: error }, 'thread refinement failed');
-    await message.reply({ content: `⚠️ ${userMessage(error, ctx.requestId)}`, allowedMentions: { repliedUser: false } });
+    // When the thread itself is the problem (deleted, locked), this may not arrive either: then it is logged.
+    await reply({ content: `⚠️ ${userMessage(error, ctx.requestId)}` }).catch((replyError: unknown) =>
+      ctx.log.warn({ err: replyError, reason: (error as { details?: { reason?: unknown } }).details?.reason }, 'could not tell the user why the refinement failed'),
+    );
   }
   return true;
 }

@@ -41,8 +41,18 @@ export function userMessage(error: unknown, requestId: string): string {
       return 'Processing that clip took too long and I stopped. A shorter or smaller clip will work better.';
     case 'EXPIRED':
       return 'This conversation has expired. Start a new one with `/music`.';
-    case 'RATE_LIMITED':
-      return `Slow down a little: you can ask again in ${Math.max(1, Math.ceil(Number(d.remainingMs ?? 1000) / 1000))} s.`;
+    case 'RATE_LIMITED': {
+      const seconds = Math.max(1, Math.ceil(Number(d.remainingMs ?? 1000) / 1000));
+      if (d.identifier === 'actions') return `You are going a bit fast for me: please wait ${seconds} s, then try again. Everyone shares my queue.`;
+      return `Slow down a little: you can ask again in ${seconds} s.`;
+    }
+    case 'NOT_FOUND':
+      if (d.reason === 'thread-deleted') return 'The thread of this music conversation was deleted, so I cannot continue it there. Start a new one with `/music`.';
+      return 'I could not find what that refers to any more. Start a new conversation with `/music`.';
+    case 'UNAUTHORIZED':
+      if (d.reason === 'thread-locked') return 'The thread of this music conversation is locked, and only a moderator can reopen it. Start a new one with `/music`, or ask a moderator to unlock it.';
+      if (d.reason === 'thread-forbidden') return 'I am not allowed to post in the thread of this music conversation (I need **Send Messages in Threads** there). Ask an admin to grant it, or start a new one with `/music` elsewhere.';
+      return 'I am not allowed to do that here.';
     case 'BUSY':
       return 'I am busy with other requests right now. Please try again in a minute.';
     case 'CATALOG_EMPTY':

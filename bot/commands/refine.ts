@@ -2,7 +2,8 @@ import { SlashCommandBuilder } from 'discord.js';
 import { InputError } from '../../core/errors.js';
 import type { Command } from '../command.js';
 import { picksMessage } from '../render.js';
-import { underLimit } from '../respond.js';
+import { takeAction, underLimit } from '../respond.js';
+import { openConversationThread } from '../threads.js';
 
 /** `/refine text:` for servers that do not grant the MessageContent intent. */
 export const refine = {
@@ -16,6 +17,9 @@ export const refine = {
     const text = ctx.flow.checkText(interaction.options.getString('text', true));
     const conversation = ctx.flow.conversationInThread(interaction.channelId);
     if (!conversation) throw new InputError('INPUT_INVALID', 'refine outside a music thread', { reason: 'not-in-conversation' });
+    takeAction(ctx, interaction.user.id);
+    // The answer is posted in the thread: reopen it first when it was archived.
+    await openConversationThread(interaction.client, interaction.channelId, ctx.log);
     await interaction.deferReply();
     const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
     const view = await underLimit(interaction, ctx, signal, () => ctx.flow.refine(conversation, text ?? '', signal));

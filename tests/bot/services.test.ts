@@ -92,7 +92,7 @@ describe('Cooldown', () => {
     const cooldown = new Cooldown(10_000, () => now);
     expect(cooldown.take('u')).toEqual({ ok: true });
     now = 4_000;
-    expect(cooldown.take('u')).toEqual({ ok: false, identifier: 'cooldown', remainingMs: 6_000 });
+    expect(cooldown.take('u')).toEqual({ ok: false, identifier: 'cooldown', remainingMs: 6_000, repeated: false });
     expect(cooldown.take('other')).toEqual({ ok: true });
     now = 10_000;
     expect(cooldown.take('u')).toEqual({ ok: true });

@@ -5,6 +5,7 @@ import { Events } from 'discord.js';
 import { createBot, DEFAULT_LIMITS, type Bot, type BotServices } from '../../../bot/app.js';
 import type { BotLimits } from '../../../bot/command.js';
 import { SqliteConversationStore } from '../../../bot/conversation-store.js';
+import type { ActionRate } from '../../../bot/fairness.js';
 import { FakeDiscord } from './fake-discord/server.js';
 import { FixedClipAnalyser, SmallRecommender, SmallTrackDirectory } from './small-services.js';
 
@@ -13,6 +14,8 @@ export interface HarnessOptions {
   readonly services?: Partial<Omit<BotServices, 'store'>>;
   readonly limits?: Partial<BotLimits>;
   readonly cooldownMs?: number;
+  /** Per-user action rate; by default high enough that no test but the rate-limit ones meets it. */
+  readonly actionRate?: ActionRate;
   readonly maxConcurrent?: number;
   readonly ttlMs?: number;
   /** Connect through the gateway URL override instead of the URL GET /gateway/bot advertises. */
@@ -61,6 +64,7 @@ export class BotHarness {
         ...(o.gatewayOverride ? { gatewayUrl: this.fake.gatewayUrl } : {}),
         maxConcurrent: o.maxConcurrent ?? 2,
         cooldownMs: o.cooldownMs ?? 0,
+        actionRate: o.actionRate ?? { burst: 1000, perMinute: 60_000 },
         limits: { ...DEFAULT_LIMITS, downloadTimeoutMs: 5_000, ...o.limits },
       },
     );

@@ -46,6 +46,11 @@ export class FakeDiscord {
   readonly unknownRoutes: string[] = [];
   readonly messages = new Map<string, APIMessage>();
   readonly threads = new Map<string, APIThreadChannel>();
+  /** Threads where the bot lacks Send Messages in Threads (posting and unarchiving answer 403). */
+  readonly closedToBot = new Set<string>();
+  /** Reactions the bot added, as `channelId/messageId/emoji`. */
+  readonly reactions: string[] = [];
+  private readonly deletedThreads = new Set<string>();
   readonly identifies: GatewayIdentifyData[] = [];
   private readonly interactions = new Map<string, InteractionRecord>();
   private readonly files = new Map<string, { bytes: Uint8Array; contentType: string; expired: boolean }>();
@@ -106,6 +111,9 @@ export class FakeDiscord {
 
   /** Sends INTERACTION_CREATE on the gateway. */
   sendInteraction(payload: APIInteraction): APIInteraction {
+    // The partial channel of an interaction says what kind of channel it came from (id and type only).
+    const thread = payload.channel ? this.threads.get(payload.channel.id) : undefined;
+    if (thread) (payload as { channel: unknown }).channel = { id: thread.id, type: thread.type };
     this.interactions.set(payload.token, { payload, callbacks: [], followups: [] });
     this.dispatch(GatewayDispatchEvents.InteractionCreate, payload);
     return payload;
@@ -113,10 +121,54 @@ export class FakeDiscord {
 
   /** Sends MESSAGE_CREATE on the gateway for a user's message and stores it. */
   sendUserMessage(channelId: string, content: string, author = this.world.user): APIMessage {
-    const message = userMessage(this.world, channelId, content, author);
+    const thread = this.threads.get(channelId);
+    if (thread?.thread_metadata?.locked) throw new Error(`${author.username} cannot write in locked thread ${channelId}`);
+    // As Discord does: a message in an archived thread reopens it, and the guild hears of it first.
+    if (thread?.thread_metadata?.archived) this.setArchived(thread, false);
+    const message = { ...userMessage(this.world, channelId, content, author), channel_type: thread ? thread.type : ChannelType.GuildText };
     this.messages.set(message.id, message);
     this.dispatch(GatewayDispatchEvents.MessageCreate, message);
     return message;
+  }
+
+  /** Archives a thread as Discord does after its inactivity period (or a moderator does, `locked`). */
+  archiveThread(threadId: string, options: { locked?: boolean } = {}): void {
+    const thread = this.threads.get(threadId);
+    if (!thread) throw new Error(`no thread ${threadId}`);
+    if (options.locked) thread.thread_metadata = { ...thread.thread_metadata!, locked: true };
+    this.setArchived(thread, true);
+  }
+
+  /** Deletes a thread and its messages; `notify: false` models a deletion the bot did not hear of. */
+  deleteThread(threadId: string, options: { notify?: boolean } = {}): void {
+    const thread = this.threads.get(threadId);
+    if (!thread) throw new Error(`no thread ${threadId}`);
+    this.threads.delete(threadId);
+    this.deletedThreads.add(threadId);
+    for (const m of this.channelMessages(threadId)) this.messages.delete(m.id);
+    if (options.notify ?? true) this.dispatch(GatewayDispatchEvents.ThreadDelete, { id: thread.id, type: thread.type, guild_id: thread.guild_id, parent_id: thread.parent_id });
+  }
+
+  isArchived(threadId: string): boolean | undefined {
+    return this.threads.get(threadId)?.thread_metadata?.archived;
+  }
+
+  private setArchived(thread: APIThreadChannel, archived: boolean): void {
+    thread.thread_metadata = { ...thread.thread_metadata!, archived, archive_timestamp: new Date().toISOString() };
+    this.dispatch(GatewayDispatchEvents.ThreadUpdate, thread);
+  }
+
+  /**
+   * Why the bot may not put a message in this channel now, as Discord answers: a deleted thread is
+   * unknown, a thread closed to the bot is forbidden, an archived one refuses new content.
+   */
+  private refusal(channelId: string, ephemeral = false): { status: number; body: { message: string; code: number } } | undefined {
+    if (this.deletedThreads.has(channelId)) return { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
+    const thread = this.threads.get(channelId);
+    if (!thread || ephemeral) return undefined;
+    if (this.closedToBot.has(channelId)) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
+    if (thread.thread_metadata?.archived) return { status: 400, body: { message: 'Thread is archived', code: 50083 } };
+    return undefined;
   }
 
   dispatch(event: GatewayDispatchEvents, data: unknown): void {
@@ -228,7 +280,8 @@ export class FakeDiscord {
       voice_states: [],
       members: [guildMember(world.bot)],
       channels: [{ id: world.channelId, type: ChannelType.GuildText, guild_id: world.guildId, name: 'clips', position: 0, permission_overwrites: [], nsfw: false, parent_id: null, topic: null, last_message_id: null, rate_limit_per_user: 0 }],
-      threads: [...this.threads.values()],
+      // Only active threads: archived ones reach the bot when it fetches them (or they are reopened).
+      threads: [...this.threads.values()].filter((t) => !t.thread_metadata?.archived),
       presences: [],
       stage_instances: [],
       guild_scheduled_events: [],
@@ -273,16 +326,33 @@ export class FakeDiscord {
         this.messages.delete(message.id);
         return json(204);
       }
-      if (method === 'PATCH') return json(200, this.edit(message, body ?? {}, files));
+      if (method === 'PATCH') {
+        const refused = this.refusal(message.channel_id, Boolean((message.flags ?? 0) & MessageFlags.Ephemeral));
+        if (refused) return json(refused.status, refused.body);
+        return json(200, this.edit(message, body ?? {}, files));
+      }
     }
     if (method === 'POST' && (m = path.match(/^\/webhooks\/(\d+)\/([^/]+)$/))) {
       const record = this.interactions.get(m[2]!);
       if (!record) return json(404, { message: 'Unknown Webhook', code: 10015 });
-      const message = this.create(record.payload.channel?.id ?? world.channelId, body ?? {}, files, { webhook_id: world.applicationId });
+      const channelId = record.payload.channel?.id ?? world.channelId;
+      const refused = this.refusal(channelId, Boolean(Number(body?.flags ?? 0) & MessageFlags.Ephemeral));
+      if (refused) return json(refused.status, refused.body);
+      const message = this.create(channelId, body ?? {}, files, { webhook_id: world.applicationId });
       record.followups.push(message.id);
       return json(200, message);
     }
-    if (method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/typing$/))) return json(204);
+    if (method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/typing$/))) {
+      const refused = this.refusal(m[1]!);
+      return refused ? json(refused.status, refused.body) : json(204);
+    }
+    if (method === 'PUT' && (m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/))) {
+      const refused = this.refusal(m[1]!);
+      if (refused) return json(refused.status, refused.body);
+      if (!this.messages.has(m[2]!)) return json(404, { message: 'Unknown Message', code: 10008 });
+      this.reactions.push(`${m[1]}/${m[2]}/${m[3]}`);
+      return json(204);
+    }
     if (method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)\/threads$/))) {
       const parent = m[1]!;
       if (!this.messages.has(m[2]!)) return json(404, { message: 'Unknown Message', code: 10008 });
@@ -305,11 +375,23 @@ export class FakeDiscord {
       return json(201, thread);
     }
     if (method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/messages$/))) {
+      const refused = this.refusal(m[1]!);
+      if (refused) return json(refused.status, refused.body);
       return json(200, this.create(m[1]!, body ?? {}, files));
     }
     if (method === 'GET' && (m = path.match(/^\/channels\/(\d+)$/))) {
       const channel: APIChannel | undefined = this.threads.get(m[1]!);
       return channel ? json(200, channel) : json(404, { message: 'Unknown Channel', code: 10003 });
+    }
+    if (method === 'PATCH' && (m = path.match(/^\/channels\/(\d+)$/))) {
+      const thread = this.threads.get(m[1]!);
+      if (!thread) return json(404, { message: 'Unknown Channel', code: 10003 });
+      if (body?.archived === false && thread.thread_metadata?.archived) {
+        // Reopening takes Send Messages in Threads; a locked thread takes Manage Threads, which the bot lacks.
+        if (thread.thread_metadata.locked || this.closedToBot.has(thread.id)) return json(403, { message: 'Missing Permissions', code: 50013 });
+        this.setArchived(thread, false);
+      }
+      return json(200, thread);
     }
     this.unknownRoutes.push(`${method} ${path}`);
     return json(404, { message: '404: Not Found', code: 0 });
@@ -321,6 +403,9 @@ export class FakeDiscord {
     if (record.callbacks.length > 0) return json(400, { message: 'Interaction has already been acknowledged.', code: 40060 });
     const type = body.type as InteractionResponseType;
     const data = body.data as Record<string, unknown> | undefined;
+    const posts = [InteractionResponseType.ChannelMessageWithSource, InteractionResponseType.DeferredChannelMessageWithSource, InteractionResponseType.UpdateMessage].includes(type);
+    const refused = posts ? this.refusal(record.payload.channel?.id ?? this.world.channelId, Boolean(Number(data?.flags ?? 0) & MessageFlags.Ephemeral)) : undefined;
+    if (refused) return json(refused.status, refused.body);
     record.callbacks.push({ type, ...(data ? { data } : {}) });
     const source = 'message' in record.payload ? record.payload.message : undefined;
     const channelId = record.payload.channel?.id ?? this.world.channelId;
