@@ -131,6 +131,9 @@ export const configSchema = z.object({
       messageContentIntent: bool.default(false),
       maxConcurrent: positiveInt.default(2),
       cooldownSeconds: z.coerce.number().min(0).default(10),
+      /** Per-user token bucket on what follows a request: buttons, the pick select, `/refine`, thread refinements. */
+      actionBurst: positiveInt.default(5),
+      actionsPerMinute: z.coerce.number().positive().default(12),
       maxClipBytes: positiveInt.default(100 * 1024 * 1024),
       /** Longer clips get a friendly refusal before any decoding. */
       maxClipSeconds: positiveInt.default(15 * 60),
@@ -205,6 +208,8 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   DISCORD_MESSAGE_CONTENT_INTENT: 'discord.messageContentIntent',
   DISCORD_MAX_CONCURRENT: 'discord.maxConcurrent',
   DISCORD_COOLDOWN_SECONDS: 'discord.cooldownSeconds',
+  DISCORD_ACTION_BURST: 'discord.actionBurst',
+  DISCORD_ACTIONS_PER_MINUTE: 'discord.actionsPerMinute',
   DISCORD_MAX_CLIP_BYTES: 'discord.maxClipBytes',
   DISCORD_MAX_CLIP_SECONDS: 'discord.maxClipSeconds',
   DISCORD_CONVERSATION_TTL_HOURS: 'discord.conversationTtlHours',

@@ -81,6 +81,7 @@ async function runBot(): Promise<void> {
       ...(d.gatewayUrl ? { gatewayUrl: d.gatewayUrl } : {}),
       maxConcurrent: d.maxConcurrent,
       cooldownMs: d.cooldownSeconds * 1000,
+      actionRate: { burst: d.actionBurst, perMinute: d.actionsPerMinute },
       limits: { ...DEFAULT_LIMITS, maxClipBytes: d.maxClipBytes, maxClipSeconds: d.maxClipSeconds },
     },
   );
