@@ -11,7 +11,7 @@ import { UnavailableServices } from '../../bot/unavailable.js';
 import type { ClipAnalyser, ClipFeatures } from '../../bot/ports.js';
 import { BotHarness, type HarnessOptions } from './support/harness.js';
 import { FakeDiscord } from './support/fake-discord/server.js';
-import { attachmentOption, buttonClick, slashCommand, stringOption } from './support/fake-discord/payloads.js';
+import { attachmentOption, buttonClick, selectChoice, slashCommand, stringOption } from './support/fake-discord/payloads.js';
 import { componentsOf, looksInternal, picksShown } from './support/expect-discord.js';
 import { SmallRecommender } from './support/small-services.js';
 import { createFixtureEncoders } from '../support/models.js';
@@ -109,6 +109,82 @@ describe('fairness and load', () => {
     const reply = await final(b, sendMusic(b));
     expect(reply.content).toMatch(/took too long and I stopped/);
     expect(Date.now() - started).toBeLessThan(3_000);
+  });
+});
+
+describe('per-user action rate', () => {
+  // Two actions at once, then one every 10 s: far slower than the tests, so refusals are certain.
+  const actionRate = { burst: 2, perMinute: 6 };
+  const keyOf = (message: APIMessage): string => componentsOf(message)[0]![0]!.customId!.split(':')[2]!;
+
+  /** Presses "Next picks" and waits until the picks message shows the new page. */
+  async function pressNext(b: BotHarness, reply: APIMessage, user = b.world.user): Promise<APIInteraction> {
+    const before = b.fake.messages.get(reply.id)!.edited_timestamp;
+    const click = b.fake.sendInteraction(buttonClick(b.world, b.fake.messages.get(reply.id)!, `cc:next:${keyOf(reply)}`, user));
+    await b.fake.waitFor(() => b.fake.messages.get(reply.id)!.edited_timestamp !== before, 'the next picks');
+    return click;
+  }
+
+  async function refusal(b: BotHarness, interaction: APIInteraction): Promise<string> {
+    const callback = await b.fake.waitFor(() => b.fake.callbacks(interaction)[0], 'the refusal');
+    expect(callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
+    expect(Number(callback.data?.flags) & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    return String(callback.data?.content);
+  }
+
+  it('given a user pressing buttons and the select faster than the rate, refuses the extra presses ephemerally with the wait, does no work, and leaves other users alone', async () => {
+    const recommender = new SmallRecommender();
+    const b = await start({ actionRate, services: { recommender } });
+    const reply = await final(b, sendMusic(b));
+    await pressNext(b, reply);
+    await pressNext(b, reply);
+    const asked = recommender.requests.length;
+
+    const next = b.fake.sendInteraction(buttonClick(b.world, b.fake.messages.get(reply.id)!, `cc:next:${keyOf(reply)}`));
+    expect(await refusal(b, next)).toMatch(/^⚠️ You are going a bit fast for me: please wait (9|10) s, then try again\./);
+    const choose = b.fake.sendInteraction(selectChoice(b.world, b.fake.messages.get(reply.id)!, `cc:pick:${keyOf(reply)}`, ['0']));
+    expect(await refusal(b, choose)).toMatch(/going a bit fast/);
+    // Even the modal is refused: the refusal comes instead of it.
+    const refine = b.fake.sendInteraction(buttonClick(b.world, b.fake.messages.get(reply.id)!, `cc:refine:${keyOf(reply)}`));
+    expect(await refusal(b, refine)).toMatch(/going a bit fast/);
+    expect(recommender.requests.length).toBe(asked);
+    expect(b.store.get(keyOf(reply))?.chosen).toBeUndefined();
+
+    // The other user has their own allowance.
+    const theirs = await final(b, sendMusic(b, b.world.otherUser));
+    const press = await pressNext(b, theirs, b.world.otherUser);
+    expect(b.fake.callbacks(press).map((c) => c.type)).toEqual([InteractionResponseType.DeferredMessageUpdate]);
+  });
+
+  it('given a user flooding their thread with refinements, answers those within the rate, reacts to the rest, explains once, and queues none of them', async () => {
+    const recommender = new SmallRecommender();
+    const b = await start({ actionRate, messageContent: true, services: { recommender } });
+    const reply = await final(b, sendMusic(b));
+    const thread = await b.fake.waitFor(() => b.fake.threads.get(reply.id), 'the thread');
+    await b.fake.waitFor(() => b.store.byThread(thread.id), 'the stored conversation');
+    const botReplyTo = (id: string) => b.fake.waitFor(() => b.fake.channelMessages(thread.id).find((m) => m.author.bot && m.message_reference?.message_id === id), 'the reply');
+
+    for (const text of ['no drums', 'slower']) expect((await botReplyTo(b.fake.sendUserMessage(thread.id, text).id)).embeds.length).toBeGreaterThan(0);
+    const asked = recommender.requests.length;
+    const flood = ['faster', 'darker', 'no vocals'].map((text) => b.fake.sendUserMessage(thread.id, text));
+    await b.fake.waitFor(() => b.fake.reactions.length === 3, 'a reaction on each refused message');
+    expect(b.fake.reactions).toEqual(flood.map((m) => `${thread.id}/${m.id}/⏳`));
+    const explanation = await botReplyTo(flood[0]!.id);
+    expect(explanation.content).toMatch(/^⏳ You are going a bit fast for me: please wait (9|10) s/);
+    expect(explanation.embeds).toEqual([]);
+    await new Promise((r) => setTimeout(r, 200));
+    const answers = b.fake.channelMessages(thread.id).filter((m) => m.author.bot && flood.some((f) => f.id === m.message_reference?.message_id));
+    expect(answers).toHaveLength(1);
+    expect(recommender.requests.length).toBe(asked);
+    expect(b.store.byThread(thread.id)?.history).toEqual(['no drums', 'slower']);
+
+    // Another user's conversation is not held back.
+    const theirs = await final(b, sendMusic(b, b.world.otherUser));
+    const theirThread = await b.fake.waitFor(() => b.fake.threads.get(theirs.id), 'their thread');
+    await b.fake.waitFor(() => b.store.byThread(theirThread.id), 'their stored conversation');
+    const turn = b.fake.sendUserMessage(theirThread.id, 'no drums', b.world.otherUser);
+    const answer = await b.fake.waitFor(() => b.fake.channelMessages(theirThread.id).find((m) => m.author.bot && m.message_reference?.message_id === turn.id), 'their answer');
+    expect(answer.embeds.length).toBeGreaterThan(0);
   });
 });
 

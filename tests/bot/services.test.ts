@@ -9,7 +9,7 @@ import { ERROR_CODES, CuecastError, type CuecastError as CuecastErrorType } from
 import { checkAttachment, downloadAttachment } from '../../bot/attachment.js';
 import { SqliteConversationStore, type NewConversation } from '../../bot/conversation-store.js';
 import { customId, parseCustomId } from '../../bot/custom-id.js';
-import { ConcurrencyLimiter, Cooldown } from '../../bot/fairness.js';
+import { ActionRateLimit, ConcurrencyLimiter, Cooldown } from '../../bot/fairness.js';
 import { refinementFromMessage } from '../../bot/message-parsing.js';
 import { MusicFlow } from '../../bot/music-flow.js';
 import { EMPTY_REFINEMENT } from '../../bot/ports.js';
@@ -96,6 +96,29 @@ describe('Cooldown', () => {
     expect(cooldown.take('other')).toEqual({ ok: true });
     now = 10_000;
     expect(cooldown.take('u')).toEqual({ ok: true });
+  });
+});
+
+describe('ActionRateLimit', () => {
+  it('lets a burst through, then refills one action per interval; refusals spend nothing and say whether they repeat', () => {
+    let now = 0;
+    const limit = new ActionRateLimit({ burst: 3, perMinute: 6 }, () => now); // a token every 10 s
+    expect([limit.take('u'), limit.take('u'), limit.take('u')]).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+    expect(limit.take('u')).toEqual({ ok: false, identifier: 'actions', remainingMs: 10_000, repeated: false });
+    now = 4_000;
+    expect(limit.take('u')).toEqual({ ok: false, identifier: 'actions', remainingMs: 6_000, repeated: true });
+    expect(limit.take('other')).toEqual({ ok: true });
+    now = 10_000;
+    expect(limit.take('u')).toEqual({ ok: true });
+    // A new flood after an allowed action is explained again.
+    expect(limit.take('u')).toMatchObject({ ok: false, repeated: false });
+    now = 1_000_000;
+    expect([limit.take('u'), limit.take('u'), limit.take('u'), limit.take('u')].map((r) => r.ok)).toEqual([true, true, true, false]);
+  });
+
+  it('refuses a rate that could never allow anything', () => {
+    expect(() => new ActionRateLimit({ burst: 0, perMinute: 6 })).toThrow(RangeError);
+    expect(() => new ActionRateLimit({ burst: 2, perMinute: 0 })).toThrow(RangeError);
   });
 });
 
