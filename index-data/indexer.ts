@@ -279,6 +279,8 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
       const rate = encoders.clapAudio.sampleRate;
       const windowSeconds = encoders.clapAudio.windowSeconds;
       const windowLength = Math.round(rate * windowSeconds);
+      /** Samples a window may lack at the very end of a track (resampling rounding); zero-padded. */
+      const slack = Math.round(rate * 1e-3);
       const spec = { segmentSeconds: options.segmentSeconds, hopSeconds: options.hopSeconds, windowSeconds };
       const wanted = distinctWindows(planSegments(probed, spec));
       const windowVectors = new Map<number, Float32Array>();
@@ -298,7 +300,7 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
           const offset = Math.round((w - chunkStart) * rate);
           const available = samples.length - offset;
           // A window must be fully decoded, except the only window of a track shorter than one window.
-          if (available < windowLength && !(w === 0 && available > 0)) continue;
+          if (available < windowLength - slack && !(w === 0 && available > 0)) continue;
           const window = new Float32Array(windowLength);
           window.set(samples.subarray(offset, offset + windowLength));
           windows.push(window);
@@ -317,6 +319,21 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
       }
       const duration = Math.min(probed, decodedSeconds);
       const plans = planSegments(duration, spec);
+      // The last segment ends where the audio really ends; when that differs from the container's duration
+      // (VBR estimates, encoder padding) its windows moved off the planned ones, so decode and embed them now.
+      const missing = distinctWindows(plans).filter((w) => !windowVectors.has(w) && w + windowSeconds <= decodedSeconds + 1e-3);
+      const late: Float32Array[] = [];
+      for (const w of missing) {
+        const samples = await options.audio.decode(file.path, { sampleRate: rate, start: w, duration: windowSeconds, signal });
+        if (samples.length < windowLength - slack) break;
+        const window = new Float32Array(windowLength);
+        window.set(samples.subarray(0, windowLength));
+        late.push(window);
+      }
+      for (let i = 0; i < late.length; i += ENCODE_BATCH) {
+        const out = await encoders.clapAudio.encodeWindows(late.slice(i, i + ENCODE_BATCH), signal);
+        out.forEach((v, j) => windowVectors.set(missing[i + j]!, v));
+      }
       const segmentWindows = plans.map((p) =>
         p.windowStarts.map((w) => {
           const v = windowVectors.get(w);

@@ -118,10 +118,15 @@ describe('indexMusic on synthesised audio', () => {
     expect(firstEvents.at(-1)).toMatchObject({ event: 'done' });
   });
 
-  it('lays out segments per DESIGN §4: 30 s every 15 s, one segment for a short track', () => {
+  it('lays out segments per DESIGN §4: 30 s every 15 s, a last one ending at the track end, one segment for a short track', () => {
     const catalog = openCatalog(catalogDir);
     const square = byTitle(catalog, 'loud-square')!;
-    expect(catalog.segments(square.id).map((s) => [s.start, s.end])).toEqual([[0, 30], [15, 45]]);
+    // The MP3 decodes to a few ms past 45 s (encoder padding): the last segment moves to end there.
+    const end = square.durationSeconds;
+    expect(end).toBeCloseTo(45, 1);
+    expect(catalog.segments(square.id).map((s) => [s.start, s.end])).toEqual([[0, 30], [Math.round((end - 30) * 1000) / 1000, end]]);
+    const tone = byTitle(catalog, 'Slow Tone')!;
+    expect(catalog.segments(tone.id).map((s) => [s.index, s.start, s.end])).toEqual([[0, 0, 30], [1, 5, 35]]);
     const blip = byTitle(catalog, 'short-blip')!;
     expect(catalog.segments(blip.id)).toHaveLength(1);
     expect(catalog.segments(blip.id)[0]!.end).toBeCloseTo(8, 1);
@@ -168,6 +173,31 @@ describe('indexMusic on synthesised audio', () => {
     const stored = catalog.index('clap-audio')!.vector(segment!.label)!;
     expect(stored.length).toBe(expected.length);
     for (let i = 0; i < expected.length; i++) expect(stored[i]).toBeCloseTo(expected[i]!, 4);
+  });
+
+  it('stores the tail segment (5..35 s of a 35 s track) as the mean of the windows at 5, 15 and 25 s', async () => {
+    const catalog = openCatalog(catalogDir);
+    const tail = catalog.segments(byTitle(catalog, 'Slow Tone')!.id)[1]!;
+    const samples = await audio(join(music, 'slow-tone.flac'), { sampleRate: encoders.clapAudio.sampleRate, channels: 1 });
+    const n = encoders.clapAudio.sampleRate * 10;
+    const windows = [5, 15, 25].map((s) => samples.slice(s * encoders.clapAudio.sampleRate, s * encoders.clapAudio.sampleRate + n));
+    const expected = meanNormalized(await encoders.clapAudio.encodeWindows(windows));
+    const stored = catalog.index('clap-audio')!.vector(tail.label)!;
+    for (let i = 0; i < expected.length; i++) expect(stored[i]).toBeCloseTo(expected[i]!, 4);
+  });
+
+  it('given a container duration longer than the audio (a VBR estimate), ends the last segment where the audio ends', async () => {
+    const dir = join(work, 'vbr-estimate');
+    const catalogB = join(work, 'catalog-vbr');
+    writeTrack(dir, { file: 'fifty.wav', source: sine(523, 50) });
+    const real = mediaAudioSource();
+    const overstated: AudioSource = { probe: async (path, signal) => ({ ...(await real.probe(path, signal)), duration: 50.4 }), decode: real.decode };
+    const summary = await indexMusic(options({ roots: [dir], catalogDir: catalogB, audio: overstated }));
+    expect(summary).toMatchObject({ indexed: 1, skipped: [] });
+    const catalog = openCatalog(catalogB);
+    const [track] = [...catalog.tracks()];
+    expect(track!.durationSeconds).toBeCloseTo(50, 2);
+    expect(catalog.segments(track!.id).map((s) => [s.start, s.end])).toEqual([[0, 30], [15, 45], [20, 50]]);
   });
 
   it('reaches recall@10 >= 0.98 with the published HNSW index against exact search on the catalog', () => {

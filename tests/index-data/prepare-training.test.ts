@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { audio } from '../../core/media/index.js';
 import { MemoryDescriptionCache } from '../../index-data/describe/cache.js';
 import { createDescriber } from '../../index-data/describe/from-config.js';
 import { mediaAudioSource } from '../../index-data/media-source.js';
@@ -42,7 +43,8 @@ function readWithTrainer(dir: string): { rows: number; splits: Record<string, nu
 
 beforeAll(async () => {
   mkdirSync(videos, { recursive: true });
-  video('a-long.mp4', 47, 'sine=f=330');
+  // A chirp, so windows a few seconds apart embed differently.
+  video('a-long.mp4', 47, "aevalsrc='0.5*sin(2*PI*(200+8*t)*t)'");
   video('b-short.mp4', 14, "aevalsrc='0.5*sin(2*PI*200*t)'");
   video('c-silent.mp4', 12);
   encoders = await createFixtureEncoders();
@@ -69,7 +71,7 @@ afterAll(async () => {
 
 describe('prepareTraining', () => {
   it('writes aligned segments as shards the trainer reads and validates', () => {
-    // a-long: 47 s -> segments at 0 and 15; b-short: 14 s -> one short segment; c-silent has no audio.
+    // a-long: 47 s -> segments at 0 and 17 (the last one ends at the track end); b-short: 14 s -> one short segment; c-silent has no audio.
     expect(summary.rows).toBe(3);
     expect(summary.shards).toEqual(['shard-00000', 'shard-00001']);
     expect(summary.skipped).toEqual([expect.objectContaining({ code: 'MEDIA_NO_AUDIO', video: join(videos, 'c-silent.mp4') })]);
@@ -89,11 +91,25 @@ describe('prepareTraining', () => {
       textSource: 'template',
     });
     const items = readFileSync(join(out, 'shard-00000', 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(items.map((i) => i.segmentStart)).toEqual([0, 15]);
+    expect(items.map((i) => i.segmentStart)).toEqual([0, 17]);
     expect(items[0]!.trackId).toBe(items[1]!.trackId);
     expect(items[0]!.text).toMatch(/track/);
     expect((items[0]!.tags as string[]).length).toBeGreaterThan(3);
   });
+
+  it('pairs the last segment (17..47 s) with the CLAP windows at 17, 27 and 37 s of its soundtrack and 30 frames of its video', async () => {
+    const script = [
+      'import json, sys, numpy',
+      "d = sys.argv[1]",
+      "print(json.dumps({'music': numpy.load(d + '/music.npy')[1].tolist(), 'music_len': int(numpy.load(d + '/music_len.npy')[1]), 'frames_len': int(numpy.load(d + '/frames_len.npy')[1])}))",
+    ].join('\n');
+    const row = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, join(out, 'shard-00000')], { encoding: 'utf8', timeout: 60_000 })) as { music: number[][]; music_len: number; frames_len: number };
+    expect(row).toMatchObject({ music_len: 3, frames_len: 30 });
+    const rate = encoders.clapAudio.sampleRate;
+    const samples = await audio(join(videos, 'a-long.mp4'), { sampleRate: rate, channels: 1 });
+    const expected = await encoders.clapAudio.encodeWindows([17, 27, 37].map((s) => samples.slice(s * rate, (s + 10) * rate)));
+    expected.forEach((window, w) => window.forEach((x, i) => expect(row.music[w]![i]).toBeCloseTo(x, 3)));
+  }, 60_000);
 
   it('keeps every segment of a track in one split', () => {
     const ids = ['t1', 't2', 't3', 't4', 't5', 't6', 't7', 't8'];

@@ -38,12 +38,61 @@ describe('scanMusic', () => {
 
 describe('planSegments', () => {
   const spec = { segmentSeconds: 30, hopSeconds: 15, windowSeconds: 10 };
+  const spans = (duration: number): number[][] => planSegments(duration, spec).map((p) => [p.start, p.end]);
 
   it('cuts 30 s segments every 15 s, each averaging three consecutive 10 s windows', () => {
-    const plans = planSegments(62, spec);
+    const plans = planSegments(60, spec);
     expect(plans.map((p) => [p.start, p.end])).toEqual([[0, 30], [15, 45], [30, 60]]);
     expect(plans[1]!.windowStarts).toEqual([15, 25, 35]);
     expect(distinctWindows(plans)).toEqual([0, 10, 15, 20, 25, 30, 35, 40, 50]);
+  });
+
+  it('given a tail shorter than a hop (50 s), adds a last full segment ending at the track end', () => {
+    const plans = planSegments(50, spec);
+    expect(plans.map((p) => [p.start, p.end])).toEqual([[0, 30], [15, 45], [20, 50]]);
+    expect(plans.map((p) => p.index)).toEqual([0, 1, 2]);
+    expect(plans[2]!.windowStarts).toEqual([20, 30, 40]);
+  });
+
+  it('given a tail under a third of the hop (62 s), moves the last segment to 32..62 instead of adding a near-copy', () => {
+    expect(spans(62)).toEqual([[0, 30], [15, 45], [32, 62]]);
+    expect(planSegments(62, spec).at(-1)).toEqual({ index: 2, start: 32, end: 62, windowStarts: [32, 42, 52] });
+    expect(spans(45.035)).toEqual([[0, 30], [15.035, 45.035]]);
+  });
+
+  it('given a tail of exactly a third of the hop (35 s), adds the segment 5..35', () => {
+    expect(spans(35)).toEqual([[0, 30], [5, 35]]);
+  });
+
+  it('given a short tail after the first segment (30.5 s), adds a segment rather than moving the one that covers the start', () => {
+    expect(spans(30.5)).toEqual([[0, 30], [0.5, 30.5]]);
+  });
+
+  it('given a track that ends exactly on the hop grid (45 s, 60 s), adds no duplicate segment', () => {
+    expect(spans(45)).toEqual([[0, 30], [15, 45]]);
+    expect(spans(60)).toEqual([[0, 30], [15, 45], [30, 60]]);
+    expect(spans(60.0004)).toEqual([[0, 30], [15, 45], [30, 60]]);
+  });
+
+  it('given a fractional duration, keeps times to the millisecond and still ends at the track end', () => {
+    const plans = planSegments(47.1234, spec);
+    expect(plans.at(-1)).toEqual({ index: 1, start: 17.123, end: 47.123, windowStarts: [17.123, 27.123, 37.123] });
+  });
+
+  it('covers every second of any track, with full-length segments inside the track and no two alike', () => {
+    for (let duration = 30.5; duration < 400; duration += 0.73) {
+      const plans = planSegments(duration, spec);
+      expect(plans.map((p) => p.index)).toEqual(plans.map((_, i) => i));
+      expect(plans[0]!.start).toBe(0);
+      expect(plans.at(-1)!.end).toBeCloseTo(duration, 2);
+      for (const [i, p] of plans.entries()) {
+        expect(p.end - p.start).toBeCloseTo(30, 6);
+        expect(p.end).toBeLessThanOrEqual(duration + 1e-3);
+        if (i > 0) expect(p.start).toBeGreaterThan(plans[i - 1]!.start);
+        if (i > 0) expect(p.start).toBeLessThanOrEqual(plans[i - 1]!.end);
+        expect(p.windowStarts).toEqual([p.start, p.start + 10, p.start + 20].map((w) => Math.round(w * 1000) / 1000));
+      }
+    }
   });
 
   it('gives a track shorter than a segment one segment with the windows that fit', () => {
@@ -55,6 +104,16 @@ describe('planSegments', () => {
   });
 
   it('gives a track of exactly one segment exactly one segment', () => {
-    expect(planSegments(30, spec).map((p) => [p.start, p.end])).toEqual([[0, 30]]);
+    expect(spans(30)).toEqual([[0, 30]]);
+  });
+
+  it('given a zero, negative or non-finite duration, refuses with INPUT_INVALID', () => {
+    for (const bad of [0, -3, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => planSegments(bad, spec)).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/positive number of seconds/) }));
+    }
+  });
+
+  it('given a zero hop, refuses with INPUT_INVALID instead of looping forever', () => {
+    expect(() => planSegments(90, { ...spec, hopSeconds: 0 })).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/hopSeconds/) }));
   });
 });

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { audio } from '../../core/media/index.js';
 import { openCatalog } from '../../index-data/catalog.js';
 import { createDescriber } from '../../index-data/describe/from-config.js';
 import { indexMusic } from '../../index-data/indexer.js';
@@ -10,7 +11,7 @@ import { musicMetadataReader } from '../../index-data/metadata.js';
 import { vimlManifestHash, vimlMusicEncoder } from '../../index-data/viml-music.js';
 import { loadVimlHeads, type Encoders, type VimlHeads } from '../../model/index.js';
 import { createFixtureEncoders, fixtureConfig } from '../support/models.js';
-import { pulses, sine, writeTrack } from './media-fixtures.js';
+import { pulses, writeTrack } from './media-fixtures.js';
 
 const headsDir = resolve(import.meta.dirname, '..', 'fixtures', 'viml');
 const work = mkdtempSync(join(tmpdir(), 'cuecast-viml-catalog-'));
@@ -21,7 +22,8 @@ let heads: VimlHeads;
 
 beforeAll(async () => {
   mkdirSync(music, { recursive: true });
-  writeTrack(music, { file: 'a.wav', source: sine(300, 40) });
+  // A chirp, so windows a few seconds apart embed differently.
+  writeTrack(music, { file: 'a.wav', source: "aevalsrc='0.5*sin(2*PI*(200+8*t)*t)':d=40" });
   writeTrack(music, { file: 'b.wav', source: pulses(120, 12) });
   encoders = await createFixtureEncoders();
   heads = await loadVimlHeads(encoders, fixtureConfig(), { dir: headsDir });
@@ -48,13 +50,27 @@ describe('a catalog built with trained ViML heads', () => {
     expect(catalog.manifest.viml).toEqual({ dim: heads.dim, manifestHash: vimlManifestHash(heads.manifest) });
     const viml = catalog.index('viml-music')!;
     expect(viml.size).toBe(catalog.index('clap-audio')!.size);
-    expect(viml.size).toBe(2);
+    // a is 40 s: segments 0..30 and 10..40 (the last one ends at the track end); b is one short segment.
+    expect(viml.size).toBe(3);
     const b = [...catalog.tracks()].find((t) => t.title === 'b')!;
     const [segment] = catalog.segments(b.id);
     const window = catalog.index('clap-audio')!.vector(segment!.label)!;
     // b is 12 s: one segment of one window, so its clap-audio vector is that window's embedding.
     const [expected] = await heads.encodeMusic([[window]]);
     const stored = viml.vector(segment!.label)!;
+    for (let i = 0; i < expected!.length; i++) expect(stored[i]).toBeCloseTo(expected![i]!, 4);
+  });
+
+  it('gives the last segment (10..40 s) the music head on the CLAP windows at 10, 20 and 30 s', async () => {
+    const catalog = openCatalog(catalogDir);
+    const a = [...catalog.tracks()].find((t) => t.title === 'a')!;
+    const tail = catalog.segments(a.id).at(-1)!;
+    expect([tail.start, tail.end]).toEqual([10, 40]);
+    const rate = encoders.clapAudio.sampleRate;
+    const samples = await audio(join(music, 'a.wav'), { sampleRate: rate, channels: 1 });
+    const windows = await encoders.clapAudio.encodeWindows([10, 20, 30].map((s) => samples.slice(s * rate, (s + 10) * rate)));
+    const [expected] = await heads.encodeMusic([windows]);
+    const stored = catalog.index('viml-music')!.vector(tail.label)!;
     for (let i = 0; i < expected!.length; i++) expect(stored[i]).toBeCloseTo(expected![i]!, 4);
   });
 
