@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { CliCommand } from './command.js';
+import { configureCliLogging } from './logging.js';
 import { benchCommand } from './commands/bench.js';
 import { catalogCommand } from './commands/catalog.js';
 import { indexCommand } from './commands/index.js';
@@ -17,6 +18,8 @@ const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogComm
 const program = new Command('cuecast')
   .description('Language-guided music recommendation for video')
   .version('0.1.0')
+  .option('-v, --verbose', 'show internal (debug) logs on stderr')
+  .hook('preAction', (root, action) => configureCliLogging(action, root.opts().verbose === true))
   .showHelpAfterError();
 
 for (const command of commands) command.register(program);
