@@ -6,6 +6,11 @@ import { ConfigError } from './errors.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
+/**
+ * An integer in [min, max]. Unlike `.int()`, a fractional value does not stop the object-level checks
+ * (a cross-field check still runs, so every invalid setting is reported at once).
+ */
+const wholeNumber = (min: number, max: number) => z.coerce.number().min(min).max(max).refine(Number.isInteger, 'Invalid input: expected an integer');
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))]);
 
 /** Every setting, with its default. `docs/configuration.md` and the README describe them. */
@@ -86,33 +91,33 @@ export const configSchema = z.object({
     .object({
       /** The rolling window of frame embeddings a pick is computed from: its length and frame cap. */
       windowSeconds: z.coerce.number().positive().max(3600).default(30),
-      windowFrames: z.coerce.number().int().min(1).max(1024).default(64),
+      windowFrames: wholeNumber(1, 1024).default(64),
       /** Fallback cadence of pick updates, and the floor between two updates that new frames cause. */
-      updateIntervalMs: z.coerce.number().int().min(100).max(600_000).default(3000),
-      minUpdateIntervalMs: z.coerce.number().int().min(0).max(600_000).default(500),
-      picksPerUpdate: z.coerce.number().int().min(1).max(20).default(3),
+      updateIntervalMs: wholeNumber(100, 600_000).default(3000),
+      minUpdateIntervalMs: wholeNumber(0, 600_000).default(500),
+      picksPerUpdate: wholeNumber(1, 20).default(3),
       /** Hysteresis: a challenger must lead by `switchMargin` (cosine) for this many updates spanning this long. */
       switchMargin: z.coerce.number().min(0).max(1).default(0.02),
-      switchConfirmUpdates: z.coerce.number().int().min(1).max(100).default(2),
-      switchConfirmMs: z.coerce.number().int().min(0).max(600_000).default(3000),
+      switchConfirmUpdates: wholeNumber(1, 100).default(2),
+      switchConfirmMs: wholeNumber(0, 600_000).default(3000),
       /** Tracks among this many recent picks are not picked again. */
-      noRepeatPicks: z.coerce.number().int().min(0).max(1000).default(8),
+      noRepeatPicks: wholeNumber(0, 1000).default(8),
       /** `ingest` of a URL: sampling rate, silence that counts as dead, restart back-off, attempts without a frame. */
       ingestFps: z.coerce.number().positive().max(30).default(1),
-      ingestStallTimeoutMs: z.coerce.number().int().min(1000).max(600_000).default(15_000),
-      ingestBackoffInitialMs: z.coerce.number().int().min(100).max(600_000).default(1000),
-      ingestBackoffMaxMs: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
-      ingestMaxAttempts: z.coerce.number().int().min(1).max(1000).default(6),
+      ingestStallTimeoutMs: wholeNumber(1000, 600_000).default(15_000),
+      ingestBackoffInitialMs: wholeNumber(100, 600_000).default(1000),
+      ingestBackoffMaxMs: wholeNumber(100, 3_600_000).default(30_000),
+      ingestMaxAttempts: wholeNumber(1, 1000).default(6),
       /** Producer limits: frame size in bytes and decoded pixels, frames per second per stream and burst, prompt length. */
-      maxFrameBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
-      maxFramePixels: z.coerce.number().int().min(1).max(16_384 * 16_384).default(4096 * 4096),
+      maxFrameBytes: wholeNumber(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
+      maxFramePixels: wholeNumber(1, 16_384 * 16_384).default(4096 * 4096),
       maxFramesPerSecond: z.coerce.number().positive().max(60).default(5),
-      frameBurst: z.coerce.number().int().min(1).max(600).default(10),
-      maxPromptChars: z.coerce.number().int().min(1).max(10_000).default(500),
+      frameBurst: wholeNumber(1, 600).default(10),
+      maxPromptChars: wholeNumber(1, 10_000).default(500),
     })
     .refine((s) => s.ingestBackoffMaxMs >= s.ingestBackoffInitialMs, {
       path: ['ingestBackoffMaxMs'],
-      message: 'must be at least ingestBackoffInitialMs',
+      message: 'must be at least the first restart delay, stream.ingestBackoffInitialMs (CUECAST_STREAM_INGEST_BACKOFF_MS)',
       // Checked beside other invalid settings too (when both back-off values are themselves valid).
       when: ({ value }) => {
         const v = value as { ingestBackoffInitialMs?: unknown; ingestBackoffMaxMs?: unknown };
