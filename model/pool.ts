@@ -10,6 +10,7 @@ import { logger } from '../core/logger.js';
 import { siblingModule, startWorker } from '../core/worker-entry.js';
 import { deserializeError, type ControlOp, type FromWorker, type SerializedError, type TaskItems, type TaskKind, type ToWorker, type WorkerInit } from './protocol.js';
 import { transferList } from './transfer.js';
+import { stopWorker } from './worker-stop.js';
 import type { Percentiles, PoolStats } from './types.js';
 
 export interface PoolOptions {
@@ -19,6 +20,8 @@ export interface PoolOptions {
   readonly init: WorkerInit;
   /** How long a worker may take to start (import its libraries). */
   readonly startTimeoutMs?: number;
+  /** How long a worker may take to finish its batch and exit when the pool is disposed. */
+  readonly stopTimeoutMs?: number;
   /** Worker entry speaking protocol.ts; default model/worker. Tests pass a small stand-in. */
   readonly workerModule?: URL;
 }
@@ -176,7 +179,10 @@ export class InferencePool {
     };
   }
 
-  /** Rejects queued and in-flight work with SHUTTING_DOWN and terminates every worker. */
+  /**
+   * Rejects queued and in-flight work with SHUTTING_DOWN at once, then stops every worker once the
+   * batch it is running is done (see worker-stop.ts).
+   */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
@@ -188,7 +194,7 @@ export class InferencePool {
       slot.batch = undefined;
       for (const call of slot.calls.values()) call.reject(shutdown);
       slot.calls.clear();
-      return slot.worker.terminate();
+      return stopWorker(slot.worker, this.options.stopTimeoutMs);
     });
     await Promise.all(workers);
   }
@@ -245,7 +251,7 @@ export class InferencePool {
   /** A worker that died after starting is replaced, and gets the remembered setup (e.g. ViML heads). */
   private replace(dead: Slot): void {
     const index = this.slots.indexOf(dead);
-    void dead.worker.terminate();
+    void stopWorker(dead.worker, this.options.stopTimeoutMs);
     const slot = this.spawn();
     this.slots[index] = slot;
     this.counters.restarts++;

@@ -4,6 +4,7 @@
  */
 import { CuecastError, InputError, ModelError, type ErrorCode, type ErrorDetails } from '../core/errors.js';
 import type { Device, Dtype } from './types.js';
+import type { ShutdownMessage } from './worker-stop.js';
 
 /** The batched operations a worker can run. */
 export type TaskKind = 'clipImage' | 'clipText' | 'clapAudio' | 'clapText' | 'vimlQuery' | 'vimlMusic';
@@ -97,7 +98,8 @@ export type ControlOp =
 
 export type ToWorker =
   | { readonly type: 'batch'; readonly id: number; readonly kind: TaskKind; readonly items: readonly unknown[] }
-  | ({ readonly type: 'control'; readonly id: number } & ControlOp);
+  | ({ readonly type: 'control'; readonly id: number } & ControlOp)
+  | ShutdownMessage;
 
 export interface SerializedError {
   readonly code: ErrorCode;

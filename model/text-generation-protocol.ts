@@ -4,6 +4,7 @@
  */
 import type { ModelSource, SerializedError } from './protocol.js';
 import type { Device, Dtype } from './types.js';
+import type { ShutdownMessage } from './worker-stop.js';
 
 export interface GenerationWorkerInit {
   readonly source: ModelSource;
@@ -44,7 +45,8 @@ export interface Continuation {
 
 export type ToGenerationWorker =
   | { readonly type: 'generate'; readonly id: number; readonly prompt: string; readonly maxNewTokens: number }
-  | { readonly type: 'cancel'; readonly id: number };
+  | { readonly type: 'cancel'; readonly id: number }
+  | ShutdownMessage;
 
 export type FromGenerationWorker =
   | { readonly type: 'ready'; readonly model: LoadedModel }

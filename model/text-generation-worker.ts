@@ -8,7 +8,7 @@ import { AutoModelForCausalLM, AutoTokenizer, InterruptableStoppingCriteria, Ten
 import { InputError, ModelError } from '../core/errors.js';
 import { logger } from '../core/logger.js';
 import { cudaUnavailable, isCudaFailure } from './device.js';
-import { setUpModelWorkerThread } from './worker-thread.js';
+import { InFlightWork, setUpModelWorkerThread } from './worker-thread.js';
 import { serializeError } from './protocol.js';
 import type { Continuation, FromGenerationWorker, GenerationWorkerInit, LoadedModel, ToGenerationWorker } from './text-generation-protocol.js';
 
@@ -117,14 +117,28 @@ async function generate(loaded: Loaded, prompt: string, maxNewTokens: number): P
   };
 }
 
+const inFlight = new InFlightWork();
+let stopping = false;
+
+// Listening from the start: a shutdown can come while the model still loads, and must wait for it.
+port.on('message', (message: ToGenerationWorker) => {
+  if (message.type === 'shutdown') {
+    stopping = true;
+    stopper.interrupt();
+    void inFlight.drained().then(() => process.exit(0));
+  }
+});
+
 function serve(loaded: Loaded): void {
   port!.on('message', (message: ToGenerationWorker) => {
+    if (stopping || message.type === 'shutdown') return;
     if (message.type === 'cancel') {
       if (current === message.id) stopper.interrupt();
       return;
     }
     current = message.id;
-    generate(loaded, message.prompt, message.maxNewTokens)
+    inFlight
+      .track(generate(loaded, message.prompt, message.maxNewTokens))
       .then(
         (value) => send({ type: 'result', id: message.id, ok: true, value }),
         (error: unknown) => send({ type: 'result', id: message.id, ok: false, error: serializeError(error) }),
@@ -137,4 +151,9 @@ function serve(loaded: Loaded): void {
 }
 
 // A model that cannot load is reported once; the main thread then terminates this worker.
-load().then(serve, (error: unknown) => send({ type: 'failed', error: serializeError(error) }));
+inFlight.track(load()).then(
+  (loaded) => {
+    if (!stopping) serve(loaded);
+  },
+  (error: unknown) => send({ type: 'failed', error: serializeError(error) }),
+);

@@ -14,6 +14,7 @@ import { siblingModule, startWorker } from '../core/worker-entry.js';
 import { deserializeError, type ModelSource } from './protocol.js';
 import type { Continuation, FromGenerationWorker, GenerationWorkerInit, LoadedModel, ToGenerationWorker } from './text-generation-protocol.js';
 import type { Device, Dtype, Percentiles } from './types.js';
+import { stopWorker } from './worker-stop.js';
 
 export type { Continuation } from './text-generation-protocol.js';
 
@@ -205,11 +206,16 @@ export class WorkerTextGenerator implements TextGenerator {
     this.#disposed = true;
     const shutdown = new CuecastError('SHUTTING_DOWN', 'The text generator is shutting down');
     for (const job of this.#queue.splice(0)) this.#settle(job, shutdown);
-    if (this.#running) this.#settle(this.#running, shutdown);
+    const running = this.#running;
     this.#running = undefined;
     const worker = this.#worker;
     this.#worker = undefined;
-    await worker?.terminate();
+    if (running) {
+      this.#settle(running, shutdown);
+      // Stops the generation at its next token, so the worker can exit soon (see worker-stop.ts).
+      worker?.postMessage({ type: 'cancel', id: running.id } satisfies ToGenerationWorker);
+    }
+    if (worker) await stopWorker(worker);
   }
 
   /** Starts (or restarts) the worker and waits until its model is loaded. */
@@ -230,7 +236,7 @@ export class WorkerTextGenerator implements TextGenerator {
       const fail = (error: unknown): void => {
         clearTimeout(timer);
         if (this.#worker === worker) this.#worker = undefined;
-        void worker.terminate();
+        void stopWorker(worker);
         reject(error);
       };
       worker.on('message', (message: FromGenerationWorker) => {

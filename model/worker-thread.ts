@@ -24,3 +24,25 @@ export function setUpModelWorkerThread(settings: WorkerThreadSettings): void {
   if (settings.cacheDir) env.cacheDir = settings.cacheDir;
   env.logLevel = LogLevel.ERROR;
 }
+
+/**
+ * The onnxruntime work a model worker has in flight. On shutdown the thread waits for all of it
+ * before it exits: see worker-stop.ts for why it must not be terminated mid-run.
+ */
+export class InFlightWork {
+  readonly #pending = new Set<Promise<unknown>>();
+
+  track<T>(work: Promise<T>): Promise<T> {
+    this.#pending.add(work);
+    const forget = (): void => {
+      this.#pending.delete(work);
+    };
+    work.then(forget, forget);
+    return work;
+  }
+
+  /** Resolves when nothing is in flight, including work started while waiting. */
+  async drained(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+}

@@ -9,7 +9,7 @@ import { ClipImageEncoder } from './encoders/image.js';
 import { ClapTextEncoder, ClipTextEncoder } from './encoders/text.js';
 import type { OnnxEncoder } from './encoders/base.js';
 import { VimlHeads } from './heads.js';
-import { setUpModelWorkerThread } from './worker-thread.js';
+import { InFlightWork, setUpModelWorkerThread } from './worker-thread.js';
 import { serializeError, type ControlOp, type FromWorker, type ItemResult, type TaskKind, type ToWorker, type WorkerInit } from './protocol.js';
 
 const port = parentPort;
@@ -72,10 +72,24 @@ async function control(op: ControlOp): Promise<unknown> {
   }
 }
 
+const inFlight = new InFlightWork();
+let stopping = false;
+
+async function shutDown(): Promise<void> {
+  stopping = true;
+  await inFlight.drained();
+  process.exit(0);
+}
+
 port.on('message', (message: ToWorker) => {
+  if (message.type === 'shutdown') {
+    void shutDown();
+    return;
+  }
+  if (stopping) return;
   if (message.type === 'batch') {
     const started = performance.now();
-    runBatch(message.kind, message.items).then(
+    inFlight.track(runBatch(message.kind, message.items)).then(
       (results) => {
         const transfer = results.flatMap((r) => (r.ok ? [r.value.buffer as ArrayBuffer] : []));
         send({ type: 'batch', id: message.id, results, runMs: performance.now() - started }, transfer);
@@ -87,7 +101,7 @@ port.on('message', (message: ToWorker) => {
     );
     return;
   }
-  control(message).then(
+  inFlight.track(control(message)).then(
     (value) => send({ type: 'control', id: message.id, ok: true, value }),
     (error: unknown) => send({ type: 'control', id: message.id, ok: false, error: serializeError(error) }),
   );

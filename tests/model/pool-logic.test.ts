@@ -63,6 +63,31 @@ describe('inference pool (stand-in worker)', () => {
     expect(await p.ask({ op: 'describe' })).toEqual({ setup: ['heads-v1'] });
   });
 
+  it('on dispose, fails in-flight work with SHUTTING_DOWN at once but lets the worker finish its batch before it exits', async () => {
+    const p = await pool();
+    const inFlight = p.run('clipText', ['slow:400']);
+    inFlight.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    const started = performance.now();
+    const disposed = p.dispose();
+    await expect(inFlight).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
+    expect(performance.now() - started).toBeLessThan(300);
+    await disposed;
+    // the worker exited only when its batch was done (onnxruntime must not be torn down mid-run)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+    expect(p.stats().workers).toBe(0);
+  });
+
+  it('on dispose, terminates a worker that does not finish within stopTimeoutMs', async () => {
+    const p = await pool({ stopTimeoutMs: 100 });
+    p.run('clipText', ['slow:20000']).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    const started = performance.now();
+    await p.dispose();
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(p.stats().workers).toBe(0);
+  });
+
   it('given a worker module that never starts, rejects start-up with MODEL_FAILED', async () => {
     await expect(pool({ workerModule: new URL('data:text/javascript,process.exit(2)'), startTimeoutMs: 5_000 })).rejects.toMatchObject({ code: 'MODEL_FAILED' });
   });

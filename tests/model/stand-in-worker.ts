@@ -1,7 +1,8 @@
 /**
  * A stand-in inference worker speaking model/protocol.ts, for testing the pool's own logic without
  * models: a text item becomes [length, batch size]; "crash" ends the thread; "slow:N" takes N ms;
- * a `loadHeads` op is remembered and reported by the `describe` op.
+ * a `loadHeads` op is remembered and reported by the `describe` op. On shutdown it exits once its
+ * batches are done, like the real worker.
  */
 import { parentPort } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from '../../model/protocol.js';
@@ -9,8 +10,18 @@ import type { FromWorker, ToWorker } from '../../model/protocol.js';
 const port = parentPort!;
 const setup: string[] = [];
 const send = (message: FromWorker): void => port.postMessage(message);
+let running = 0;
+let stopping = false;
+const exitIfDone = (): void => {
+  if (stopping && running === 0) process.exit(0);
+};
 
 port.on('message', (message: ToWorker) => {
+  if (message.type === 'shutdown') {
+    stopping = true;
+    exitIfDone();
+    return;
+  }
   if (message.type === 'control') {
     if (message.op === 'loadHeads') setup.push(message.spec.dir);
     send({ type: 'control', id: message.id, ok: true, value: { setup } });
@@ -19,7 +30,9 @@ port.on('message', (message: ToWorker) => {
   const items = message.items as string[];
   if (items.includes('crash')) process.exit(3);
   const delay = Math.max(0, ...items.map((i) => (i.startsWith('slow:') ? Number(i.slice(5)) : 0)));
+  running++;
   setTimeout(() => {
+    running--;
     send({
       type: 'batch',
       id: message.id,
@@ -28,6 +41,7 @@ port.on('message', (message: ToWorker) => {
         item === 'bad' ? { ok: false, error: { code: 'INPUT_INVALID', message: 'bad item', details: {} } } : { ok: true, value: Float32Array.of(item.length, items.length) },
       ),
     });
+    exitIfDone();
   }, delay);
 });
 

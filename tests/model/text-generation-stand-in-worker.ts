@@ -11,6 +11,7 @@ const port = parentPort!;
 const send = (message: FromGenerationWorker): void => port.postMessage(message);
 
 port.on('message', (message: ToGenerationWorker) => {
+  if (message.type === 'shutdown') process.exit(0);
   if (message.type === 'cancel') return;
   const { id, prompt, maxNewTokens } = message;
   if (prompt === 'crash') process.exit(3);
