@@ -163,9 +163,11 @@ export class FakeDiscord {
    * unknown, a thread closed to the bot is forbidden, an archived one refuses new content.
    */
   private refusal(channelId: string, ephemeral = false): { status: number; body: { message: string; code: number } } | undefined {
+    // Only the user sees an ephemeral message: it is not posted in the channel.
+    if (ephemeral) return undefined;
     if (this.deletedThreads.has(channelId)) return { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
     const thread = this.threads.get(channelId);
-    if (!thread || ephemeral) return undefined;
+    if (!thread) return undefined;
     if (this.closedToBot.has(channelId)) return { status: 403, body: { message: 'Missing Permissions', code: 50013 } };
     if (thread.thread_metadata?.archived) return { status: 400, body: { message: 'Thread is archived', code: 50083 } };
     return undefined;
