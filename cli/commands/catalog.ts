@@ -1,9 +1,8 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../core/config.js';
 import { toCuecastError } from '../../core/errors.js';
 import { catalogStats } from '../../index-data/stats.js';
 import type { CliCommand } from '../command.js';
+import { configWithFlags } from '../setup.js';
 
 export const catalogCommand: CliCommand = {
   name: 'catalog',
@@ -16,7 +15,7 @@ export const catalogCommand: CliCommand = {
       .option('--json', 'print JSON')
       .action((flags: { catalog?: string; json?: boolean }) => {
         try {
-          const config = loadConfig({ overrides: flags.catalog ? { catalogDir: resolve(flags.catalog) } : {} });
+          const config = configWithFlags(flags);
           const stats = catalogStats(config.catalogDir);
           if (flags.json) {
             process.stdout.write(`${JSON.stringify(stats)}\n`);

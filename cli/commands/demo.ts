@@ -5,7 +5,6 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../core/config.js';
 import { ModelError, toCuecastError } from '../../core/errors.js';
 import { configureMedia } from '../../core/media/index.js';
-import { openCatalog } from '../../index-data/catalog.js';
 import { createDescriber } from '../../index-data/describe/from-config.js';
 import { indexMusic } from '../../index-data/indexer.js';
 import { mediaAudioSource } from '../../index-data/media-source.js';
@@ -17,6 +16,7 @@ import { clipFeatures } from '../../recommend/clip-features.js';
 import { renderTable, runConversation, toRecommendJson } from '../../recommend/conversation.js';
 import { Recommender } from '../../recommend/recommender.js';
 import type { CliCommand } from '../command.js';
+import { openCatalogFor } from '../setup.js';
 import { writeDemoClip, writeDemoMusic } from './demo-media.js';
 import { loadQueryHeads, STAND_IN_WARNING } from './recommend.js';
 
@@ -131,7 +131,7 @@ export async function runDemo(options: DemoOptions, write: (text: string) => voi
     });
     log(`catalog: ${catalogDir} (${summary.tracks} tracks; ${summary.indexed} indexed now, ${summary.unchanged} unchanged)`);
     if (!heads) log('no trained ViML heads in the models directory: zero-shot only');
-    const catalog = openCatalog(catalogDir, { expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info } });
+    const catalog = openCatalogFor(catalogDir, encoders);
     try {
       const frameEmbeddings = await clipFeatures(clip, encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
       const vimlHeads = headsDir ? await loadQueryHeads(encoders, config, headsDir) : undefined;

@@ -1,21 +1,18 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../core/config.js';
+import type { Config } from '../../core/config.js';
 import { InputError, toCuecastError } from '../../core/errors.js';
 import { configureMedia } from '../../core/media/index.js';
-import { openCatalog } from '../../index-data/catalog.js';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Config } from '../../core/config.js';
 import { vimlManifestHash } from '../../index-data/viml-music.js';
-import { createEncoders, loadVimlHeads, type Encoders } from '../../model/index.js';
-import { vimlQueryEncoder } from '../../recommend/viml-adapter.js';
-import type { VimlQueryEncoder } from '../../recommend/recommender.js';
+import { loadVimlHeads, type Encoders } from '../../model/index.js';
 import { catalogVocabulary } from '../../recommend/catalog-vocabulary.js';
 import { clipFeatures } from '../../recommend/clip-features.js';
 import { renderTable, runConversation, toRecommendJson } from '../../recommend/conversation.js';
-import { DEFAULT_RECOMMENDER_OPTIONS, Recommender } from '../../recommend/recommender.js';
+import { DEFAULT_RECOMMENDER_OPTIONS, Recommender, type VimlQueryEncoder } from '../../recommend/recommender.js';
+import { vimlQueryEncoder } from '../../recommend/viml-adapter.js';
 import type { CliCommand } from '../command.js';
+import { configWithFlags, withEncodersAndCatalog } from '../setup.js';
 
 export interface RecommendFlags {
   readonly prompt?: string;
@@ -57,55 +54,41 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
     for (const text of [flags.prompt ?? '', ...flags.refine]) {
       if (text.length > PROMPT_LIMIT) throw new InputError('PROMPT_TOO_LONG', `A prompt or refinement is ${text.length} characters; the limit is ${PROMPT_LIMIT}`);
     }
-    const config = loadConfig({
-      overrides: {
-        ...(flags.catalog ? { catalogDir: resolve(flags.catalog) } : {}),
-        ...(flags.models ? { modelsDir: resolve(flags.models) } : {}),
-        ...configOverrides,
-      },
-    });
+    const config = configWithFlags(flags, configOverrides);
     configureMedia({ ...config.media });
-    const encoders = await createEncoders(config);
-    try {
-      const catalog = openCatalog(config.catalogDir, { expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info } });
-      try {
-        const viml = await loadQueryHeads(encoders, config, flags.heads ? resolve(flags.heads) : undefined);
-        const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), ...(viml ? { viml } : {}) });
-        const frameEmbeddings = await clipFeatures(resolve(video), encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
-        const turns = await runConversation(recommender, {
-          frameEmbeddings,
-          ...(flags.prompt ? { prompt: flags.prompt } : {}),
+    return await withEncodersAndCatalog(config, async (encoders, catalog) => {
+      const viml = await loadQueryHeads(encoders, config, flags.heads ? resolve(flags.heads) : undefined);
+      const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), ...(viml ? { viml } : {}) });
+      const frameEmbeddings = await clipFeatures(resolve(video), encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
+      const turns = await runConversation(recommender, {
+        frameEmbeddings,
+        ...(flags.prompt ? { prompt: flags.prompt } : {}),
+        refinements: flags.refine,
+        k,
+        dedupeArtists: !flags.sameArtist,
+      });
+      const standIn = isStandInModel(encoders.clipText.info.modelId) || isStandInModel(encoders.clapText.info.modelId);
+      const final = turns.at(-1)!.result;
+      if (flags.json) {
+        const json = toRecommendJson(turns, {
+          video: resolve(video),
+          frames: frameEmbeddings.length,
+          prompt: flags.prompt ?? null,
           refinements: flags.refine,
           k,
-          dedupeArtists: !flags.sameArtist,
+          encoders: { clip: encoders.clipText.info.modelId, clap: encoders.clapText.info.modelId, standIn },
         });
-        const standIn = isStandInModel(encoders.clipText.info.modelId) || isStandInModel(encoders.clapText.info.modelId);
-        const final = turns.at(-1)!.result;
-        if (flags.json) {
-          const json = toRecommendJson(turns, {
-            video: resolve(video),
-            frames: frameEmbeddings.length,
-            prompt: flags.prompt ?? null,
-            refinements: flags.refine,
-            k,
-            encoders: { clip: encoders.clipText.info.modelId, clap: encoders.clapText.info.modelId, standIn },
-          });
-          process.stdout.write(`${JSON.stringify(json)}\n`);
-        } else {
-          if (standIn) process.stdout.write(`${STAND_IN_WARNING}\n`);
-          process.stdout.write(renderTable(turns));
-        }
-        if (final.picks.length === 0) {
-          process.stderr.write(`error NO_RESULTS: ${final.notes.at(-1) ?? 'no track fits'}\n`);
-          return 1;
-        }
-        return 0;
-      } finally {
-        catalog.close();
+        process.stdout.write(`${JSON.stringify(json)}\n`);
+      } else {
+        if (standIn) process.stdout.write(`${STAND_IN_WARNING}\n`);
+        process.stdout.write(renderTable(turns));
       }
-    } finally {
-      await encoders.dispose();
-    }
+      if (final.picks.length === 0) {
+        process.stderr.write(`error NO_RESULTS: ${final.notes.at(-1) ?? 'no track fits'}\n`);
+        return 1;
+      }
+      return 0;
+    });
   } catch (error) {
     const e = toCuecastError(error);
     process.stderr.write(`error ${e.code}: ${e.message.split('\n')[0]}\n`);

@@ -1,11 +1,8 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../core/config.js';
 import { InputError, toCuecastError } from '../../core/errors.js';
-import { openCatalog } from '../../index-data/catalog.js';
 import { searchCatalogByText } from '../../index-data/search.js';
-import { createEncoders } from '../../model/index.js';
 import type { CliCommand } from '../command.js';
+import { configWithFlags, withEncodersAndCatalog } from '../setup.js';
 
 export const searchCommand: CliCommand = {
   name: 'search',
@@ -22,14 +19,9 @@ export const searchCommand: CliCommand = {
           const k = Number(flags.k);
           if (!Number.isInteger(k) || k < 1 || k > 1000) throw new InputError('INPUT_INVALID', `--k takes a whole number from 1 to 1000, got ${flags.k}`);
           if (text.trim() === '') throw new InputError('INPUT_INVALID', 'search text is empty');
-          const config = loadConfig({ overrides: flags.catalog ? { catalogDir: resolve(flags.catalog) } : {} });
-          const encoders = await createEncoders(config);
-          try {
-            const catalog = openCatalog(config.catalogDir, {
-              expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info },
-            });
+          const config = configWithFlags(flags);
+          await withEncodersAndCatalog(config, async (encoders, catalog) => {
             const hits = await searchCatalogByText(catalog, encoders, text, { k });
-            catalog.close();
             if (flags.json) {
               const rows = hits.map((h) => ({ id: h.track.id, title: h.track.title, artist: h.track.artist, path: h.track.path, score: h.score, audioScore: h.audioScore, descriptionScore: h.descriptionScore, segmentStart: h.segmentStart, description: h.track.description }));
               process.stdout.write(`${JSON.stringify({ query: text, hits: rows })}\n`);
@@ -39,9 +31,7 @@ export const searchCommand: CliCommand = {
               });
               if (hits.length === 0) process.stdout.write('no tracks\n');
             }
-          } finally {
-            await encoders.dispose();
-          }
+          });
         } catch (error) {
           const e = toCuecastError(error);
           process.stderr.write(`error ${e.code}: ${e.message}\n`);
