@@ -3,7 +3,7 @@ import type { RequestContext } from './command.js';
 import { refinementFromMessage } from './message-parsing.js';
 import { picksMessage } from './render.js';
 import { beforeDeadline, rateLimitError } from './respond.js';
-import { postInConversationThread } from './threads.js';
+import { openConversationThread, postInConversationThread } from './threads.js';
 import { userMessage } from './user-messages.js';
 
 /** Reaction on each refinement refused by the rate limit (the explanation is written once). */
@@ -40,10 +40,9 @@ export async function handleThreadMessage(message: Message, ctx: RequestContext)
 
   try {
     const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
-    await postInConversationThread(message.client, threadId, ctx.log, (thread) => thread.sendTyping()).catch((error: unknown) => {
-      // Typing is a nicety, but a thread we cannot post in is worth knowing before the slow part.
-      if ((error as { code?: unknown }).code === 'NOT_FOUND' || (error as { code?: unknown }).code === 'UNAUTHORIZED') throw error;
-    });
+    // A thread we cannot post in is worth knowing before the slow part.
+    const thread = await openConversationThread(message.client, threadId, ctx.log);
+    await thread.sendTyping().catch(() => {});
     const view = await beforeDeadline(ctx.limiter.run(() => ctx.flow.refine(conversation, text, signal), undefined, signal), signal);
     const answer = await reply(picksMessage(view));
     ctx.flow.attach(view.conversation, { messageId: answer.id });

@@ -132,7 +132,7 @@ describe('per-user action rate', () => {
     return String(callback.data?.content);
   }
 
-  it('given a user pressing buttons and the select faster than the rate, refuses the extra presses ephemerally with the wait, does no work, and leaves other users alone', async () => {
+  it('given a user pressing buttons, the select and /refine faster than the rate, refuses the extra ones ephemerally with the wait, does no work, and leaves other users alone', async () => {
     const recommender = new SmallRecommender();
     const b = await start({ actionRate, services: { recommender } });
     const reply = await final(b, sendMusic(b));
@@ -147,6 +147,9 @@ describe('per-user action rate', () => {
     // Even the modal is refused: the refusal comes instead of it.
     const refine = b.fake.sendInteraction(buttonClick(b.world, b.fake.messages.get(reply.id)!, `cc:refine:${keyOf(reply)}`));
     expect(await refusal(b, refine)).toMatch(/going a bit fast/);
+    const thread = await b.fake.waitFor(() => b.fake.threads.get(reply.id), 'the thread');
+    const slash = b.fake.sendInteraction(slashCommand(b.world, 'refine', { channelId: thread.id, options: [stringOption('text', 'faster')] }));
+    expect(await refusal(b, slash)).toMatch(/going a bit fast/);
     expect(recommender.requests.length).toBe(asked);
     expect(b.store.get(keyOf(reply))?.chosen).toBeUndefined();
 

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InteractionResponseType, MessageFlags, type APIInteraction, type APIMessage, type ThreadChannel } from 'discord.js';
 import { BotHarness } from './support/harness.js';
-import { attachmentOption, buttonClick, selectChoice, slashCommand } from './support/fake-discord/payloads.js';
+import { attachmentOption, buttonClick, selectChoice, slashCommand, stringOption } from './support/fake-discord/payloads.js';
 import { componentsOf, looksInternal, picksShown } from './support/expect-discord.js';
 
 let h: BotHarness | undefined;
@@ -121,6 +121,25 @@ describe('archived conversation threads', () => {
     const answer = await answerTo(b, thread, b.fake.sendUserMessage(thread, 'under 100 bpm'));
     expect(answer.embeds.length).toBeGreaterThan(0);
     expect(b.fake.calls.some((c) => c.method === 'GET' && c.path === `/channels/${thread}`)).toBe(true);
+  });
+
+  it('without the MessageContent intent, /refine in a thread archived before a restart reopens it and answers there', async () => {
+    const b = (h = await BotHarness.start({ messageContent: false }));
+    const clip = b.fake.addAttachment('clip.mp4', new Uint8Array(2048).fill(7), 'video/mp4');
+    const music = b.fake.sendInteraction(slashCommand(b.world, 'music', { options: [attachmentOption('clip', clip)], attachments: [clip] }));
+    const reply = await b.fake.waitFor(() => b.fake.original(music)?.embeds.length && b.fake.original(music), 'the picks');
+    const thread = (await b.fake.waitFor(() => b.fake.threads.get(reply.id), 'the thread')).id;
+    await b.fake.waitFor(() => b.store.byThread(thread), 'the stored conversation');
+    b.fake.archiveThread(thread);
+    await heardArchived(b, thread);
+    await b.disconnect();
+    await b.connect();
+
+    const refine = b.fake.sendInteraction(slashCommand(b.world, 'refine', { channelId: thread, options: [stringOption('text', 'under 100 bpm')] }));
+    const answer = await b.fake.waitFor(() => (b.fake.original(refine)?.embeds.length ? b.fake.original(refine) : undefined), 'the refined picks');
+    expect(answer.channel_id).toBe(thread);
+    expect(picksShown(answer).every((p) => p.bpm !== undefined && p.bpm <= 100)).toBe(true);
+    expect(unarchives(b, thread)).toHaveLength(1);
   });
 });
 
