@@ -241,7 +241,7 @@ export async function runStreamBench(options: BenchOptions): Promise<SectionOutc
       notes: [
         `encoder capacity on this path: ${formatNumber(capacity.median)} frames/s (median of 3 bursts of 16 JPEG frames through the server's encoder; min ${formatNumber(capacity.min)}, max ${formatNumber(capacity.max)})`,
         `largest N with p95 frame-to-pick < ${STREAM_P95_TARGET_S} s and < 5% dropped: ${best ? best.producers : 'none'}`,
-        'server: its own process, createApplication with DEFAULT_LIMITS and DEFAULT_SESSION (picks recomputed when a frame is encoded, at most every 500 ms, else every 3 s), worker-pool CLIP encoder, Recommender on a synthetic catalog; producers: socket.io-client in the benchmark process',
+        'server: its own process, createApplication with the stream settings serve uses (the stream section of the config: picks recomputed when a frame is encoded, at most every 500 ms, else every 3 s), worker-pool CLIP encoder, Recommender on a synthetic catalog; producers: socket.io-client in the benchmark process',
         'frame-to-pick: the server histogram cuecast_stream_frame_to_pick_seconds (newest frame received -> picks computed), quantiles interpolated inside its buckets; ack: producer-side, frame sent -> encoded into the window',
       ],
     };

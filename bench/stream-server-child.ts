@@ -1,7 +1,7 @@
 /**
  * The stream server under test, in a process of its own so that its event loop and memory are
  * measured apart from the simulated producers: the same composition root and options as `cuecast serve`
- * (createApplication, DEFAULT_LIMITS, DEFAULT_SESSION with the window from config), the worker-pool CLIP
+ * (createApplication with the limits and session settings of config's `stream` section, via streamSettings), the worker-pool CLIP
  * encoder and the Recommender, on a synthetic in-memory catalog instead of an indexed music folder. Driven over the IPC channel by stream-bench.ts.
  */
 import { createServer, type Server } from 'node:http';
@@ -9,8 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../core/config.js';
 import { Recommender } from '../recommend/recommender.js';
-import { createApplication, DEFAULT_LIMITS, DEFAULT_SESSION } from '../stream-server/app.js';
+import { createApplication } from '../stream-server/app.js';
 import { recommenderPickSource } from '../stream-server/recommender-pick-source.js';
+import { streamSettings } from '../stream-server/settings.js';
 import { TokenTable } from '../stream-server/tokens.js';
 import { openEncoders } from './encoder-bench.js';
 import { SyntheticCatalog } from './synthetic-catalog.js';
@@ -56,14 +57,8 @@ async function main(): Promise<void> {
     {
       streamTokens: new TokenTable(settings.streams),
       overlayTokens: new TokenTable([]),
-      limits: DEFAULT_LIMITS,
       // As cli/commands/serve.ts sets them.
-      session: {
-        ...DEFAULT_SESSION,
-        windowSeconds: config.video.maxFrames / config.video.fps,
-        maxWindowFrames: Math.max(config.video.maxFrames, 1),
-        ingest: { ...DEFAULT_SESSION.ingest, fps: config.video.fps },
-      },
+      ...streamSettings(config.stream),
       encode: { maxBatch: config.encoders.maxBatch, concurrency: config.encoders.workers, timeoutMs: 30_000 },
       sessionGraceMs: 1000,
       allowFileUrls: false,
