@@ -1,8 +1,13 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../core/config.js';
 import { openCatalog } from '../index-data/catalog.js';
 import type { Catalog } from '../index-data/types.js';
-import { createEncoders, type Encoders } from '../model/index.js';
+import { vimlManifestHash } from '../index-data/viml-music.js';
+import { createEncoders, loadVimlHeads, type Encoders } from '../model/index.js';
+import { catalogVocabulary } from '../recommend/catalog-vocabulary.js';
+import { Recommender, type VimlQueryEncoder } from '../recommend/recommender.js';
+import { vimlQueryEncoder } from '../recommend/viml-adapter.js';
 
 /** The `--catalog` / `--models` flags several commands take. */
 export interface LocationFlags {
@@ -39,4 +44,22 @@ export async function withEncodersAndCatalog<T>(config: Config, work: (encoders:
   } finally {
     await encoders.dispose();
   }
+}
+
+/** Trained heads from `dir`, or from `<models>/viml` when present; undefined means zero-shot. */
+export async function loadQueryHeads(encoders: Encoders, config: Config, dir?: string): Promise<(VimlQueryEncoder & { readonly dir: string }) | undefined> {
+  const location = dir ?? join(config.modelsDir, 'viml');
+  if (dir === undefined && !existsSync(join(location, 'manifest.json'))) return undefined;
+  const heads = await loadVimlHeads(encoders, config, { dir: location });
+  return { ...vimlQueryEncoder(heads, vimlManifestHash(heads.manifest)), dir: heads.dir };
+}
+
+/**
+ * The Recommender every serving command uses: the catalog's tag vocabulary, and the trained ViML
+ * heads of `headsDir` or `<models>/viml` when there are any (viml mode where the catalog holds their
+ * music vectors, zero-shot otherwise).
+ */
+export async function createRecommender(config: Config, encoders: Encoders, catalog: Catalog, headsDir?: string): Promise<Recommender> {
+  const viml = await loadQueryHeads(encoders, config, headsDir);
+  return new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), ...(viml ? { viml } : {}) });
 }

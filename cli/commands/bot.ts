@@ -4,17 +4,15 @@ import { loadConfig, type Config } from '../../core/config.js';
 import { InputError, isCuecastError, toCuecastError } from '../../core/errors.js';
 import { logger, setLogLevel } from '../../core/logger.js';
 import { configureMedia } from '../../core/media/index.js';
-import { openCatalog } from '../../index-data/catalog.js';
 import type { Catalog } from '../../index-data/types.js';
 import { createEncoders, type Encoders } from '../../model/index.js';
-import { catalogVocabulary } from '../../recommend/catalog-vocabulary.js';
-import { Recommender } from '../../recommend/recommender.js';
 import { createBot, DEFAULT_LIMITS, type BotServices } from '../../bot/app.js';
 import { SqliteConversationStore } from '../../bot/conversation-store.js';
 import { CatalogPreviewCutter, CatalogTrackDirectory, MediaClipAnalyser } from '../../bot/media-adapters.js';
 import { registerCommands } from '../../bot/register.js';
 import { UnavailableServices } from '../../bot/unavailable.js';
 import type { CliCommand } from '../command.js';
+import { createRecommender, openCatalogFor } from '../setup.js';
 
 const log = logger('cli.bot');
 
@@ -37,9 +35,10 @@ async function openServices(config: Config): Promise<Resources> {
   let catalog: Catalog | undefined;
   try {
     encoders = await createEncoders(config);
-    catalog = openCatalog(config.catalogDir, { expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info } });
+    catalog = openCatalogFor(config.catalogDir, encoders);
     const opened = catalog;
-    const recommender = new Recommender({ catalog: opened, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(opened) });
+    const recommender = await createRecommender(config, encoders, opened);
+    log.info({ mode: recommender.mode }, 'recommending');
     const analyser = new MediaClipAnalyser(encoders.clipImage, {
       fps: config.video.fps,
       maxFrames: config.video.maxFrames,

@@ -16,9 +16,9 @@ import { clipFeatures } from '../../recommend/clip-features.js';
 import { renderTable, runConversation, toRecommendJson } from '../../recommend/conversation.js';
 import { Recommender } from '../../recommend/recommender.js';
 import type { CliCommand } from '../command.js';
-import { openCatalogFor } from '../setup.js';
+import { loadQueryHeads, openCatalogFor } from '../setup.js';
 import { writeDemoClip, writeDemoMusic } from './demo-media.js';
-import { loadQueryHeads, STAND_IN_WARNING } from './recommend.js';
+import { STAND_IN_WARNING } from './recommend.js';
 
 export const DEMO_PROMPT = 'upbeat electronic music for a night drive';
 export const DEMO_REFINEMENTS = ['faster, over 100 bpm', 'not #1'] as const;

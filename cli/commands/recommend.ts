@@ -1,18 +1,12 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Config } from '../../core/config.js';
 import { InputError, toCuecastError } from '../../core/errors.js';
 import { configureMedia } from '../../core/media/index.js';
-import { vimlManifestHash } from '../../index-data/viml-music.js';
-import { loadVimlHeads, type Encoders } from '../../model/index.js';
-import { catalogVocabulary } from '../../recommend/catalog-vocabulary.js';
 import { clipFeatures } from '../../recommend/clip-features.js';
 import { renderTable, runConversation, toRecommendJson } from '../../recommend/conversation.js';
-import { DEFAULT_RECOMMENDER_OPTIONS, Recommender, type VimlQueryEncoder } from '../../recommend/recommender.js';
-import { vimlQueryEncoder } from '../../recommend/viml-adapter.js';
+import { DEFAULT_RECOMMENDER_OPTIONS } from '../../recommend/recommender.js';
 import type { CliCommand } from '../command.js';
-import { configWithFlags, withEncodersAndCatalog } from '../setup.js';
+import { configWithFlags, createRecommender, withEncodersAndCatalog } from '../setup.js';
 
 export interface RecommendFlags {
   readonly prompt?: string;
@@ -24,14 +18,6 @@ export interface RecommendFlags {
   readonly sameArtist?: boolean;
   /** ViML heads directory (default: `<models>/viml` when it holds a manifest). */
   readonly heads?: string;
-}
-
-/** Trained heads from `dir`, or from `<models>/viml` when present; undefined means zero-shot. */
-export async function loadQueryHeads(encoders: Encoders, config: Config, dir?: string): Promise<(VimlQueryEncoder & { readonly dir: string }) | undefined> {
-  const location = dir ?? join(config.modelsDir, 'viml');
-  if (dir === undefined && !existsSync(join(location, 'manifest.json'))) return undefined;
-  const heads = await loadVimlHeads(encoders, config, { dir: location });
-  return { ...vimlQueryEncoder(heads, vimlManifestHash(heads.manifest)), dir: heads.dir };
 }
 
 const PROMPT_LIMIT = DEFAULT_RECOMMENDER_OPTIONS.maxPromptChars;
@@ -57,8 +43,7 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
     const config = configWithFlags(flags, configOverrides);
     configureMedia({ ...config.media });
     return await withEncodersAndCatalog(config, async (encoders, catalog) => {
-      const viml = await loadQueryHeads(encoders, config, flags.heads ? resolve(flags.heads) : undefined);
-      const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), ...(viml ? { viml } : {}) });
+      const recommender = await createRecommender(config, encoders, catalog, flags.heads ? resolve(flags.heads) : undefined);
       const frameEmbeddings = await clipFeatures(resolve(video), encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
       const turns = await runConversation(recommender, {
         frameEmbeddings,

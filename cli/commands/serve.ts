@@ -5,11 +5,8 @@ import { loadConfig, type Config } from '../../core/config.js';
 import { ConfigError, toCuecastError } from '../../core/errors.js';
 import { logger } from '../../core/logger.js';
 import { configureMedia } from '../../core/media/index.js';
-import { openCatalog } from '../../index-data/catalog.js';
 import type { Catalog } from '../../index-data/types.js';
 import { createEncoders } from '../../model/index.js';
-import { catalogVocabulary } from '../../recommend/catalog-vocabulary.js';
-import { Recommender } from '../../recommend/recommender.js';
 import { createApplication, type ApplicationOptions } from '../../stream-server/app.js';
 import { mediaFrameSource } from '../../stream-server/media-frame-source.js';
 import { recommenderPickSource } from '../../stream-server/recommender-pick-source.js';
@@ -17,6 +14,7 @@ import { connectRedisAdapter, redact, type RedisAdapter } from '../../stream-ser
 import { streamSettings } from '../../stream-server/settings.js';
 import { TokenTable } from '../../stream-server/tokens.js';
 import type { CliCommand } from '../command.js';
+import { createRecommender, openCatalogFor } from '../setup.js';
 
 export interface ServeFlags {
   readonly port?: string;
@@ -84,10 +82,11 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     }
     encoders = await createEncoders(config);
     const models = encoders;
-    catalog = openCatalog(config.catalogDir, { expect: { clip: models.clipText.info, clap: models.clapAudio.info } });
+    catalog = openCatalogFor(config.catalogDir, models);
     catalogOpen = true;
     const opened = catalog;
-    const recommender = new Recommender({ catalog: opened, clipText: models.clipText, clapText: models.clapText, vocabulary: catalogVocabulary(opened) });
+    const recommender = await createRecommender(config, models, opened);
+    log.info({ mode: recommender.mode }, 'recommending');
     await models.warmup(['clipImage', 'clipText', 'clapText']);
     http.off('request', loading);
     const app = createApplication(

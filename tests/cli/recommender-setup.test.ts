@@ -1,0 +1,80 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRecommender, openCatalogFor } from '../../cli/setup.js';
+import { createDescriber } from '../../index-data/describe/from-config.js';
+import { indexMusic } from '../../index-data/indexer.js';
+import { mediaAudioSource } from '../../index-data/media-source.js';
+import { musicMetadataReader } from '../../index-data/metadata.js';
+import { vimlMusicEncoder } from '../../index-data/viml-music.js';
+import { loadVimlHeads, type Encoders } from '../../model/index.js';
+import { pulses, writeTrack } from '../index-data/media-fixtures.js';
+import { createFixtureEncoders, fixtureConfig, fixtureModelsDir } from '../support/models.js';
+
+const headsDir = resolve(import.meta.dirname, '..', 'fixtures', 'viml');
+const work = mkdtempSync(join(tmpdir(), 'cuecast-recommender-setup-'));
+const catalogDir = join(work, 'catalog');
+/** The fixture CLIP and CLAP, with and without trained heads in `<models>/viml`. */
+const withHeads = join(work, 'models-with-heads');
+const withoutHeads = join(work, 'models-without-heads');
+let encoders: Encoders;
+
+beforeAll(async () => {
+  for (const dir of [withHeads, withoutHeads]) {
+    mkdirSync(dir);
+    for (const model of ['clip', 'clap']) symlinkSync(join(fixtureModelsDir, model), join(dir, model));
+  }
+  symlinkSync(headsDir, join(withHeads, 'viml'));
+  const music = join(work, 'music');
+  writeTrack(music, { file: 'beat.wav', source: pulses(120, 12) });
+  encoders = await createFixtureEncoders();
+  const heads = await loadVimlHeads(encoders, fixtureConfig(), { dir: headsDir });
+  await indexMusic({
+    roots: [music],
+    catalogDir,
+    encoders: { ...encoders, vimlMusic: vimlMusicEncoder(heads) },
+    audio: mediaAudioSource(),
+    metadata: musicMetadataReader,
+    describer: (cache) => createDescriber('tags', undefined, cache),
+    segmentSeconds: 30,
+    hopSeconds: 15,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await encoders?.dispose();
+  rmSync(work, { recursive: true, force: true });
+});
+
+// What `cuecast bot`, `cuecast serve` and `cuecast recommend` serve with.
+describe('createRecommender', () => {
+  it('given trained heads in <models>/viml and a catalog built with them, recommends in viml mode', async () => {
+    const catalog = openCatalogFor(catalogDir, encoders);
+    try {
+      const recommender = await createRecommender(fixtureConfig({ modelsDir: withHeads }), encoders, catalog);
+      expect(recommender.mode).toBe('viml');
+    } finally {
+      catalog.close();
+    }
+  });
+
+  it('given no heads in the models directory, recommends zero-shot', async () => {
+    const catalog = openCatalogFor(catalogDir, encoders);
+    try {
+      const recommender = await createRecommender(fixtureConfig({ modelsDir: withoutHeads }), encoders, catalog);
+      expect(recommender.mode).toBe('zero-shot');
+    } finally {
+      catalog.close();
+    }
+  });
+
+  it('given an explicit heads folder that holds none, rejects with MODEL_MISSING instead of falling back silently', async () => {
+    const catalog = openCatalogFor(catalogDir, encoders);
+    try {
+      await expect(createRecommender(fixtureConfig({ modelsDir: withoutHeads }), encoders, catalog, join(work, 'no-heads-here'))).rejects.toMatchObject({ code: 'MODEL_MISSING' });
+    } finally {
+      catalog.close();
+    }
+  });
+});
