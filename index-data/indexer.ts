@@ -6,6 +6,7 @@ import { logger } from '../core/logger.js';
 import type { AudioEncoder, TextEncoder } from '../model/types.js';
 import { estimateBpm } from './bpm.js';
 import { openCatalog } from './catalog.js';
+import { tallyFallback, type FallbackTally } from './describe/backend.js';
 import type { DescriptionCache } from './describe/cache.js';
 import type { Describer } from './describe/describer.js';
 import { publishGeneration, readFingerprint, trackId, type PublishedTrack } from './store/generation.js';
@@ -67,6 +68,8 @@ export interface IndexSummary {
   readonly tracks: number;
   /** Tracks of the previous catalog that are gone (deleted or changed files). */
   readonly removed: number;
+  /** Descriptions of this run that fell back to the template (LLM backends), with the reasons. */
+  readonly descriptionFallbacks: FallbackTally;
   /** Generation published by this run; undefined when the catalog was already up to date. */
   readonly generation?: string;
   readonly elapsedMs: number;
@@ -200,6 +203,7 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
     let done = 0;
     let indexed = 0;
     let unchanged = 0;
+    let descriptionFallbacks: FallbackTally = { descriptions: 0, reasons: {} };
     const kept = new Map<string, { file: FoundFile; record: TrackRecord }>();
     const ownerOfHash = new Map<string, string>();
     /** Every content hash seen this run (work for any other content is pruned at the end). */
@@ -254,6 +258,7 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
     const describeAndEmbed = async (tags: TrackRecord['tags']): Promise<{ description: Awaited<ReturnType<Describer['describe']>>; clipText: Float32Array; selected: TrackRecord['selected'] }> => {
       const selected = selectTags(tags);
       const description = await describer.describe({ tags: selected }, signal);
+      descriptionFallbacks = tallyFallback(descriptionFallbacks, description);
       const [clipText] = await encoders.clipText.encodeTexts([description.text], signal);
       return { description, clipText: clipText!, selected };
     };
@@ -412,6 +417,7 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
       skipped: skipped.sort((a, b) => (a.path < b.path ? -1 : 1)),
       tracks: chosen.length,
       removed: [...previousIds].filter((id) => !newIds.has(id)).length,
+      descriptionFallbacks,
       ...(generation ? { generation } : {}),
       elapsedMs: Date.now() - started,
     };

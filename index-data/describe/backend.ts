@@ -1,4 +1,8 @@
 import type { ScoredTag } from '../types.js';
+import type { GuardReason } from './guard.js';
+
+/** Why a description fell back to the template: the guard's reasons for rejecting attempts, or a failing backend. */
+export type FallbackReason = GuardReason | 'backend-failed';
 
 export interface ChatMessage {
   readonly role: 'system' | 'user' | 'assistant';
@@ -28,5 +32,21 @@ export interface Description {
   readonly model: string;
   readonly promptVersion: string;
   readonly fellBack: boolean;
+  /** With `fellBack`: every reason an attempt failed, each once. */
+  readonly fallbackReasons?: readonly FallbackReason[];
   readonly cached: boolean;
+}
+
+/** Counts of fallbacks to the template, in all and per reason (a fallback counts once for each of its reasons). */
+export interface FallbackTally {
+  readonly descriptions: number;
+  readonly reasons: Readonly<Partial<Record<FallbackReason, number>>>;
+}
+
+/** Adds a description to a running tally of fallbacks (unchanged when it did not fall back). */
+export function tallyFallback(tally: FallbackTally, description: Description): FallbackTally {
+  if (!description.fellBack) return tally;
+  const reasons: Partial<Record<FallbackReason, number>> = { ...tally.reasons };
+  for (const r of description.fallbackReasons ?? []) reasons[r] = (reasons[r] ?? 0) + 1;
+  return { descriptions: tally.descriptions + 1, reasons };
 }

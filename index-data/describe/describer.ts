@@ -1,9 +1,9 @@
 import { logger } from '../../core/logger.js';
 import type { MusicCapsExample, TagVocabulary } from '../vocabulary/vocabulary.js';
 import { buildAnalogyPrompt, DEFAULT_ANALOGIES, PROMPT_VERSION } from './analogy.js';
-import type { DescribeInput, Description, DescriptionMode, LlmBackend } from './backend.js';
+import type { DescribeInput, Description, DescriptionMode, FallbackReason, LlmBackend } from './backend.js';
 import { descriptionCacheKey, MemoryDescriptionCache, type DescriptionCache } from './cache.js';
-import { guardDescription } from './guard.js';
+import { guardDescription, GUARD_VERSION } from './guard.js';
 import { tagsDescription, templateDescription } from './template.js';
 
 const log = logger('index-data.describe');
@@ -44,8 +44,9 @@ export class Describer {
     this.#cache = options.cache ?? new MemoryDescriptionCache();
   }
 
+  /** The prompt and the guard that accepted the text: descriptions written under older ones are checked again. */
   get promptVersion(): string {
-    return this.mode === 'openai' || this.mode === 'local' ? PROMPT_VERSION : `${this.mode}-1`;
+    return this.mode === 'openai' || this.mode === 'local' ? `${PROMPT_VERSION}/guard-${GUARD_VERSION}` : `${this.mode}-1`;
   }
 
   async describe(input: DescribeInput, signal?: AbortSignal): Promise<Description> {
@@ -56,27 +57,36 @@ export class Describer {
 
     const key = descriptionCacheKey(names, this.mode, this.model, PROMPT_VERSION);
     const hit = this.#cache.get(key);
-    if (hit !== undefined) return { ...base, text: hit, fellBack: false, cached: true };
+    if (hit !== undefined) {
+      // The cache may hold text an older, laxer guard accepted.
+      const verdict = guardDescription(hit, input.tags, this.#options.vocabulary);
+      if (verdict.ok) return { ...base, text: hit, fellBack: false, cached: true };
+      log.info({ tags: names, reasons: verdict.reasons }, 'cached description fails the guard; describing again');
+    }
 
     const llm = this.#options.llm!;
     const messages = buildAnalogyPrompt(input.tags, this.#options.examples, this.#options.k ?? DEFAULT_ANALOGIES);
     const attempts = 1 + (this.#options.retries ?? 1);
+    const reasons = new Set<FallbackReason>();
     for (let attempt = 1; attempt <= attempts; attempt++) {
       let text: string;
       try {
         text = cleanCompletion(await llm.complete(messages, signal));
       } catch (error) {
         signal?.throwIfAborted();
+        reasons.add('backend-failed');
         log.warn({ attempt, err: (error as Error).message }, 'description backend failed');
         continue;
       }
       const verdict = guardDescription(text, input.tags, this.#options.vocabulary);
-      if (text.length > 0 && verdict.ok) {
+      if (verdict.ok) {
         this.#cache.set(key, text);
         return { ...base, text, fellBack: false, cached: false };
       }
-      log.debug({ attempt, violations: verdict.violations }, 'description rejected by guard');
+      verdict.reasons.forEach((r) => reasons.add(r));
+      log.info({ attempt, tags: names, reasons: verdict.reasons, violations: verdict.violations, text: text.slice(0, 200) }, 'description rejected by guard');
     }
-    return { backend: 'template', model: 'template', promptVersion: 'template-1', text: templateDescription(input.tags), fellBack: true, cached: false };
+    log.warn({ tags: names, reasons: [...reasons] }, 'description fell back to the template');
+    return { backend: 'template', model: 'template', promptVersion: 'template-1', text: templateDescription(input.tags), fellBack: true, fallbackReasons: [...reasons], cached: false };
   }
 }

@@ -1,6 +1,16 @@
 import type { ScoredTag, TagGroup } from '../types.js';
 import { aliasPattern } from '../vocabulary/match.js';
-import type { TagVocabulary } from '../vocabulary/vocabulary.js';
+import { descriptionLexicon, type TagVocabulary } from '../vocabulary/vocabulary.js';
+import { fluencyFindings, type Finding, type FluencyReason } from './fluency.js';
+
+/** Bump when the guard gets stricter: descriptions accepted by an older guard are then checked again. */
+export const GUARD_VERSION = 2;
+
+/**
+ * Why a description was rejected: it names what the tags contradict, names nothing of the vocabulary
+ * at all, or does not read as a description (fluency.ts).
+ */
+export type GuardReason = 'contradiction' | 'off-topic' | FluencyReason;
 
 /** Groups whose mentions must agree with the tags (moods and tempo are a matter of taste). */
 const CHECKED_GROUPS: readonly TagGroup[] = ['genre', 'instrument', 'vocals'];
@@ -21,7 +31,9 @@ const NEGATION = /\b(no|without|not|never|lacks?|lacking|free of|absence of|devo
 
 export interface GuardVerdict {
   readonly ok: boolean;
-  /** One line per contradiction, e.g. `names "saxophone" (instrument) but the tags do not`. */
+  /** Each rejection reason once, in the order found. */
+  readonly reasons: readonly GuardReason[];
+  /** One line per finding, e.g. `contradiction: names "saxophone" (instrument) but the tags do not`. */
   readonly violations: readonly string[];
 }
 
@@ -34,11 +46,7 @@ function asserted(text: string, phrase: string): boolean {
   return mentions(text, phrase).some((at) => !NEGATION.test(text.slice(Math.max(0, at - 40), at)));
 }
 
-/**
- * Rejects a description that names a genre, instrument or vocal kind the selected tags do not have,
- * or claims vocals on an instrumental track. Negated mentions ("no drums") are fine.
- */
-export function guardDescription(text: string, selected: readonly ScoredTag[], vocabulary: TagVocabulary): GuardVerdict {
+function contradictions(text: string, selected: readonly ScoredTag[], vocabulary: TagVocabulary): string[] {
   const have = new Set(selected.map((t) => t.tag));
   const allowed = new Set(have);
   for (const group of RELATED) if (group.some((t) => have.has(t))) group.forEach((t) => allowed.add(t));
@@ -63,5 +71,45 @@ export function guardDescription(text: string, selected: readonly ScoredTag[], v
     const word = words.find((w) => asserted(text, w));
     if (word) violations.push(`names "${word}" but the track is tagged ${tagged}`);
   }
-  return { ok: violations.length === 0, violations: [...new Set(violations)] };
+  return [...new Set(violations)];
+}
+
+/** Words that show a text is about music even when it names no tag (an unusual instrument, a style the vocabulary lacks). */
+const MUSIC_WORDS = [
+  'music', 'musical', 'song', 'songs', 'melody', 'melodies', 'melodic', 'tune', 'tunes', 'track', 'piece', 'beat', 'beats', 'rhythm', 'rhythms', 'rhythmic',
+  'harmony', 'harmonies', 'chord', 'chords', 'instrument', 'instruments', 'instrumental', 'vocal', 'vocals', 'voice', 'voices', 'singing', 'singer', 'sings',
+  'guitar', 'guitars', 'bass', 'drum', 'drums', 'percussion', 'tempo', 'groove', 'riff', 'riffs', 'solo', 'orchestra', 'ensemble', 'band', 'jingle', 'lyrics', 'vocalist', 'vocalists', 'instrumentalist', 'notes',
+];
+
+const namesCache = new WeakMap<TagVocabulary, RegExp[]>();
+
+/** Does the text name anything the vocabulary knows (a tag or any alias of one, in any group) or at least talk about music? */
+function namesVocabulary(text: string, selected: readonly ScoredTag[], vocabulary: TagVocabulary): boolean {
+  let patterns = namesCache.get(vocabulary);
+  if (!patterns) {
+    const phrases = new Set([...MUSIC_WORDS, ...Object.values(vocabulary.groups).flatMap((entries) => entries.flatMap((e) => [e.tag, ...e.aliases.map((a) => a.replace(/^=/, ''))]))]);
+    patterns = [...phrases].map(aliasPattern);
+    namesCache.set(vocabulary, patterns);
+  }
+  return selected.some((t) => aliasPattern(t.tag).test(text)) || patterns.some((p) => p.test(text));
+}
+
+/**
+ * Judges a generated description against the track's selected tags. Rejects one that names a genre,
+ * instrument or vocal kind the tags do not have, or claims vocals on an instrumental track (negated
+ * mentions such as "no drums" are fine); that names nothing of the tag vocabulary nor any music word (off-topic); or
+ * that does not read as a description: mostly non-words, a loop, the prompt echoed, cut off, far too
+ * short or too long (fluency.ts). `lexicon` defaults to the MusicCaps caption words.
+ */
+export function guardDescription(text: string, selected: readonly ScoredTag[], vocabulary: TagVocabulary, lexicon: ReadonlySet<string> = descriptionLexicon()): GuardVerdict {
+  const findings: Finding<GuardReason>[] = [
+    ...fluencyFindings(text, selected.map((t) => t.tag), lexicon),
+    ...contradictions(text, selected, vocabulary).map((detail) => ({ reason: 'contradiction' as const, detail })),
+  ];
+  if (!namesVocabulary(text, selected, vocabulary)) findings.push({ reason: 'off-topic', detail: 'names none of the tags, no genre, mood, instrument, vocals or tempo, and no other music word' });
+  return {
+    ok: findings.length === 0,
+    reasons: [...new Set(findings.map((f) => f.reason))],
+    violations: findings.map((f) => `${f.reason}: ${f.detail}`),
+  };
 }

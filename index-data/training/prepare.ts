@@ -6,6 +6,7 @@ import { isCuecastError } from '../../core/errors.js';
 import { frames, probe } from '../../core/media/index.js';
 import type { RgbFrame } from '../../core/media/types.js';
 import type { AudioEncoder, FrameEncoder, TextEncoder } from '../../model/types.js';
+import { tallyFallback, type FallbackTally } from '../describe/backend.js';
 import type { Describer } from '../describe/describer.js';
 import type { AudioSource } from '../indexer.js';
 import { parseCsv } from '../csv.js';
@@ -62,6 +63,8 @@ export interface PrepareSummary {
   readonly shards: readonly string[];
   readonly splits: Readonly<Record<'train' | 'val' | 'test', number>>;
   readonly skipped: readonly { readonly video: string; readonly reason: string; readonly code: string }[];
+  /** Row texts that fell back to the template (LLM backends), with the reasons. */
+  readonly descriptionFallbacks: FallbackTally;
 }
 
 interface Row {
@@ -130,6 +133,7 @@ export async function prepareTraining(options: PrepareTrainingOptions): Promise<
   const shards: string[] = [];
   const splits = { train: 0, val: 0, test: 0 };
   const skipped: { video: string; reason: string; code: string }[] = [];
+  let descriptionFallbacks: FallbackTally = { descriptions: 0, reasons: {} };
   let pending: Row[] = [];
   let rows = 0;
   const flush = (): void => {
@@ -170,6 +174,7 @@ export async function prepareTraining(options: PrepareTrainingOptions): Promise<
         const frameVectors = await encoders.clipImage.encodeImages(decoded, signal);
         const selected = selectTags(tagger.tag(meanNormalized(music)));
         const description = await options.describer.describe({ tags: selected }, signal);
+        descriptionFallbacks = tallyFallback(descriptionFallbacks, description);
         const [text] = await encoders.clipText.encodeTexts([description.text], signal);
         pending.push({
           frames: frameVectors,
@@ -208,7 +213,7 @@ export async function prepareTraining(options: PrepareTrainingOptions): Promise<
   writeFileSync(join(tmp, 'dataset.json'), `${JSON.stringify(dataset, null, 2)}\n`);
   rmSync(out, { recursive: true, force: true });
   renameSync(tmp, out);
-  return { rows, shards, splits, skipped };
+  return { rows, shards, splits, skipped, descriptionFallbacks };
 }
 
 function writeShard(dir: string, rows: readonly Row[], encoders: PrepareEncoders): void {

@@ -3,7 +3,8 @@
  *   npx tsx index-data/vocabulary/build-vocabulary.ts /path/to/musiccaps-public.csv
  * MusicCaps, Agostinelli et al., 2023 (CC BY-SA 4.0, Google LLC). The curated grouping lives in
  * curated-groups.ts; this script counts how often people named each tag, drops tags named fewer than
- * MIN_COUNT times, and keeps human (tags -> caption) pairs for the analogy prompt.
+ * MIN_COUNT times, keeps human (tags -> caption) pairs for the analogy prompt, and writes the words of the
+ * other captions as the lexicon the description guard tells words from gibberish with.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { TAG_GROUPS } from '../types.js';
 import { CURATED, PROMPT_TEMPLATES } from './curated-groups.js';
 import { parseCsv } from '../csv.js';
 import { aspectMatches } from './match.js';
+import { wordsOf } from './words.js';
 import type { MusicCapsExample, TagVocabulary, VocabularyTag } from './vocabulary.js';
 
 const MIN_COUNT = 15;
@@ -77,13 +79,24 @@ function main(csvPath: string): void {
     .sort((a, b) => b.tags.length - a.tags.length || a.ytid.localeCompare(b.ytid))
     .slice(0, MAX_EXAMPLES);
 
+  // The description guard's lexicon: every word of the captions NOT kept as examples (so that measuring the
+  // guard on the example captions is a held-out test), plus the words of every tag and alias.
+  const shown = new Set(examples.map((e) => e.ytid));
+  const lexicon = new Set<string>();
+  for (const r of records) if (!shown.has(r.ytid)) for (const w of wordsOf(r.caption)) lexicon.add(w);
+  for (const group of TAG_GROUPS) for (const t of groups[group]) for (const w of wordsOf([t.tag, ...t.aliases].join(' '))) lexicon.add(w);
+
   const here = dirname(fileURLToPath(import.meta.url));
   writeFileSync(join(here, 'tag-vocabulary.json'), `${JSON.stringify(vocabulary, null, 2)}\n`);
   writeFileSync(
     join(here, 'musiccaps-examples.json'),
     `${JSON.stringify({ source: 'MusicCaps, Agostinelli et al., 2023', licence: 'CC BY-SA 4.0 (Google LLC)', examples }, null, 0)}\n`,
   );
-  console.log(`vocabulary ${vocabulary.version}: ${kept.size} tags; ${examples.length} examples`);
+  writeFileSync(
+    join(here, 'lexicon.json'),
+    `${JSON.stringify({ source: 'MusicCaps, Agostinelli et al., 2023: words of the captions not used as examples', licence: 'CC BY-SA 4.0 (Google LLC)', words: [...lexicon].sort() }, null, 0)}\n`,
+  );
+  console.log(`vocabulary ${vocabulary.version}: ${kept.size} tags; ${examples.length} examples; ${lexicon.size} lexicon words`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

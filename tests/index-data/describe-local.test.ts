@@ -36,17 +36,18 @@ afterEach(async () => {
 });
 
 describe('local description backend on a real (random-weight) causal LM', () => {
-  it('given gibberish that names instruments the tags lack, the guard rejects it twice and the template text is used', async () => {
+  it('given the fixture\'s gibberish, the guard rejects it twice as non-words and the template text is used, with the reasons', async () => {
     const generator = await fixtureGenerator();
     const backend = new LocalLlmBackend(generator);
-    // The premise: what the fixture writes for this prompt contradicts the tags.
+    // The premise: what the fixture writes for this prompt is gibberish (token fragments, undecodable bytes).
     const raw = cleanCompletion(await backend.complete(buildAnalogyPrompt(ambient, musicCapsExamples())));
     expect(raw.length).toBeGreaterThan(0);
-    expect(guardDescription(raw, ambient, tagVocabulary()).violations.length).toBeGreaterThan(0);
+    const verdict = guardDescription(raw, ambient, tagVocabulary());
+    expect(verdict.reasons).toContain('non-words');
 
     const cache = new MemoryDescriptionCache();
     const result = await localDescriber(backend, cache).describe({ tags: ambient });
-    expect(result).toEqual({ backend: 'template', model: 'template', promptVersion: 'template-1', text: templateDescription(ambient), fellBack: true, cached: false });
+    expect(result).toEqual({ backend: 'template', model: 'template', promptVersion: 'template-1', text: templateDescription(ambient), fellBack: true, fallbackReasons: verdict.reasons, cached: false });
     // One premise call, then the first attempt and its one retry, all generated in the worker.
     expect(generator.stats()).toMatchObject({ requests: 3, completed: 3, generatedTokens: 3 * 120 });
     expect(cache.get(descriptionCacheKey(ambient.map((x) => x.tag), 'local', LLM_DIR, PROMPT_VERSION))).toBeUndefined();
@@ -71,7 +72,7 @@ describe('local backend from config', () => {
     open.push(llm as LocalLlmBackend);
     expect(llm).toMatchObject({ name: 'local', model: LLM_DIR });
     const result = await localDescriber(llm!).describe({ tags: ambient });
-    expect(result).toMatchObject({ backend: 'template', fellBack: true, text: templateDescription(ambient) });
+    expect(result).toMatchObject({ backend: 'template', fellBack: true, fallbackReasons: expect.arrayContaining(['non-words']), text: templateDescription(ambient) });
   });
 
   it('given a hub id that was never downloaded and downloads off, fails with MODEL_MISSING naming the id and the fix', async () => {

@@ -29,7 +29,7 @@ describe('index progress', () => {
     expect(line).toContain('1.00 files/s');
     expect(line).toContain('ETA 0:06');
     expect(line).toMatch(/\[#{10}\.{14}\]/);
-    report({ event: 'done', summary: { indexed: 4, unchanged: 0, removed: 0, tracks: 4, elapsedMs: 4000, skipped: [] } });
+    report({ event: 'done', summary: { indexed: 4, unchanged: 0, removed: 0, tracks: 4, elapsedMs: 4000, skipped: [], descriptionFallbacks: { descriptions: 0, reasons: {} } } });
     expect(out.at(-1)).toBe('\n');
   });
 
@@ -49,7 +49,7 @@ describe('index progress', () => {
   });
 
   it('summarises skipped files with their reasons and codes', () => {
-    const text = renderSummary({ indexed: 3, unchanged: 1, removed: 0, tracks: 4, elapsedMs: 65_000, generation: 'g-1', skipped: [{ path: '/m/x.mp3', reason: 'corrupt', code: 'MEDIA_UNREADABLE' }] });
+    const text = renderSummary({ indexed: 3, unchanged: 1, removed: 0, tracks: 4, elapsedMs: 65_000, descriptionFallbacks: { descriptions: 0, reasons: {} }, generation: 'g-1', skipped: [{ path: '/m/x.mp3', reason: 'corrupt', code: 'MEDIA_UNREADABLE' }] });
     expect(text).toContain('4 tracks in the catalog: 3 indexed, 1 unchanged, 0 removed, 1 skipped (1:05)');
     expect(text).toContain('  /m/x.mp3: corrupt [MEDIA_UNREADABLE]');
   });
