@@ -11,6 +11,7 @@ import type { TagVocabulary } from './refinement/vocabulary.js';
 import { catalogVocabulary } from './catalog-vocabulary.js';
 import { energyLean, moodLean, tagScore } from './track-traits.js';
 import type { Pick, RecommendMode, RecommendRequest, RecommendResult, RefinementState } from './types.js';
+import { cachedTextEncoder } from './text-embedding-cache.js';
 
 /**
  * What recommend/ needs of the trained ViML heads (model/ implements it): one fused query from frame
@@ -91,8 +92,8 @@ export class Recommender {
 
   constructor(deps: RecommenderDeps) {
     this.#catalog = deps.catalog;
-    this.#clipText = deps.clipText;
-    this.#clapText = deps.clapText;
+    this.#clipText = cachedTextEncoder(deps.clipText);
+    this.#clapText = cachedTextEncoder(deps.clapText);
     this.#viml = deps.viml;
     this.#vocabulary = deps.vocabulary;
     this.#options = { ...DEFAULT_RECOMMENDER_OPTIONS, ...deps.options };
