@@ -5,6 +5,7 @@ import { CatalogError, isCuecastError } from '../core/errors.js';
 import { logger } from '../core/logger.js';
 import type { AudioEncoder, TextEncoder } from '../model/types.js';
 import { estimateBpm } from './bpm.js';
+import { describeProtection, findProtection } from './drm.js';
 import { openCatalog } from './catalog.js';
 import { tallyFallback, type FallbackTally } from './describe/backend.js';
 import type { DescriptionCache } from './describe/cache.js';
@@ -100,7 +101,7 @@ const ENCODE_BATCH = 8;
 const TRUNCATED_FRACTION = 0.9;
 
 /** Failures that depend only on a file's bytes: remembered per content hash, not retried on re-runs. */
-const REMEMBERED_FAILURES: ReadonlySet<string> = new Set(['MEDIA_UNREADABLE', 'MEDIA_EMPTY', 'MEDIA_NO_AUDIO']);
+const REMEMBERED_FAILURES: ReadonlySet<string> = new Set(['MEDIA_UNREADABLE', 'MEDIA_EMPTY', 'MEDIA_NO_AUDIO', 'drm-protected']);
 
 /** A reason a file is skipped: expected outcomes, not failures of the run. */
 class Skip extends Error {
@@ -273,6 +274,8 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
 
     const processFile = async (file: FoundFile, hash: string): Promise<TrackRecord> => {
       if (file.size === 0) throw new Skip('MEDIA_EMPTY', 'file is empty (0 bytes)');
+      const protection = await findProtection(file.path);
+      if (protection) throw new Skip('drm-protected', describeProtection(protection));
       const info = await options.audio.probe(file.path, signal);
       if (!info.hasAudio) throw new Skip('MEDIA_NO_AUDIO', 'no audio stream');
       if (info.duration === undefined) throw new Skip('MEDIA_UNREADABLE', 'audio stream has no readable duration (corrupt file)');
