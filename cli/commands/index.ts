@@ -67,6 +67,14 @@ export function renderSummary(summary: IndexSummary): string {
     `${summary.tracks} tracks in the catalog: ${summary.indexed} indexed, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.skipped.length} skipped (${formatDuration(summary.elapsedMs)})`,
   ];
   if (!summary.generation) lines.push('catalog already up to date: nothing published');
+  const fallbacks = summary.descriptionFallbacks;
+  if (fallbacks.descriptions > 0) {
+    const reasons = Object.entries(fallbacks.reasons)
+      .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+      .map(([reason, count]) => `${reason} ${count}`)
+      .join(', ');
+    lines.push(`${fallbacks.descriptions} description(s) fell back to the template: ${reasons}`);
+  }
   if (summary.skipped.length > 0) {
     lines.push('skipped:');
     for (const s of summary.skipped) lines.push(`  ${s.path}: ${s.reason} [${s.code}]`);
