@@ -57,6 +57,7 @@ export interface VectorIndex {
   readonly dim: number;
   readonly size: number;
   search(query: Float32Array, k: number, filter?: (label: number) => boolean): VectorHit[];
+  /** The stored vector (unit length), shared with the index: read it, do not change or transfer it. */
   vector(label: number): Float32Array | undefined;
 }
 

@@ -69,6 +69,43 @@ export class ExactVectorIndex implements WritableVectorIndex {
   }
 }
 
+/**
+ * Vectors read back from hnswlib, least recently used out first. `getPoint` copies a point into a
+ * fresh JS array element by element (tens of microseconds at 512-d), and ranking reads every segment
+ * of a few hundred candidate tracks: thousands of points per query, mostly the same ones again on the
+ * next update of a stream or the next refinement.
+ */
+class PointCache {
+  readonly #points = new Map<number, Float32Array>();
+  readonly #maxPoints: number;
+
+  constructor(dim: number, maxBytes: number) {
+    this.#maxPoints = Math.max(0, Math.floor(maxBytes / (dim * Float32Array.BYTES_PER_ELEMENT)));
+  }
+
+  get(label: number, read: () => Float32Array | undefined): Float32Array | undefined {
+    const cached = this.#points.get(label);
+    if (cached) {
+      this.#points.delete(label);
+      this.#points.set(label, cached);
+      return cached;
+    }
+    const point = read();
+    if (point && this.#maxPoints > 0) {
+      this.#points.set(label, point);
+      if (this.#points.size > this.#maxPoints) this.#points.delete(this.#points.keys().next().value!);
+    }
+    return point;
+  }
+
+  forget(label: number): void {
+    this.#points.delete(label);
+  }
+}
+
+/** Memory for vectors read back from an HNSW index (PointCache); filled only as vectors are read. */
+export const DEFAULT_POINT_CACHE_BYTES = 256 * 1024 * 1024;
+
 export interface HnswOptions {
   /** Graph degree (hnswlib's M). */
   m?: number;
@@ -76,6 +113,8 @@ export interface HnswOptions {
   /** Search-time candidate list size floor; the effective ef is max(efSearch, k). */
   efSearch?: number;
   seed?: number;
+  /** Bytes of vectors kept after reading them back (default DEFAULT_POINT_CACHE_BYTES; 0: none). */
+  pointCacheBytes?: number;
 }
 
 /** The catalog's graph parameters; the index benchmark measures these. */
@@ -86,18 +125,20 @@ export class HnswVectorIndex implements WritableVectorIndex {
   readonly dim: number;
   readonly #index: InstanceType<typeof HierarchicalNSW>;
   readonly #efSearch: number;
+  readonly #points: PointCache;
 
-  private constructor(dim: number, index: InstanceType<typeof HierarchicalNSW>, efSearch: number) {
+  private constructor(dim: number, index: InstanceType<typeof HierarchicalNSW>, efSearch: number, pointCacheBytes: number) {
     this.dim = dim;
     this.#index = index;
     this.#efSearch = efSearch;
+    this.#points = new PointCache(dim, pointCacheBytes);
   }
 
   static create(dim: number, capacity: number, options: HnswOptions = {}): HnswVectorIndex {
     const o = { ...HNSW_DEFAULTS, ...options };
     const index = new HierarchicalNSW('cosine', dim);
     index.initIndex({ maxElements: Math.max(1, capacity), m: o.m, efConstruction: o.efConstruction, randomSeed: o.seed });
-    return new HnswVectorIndex(dim, index, o.efSearch);
+    return new HnswVectorIndex(dim, index, o.efSearch, o.pointCacheBytes ?? DEFAULT_POINT_CACHE_BYTES);
   }
 
   static from(dim: number, entries: readonly (readonly [number, Float32Array])[], options: HnswOptions = {}): HnswVectorIndex {
@@ -107,7 +148,7 @@ export class HnswVectorIndex implements WritableVectorIndex {
   }
 
   /** Reads an index file written by `save`; a missing or unreadable file is CATALOG_CORRUPT. */
-  static load(file: string, dim: number, options: Pick<HnswOptions, 'efSearch'> = {}): HnswVectorIndex {
+  static load(file: string, dim: number, options: Pick<HnswOptions, 'efSearch' | 'pointCacheBytes'> = {}): HnswVectorIndex {
     if (!existsSync(file)) throw new CatalogError('CATALOG_CORRUPT', `Vector index file ${file} is missing`, { file });
     const index = new HierarchicalNSW('cosine', dim);
     try {
@@ -118,7 +159,7 @@ export class HnswVectorIndex implements WritableVectorIndex {
     if (index.getNumDimensions() !== dim) {
       throw new CatalogError('CATALOG_CORRUPT', `Vector index file ${file} holds dimension ${index.getNumDimensions()}, expected ${dim}`, { file });
     }
-    return new HnswVectorIndex(dim, index, options.efSearch ?? HNSW_DEFAULTS.efSearch);
+    return new HnswVectorIndex(dim, index, options.efSearch ?? HNSW_DEFAULTS.efSearch, options.pointCacheBytes ?? DEFAULT_POINT_CACHE_BYTES);
   }
 
   get size(): number {
@@ -128,6 +169,7 @@ export class HnswVectorIndex implements WritableVectorIndex {
   add(label: number, vector: Float32Array): void {
     checkDim(this.dim, vector, `vector ${label}`);
     if (this.size >= this.#index.getMaxElements()) this.#index.resizeIndex(Math.max(16, this.#index.getMaxElements() * 2));
+    this.#points.forget(label);
     this.#index.addPoint(Array.from(vector), label);
   }
 
@@ -144,12 +186,14 @@ export class HnswVectorIndex implements WritableVectorIndex {
   }
 
   vector(label: number): Float32Array | undefined {
-    try {
-      // hnswlib stores cosine-space points normalised.
-      return Float32Array.from(this.#index.getPoint(label));
-    } catch {
-      return undefined;
-    }
+    return this.#points.get(label, () => {
+      try {
+        // hnswlib stores cosine-space points normalised.
+        return Float32Array.from(this.#index.getPoint(label));
+      } catch {
+        return undefined;
+      }
+    });
   }
 
   labels(): number[] {

@@ -107,4 +107,28 @@ describe('HnswVectorIndex', () => {
   it('given an empty index, returns no hits', () => {
     expect(HnswVectorIndex.create(dim, 10).search(queries[0]!, 3)).toEqual([]);
   });
+
+  it('reads stored vectors back the same through its point cache, even when the cache holds one vector', () => {
+    const uncached = HnswVectorIndex.from(dim, entries.slice(0, 50), { pointCacheBytes: 0 });
+    const tiny = HnswVectorIndex.from(dim, entries.slice(0, 50), { pointCacheBytes: dim * 4 });
+    const cached = HnswVectorIndex.from(dim, entries.slice(0, 50));
+    for (const round of [1, 2]) {
+      for (const [label] of entries.slice(0, 50)) {
+        const expected = Array.from(uncached.vector(label)!);
+        expect(Array.from(tiny.vector(label)!), `label ${label}, round ${round}`).toEqual(expected);
+        expect(Array.from(cached.vector(label)!), `label ${label}, round ${round}`).toEqual(expected);
+      }
+    }
+    expect(cached.vector(10_000)).toBeUndefined();
+  });
+
+  it('given a label added again with a new vector, returns the new one (not a cached copy of the old)', () => {
+    const hnsw = HnswVectorIndex.from(dim, entries.slice(0, 5));
+    const before = Array.from(hnsw.vector(3)!);
+    hnsw.add(3, data[40]!);
+    const after = hnsw.vector(3)!;
+    expect(Array.from(after)).not.toEqual(before);
+    const norm = Math.hypot(...data[40]!);
+    expect(after[0]).toBeCloseTo(data[40]![0]! / norm, 5);
+  });
 });
