@@ -189,12 +189,14 @@ async function stage(server: ServerProcess, producers: number, seconds: number, 
   };
 }
 
-/** Producer counts to try: 1, 2, 4, then three even steps up to 1.5x the encoder's capacity. */
+/** Shares of the encoder's capacity tried after 1, 2 and 4 producers: dense around the 90% target, then past it. */
+const LOAD_SHARES = [0.5, 0.7, 0.8, 0.9, 1.0, 1.25] as const;
+
+/** Producer counts to try (1 fps each): 1, 2, 4, then the LOAD_SHARES of the encoder's capacity. */
 export function producerLadder(capacityFps: number, quick: boolean): number[] {
   if (quick) return [1, 2, 4];
-  const top = Math.max(5, Math.ceil(capacityFps * 1.5));
   const out = new Set([1, 2, 4]);
-  for (let i = 1; i <= 3; i++) out.add(Math.max(5, Math.round(4 + ((top - 4) * i) / 3)));
+  for (const share of LOAD_SHARES) out.add(Math.max(5, Math.round(capacityFps * share)));
   return [...out].sort((a, b) => a - b);
 }
 

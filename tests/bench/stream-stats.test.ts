@@ -20,12 +20,14 @@ describe('stream benchmark helpers', () => {
     expect(histogramQuantile(histogram([[1, 0], [Number.POSITIVE_INFINITY, 4]]), 0.95)).toBe(1);
   });
 
-  it('the producer ladder starts at 1, 2, 4 and reaches 1.5x the encoder capacity in at most 6 steps', () => {
-    const ladder = producerLadder(10, false);
+  it('the producer ladder starts at 1, 2, 4, tries 90% of the encoder capacity and goes past it', () => {
+    const ladder = producerLadder(25.3, false);
     expect(ladder.slice(0, 3)).toEqual([1, 2, 4]);
-    expect(ladder.at(-1)).toBeGreaterThanOrEqual(15);
-    expect(ladder.length).toBeLessThanOrEqual(6);
+    expect(ladder).toContain(23); // 90% of 25.3 frames/s, at 1 fps per producer
+    expect(ladder.at(-1)).toBeGreaterThan(25.3);
+    expect(ladder.length).toBeLessThanOrEqual(9);
     expect([...ladder].sort((a, b) => a - b)).toEqual(ladder);
+    expect(new Set(producerLadder(3, false)).size).toBe(producerLadder(3, false).length);
     expect(producerLadder(10, true)).toEqual([1, 2, 4]);
   });
 });
