@@ -1,18 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecommender, openCatalogFor } from '../../cli/setup.js';
-import { createDescriber } from '../../index-data/describe/from-config.js';
-import { indexMusic } from '../../index-data/indexer.js';
-import { mediaAudioSource } from '../../index-data/media-source.js';
-import { musicMetadataReader } from '../../index-data/metadata.js';
-import { vimlMusicEncoder } from '../../index-data/viml-music.js';
+import { fixtureHeadsDir, indexWithHeads } from '../support/viml-catalog.js';
 import { loadVimlHeads, type Encoders } from '../../model/index.js';
 import { pulses, writeTrack } from '../index-data/media-fixtures.js';
 import { createFixtureEncoders, fixtureConfig, fixtureModelsDir } from '../support/models.js';
 
-const headsDir = resolve(import.meta.dirname, '..', 'fixtures', 'viml');
+const headsDir = fixtureHeadsDir;
 const work = mkdtempSync(join(tmpdir(), 'cuecast-recommender-setup-'));
 const catalogDir = join(work, 'catalog');
 /** The fixture CLIP and CLAP, with and without trained heads in `<models>/viml`. */
@@ -30,16 +26,7 @@ beforeAll(async () => {
   writeTrack(music, { file: 'beat.wav', source: pulses(120, 12) });
   encoders = await createFixtureEncoders();
   const heads = await loadVimlHeads(encoders, fixtureConfig(), { dir: headsDir });
-  await indexMusic({
-    roots: [music],
-    catalogDir,
-    encoders: { ...encoders, vimlMusic: vimlMusicEncoder(heads) },
-    audio: mediaAudioSource(),
-    metadata: musicMetadataReader,
-    describer: (cache) => createDescriber('tags', undefined, cache),
-    segmentSeconds: 30,
-    hopSeconds: 15,
-  });
+  await indexWithHeads(music, catalogDir, encoders, heads);
 }, 120_000);
 
 afterAll(async () => {

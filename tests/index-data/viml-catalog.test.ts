@@ -1,19 +1,16 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audio } from '../../core/media/index.js';
 import { openCatalog } from '../../index-data/catalog.js';
-import { createDescriber } from '../../index-data/describe/from-config.js';
-import { indexMusic } from '../../index-data/indexer.js';
-import { mediaAudioSource } from '../../index-data/media-source.js';
-import { musicMetadataReader } from '../../index-data/metadata.js';
-import { vimlManifestHash, vimlMusicEncoder } from '../../index-data/viml-music.js';
+import { vimlManifestHash } from '../../index-data/viml-music.js';
+import { fixtureHeadsDir, indexWithHeads } from '../support/viml-catalog.js';
 import { loadVimlHeads, type Encoders, type VimlHeads } from '../../model/index.js';
 import { createFixtureEncoders, fixtureConfig } from '../support/models.js';
 import { pulses, writeTrack } from './media-fixtures.js';
 
-const headsDir = resolve(import.meta.dirname, '..', 'fixtures', 'viml');
+const headsDir = fixtureHeadsDir;
 const work = mkdtempSync(join(tmpdir(), 'cuecast-viml-catalog-'));
 const music = join(work, 'music');
 const catalogDir = join(work, 'catalog');
@@ -27,16 +24,7 @@ beforeAll(async () => {
   writeTrack(music, { file: 'b.wav', source: pulses(120, 12) });
   encoders = await createFixtureEncoders();
   heads = await loadVimlHeads(encoders, fixtureConfig(), { dir: headsDir });
-  await indexMusic({
-    roots: [music],
-    catalogDir,
-    encoders: { ...encoders, vimlMusic: vimlMusicEncoder(heads) },
-    audio: mediaAudioSource(),
-    metadata: musicMetadataReader,
-    describer: (cache) => createDescriber('tags', undefined, cache),
-    segmentSeconds: 30,
-    hopSeconds: 15,
-  });
+  await indexWithHeads(music, catalogDir, encoders, heads);
 }, 120_000);
 
 afterAll(async () => {
