@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       overlayTokens: new TokenTable([]),
       // As cli/commands/serve.ts sets them.
       ...streamSettings(config.stream),
-      encode: { maxBatch: config.encoders.maxBatch, concurrency: config.encoders.workers, timeoutMs: 30_000 },
+      encode: { maxBatch: config.stream.encodeBatch, concurrency: config.encoders.workers, timeoutMs: 30_000 },
       sessionGraceMs: 1000,
       allowFileUrls: false,
     },

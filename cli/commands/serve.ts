@@ -35,7 +35,7 @@ export function serverOptions(config: Config, extra: { allowFileUrls: boolean })
     streamTokens,
     overlayTokens,
     ...streamSettings(config.stream),
-    encode: { maxBatch: config.encoders.maxBatch, concurrency: config.encoders.workers, timeoutMs: 30_000 },
+    encode: { maxBatch: config.stream.encodeBatch, concurrency: config.encoders.workers, timeoutMs: 30_000 },
     sessionGraceMs: 30_000,
     allowFileUrls: extra.allowFileUrls,
   };

@@ -53,6 +53,7 @@ describe('stream settings from the config', () => {
     expect(options.session).toEqual(session);
     expect(DEFAULT_LIMITS).toEqual(limits);
     expect(DEFAULT_SESSION).toEqual(session);
+    expect(options.encode.maxBatch).toBe(16);
   });
 
   it('given every CUECAST_STREAM_* variable, each one reaches its own server option', () => {
@@ -76,7 +77,9 @@ describe('stream settings from the config', () => {
       CUECAST_STREAM_MAX_FPS: '2',
       CUECAST_STREAM_FRAME_BURST: '4',
       CUECAST_STREAM_MAX_PROMPT_CHARS: '200',
+      CUECAST_STREAM_ENCODE_BATCH: '8',
     });
+    expect(options.encode.maxBatch).toBe(8);
     expect(options.limits).toEqual({ maxFrameBytes: 1_048_576, maxFramePixels: 2_073_600, maxFramesPerSecond: 2, frameBurst: 4, maxPromptChars: 200, maxClockSkewMs: 600_000 });
     expect(options.session).toEqual({
       windowSeconds: 12.5,
