@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,16 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliLogging } from '../../cli/logging.js';
 import { textLogLine } from '../../core/logger.js';
 import { recommendJsonSchema } from '../../recommend/conversation.js';
+import { runCuecast, type CliRun } from '../support/cli.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const fixtureModels = join(repo, 'tests', 'fixtures', 'models');
 const work = mkdtempSync(join(tmpdir(), 'cuecast-cli-logging-'));
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** The environment a user's shell would give: no vitest markers, no log settings unless a test adds them. */
 function userEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
@@ -24,13 +18,8 @@ function userEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEn
   return { ...env, CUECAST_DATA_DIR: join(work, 'data'), CUECAST_WORKERS: '1', CUECAST_THREADS: '1', CUECAST_ALLOW_REMOTE_MODELS: 'false', ...extra };
 }
 
-function run(args: readonly string[], extra: Readonly<Record<string, string>> = {}, node: readonly string[] = [join(repo, 'bin', 'cuecast.js')]): Promise<Run> {
-  const child = spawn(process.execPath, [...node, ...args], { cwd: repo, env: userEnv(extra), stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+function run(args: readonly string[], extra: Readonly<Record<string, string>> = {}, node?: readonly string[]): Promise<CliRun> {
+  return runCuecast(args, userEnv(extra), node);
 }
 
 const probe = (args: readonly string[], extra: Readonly<Record<string, string>> = {}) => run(args, extra, ['--import', 'tsx', join(repo, 'tests', 'cli', 'support', 'log-probe.ts')]);
@@ -97,7 +86,7 @@ describe('CLI logging in a child process', () => {
 });
 
 describe('cuecast demo and recommend on stand-in models (real CLI, child processes)', () => {
-  let demo: Run;
+  let demo: CliRun;
   const catalog = join(work, 'catalog-stand-in');
   const recommend = (extraArgs: readonly string[], env: Readonly<Record<string, string>> = {}) =>
     run(['recommend', join(work, 'clip.mp4'), '--catalog', catalog, '--models', fixtureModels, '--prompt', 'upbeat electronic', '--k', '2', ...extraArgs], env);

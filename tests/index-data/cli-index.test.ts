@@ -1,16 +1,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog } from '../../index-data/catalog.js';
 import type { IndexEvent } from '../../index-data/indexer.js';
 import { readCurrent } from '../../index-data/store/layout.js';
-import { fixtureModelsDir } from '../support/models.js';
+import { cuecastBin, fixtureCliEnv, repoRoot, runCuecast } from '../support/cli.js';
 import { pulses, sine, writeCorrupt, writeTrack } from './media-fixtures.js';
 
-const repo = resolve(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'cuecast-cli-index-'));
 const music = join(work, 'music');
 const catalogDir = join(work, 'catalog');
@@ -24,31 +23,13 @@ interface Run {
 }
 
 /** Runs another cuecast subcommand to completion. */
-function runCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(repo, 'bin', 'cuecast.js'), ...args], {
-    cwd: repo,
-    env: { ...process.env, CUECAST_MODELS: fixtureModelsDir, CUECAST_DATA_DIR: join(work, 'data'), CUECAST_ALLOW_REMOTE_MODELS: 'false', CUECAST_WORKERS: '1', CUECAST_LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((r) => child.on('close', (code) => r({ code, stdout, stderr })));
-}
+const runCli = (args: readonly string[]) => runCuecast(args, fixtureCliEnv(join(work, 'data')));
 
 /** Runs `cuecast index` as a child; `killAfter` SIGKILLs it once that many tracks were indexed. */
 function runIndex(args: readonly string[], killAfter?: number): Promise<Run> {
-  const child = spawn(process.execPath, [join(repo, 'bin', 'cuecast.js'), 'index', ...args, '--catalog', catalogDir, '--json', '--jobs', '1'], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      CUECAST_MODELS: fixtureModelsDir,
-      CUECAST_DATA_DIR: join(work, 'data'),
-      CUECAST_ALLOW_REMOTE_MODELS: 'false',
-      CUECAST_WORKERS: '1',
-      CUECAST_LOG_LEVEL: 'silent',
-    },
+  const child = spawn(process.execPath, [cuecastBin, 'index', ...args, '--catalog', catalogDir, '--json', '--jobs', '1'], {
+    cwd: repoRoot,
+    env: fixtureCliEnv(join(work, 'data')),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const run: Run = { events: [], code: null, signal: null, stderr: '' };

@@ -1,7 +1,7 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog } from '../../index-data/catalog.js';
 import { createDescriber } from '../../index-data/describe/from-config.js';
@@ -10,10 +10,10 @@ import { indexMusic, type AudioSource, type IndexEvent } from '../../index-data/
 import { mediaAudioSource } from '../../index-data/media-source.js';
 import { musicMetadataReader } from '../../index-data/metadata.js';
 import type { Encoders } from '../../model/index.js';
-import { createFixtureEncoders, fixtureModelsDir } from '../support/models.js';
+import { runCuecast, fixtureCliEnv } from '../support/cli.js';
+import { createFixtureEncoders } from '../support/models.js';
 import { sine, writeTrack } from './media-fixtures.js';
 
-const repo = resolve(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'cuecast-drm-'));
 const music = join(work, 'music');
 const KEY = '76a6c65c5ea762046bd749a2e632ccbb';
@@ -85,16 +85,7 @@ describe('indexing a folder with a DRM-protected file', () => {
 
   it('cuecast index --json lists it as drm-protected in the summary, indexes the others and exits 2', async () => {
     const catalogDir = join(work, 'cli-catalog');
-    const child = spawn(process.execPath, [join(repo, 'bin', 'cuecast.js'), 'index', music, '--catalog', catalogDir, '--json'], {
-      cwd: repo,
-      env: { ...process.env, CUECAST_MODELS: fixtureModelsDir, CUECAST_DATA_DIR: join(work, 'data'), CUECAST_ALLOW_REMOTE_MODELS: 'false', CUECAST_WORKERS: '1', CUECAST_LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const code = await new Promise<number | null>((r) => child.on('close', r));
+    const { code, stdout, stderr } = await runCuecast(['index', music, '--catalog', catalogDir, '--json'], fixtureCliEnv(join(work, 'data')));
     expect(code, stderr).toBe(2);
     const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as IndexEvent);
     const done = events.at(-1) as Extract<IndexEvent, { event: 'done' }>;

@@ -19,7 +19,8 @@ import { createApplication, DEFAULT_LIMITS, DEFAULT_SESSION } from '../../stream
 import type { Ack, FrameResult, PicksPayload } from '../../stream-server/events.js';
 import { recommenderPickSource } from '../../stream-server/recommender-pick-source.js';
 import { TokenTable } from '../../stream-server/tokens.js';
-import { createFixtureEncoders, fixtureModelsDir } from '../support/models.js';
+import { fixtureCliEnv } from '../support/cli.js';
+import { createFixtureEncoders } from '../support/models.js';
 import { jpegOf } from './support/color-encoder.js';
 import { closeClients, overlay, producer, request, waitFor } from './support/server.js';
 
@@ -27,16 +28,7 @@ const repo = resolve(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'cuecast-serve-e2e-'));
 const music = join(work, 'music');
 const catalogDir = join(work, 'catalog');
-const env = {
-  ...process.env,
-  CUECAST_MODELS: fixtureModelsDir,
-  CUECAST_DATA_DIR: join(work, 'data'),
-  CUECAST_ALLOW_REMOTE_MODELS: 'false',
-  CUECAST_WORKERS: '1',
-  CUECAST_LOG_LEVEL: 'silent',
-  CUECAST_STREAM_TOKENS: 'live:producer-token-1',
-  CUECAST_OVERLAY_TOKENS: 'live:overlay-token-1',
-};
+const env = fixtureCliEnv(join(work, 'data'), { CUECAST_STREAM_TOKENS: 'live:producer-token-1', CUECAST_OVERLAY_TOKENS: 'live:overlay-token-1' });
 const cli = (...args: string[]) => [join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(repo, 'cli', 'main.ts'), ...args];
 
 const TRACKS = [

@@ -1,0 +1,36 @@
+/** Running the real `cuecast` CLI in a child process, on the fixture models, offline. */
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { fixtureModelsDir } from './models.js';
+
+export const repoRoot = resolve(import.meta.dirname, '..', '..');
+export const cuecastBin = join(repoRoot, 'bin', 'cuecast.js');
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** This process's environment plus: the fixture models, `dataDir`, no downloads, one worker, no logs. */
+export function fixtureCliEnv(dataDir: string, extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CUECAST_MODELS: fixtureModelsDir,
+    CUECAST_DATA_DIR: dataDir,
+    CUECAST_ALLOW_REMOTE_MODELS: 'false',
+    CUECAST_WORKERS: '1',
+    CUECAST_LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}
+
+/** Runs `node <entry> ...args` (entry: bin/cuecast.js unless `node` says otherwise) to completion. */
+export function runCuecast(args: readonly string[], env: NodeJS.ProcessEnv, node: readonly string[] = [cuecastBin]): Promise<CliRun> {
+  const child = spawn(process.execPath, [...node, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+}
