@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 
 const child = fileURLToPath(new URL('./dispose-mid-run-child.ts', import.meta.url));
 
-describe('encoders disposed while onnxruntime runs a batch', () => {
+describe('encoders and the text generator disposed while onnxruntime runs', () => {
   it('wait for the run and exit cleanly instead of aborting the process', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', child, '4'], { encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', child, '4', '3'], { encoding: 'utf8', timeout: 120_000 });
     expect(result.stderr).not.toContain('terminate called');
     expect(result.signal).toBeNull();
     expect(result.stdout).toContain('survived');
