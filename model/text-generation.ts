@@ -210,11 +210,8 @@ export class WorkerTextGenerator implements TextGenerator {
     this.#running = undefined;
     const worker = this.#worker;
     this.#worker = undefined;
-    if (running) {
-      this.#settle(running, shutdown);
-      // Stops the generation at its next token, so the worker can exit soon (see worker-stop.ts).
-      worker?.postMessage({ type: 'cancel', id: running.id } satisfies ToGenerationWorker);
-    }
+    if (running) this.#settle(running, shutdown);
+    // The worker stops a running generation at its next token, then exits (see worker-stop.ts).
     if (worker) await stopWorker(worker);
   }
 
