@@ -104,13 +104,14 @@ describe('stream settings from the config', () => {
         CUECAST_STREAM_MAX_FPS: '-1',
         CUECAST_STREAM_INGEST_BACKOFF_MS: '5000',
         CUECAST_STREAM_INGEST_BACKOFF_MAX_MS: '1000',
+        CUECAST_STREAM_ENCODE_BATCH: '0',
       });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const { issues } = error as ConfigError;
-    expect(issues).toHaveLength(6);
+    expect(issues).toHaveLength(7);
     const text = issues.join('\n');
     for (const [name, key] of [
       ['CUECAST_STREAM_WINDOW_SECONDS', 'windowSeconds'],
@@ -118,6 +119,7 @@ describe('stream settings from the config', () => {
       ['CUECAST_STREAM_UPDATE_INTERVAL_MS', 'updateIntervalMs'],
       ['CUECAST_STREAM_SWITCH_MARGIN', 'switchMargin'],
       ['CUECAST_STREAM_MAX_FPS', 'maxFramesPerSecond'],
+      ['CUECAST_STREAM_ENCODE_BATCH', 'encodeBatch'],
     ]) {
       expect(text).toContain(`${name} (stream.${key})`);
     }
