@@ -89,6 +89,8 @@ export const configSchema = z.object({
       streamTokens: z.string().default(''),
       overlayTokens: z.string().default(''),
       redisUrl: z.string().optional(),
+      /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
+      metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
     })
     .prefault({}),
   /** Live stream sessions of `cuecast serve` (window, cadence, hysteresis, ingest, producer limits). */
@@ -198,6 +200,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_STREAM_TOKENS: 'server.streamTokens',
   CUECAST_OVERLAY_TOKENS: 'server.overlayTokens',
   REDIS_URL: 'server.redisUrl',
+  CUECAST_METRICS_TOKEN: 'server.metricsToken',
   CUECAST_STREAM_WINDOW_SECONDS: 'stream.windowSeconds',
   CUECAST_STREAM_WINDOW_FRAMES: 'stream.windowFrames',
   CUECAST_STREAM_UPDATE_INTERVAL_MS: 'stream.updateIntervalMs',
@@ -270,7 +273,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       try {
         Object.assign(raw, JSON.parse(readFileSync(file, 'utf8')) as Json);
       } catch (error) {
-        issues.push(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+        // Not V8's message: it quotes the text around the error, which may be a token.
+        const position = /position (\d+)/.exec((error as Error).message)?.[1];
+        issues.push(`config file ${file} is not valid JSON${position ? ` (at character ${position})` : ''}`);
       }
     }
   }

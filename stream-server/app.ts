@@ -75,6 +75,8 @@ export interface ApplicationOptions {
   /** A socket.io adapter (the Redis streams adapter) to share picks between server nodes. */
   readonly adapter?: ServerOptions['adapter'];
   readonly corsOrigins?: readonly string[];
+  /** When set, /metrics requires `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken?: string;
   readonly now?: () => number;
   readonly metrics?: StreamMetrics;
 }
@@ -145,6 +147,7 @@ export function createApplication(httpServer: HttpServer, components: Components
     'request',
     createHttpHandler({
       metrics,
+      metricsToken: options.metricsToken,
       overlayTokens: options.overlayTokens,
       audioPath: components.audioPath,
       latestPicks: (streamId) => sessions.get(streamId)?.session.picks ?? latest.get(streamId),

@@ -37,6 +37,7 @@ export function serverOptions(config: Config, extra: { allowFileUrls: boolean })
     ...streamSettings(config.stream, config.maxTextChars),
     encode: { maxBatch: config.stream.encodeBatch, concurrency: config.encoders.workers, timeoutMs: 30_000 },
     sessionGraceMs: 30_000,
+    ...(config.server.metricsToken ? { metricsToken: config.server.metricsToken } : {}),
     allowFileUrls: extra.allowFileUrls,
   };
 }
