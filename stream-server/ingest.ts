@@ -1,10 +1,18 @@
-import { CuecastError, InputError, toCuecastError } from '../core/errors.js';
+import { CuecastError, InputError, toCuecastError, type ErrorCode } from '../core/errors.js';
+import { redactText, redactUrl } from '../core/redact.js';
 import type { Logger } from '../core/logger.js';
 import type { RgbFrame } from '../core/media/types.js';
-import type { IngestStatus } from './events.js';
+import type { IngestStatus, ProtocolError } from './events.js';
 
 /** Decoded frames of a URL at `fps` (core/media's `frames`); ends when the input ends, stops on abort. */
-export type FrameSource = (url: string, options: { readonly fps: number; readonly signal: AbortSignal }) => AsyncIterable<RgbFrame>;
+export type FrameSource = (url: string, options: FrameSourceOptions) => AsyncIterable<RgbFrame>;
+
+export interface FrameSourceOptions {
+  readonly fps: number;
+  readonly signal: AbortSignal;
+  /** An HTTP proxy every http(s) request of the decoder must go through (the checking egress proxy). */
+  readonly httpProxy?: string;
+}
 
 export interface IngestOptions {
   readonly fps: number;
@@ -16,7 +24,32 @@ export interface IngestOptions {
   readonly maxFailedAttempts: number;
 }
 
-const NETWORK_SCHEMES = new Set(['rtmp:', 'rtmps:', 'srt:', 'http:', 'https:', 'rtsp:', 'udp:', 'tcp:']);
+/** rtsp, udp and tcp are not offered: their connections (RTP ports, raw sockets) cannot be held to the address policy. */
+const NETWORK_SCHEMES = new Set(['rtmp:', 'rtmps:', 'srt:', 'http:', 'https:']);
+
+/** Failures that another attempt cannot fix when an attempt got no frame at all: fail at once. */
+const PERMANENT: ReadonlySet<ErrorCode> = new Set(['URL_FORBIDDEN', 'MEDIA_NOT_FOUND', 'MEDIA_NO_VIDEO', 'MEDIA_UNREADABLE', 'MEDIA_TOO_LONG', 'INPUT_INVALID', 'FFMPEG_MISSING', 'MEDIA_DECODER_CRASHED']);
+
+/**
+ * What producers are told, by code: a plain reason, never ffmpeg's stderr (it tells an open port from
+ * a closed one and may quote credentials). The full error goes to the server log, redacted.
+ */
+const PLAIN_REASONS: Partial<Record<ErrorCode, string>> = {
+  MEDIA_NOT_FOUND: 'The server has no such media (HTTP 401, 403 or 404)',
+  MEDIA_UNREACHABLE: 'The URL could not be reached',
+  MEDIA_TIMEOUT: 'The URL sent nothing in time',
+  MEDIA_UNREADABLE: 'The URL does not hold media that can be decoded',
+  MEDIA_NO_VIDEO: 'The media has no video',
+  MEDIA_TOO_LONG: 'The media is longer than this server accepts',
+  MEDIA_DECODER_CRASHED: 'The decoder crashed on this input',
+  FFMPEG_MISSING: 'This server cannot decode that input',
+  INPUT_INVALID: 'The input is not valid',
+};
+
+export function plainProblem(error: CuecastError): ProtocolError {
+  const own = error.code === 'URL_FORBIDDEN' || (error.code === 'MEDIA_TIMEOUT' && error.details.stall === true);
+  return { code: error.code, message: own ? error.message : (PLAIN_REASONS[error.code] ?? 'The ingest failed') };
+}
 
 /** Checks an ingest URL: a live or network scheme, or `file:` where the server allows it. */
 export function parseIngestUrl(value: unknown, allowFileUrls: boolean): URL {
@@ -54,7 +87,7 @@ export class IngestSupervisor {
     private readonly onStatus: (status: IngestStatus) => void,
     private readonly log: Logger,
   ) {
-    this.current = { url: url.href, state: 'starting', restarts: 0 };
+    this.current = { url: redactUrl(url), state: 'starting', restarts: 0 };
   }
 
   get status(): IngestStatus {
@@ -94,13 +127,14 @@ export class IngestSupervisor {
         return;
       }
       const lastError = error ?? new CuecastError('MEDIA_UNREACHABLE', 'The input ended');
-      const problem = { code: lastError.code, message: lastError.message };
-      if (failedAttempts >= this.options.maxFailedAttempts) {
-        this.log.warn({ url: this.url.href, code: lastError.code, attempts: failedAttempts }, 'ingest gave up');
+      const problem = plainProblem(lastError);
+      const permanent = frames === 0 && PERMANENT.has(lastError.code);
+      if (permanent || failedAttempts >= this.options.maxFailedAttempts) {
+        this.log.warn({ url: redactUrl(this.url), code: lastError.code, err: redactText(lastError.message), attempts: failedAttempts, permanent }, 'ingest gave up');
         this.setStatus({ state: 'failed', lastError: problem });
         return;
       }
-      this.log.info({ url: this.url.href, code: lastError.code, delayMs: delay }, 'ingest died; restarting');
+      this.log.info({ url: redactUrl(this.url), code: lastError.code, err: redactText(lastError.message), delayMs: delay }, 'ingest died; restarting');
       this.setStatus({ state: 'restarting', restarts: this.current.restarts + 1, lastError: problem });
       await sleep(delay, stopped);
       delay = Math.min(this.options.backoffMaxMs, delay * 2);
@@ -144,7 +178,7 @@ export class IngestSupervisor {
   }
 
   private stallError(): CuecastError {
-    return new CuecastError('MEDIA_TIMEOUT', `No frame from the ingest URL for ${this.options.stallTimeoutMs} ms`);
+    return new CuecastError('MEDIA_TIMEOUT', `No frame from the ingest URL for ${this.options.stallTimeoutMs} ms`, { stall: true });
   }
 }
 

@@ -27,7 +27,9 @@ afterEach(async () => {
   server = undefined;
 });
 
+// The test servers live on loopback, which the server refuses unless the operator allows it.
 const ingestOptions = (ingest: Partial<NonNullable<TestOptions['session']>['ingest']>): TestOptions => ({
+  ingestAllowCidrs: ['127.0.0.0/8'],
   session: { ingest: { fps: 2, stallTimeoutMs: 5000, backoffInitialMs: 100, backoffMaxMs: 400, maxFailedAttempts: 3, ...ingest } },
 });
 
