@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { CliCommand } from './command.js';
 import { configureCliLogging } from './logging.js';
+import { stopChildrenOnSignals } from '../core/media/process.js';
 import { benchCommand } from './commands/bench.js';
 import { catalogCommand } from './commands/catalog.js';
 import { indexCommand } from './commands/index.js';
@@ -12,6 +13,9 @@ import { demoCommand } from './commands/demo.js';
 import { botCommand } from './commands/bot.js';
 import { trainCommands } from './commands/train.js';
 
+/** One-shot commands with no signal handling of their own (serve, bot, index and the trainer verbs have theirs). */
+const STOP_ON_SIGNAL = new Set(['recommend', 'demo', 'search', 'catalog', 'prepare-training']);
+
 // Each subcommand lives in its own file under cli/commands/; add it here.
 const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand, prepareTrainingCommand, recommendCommand, demoCommand, serveCommand, botCommand, trainCommands];
 
@@ -19,7 +23,11 @@ const program = new Command('cuecast')
   .description('Language-guided music recommendation for video')
   .version('0.1.0')
   .option('-v, --verbose', 'show internal (debug) logs on stderr')
-  .hook('preAction', (root, action) => configureCliLogging(action, root.opts().verbose === true))
+  .hook('preAction', (root, action) => {
+    configureCliLogging(action, root.opts().verbose === true);
+    // These stop their ffmpeg children and exit 130/143 on SIGINT/SIGTERM.
+    if (STOP_ON_SIGNAL.has(action.name())) stopChildrenOnSignals();
+  })
   .showHelpAfterError();
 
 for (const command of commands) command.register(program);
