@@ -48,7 +48,8 @@ export async function withEncodersAndCatalog<T>(config: Config, work: (encoders:
 
 /** Trained heads from `dir`, or from `<models>/viml` when present; undefined means zero-shot. */
 export async function loadQueryHeads(encoders: Encoders, config: Config, dir?: string): Promise<(VimlQueryEncoder & { readonly dir: string }) | undefined> {
-  const location = dir ?? join(config.modelsDir, 'viml');
+  // On stand-ins that replaced unreachable real models, the heads made for the stand-ins.
+  const location = dir ?? encoders.standIn?.headsDir ?? join(config.modelsDir, 'viml');
   if (dir === undefined && !existsSync(join(location, 'manifest.json'))) return undefined;
   const heads = await loadVimlHeads(encoders, config, { dir: location });
   return { ...vimlQueryEncoder(heads, vimlManifestHash(heads.manifest)), dir: heads.dir };

@@ -49,6 +49,10 @@ export const configSchema = z.object({
       device: z.enum(['cpu', 'cuda']).default('cpu'),
       /** Download from the hub when a model is not in the models directory. */
       allowRemote: bool.default(true),
+      /** Where models are downloaded from (transformers.js remoteHost). */
+      hubUrl: z.string().url().default('https://huggingface.co/'),
+      /** Run on the random-weight stand-in models when the hub cannot be reached (false: MODEL_UNREACHABLE). */
+      allowStandIn: bool.default(true),
       /** Worker threads running inference (each owns its sessions). */
       workers: positiveInt.default(1),
       /** Intra-op threads per worker session (0: onnxruntime's default). */
@@ -180,6 +184,8 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_DTYPE: 'encoders.dtype',
   CUECAST_DEVICE: 'encoders.device',
   CUECAST_ALLOW_REMOTE_MODELS: 'encoders.allowRemote',
+  CUECAST_HUB_URL: 'encoders.hubUrl',
+  CUECAST_ALLOW_STAND_IN: 'encoders.allowStandIn',
   CUECAST_WORKERS: 'encoders.workers',
   CUECAST_THREADS: 'encoders.threads',
   CUECAST_MAX_BATCH: 'encoders.maxBatch',
