@@ -166,9 +166,9 @@ export function liftConstraints(state: RefinementState, lift: Lift): { state: Re
   const weights = Object.fromEntries(Object.entries(state.weights).filter(([t, w]) => !(tags.has(t) && w < 0) || (lifted.push(`less ${t}`), false)));
   const next: { -readonly [K in keyof RefinementState]: RefinementState[K] } = { ...state, excludeTags, weights };
   // Lifting singing lifts "no vocals" and the down-weights of the singing tags; a named gender lifts its exclusion only.
-  if (lift.vocals && state.vocals === 'off') {
+  if (lift.vocals && state.vocals !== undefined) {
     delete next.vocals;
-    lifted.push('no vocals');
+    lifted.push(state.sources?.vocals ?? (state.vocals === 'off' ? 'no vocals' : `${state.vocals} vocals`));
   }
   const dropDirection = (field: 'tempo' | 'energy' | 'mood'): void => {
     if (state[field] === undefined) return;
