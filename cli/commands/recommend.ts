@@ -58,7 +58,7 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
         process.stdout.write(renderTable(turns));
       }
       if (final.picks.length === 0) {
-        process.stderr.write(`error NO_RESULTS: ${final.notes.at(-1) ?? 'no track fits'}\n`);
+        process.stderr.write(`error NO_RESULTS: ${final.notes.find((n) => n.startsWith('nothing fits')) ?? final.notes.at(-1) ?? 'no track fits'}\n`);
         return 1;
       }
       return 0;
