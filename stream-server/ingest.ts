@@ -12,6 +12,19 @@ export interface FrameSourceOptions {
   readonly signal: AbortSignal;
   /** An HTTP proxy every http(s) request of the decoder must go through (the checking egress proxy). */
   readonly httpProxy?: string;
+  /** Read the input at its own pace (ffmpeg -re): for finite sources, which would otherwise decode as fast as possible. */
+  readonly realtime?: boolean;
+}
+
+/**
+ * Sources that end: a file over http(s) (a VOD playlist ends with #EXT-X-ENDLIST; a live one never
+ * ends cleanly, ffmpeg keeps reloading it) and file URLs. rtmp and srt are live: an end is a drop.
+ */
+const FINITE_SCHEMES = new Set(['http:', 'https:', 'file:']);
+
+/** The delay before a restart: the back-off step with jitter (50-100% of it), so ingests of one dead source spread out. */
+export function backoffDelay(step: number, random: () => number = Math.random): number {
+  return step * (0.5 + 0.5 * random());
 }
 
 export interface IngestOptions {
@@ -122,8 +135,9 @@ export class IngestSupervisor {
       } else {
         failedAttempts += 1;
       }
-      if (!error && this.url.protocol === 'file:') {
-        this.setStatus({ state: 'stopped' });
+      if (!error && FINITE_SCHEMES.has(this.url.protocol)) {
+        this.log.info({ url: redactUrl(this.url), frames }, 'ingest ended');
+        this.setStatus({ state: 'ended' });
         return;
       }
       const lastError = error ?? new CuecastError('MEDIA_UNREACHABLE', 'The input ended');
@@ -136,7 +150,7 @@ export class IngestSupervisor {
       }
       this.log.info({ url: redactUrl(this.url), code: lastError.code, err: redactText(lastError.message), delayMs: delay }, 'ingest died; restarting');
       this.setStatus({ state: 'restarting', restarts: this.current.restarts + 1, lastError: problem });
-      await sleep(delay, stopped);
+      await sleep(backoffDelay(delay), stopped);
       delay = Math.min(this.options.backoffMaxMs, delay * 2);
     }
     this.setStatus({ state: 'stopped' });
@@ -158,7 +172,8 @@ export class IngestSupervisor {
     let frames = 0;
     try {
       arm();
-      for await (const frame of this.source(this.url.href, { fps: this.options.fps, signal: attempt.signal })) {
+      const realtime = FINITE_SCHEMES.has(this.url.protocol);
+      for await (const frame of this.source(this.url.href, { fps: this.options.fps, signal: attempt.signal, realtime })) {
         if (attempt.signal.aborted) break;
         arm();
         if (frames === 0) this.setStatus({ state: 'running' });
