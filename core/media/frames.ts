@@ -124,12 +124,32 @@ export async function* frames(input: MediaInput, options: FrameOptions = {}): As
     ];
     const child = startChild({ command: binaries.ffmpeg.path, args, timeoutMs: remainingMs(limits), signal: limits.signal });
     let yielded = 0;
+    // A network input that gives no frame for the network timeout is dead (-rw_timeout misses HLS
+    // segments). The clock runs only while waiting for ffmpeg, not while the consumer holds a frame.
+    const idleMs = limits.networkTimeoutMs + (options.realtime ? (1000 * plan.rate.den) / plan.rate.num : 0);
+    let idle: NodeJS.Timeout | undefined;
+    let idleStopped = false;
+    const arm = (): void => {
+      if (prepared.input.kind !== 'url') return;
+      idle = setTimeout(() => {
+        idleStopped = true;
+        child.stop('timeout');
+      }, idleMs);
+      idle.unref();
+    };
+    arm();
     try {
       for await (const data of rawFrames(child.stdout, plan.width * plan.height * 3)) {
+        clearTimeout(idle);
         yield { width: plan.width, height: plan.height, data, time: plan.start + (yielded * plan.rate.den) / plan.rate.num };
         yielded += 1;
+        arm();
       }
+      clearTimeout(idle);
       const exit = await child.exit;
+      if (idleStopped) {
+        throw new MediaError('MEDIA_TIMEOUT', `Cannot read frames from ${label}: no frame for ${Math.round(idleMs)} ms (the network timeout)`, { input: label, operation: 'frames', networkTimeoutMs: limits.networkTimeoutMs });
+      }
       if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'frames', label, timeoutMs: limits.timeoutMs });
       if (yielded === 0) throw new MediaError('MEDIA_UNREADABLE', `No frame of ${label} could be decoded`, { input: label });
       // After the frames that did decode: fewer than 90% of the planned frames is a truncated input.
@@ -138,6 +158,7 @@ export async function* frames(input: MediaInput, options: FrameOptions = {}): As
       const damage = judgeDamage(exit, { operation: 'frames', label }, { decodedSeconds: yielded * secondsPerFrame, expectedSeconds });
       if (damage) options.onDamage?.(damage);
     } finally {
+      clearTimeout(idle);
       child.stop('cancelled');
       child.stdout.destroy();
       await child.exit;

@@ -44,6 +44,17 @@ export function callLimits(options: MediaCallOptions): CallLimits {
   };
 }
 
+/**
+ * How long one probe may take: the time left, and for a network input at most the network timeout,
+ * since ffmpeg's own -rw_timeout does not reach HLS segment requests (a live playlist whose segments
+ * never answer would otherwise hold the probe for the whole call limit).
+ */
+export function probeTimeoutMs(limits: CallLimits, input: OpenedInput): number {
+  return input.kind === 'url' ? Math.min(remainingMs(limits), limits.networkTimeoutMs) : remainingMs(limits);
+}
+
+const probeLimit = (limits: CallLimits, input: OpenedInput): number => (input.kind === 'url' ? Math.min(limits.timeoutMs, limits.networkTimeoutMs) : limits.timeoutMs);
+
 /** Time left before the call's deadline (at least 1 ms, so a late child still starts and times out). */
 export function remainingMs(limits: CallLimits): number {
   return Math.max(1, limits.deadline - Date.now());
@@ -55,8 +66,8 @@ export function throwIfAborted(limits: CallLimits, operation: string, label: str
 
 async function probeWithFfprobe(ffprobe: string, input: OpenedInput, limits: CallLimits): Promise<MediaInfo> {
   const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...input.options, '-i', input.arg];
-  const { stdout, exit } = await runChild({ command: ffprobe, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes: PROBE_OUTPUT_BYTES });
-  if (exit.code !== 0 || exit.stopped) throw failureFromExit(exit, { operation: 'probe', label: input.label, timeoutMs: limits.timeoutMs });
+  const { stdout, exit } = await runChild({ command: ffprobe, args, timeoutMs: probeTimeoutMs(limits, input), signal: limits.signal, maxStdoutBytes: PROBE_OUTPUT_BYTES });
+  if (exit.code !== 0 || exit.stopped) throw failureFromExit(exit, { operation: 'probe', label: input.label, timeoutMs: probeLimit(limits, input) });
   try {
     return parseFfprobeJson(stdout.toString('utf8'), input.sizeBytes);
   } catch (error) {
@@ -67,9 +78,9 @@ async function probeWithFfprobe(ffprobe: string, input: OpenedInput, limits: Cal
 /** Without ffprobe: `ffmpeg -i INPUT` with no output describes the input on stderr, then exits 1. */
 async function probeWithFfmpeg(ffmpeg: string, input: OpenedInput, limits: CallLimits): Promise<MediaInfo> {
   const args = ['-hide_banner', '-nostdin', ...input.options, '-i', input.arg];
-  const { exit } = await runChild({ command: ffmpeg, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes: PROBE_OUTPUT_BYTES, stderrBytes: 256 * 1024 });
+  const { exit } = await runChild({ command: ffmpeg, args, timeoutMs: probeTimeoutMs(limits, input), signal: limits.signal, maxStdoutBytes: PROBE_OUTPUT_BYTES, stderrBytes: 256 * 1024 });
   const info = exit.stopped ? undefined : parseFfmpegBanner(exit.stderr, input.sizeBytes);
-  if (!info) throw failureFromExit(exit, { operation: 'probe', label: input.label, timeoutMs: limits.timeoutMs });
+  if (!info) throw failureFromExit(exit, { operation: 'probe', label: input.label, timeoutMs: probeLimit(limits, input) });
   return info;
 }
 

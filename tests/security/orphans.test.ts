@@ -155,4 +155,34 @@ describe('no child outlives cuecast', () => {
       cam.disconnect();
     }
   }, 150_000);
+
+  it('a live playlist whose segments never answer makes `cuecast recommend` fail with MEDIA_TIMEOUT within the 15 s network timeout, not the 120 s call limit', async () => {
+    const silent = createTcpServer((socket) => {
+      socket.on('error', () => {});
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    servers.push(silent);
+    const segment = `http://127.0.0.1:${(silent.address() as { port: number }).port}/seg`;
+    let firstRequestAt = 0;
+    const playlist = createServer((_request, response) => {
+      firstRequestAt ||= Date.now();
+      response.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' });
+      response.end(`#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:2.0,\n${segment}0.ts\n#EXTINF:2.0,\n${segment}1.ts\n`);
+    });
+    await new Promise<void>((resolve) => playlist.listen(0, '127.0.0.1', resolve));
+    servers.push(playlist);
+    const url = `http://127.0.0.1:${(playlist.address() as { port: number }).port}/live.m3u8`;
+    const child = spawn(process.execPath, [cuecastBin, 'recommend', url, '--catalog', catalogDir], { cwd: repoRoot, env: fixtureCliEnv(join(work, 'data')), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.resume();
+    const { code } = await exited(child);
+    const seconds = (Date.now() - firstRequestAt) / 1000;
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/MEDIA_TIMEOUT|timed out|took longer/i);
+    // 15 s network timeout plus a loaded machine's slack; the whole-call limit (120 s) is far off.
+    expect(seconds).toBeLessThan(45);
+  }, 150_000);
 });

@@ -63,18 +63,18 @@ function statuses(socket: ReturnType<typeof producer>): IngestStatus[] {
 
 describe('ingest: the server pulls frames from a URL with ffmpeg', () => {
   it('given a generated red clip as a file URL, its frames go through the pipeline and the overlay gets the red pick', async () => {
-    server = await startTestServer(ingestOptions({}), { frameSource: mediaFrameSource({ size: 64 }) });
+    server = await startTestServer(ingestOptions({ stallTimeoutMs: 15_000 }), { frameSource: mediaFrameSource({ size: 64 }) });
     const viewer = overlay(server.url);
     await waitFor(viewer, 'state');
     const cam = producer(server.url);
     const seen = statuses(cam);
-    const picked = waitFor<PicksPayload>(viewer, 'picks', 15_000);
+    const picked = waitFor<PicksPayload>(viewer, 'picks', 30_000);
     const ack = await request<SessionSummary>(cam, 'ingest', pathToFileURL(redClip).href);
     expect(ack).toMatchObject({ data: { streamId: STREAM_ID, ingest: { url: pathToFileURL(redClip).href, state: 'starting', restarts: 0 } } });
     const picks = await picked;
     expect(picks.tracks[0]!.id).toBe('ember');
-    await waitUntil(() => seen.some((s) => s.state === 'ended'), 15_000, 'the clip to end');
-    expect(seen.map((s) => s.state)).toEqual(['running', 'ended']);
+    await waitUntil(() => seen.some((s) => s.state === 'ended'), 30_000, 'the clip to end');
+    expect(seen.map((s) => s.state), JSON.stringify(seen)).toEqual(['running', 'ended']);
     const text = await server.app.metrics.registry.getSingleMetricAsString('cuecast_stream_frames_received_total');
     expect(text).toMatch(/source="ingest"} [3-7]\b/);
   });
@@ -138,7 +138,7 @@ describe('ingest: the server pulls frames from a URL with ffmpeg', () => {
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     try {
-      server = await startTestServer(ingestOptions({}), { frameSource: mediaFrameSource({ size: 32 }) });
+      server = await startTestServer(ingestOptions({ stallTimeoutMs: 15_000 }), { frameSource: mediaFrameSource({ size: 32 }) });
       const cam = producer(server.url);
       const seen = statuses(cam);
       const started = Date.now();
