@@ -19,6 +19,8 @@ export interface EgressProxy {
   readonly url: string;
   /** The first request refused by the policy, if any: the reason the ingest failed. */
   readonly refused: CuecastError | undefined;
+  /** An origin answered a Range request with the whole body (200, no `Accept-Ranges: bytes`): it cannot seek. */
+  readonly rangeless: boolean;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   const sockets = new Set<Duplex>();
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   let refused: CuecastError | undefined;
+  let rangeless = false;
 
   const check = async (host: string): Promise<string> => {
     try {
@@ -76,6 +79,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       const upstream = httpRequest(
         { host: address, port: target.port || 80, path: `${target.pathname}${target.search}`, method: request.method, headers: { ...headers, host: target.host }, timeout: connectTimeoutMs, agent: false },
         (answer) => {
+          if (request.headers.range && answer.statusCode === 200 && !/bytes/i.test(String(answer.headers['accept-ranges'] ?? ''))) rangeless = true;
           response.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(response);
         },
@@ -147,6 +151,9 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     url: `http://127.0.0.1:${port}`,
     get refused() {
       return refused;
+    },
+    get rangeless() {
+      return rangeless;
     },
     close: () =>
       new Promise<void>((resolve) => {

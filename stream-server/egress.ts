@@ -1,4 +1,4 @@
-import { CuecastError } from '../core/errors.js';
+import { CuecastError, toCuecastError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { AddressPolicy } from '../core/net/address-policy.js';
 import { resolveAllowed, type Lookup } from '../core/net/resolve.js';
@@ -38,10 +38,21 @@ export function checkedFrameSource(inner: FrameSource, policy: AddressPolicy, lo
     } catch (error) {
       // ffmpeg only saw a 403 from the proxy; the reason is the policy's.
       if (proxy.refused) throw proxy.refused;
+      const failure = toCuecastError(error);
+      // ffmpeg calls this "partial file" or an I/O error: an mp4 with its index at the end needs to seek back.
+      if (proxy.rangeless && (failure.code === 'MEDIA_UNREADABLE' || failure.code === 'MEDIA_UNREACHABLE')) throw rangelessError();
       throw error;
     } finally {
       await proxy.close();
     }
     if (proxy.refused) throw new CuecastError('URL_FORBIDDEN', proxy.refused.message, proxy.refused.details);
   };
+}
+
+function rangelessError(): CuecastError {
+  return new CuecastError(
+    'MEDIA_UNREADABLE',
+    'The server does not support HTTP Range requests and this mp4 keeps its index at the end (not "faststart"), so it cannot be read over HTTP: serve it from a server with Range support, or remux it with `ffmpeg -i in.mp4 -c copy -movflags +faststart out.mp4`',
+    { rangeless: true },
+  );
 }

@@ -60,7 +60,7 @@ const PLAIN_REASONS: Partial<Record<ErrorCode, string>> = {
 };
 
 export function plainProblem(error: CuecastError): ProtocolError {
-  const own = error.code === 'URL_FORBIDDEN' || (error.code === 'MEDIA_TIMEOUT' && error.details.stall === true);
+  const own = error.code === 'URL_FORBIDDEN' || (error.code === 'MEDIA_TIMEOUT' && error.details.stall === true) || error.details.rangeless === true;
   return { code: error.code, message: own ? error.message : (PLAIN_REASONS[error.code] ?? 'The ingest failed') };
 }
 

@@ -150,4 +150,18 @@ describe('ingest reaches only public addresses unless the operator allows more',
     expect(seen.at(-1)!.lastError).toMatchObject({ code: 'MEDIA_NOT_FOUND' });
     expect(seen.map((s) => s.state)).toEqual(['failed']);
   });
+
+  it('a non-faststart mp4 from a server without Range support gets its own message, not "corrupt" or "unreachable"', async () => {
+    const big = join(dir, 'moov-at-end.mp4');
+    const made = spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=s=640x360:r=25:d=20', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '4M', '-y', big], { timeout: 60_000 });
+    expect(made.status).toBe(0);
+    // Like `python3 -m http.server`: the whole file, 200, whatever Range asks for.
+    const local = await origin('127.0.0.1', (_request, response) => response.writeHead(200, { 'content-type': 'video/mp4' }).end(readFileSync(big)));
+    server = await startTestServer(ingest({ ingestAllowCidrs: ['127.0.0.1/32'] }), { frameSource: mediaFrameSource() });
+    const cam = producer(server.url);
+    const seen = statuses(cam);
+    await request(cam, 'ingest', `${local.base}/moov-at-end.mp4`);
+    await waitUntil(() => seen.some((s) => s.state === 'failed'), 30_000, 'the ingest to fail');
+    expect(seen.at(-1)!.lastError).toMatchObject({ code: 'MEDIA_UNREADABLE', message: expect.stringMatching(/Range.*faststart|faststart.*Range/) });
+  }, 90_000);
 });
