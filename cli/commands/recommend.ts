@@ -20,20 +20,18 @@ export interface RecommendFlags {
 /** Runs one `cuecast recommend`, printing to stdout; returns the exit code. */
 export async function runRecommend(video: string, flags: RecommendFlags, configOverrides: Readonly<Record<string, unknown>> = {}): Promise<number> {
   try {
-    const [{ configureMedia }, { clipFeatures }, { renderTable, runConversation, toRecommendJson }, { DEFAULT_RECOMMENDER_OPTIONS }, { configWithFlags, createRecommender, withEncodersAndCatalog }] = await Promise.all([
+    const [{ configureMedia }, { clipFeatures }, { renderTable, runConversation, toRecommendJson }, { configWithFlags, createRecommender, withEncodersAndCatalog }] = await Promise.all([
       import('../../core/media/index.js'),
       import('../../recommend/clip-features.js'),
       import('../../recommend/conversation.js'),
-      import('../../recommend/recommender.js'),
       import('../setup.js'),
     ]);
-    const PROMPT_LIMIT = DEFAULT_RECOMMENDER_OPTIONS.maxPromptChars;
     const k = Number(flags.k);
     if (!Number.isInteger(k) || k < 1 || k > 50) throw new InputError('INPUT_INVALID', `--k takes a whole number from 1 to 50, got ${flags.k}`);
-    for (const text of [flags.prompt ?? '', ...flags.refine]) {
-      if (text.length > PROMPT_LIMIT) throw new InputError('PROMPT_TOO_LONG', `A prompt or refinement is ${text.length} characters; the limit is ${PROMPT_LIMIT}`);
-    }
     const config = configWithFlags(flags, configOverrides);
+    for (const text of [flags.prompt ?? '', ...flags.refine]) {
+      if (text.length > config.maxTextChars) throw new InputError('PROMPT_TOO_LONG', `A prompt or refinement is ${text.length} characters; the limit is ${config.maxTextChars} (maxTextChars)`);
+    }
     if (!existsSync(resolve(video))) throw new MediaError('MEDIA_NOT_FOUND', `The video file ${resolve(video)} does not exist`, { path: resolve(video) });
     configureMedia({ ...config.media });
     return await withEncodersAndCatalog(config, async (encoders, catalog) => {
@@ -62,7 +60,7 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
         process.stdout.write(renderTable(turns));
       }
       if (final.picks.length === 0) {
-        process.stderr.write(`error NO_RESULTS: ${final.notes.at(-1) ?? 'no track fits'}\n`);
+        process.stderr.write(`error NO_RESULTS: ${final.notes.find((n) => n.startsWith('nothing fits')) ?? final.notes.at(-1) ?? 'no track fits'}\n`);
         return 1;
       }
       return 0;
