@@ -11,6 +11,9 @@ import { demoCommand } from './commands/demo.js';
 import { botCommand } from './commands/bot.js';
 import { trainCommands } from './commands/train.js';
 
+/** One-shot commands with no signal handling of their own (serve, bot, index and the trainer verbs have theirs). */
+const STOP_ON_SIGNAL = new Set(['recommend', 'demo', 'search', 'catalog', 'prepare-training']);
+
 // Each subcommand lives in its own file under cli/commands/; add it here.
 const commands: readonly CliCommand[] = [benchCommand, indexCommand, catalogCommand, searchCommand, prepareTrainingCommand, recommendCommand, demoCommand, serveCommand, botCommand, trainCommands];
 
@@ -23,6 +26,11 @@ const program = new Command('cuecast')
   .hook('preAction', async (root, action) => {
     const { configureCliLogging } = await import('./logging.js');
     configureCliLogging(action, root.opts().verbose === true);
+    if (STOP_ON_SIGNAL.has(action.name())) {
+      // These stop their ffmpeg children and exit 130/143 on SIGINT/SIGTERM.
+      const { stopChildrenOnSignals } = await import('../core/media/process.js');
+      stopChildrenOnSignals();
+    }
   })
   .showHelpAfterError();
 

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { AddressPolicy } from './net/address-policy.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
@@ -124,6 +125,11 @@ export const configSchema = z.object({
       ingestBackoffInitialMs: wholeNumber(100, 600_000).default(1000),
       ingestBackoffMaxMs: wholeNumber(100, 3_600_000).default(30_000),
       ingestMaxAttempts: wholeNumber(1, 1000).default(6),
+      /** CIDRs `ingest` may reach besides public addresses, comma separated (e.g. `10.0.5.0/24,fd00::/8`); empty: public only. */
+      ingestAllowCidrs: z
+        .string()
+        .default('')
+        .refine((spec) => AddressPolicy.invalidCidrs(spec).length === 0, 'must be comma-separated IPv4/IPv6 CIDRs such as 10.0.5.0/24'),
       /** Producer limits: frame size in bytes and decoded pixels, frames per second per stream and burst. */
       maxFrameBytes: wholeNumber(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
       maxFramePixels: wholeNumber(1, 16_384 * 16_384).default(4096 * 4096),
@@ -227,6 +233,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_STREAM_INGEST_BACKOFF_MS: 'stream.ingestBackoffInitialMs',
   CUECAST_STREAM_INGEST_BACKOFF_MAX_MS: 'stream.ingestBackoffMaxMs',
   CUECAST_STREAM_INGEST_MAX_ATTEMPTS: 'stream.ingestMaxAttempts',
+  CUECAST_INGEST_ALLOW_CIDRS: 'stream.ingestAllowCidrs',
   CUECAST_STREAM_MAX_FRAME_BYTES: 'stream.maxFrameBytes',
   CUECAST_STREAM_MAX_FRAME_PIXELS: 'stream.maxFramePixels',
   CUECAST_STREAM_MAX_FPS: 'stream.maxFramesPerSecond',

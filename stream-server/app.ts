@@ -4,6 +4,8 @@ import { CuecastError, InputError, isCuecastError, type ErrorCode } from '../cor
 import { logger, type Logger } from '../core/logger.js';
 import type { FrameEncoder } from '../model/types.js';
 import { EncodeQueue } from './encode-queue.js';
+import { AddressPolicy } from '../core/net/address-policy.js';
+import { checkIngestTarget, checkedFrameSource } from './egress.js';
 import {
   OVERLAY_EVENTS,
   STREAM_EVENTS,
@@ -74,6 +76,8 @@ export interface ApplicationOptions {
   readonly sessionGraceMs: number;
   /** Whether `ingest` may read `file:` URLs from this machine (off in production). */
   readonly allowFileUrls: boolean;
+  /** CIDRs `ingest` may reach besides public addresses (e.g. a media server on the LAN); loopback and private ranges are refused otherwise. */
+  readonly ingestAllowCidrs?: readonly string[];
   /** A socket.io adapter (the Redis streams adapter) to share picks between server nodes. */
   readonly adapter?: ServerOptions['adapter'];
   readonly corsOrigins?: readonly string[];
@@ -132,6 +136,8 @@ export function createApplication(httpServer: HttpServer, components: Components
   const metrics = options.metrics ?? new StreamMetrics();
   const { limits } = options;
   const sessions = new Map<string, SessionEntry>();
+  const egressPolicy = new AddressPolicy(options.ingestAllowCidrs ?? []);
+  const frameSource = components.frameSource && checkedFrameSource(components.frameSource, egressPolicy, log.child({ part: 'egress' }));
   const latest = new Map<string, PicksPayload>();
   let draining = false;
 
@@ -220,7 +226,7 @@ export function createApplication(httpServer: HttpServer, components: Components
         queue,
         picks: components.picks,
         metrics,
-        frameSource: components.frameSource,
+        frameSource,
         log: log.child({ streamId }),
         now,
         publish,
@@ -353,6 +359,7 @@ export function createApplication(httpServer: HttpServer, components: Components
     handle(socket, 'refine', 1, (text: unknown): SessionSummary => sessionFor(streamId).session.refine(checkText(text, 'refinement')));
     handle(socket, 'ingest', 1, async (url: unknown): Promise<SessionSummary> => {
       const parsed = url === null ? null : parseIngestUrl(url, options.allowFileUrls);
+      if (parsed) await checkIngestTarget(parsed, egressPolicy);
       return sessionFor(streamId).session.setIngest(parsed);
     });
 

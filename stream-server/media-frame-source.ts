@@ -12,9 +12,11 @@ export interface MediaFrameSourceOptions {
 
 /** Ingest frames through core/media's `frames` (ffmpeg), as many as the input gives. */
 export function mediaFrameSource(options: MediaFrameSourceOptions = {}): FrameSource {
-  return (url, { fps, signal }) =>
+  return (url, { fps, signal, httpProxy, realtime }) =>
     frames(url, {
       fps,
+      ...(realtime ? { realtime } : {}),
+      ...(httpProxy ? { httpProxy } : {}),
       maxFrames: Number.MAX_SAFE_INTEGER,
       size: options.size ?? 224,
       signal,

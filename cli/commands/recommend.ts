@@ -37,7 +37,9 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
     return await withEncodersAndCatalog(config, async (encoders, catalog) => {
       const standIn = await announceStandIn(encoders);
       const recommender = await createRecommender(config, encoders, catalog, flags.heads ? resolve(flags.heads) : undefined);
-      const frameEmbeddings = await clipFeatures(resolve(video), encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
+      // A URL (http(s), rtmp, srt) is read as is; anything else is a path.
+      const input = /^[a-z][a-z0-9+.-]*:\/\//i.test(video) ? video : resolve(video);
+      const frameEmbeddings = await clipFeatures(input, encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
       const turns = await runConversation(recommender, {
         frameEmbeddings,
         ...(flags.prompt ? { prompt: flags.prompt } : {}),
