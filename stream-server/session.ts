@@ -2,6 +2,7 @@ import { CuecastError, InputError, toCuecastError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { RgbFrame } from '../core/media/types.js';
 import type { ImageInput } from '../model/types.js';
+import { refinementAction } from '../recommend/refinement/parse.js';
 import type { Pick, RecommendRequest, RecommendResult, RefinementState } from '../recommend/types.js';
 import type { EncodeQueue } from './encode-queue.js';
 import type { FrameResult, IngestStatus, PickedTrack, PicksPayload, ProtocolError, SessionSummary } from './events.js';
@@ -13,8 +14,8 @@ import { PickSelector, type HysteresisOptions } from './pick-selector.js';
 /** What the session asks for picks: recommend/'s engine, or anything with the same shape. */
 export interface PickSource {
   recommend(request: RecommendRequest): Promise<RecommendResult>;
-  /** Folds one refinement ("less drums", "no vocals") into the state. */
-  refine(state: RefinementState | undefined, text: string): RefinementState;
+  /** Folds one refinement ("less drums", "no vocals", "undo") into the state; `shown` resolves "#2". */
+  refine(state: RefinementState | undefined, text: string, shown?: readonly string[]): RefinementState;
 }
 
 export interface SessionOptions {
@@ -139,8 +140,12 @@ export class StreamSession {
   refine(text: string): SessionSummary {
     const trimmed = text.trim();
     if (!trimmed) throw new InputError('INPUT_INVALID', 'A refinement needs some text');
-    this.state = this.deps.picks.refine(this.state, trimmed);
-    this.refinements.push(trimmed);
+    // "#2" means the second pick on the overlay now (the last list shown; an empty update shows none).
+    this.state = this.deps.picks.refine(this.state, trimmed, this.latestPicks?.tracks.map((t) => t.id) ?? []);
+    const action = refinementAction(trimmed);
+    if (action === 'reset') this.refinements = [];
+    else if (action === 'undo') this.refinements.pop();
+    else this.refinements.push(trimmed);
     if (this.refinements.length > this.options.maxRefinements) this.refinements.shift();
     this.requestUpdate();
     return this.summary();

@@ -241,6 +241,12 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
   return { delta, refs, negatedTerms: negated, ...(lift ? { lift } : {}) };
 }
 
+/** Whether a turn is "undo" or "start over" (for callers that keep their own list of turns). */
+export function refinementAction(input: string): 'undo' | 'reset' | undefined {
+  const bare = normalize(input).replace(/[^a-z ]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return RESET_PHRASES.has(bare) ? 'reset' : UNDO_PHRASES.has(bare) ? 'undo' : undefined;
+}
+
 const NOTHING: ParsedRefinement = { delta: EMPTY_STATE, refs: [], negatedTerms: [] };
 
 /** A non-English, non-music token: corrected when one word is clearly meant, else dropped with a note. */
