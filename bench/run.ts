@@ -13,6 +13,7 @@ const SECTIONS: Readonly<Record<SectionId, () => Promise<BenchSection>>> = {
   stream: async () => (await import('./stream-bench.js')).streamSection,
   index: async () => indexSection,
   gpu: async () => (await import('./gpu-bench.js')).gpuSection,
+  refine: async () => (await import('./refine-bench.js')).refineSection,
 };
 
 /**
