@@ -14,6 +14,7 @@ const SECTIONS: Readonly<Record<SectionId, () => Promise<BenchSection>>> = {
   index: async () => indexSection,
   gpu: async () => (await import('./gpu-bench.js')).gpuSection,
   startup: async () => (await import('./startup-bench.js')).startupSection,
+  refine: async () => (await import('./refine-bench.js')).refineSection,
 };
 
 /**
