@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../core/config.js';
 import type { RgbFrame } from '../core/media/types.js';
-import { createEncoders, type Encoders } from '../model/index.js';
+import { createEncoders, type DtypeSetting, type Encoders } from '../model/index.js';
 import { SectionSkipped, type BenchOptions, type BenchSection, type SectionOutcome } from './context.js';
 import { syntheticFrames } from './frames.js';
 import { defaultFullClipDir, fixtureClapDir, packageRoot } from './paths.js';
@@ -118,7 +118,7 @@ export async function resolveClipDir(options: BenchOptions): Promise<string> {
   return dir;
 }
 
-export async function openEncoders(clipDir: string, dtype: 'fp32' | 'q8', device: 'cpu' | 'cuda'): Promise<Encoders> {
+export async function openEncoders(clipDir: string, dtype: DtypeSetting, device: 'cpu' | 'cuda'): Promise<Encoders> {
   const clap = fixtureClapDir();
   const config = loadConfig({
     overrides: {

@@ -40,7 +40,8 @@ export const configSchema = z.object({
       clip: z.string().default('Xenova/clip-vit-base-patch32'),
       /** Hub id or local directory of the CLAP model (transformers.js layout). */
       clap: z.string().default('Xenova/clap-htsat-unfused'),
-      dtype: z.enum(['fp32', 'q8']).default('fp32'),
+      /** `auto`: q8 for each model whose q8 outputs agree with fp32 (checked once per model file), else fp32. */
+      dtype: z.enum(['auto', 'fp32', 'q8']).default('auto'),
       device: z.enum(['cpu', 'cuda']).default('cpu'),
       /** Download from the hub when a model is not in the models directory. */
       allowRemote: bool.default(true),

@@ -25,10 +25,11 @@ from torch import nn
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from graphs import ClipText, ClipVision, export  # noqa: E402
 from quantize import quantize_dynamic  # noqa: E402
+from shared_data import shared_data_dir  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
-SHARED = os.environ.get('CUECAST_SHARED_DATA', os.path.join(ROOT, '..', 'shared', 'data'))
+SHARED = shared_data_dir(ROOT)
 SOURCE = os.path.join(SHARED, 'clip-vit-base-patch32')
 FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'preprocessor_config.json']
 MODEL_ID = 'cuecast/clip-vit-b32-random'
