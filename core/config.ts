@@ -97,8 +97,6 @@ export const configSchema = z.object({
       updateIntervalMs: wholeNumber(100, 600_000).default(3000),
       minUpdateIntervalMs: wholeNumber(0, 600_000).default(500),
       picksPerUpdate: wholeNumber(1, 20).default(3),
-      /** Most frames (of different streams) per encoder call: smaller batches wait less behind each other but saturate sooner. */
-      encodeBatch: wholeNumber(1, 256).default(16),
       /** Hysteresis: a challenger must lead by `switchMargin` (cosine) for this many updates spanning this long. */
       switchMargin: z.coerce.number().min(0).max(1).default(0.02),
       switchConfirmUpdates: wholeNumber(1, 100).default(2),
@@ -194,7 +192,6 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_STREAM_UPDATE_INTERVAL_MS: 'stream.updateIntervalMs',
   CUECAST_STREAM_MIN_UPDATE_INTERVAL_MS: 'stream.minUpdateIntervalMs',
   CUECAST_STREAM_PICKS: 'stream.picksPerUpdate',
-  CUECAST_STREAM_ENCODE_BATCH: 'stream.encodeBatch',
   CUECAST_STREAM_SWITCH_MARGIN: 'stream.switchMargin',
   CUECAST_STREAM_SWITCH_CONFIRM_UPDATES: 'stream.switchConfirmUpdates',
   CUECAST_STREAM_SWITCH_CONFIRM_MS: 'stream.switchConfirmMs',

@@ -60,7 +60,8 @@ export interface ApplicationOptions {
   readonly overlayTokens: TokenTable;
   readonly limits: ServerLimits;
   readonly session: SessionOptions;
-  readonly encode: { readonly maxBatch: number; readonly concurrency: number; readonly timeoutMs: number };
+  /** Frames handed to the (batching) encoder at once, and how long one may take; see encode-queue.ts. */
+  readonly encode: { readonly maxInFlight: number; readonly timeoutMs: number };
   /** How long a stream's session outlives its last producer connection (reconnects keep it). */
   readonly sessionGraceMs: number;
   /** Whether `ingest` may read `file:` URLs from this machine (off in production). */
@@ -126,10 +127,7 @@ export function createApplication(httpServer: HttpServer, components: Components
 
   const queue = new EncodeQueue(components.frameEncoder, {
     ...options.encode,
-    onBatch: (size, seconds) => {
-      metrics.batchSize.observe(size);
-      metrics.encodeSeconds.observe(seconds);
-    },
+    onEncoded: (seconds) => metrics.encodeSeconds.observe(seconds),
   });
 
   // Our routes first: socket.io wraps the server's existing request listeners and passes on

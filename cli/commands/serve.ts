@@ -11,7 +11,7 @@ import { createApplication, type ApplicationOptions } from '../../stream-server/
 import { mediaFrameSource } from '../../stream-server/media-frame-source.js';
 import { recommenderPickSource } from '../../stream-server/recommender-pick-source.js';
 import { connectRedisAdapter, redact, type RedisAdapter } from '../../stream-server/redis.js';
-import { streamSettings } from '../../stream-server/settings.js';
+import { streamEncodeInFlight, streamSettings } from '../../stream-server/settings.js';
 import { TokenTable } from '../../stream-server/tokens.js';
 import type { CliCommand } from '../command.js';
 import { createRecommender, openCatalogFor } from '../setup.js';
@@ -35,7 +35,7 @@ export function serverOptions(config: Config, extra: { allowFileUrls: boolean })
     streamTokens,
     overlayTokens,
     ...streamSettings(config.stream),
-    encode: { maxBatch: config.stream.encodeBatch, concurrency: config.encoders.workers, timeoutMs: 30_000 },
+    encode: { maxInFlight: streamEncodeInFlight(config.encoders), timeoutMs: 30_000 },
     sessionGraceMs: 30_000,
     allowFileUrls: extra.allowFileUrls,
   };
