@@ -16,6 +16,7 @@ import type { AudioEncoder, Dtype, EncoderInfo, FrameEncoder, ImageInput, PoolSt
 export type * from './types.js';
 export type { EncoderKind } from './protocol.js';
 export type { DtypeDecision } from './dtype-choice.js';
+export { frameSize, frameSpec, DEFAULT_FRAME_SIZE, type FrameSpec } from './frame-spec.js';
 export { InferencePool } from './pool.js';
 
 export interface Encoders {
@@ -84,7 +85,7 @@ export async function createEncoders(config: Config, options: CreateEncodersOpti
     const dtypes = await settleDtypes(pool, decisions, { checks, sources, cacheDir, described });
     const info = (kind: EncoderKind): EncoderInfo => ({ modelId: described[kind].modelId, dim: described[kind].dim, dtype: dtypes[kind].dtype, device: enc.device });
     const encoders: Encoders = {
-      clipImage: new PooledFrameEncoder(pool, info('clipImage')),
+      clipImage: new PooledFrameEncoder(pool, info('clipImage'), described.clipImage.imageSize),
       clipText: new PooledTextEncoder(pool, 'clipText', info('clipText'), described.clipText.maxTokens),
       clapAudio: new PooledAudioEncoder(pool, info('clapAudio'), described.clapAudio.sampleRate, described.clapAudio.windowSeconds),
       clapText: new PooledTextEncoder(pool, 'clapText', info('clapText'), described.clapText.maxTokens),
@@ -141,6 +142,7 @@ class PooledFrameEncoder implements FrameEncoder {
   constructor(
     private readonly pool: InferencePool,
     readonly info: EncoderInfo,
+    readonly imageSize: number,
   ) {}
 
   async encodeImages(images: readonly ImageInput[], signal?: AbortSignal): Promise<Float32Array[]> {

@@ -76,8 +76,13 @@ export interface AudioModelDescription extends ModelDescription {
   readonly windowSeconds: number;
 }
 
+export interface ImageModelDescription extends ModelDescription {
+  /** preprocessor_config.json `size.shortest_edge` (or the crop size). */
+  readonly imageSize: number;
+}
+
 export interface Descriptions {
-  readonly clipImage: ModelDescription;
+  readonly clipImage: ImageModelDescription;
   readonly clipText: TextModelDescription;
   readonly clapAudio: AudioModelDescription;
   readonly clapText: TextModelDescription;

@@ -6,7 +6,7 @@ import { ConfigError, toCuecastError } from '../../core/errors.js';
 import { logger } from '../../core/logger.js';
 import { configureMedia } from '../../core/media/index.js';
 import type { Catalog } from '../../index-data/types.js';
-import { createEncoders } from '../../model/index.js';
+import { createEncoders, frameSize } from '../../model/index.js';
 import { createApplication, type ApplicationOptions } from '../../stream-server/app.js';
 import { mediaFrameSource } from '../../stream-server/media-frame-source.js';
 import { recommenderPickSource } from '../../stream-server/recommender-pick-source.js';
@@ -95,7 +95,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
         frameEncoder: models.clipImage,
         picks: recommenderPickSource(recommender),
         audioPath: (trackId) => opened.audioPath(trackId),
-        frameSource: mediaFrameSource(),
+        frameSource: mediaFrameSource({ size: frameSize(models.clipImage) }),
         readiness: () => ({ models: models.stats().workers > 0, catalog: catalogOpen, ...(redis ? { redis: redis.ready() } : {}) }),
       },
       { ...options, ...(redis ? { adapter: redis.adapter } : {}) },

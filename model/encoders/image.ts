@@ -1,5 +1,5 @@
 import { AutoProcessor, CLIPVisionModelWithProjection, RawImage, type Processor, type Tensor } from '@huggingface/transformers';
-import { InputError } from '../../core/errors.js';
+import { InputError, ModelError } from '../../core/errors.js';
 import type { ImageItem } from '../protocol.js';
 import { OnnxEncoder, type ModelClass } from './base.js';
 import { projectionDim } from './text.js';
@@ -19,6 +19,15 @@ export class ClipImageEncoder extends OnnxEncoder<ImageItem, RawImage> {
 
   protected embeddingDim(config: Record<string, unknown>): number {
     return projectionDim(config, this.source.configured);
+  }
+
+  protected override describeExtra(): Record<string, unknown> {
+    const config = (this.processor as unknown as { image_processor?: { config?: Record<string, unknown> } }).image_processor?.config ?? {};
+    const size = config.size as { shortest_edge?: number; height?: number } | number | undefined;
+    const crop = config.crop_size as { height?: number } | number | undefined;
+    const imageSize = Number(typeof size === 'number' ? size : (size?.shortest_edge ?? size?.height ?? (typeof crop === 'number' ? crop : crop?.height)));
+    if (!(imageSize > 0)) throw new ModelError('MODEL_INVALID', `${this.source.configured}: preprocessor_config.json has no size.shortest_edge or crop_size`);
+    return { imageSize };
   }
 
   protected async prepare(item: ImageItem): Promise<RawImage> {
