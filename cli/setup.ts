@@ -48,7 +48,8 @@ export async function withEncodersAndCatalog<T>(config: Config, work: (encoders:
 
 /** Trained heads from `dir`, or from `<models>/viml` when present; undefined means zero-shot. */
 export async function loadQueryHeads(encoders: Encoders, config: Config, dir?: string): Promise<(VimlQueryEncoder & { readonly dir: string }) | undefined> {
-  const location = dir ?? join(config.modelsDir, 'viml');
+  // On stand-ins that replaced unreachable real models, the heads made for the stand-ins.
+  const location = dir ?? encoders.standIn?.headsDir ?? join(config.modelsDir, 'viml');
   if (dir === undefined && !existsSync(join(location, 'manifest.json'))) return undefined;
   const heads = await loadVimlHeads(encoders, config, { dir: location });
   return { ...vimlQueryEncoder(heads, vimlManifestHash(heads.manifest)), dir: heads.dir };
@@ -61,5 +62,5 @@ export async function loadQueryHeads(encoders: Encoders, config: Config, dir?: s
  */
 export async function createRecommender(config: Config, encoders: Encoders, catalog: Catalog, headsDir?: string): Promise<Recommender> {
   const viml = await loadQueryHeads(encoders, config, headsDir);
-  return new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), ...(viml ? { viml } : {}) });
+  return new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), options: { maxPromptChars: config.maxTextChars }, ...(viml ? { viml } : {}) });
 }

@@ -9,7 +9,8 @@ import { logger } from '../core/logger.js';
 import { InferencePool } from './pool.js';
 import { configuredDecision, decide, DtypeChecks, MODEL_FILES, modelFileKey, type DtypeCheck, type DtypeDecision } from './dtype-choice.js';
 import type { Descriptions, EncoderKind, ImageItem, ModelSource, TaskKind } from './protocol.js';
-import { resolveModelSource } from './sources.js';
+import { resolveEncoderModels, type ModelResolutionSettings, type ResolvedModels } from './sources.js';
+import { isStandInModelId, type StandInNotice } from './stand-in.js';
 import { copyArray, copyItems } from './transfer.js';
 import type { AudioEncoder, Dtype, EncoderInfo, FrameEncoder, ImageInput, PoolStats, TextEncoder } from './types.js';
 
@@ -28,6 +29,11 @@ export interface Encoders {
   readonly pool: InferencePool;
   /** Each encoder's dtype and how it was chosen (`encoders.dtype`, or the auto check). */
   readonly dtypes: Readonly<Record<EncoderKind, DtypeDecision>>;
+  /**
+   * Set when these encoders are the random-weight stand-ins (a fallback, or configured explicitly):
+   * every user-facing output must say so. `headsDir`: the ViML heads made for them.
+   */
+  readonly standIn: (StandInNotice & { readonly headsDir?: string | undefined }) | undefined;
   /** Batching and back-pressure figures. */
   stats(): PoolStats;
   /** Loads the sessions of the given encoders (all four by default) in every worker now. */
@@ -50,11 +56,29 @@ export interface CreateEncodersOptions {
   readonly workers?: number;
 }
 
-/** Starts the worker pool, reads the models' configs (dimensions, limits) and returns the encoders. */
-export async function createEncoders(config: Config, options: CreateEncodersOptions = {}): Promise<Encoders> {
+/** The settings of the model-resolution rule (model/sources.ts) in `config`. */
+export function modelResolutionSettings(config: Config): ModelResolutionSettings {
   const enc = config.encoders;
-  const clip = resolveModelSource('clip', enc.clip, config.modelsDir, enc.allowRemote);
-  const clap = resolveModelSource('clap', enc.clap, config.modelsDir, enc.allowRemote);
+  return {
+    clip: enc.clip,
+    clap: enc.clap,
+    modelsDir: config.modelsDir,
+    cacheDir: join(config.dataDir, 'hub'),
+    allowRemote: enc.allowRemote,
+    allowStandIn: enc.allowStandIn,
+    hubUrl: enc.hubUrl,
+  };
+}
+
+/** Resolves CLIP and CLAP by the one rule (models dir > hub cache > hub > stand-ins), then starts the encoders. */
+export async function createEncoders(config: Config, options: CreateEncodersOptions = {}): Promise<Encoders> {
+  return startEncoders(config, await resolveEncoderModels(modelResolutionSettings(config)), options);
+}
+
+/** Starts the worker pool on resolved models, reads their configs (dimensions, limits) and returns the encoders. */
+export async function startEncoders(config: Config, models: ResolvedModels, options: CreateEncodersOptions = {}): Promise<Encoders> {
+  const enc = config.encoders;
+  const { clip, clap } = models;
   const cacheDir = join(config.dataDir, 'hub');
   const sources: Record<EncoderKind, ModelSource> = { clipImage: clip, clipText: clip, clapAudio: clap, clapText: clap };
   const checks = new DtypeChecks(config.dataDir);
@@ -76,6 +100,7 @@ export async function createEncoders(config: Config, options: CreateEncodersOpti
       threads: enc.threads,
       allowRemote: enc.allowRemote,
       cacheDir,
+      hubUrl: enc.hubUrl,
       logLevel: config.logLevel,
       niceness: WORKER_NICENESS,
     },
@@ -84,6 +109,11 @@ export async function createEncoders(config: Config, options: CreateEncodersOpti
     const described = (await pool.ask({ op: 'describe' })) as Descriptions;
     const dtypes = await settleDtypes(pool, decisions, { checks, sources, cacheDir, described });
     const info = (kind: EncoderKind): EncoderInfo => ({ modelId: described[kind].modelId, dim: described[kind].dim, dtype: dtypes[kind].dtype, device: enc.device });
+    const standIn =
+      models.standIn ??
+      (isStandInModelId(described.clipText.modelId) || isStandInModelId(described.clapText.modelId)
+        ? { reason: `the models directory ${config.modelsDir} holds the stand-in models` }
+        : undefined);
     const encoders: Encoders = {
       clipImage: new PooledFrameEncoder(pool, info('clipImage'), described.clipImage.imageSize),
       clipText: new PooledTextEncoder(pool, 'clipText', info('clipText'), described.clipText.maxTokens),
@@ -91,6 +121,7 @@ export async function createEncoders(config: Config, options: CreateEncodersOpti
       clapText: new PooledTextEncoder(pool, 'clapText', info('clapText'), described.clapText.maxTokens),
       pool,
       dtypes,
+      standIn,
       stats: () => pool.stats(),
       warmup: async (kinds = ['clipImage', 'clipText', 'clapAudio', 'clapText']) => {
         await pool.broadcast({ op: 'warmup', kinds });
@@ -99,7 +130,7 @@ export async function createEncoders(config: Config, options: CreateEncodersOpti
     };
     if (options.preload) await encoders.warmup();
     logger('model').info(
-      { clip: clip.location, clap: clap.location, dtype: enc.dtype, dtypes: Object.fromEntries(ENCODER_KINDS.map((k) => [k, dtypes[k].dtype])), device: enc.device, workers: pool.workerCount, maxBatch: enc.maxBatch, maxWaitMs: enc.maxWaitMs },
+      { clip: clip.location, clap: clap.location, standIn: standIn !== undefined, dtype: enc.dtype, dtypes: Object.fromEntries(ENCODER_KINDS.map((k) => [k, dtypes[k].dtype])), device: enc.device, workers: pool.workerCount, maxBatch: enc.maxBatch, maxWaitMs: enc.maxWaitMs },
       'encoders ready',
     );
     return encoders;

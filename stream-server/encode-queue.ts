@@ -29,11 +29,13 @@ interface Waiting {
  * session has ONE waiting slot: a newer frame replaces the waiting one (latest wins) instead of
  * queueing behind it, so a session that outruns the encoder loses frames, not memory. Sessions with
  * a waiting frame are handed to the encoder in the order they first became ready (round-robin), one
- * frame per call, so a flooding session cannot starve another and one unreadable frame fails alone.
+ * frame per call and at most one frame per session at the encoder at a time, so a flooding session
+ * cannot starve another and one unreadable frame fails alone.
  */
 export class EncodeQueue {
   private readonly waiting = new Map<string, Waiting>();
-  private inFlight = 0;
+  /** Sessions with a frame at the encoder: one each, so a fast stream cannot take every slot. */
+  private readonly inFlight = new Set<string>();
   private closed = false;
   private readonly idleWaiters: (() => void)[] = [];
 
@@ -48,7 +50,7 @@ export class EncodeQueue {
   }
 
   get busy(): boolean {
-    return this.inFlight > 0 || this.waiting.size > 0;
+    return this.inFlight.size > 0 || this.waiting.size > 0;
   }
 
   /** Queues a session's frame, replacing (and resolving as dropped) the one it had waiting. */
@@ -79,12 +81,13 @@ export class EncodeQueue {
   }
 
   private pump(): void {
-    while (this.inFlight < this.options.maxInFlight && this.waiting.size > 0) {
-      const [key, item] = this.waiting.entries().next().value as [string, Waiting];
+    for (const [key, item] of this.waiting) {
+      if (this.inFlight.size >= this.options.maxInFlight) break;
+      if (this.inFlight.has(key)) continue;
       this.waiting.delete(key);
-      this.inFlight += 1;
+      this.inFlight.add(key);
       void this.run(item).finally(() => {
-        this.inFlight -= 1;
+        this.inFlight.delete(key);
         this.pump();
         if (!this.busy) for (const resolve of this.idleWaiters.splice(0)) resolve();
       });

@@ -7,9 +7,10 @@ transformers.js: audio_model.onnx (input_features [B,1,1001,64] -> audio_embeds 
 encoder: 256x256 folded spectrogram, 4x4 patches 96 wide, depths 2,2,6,2, heads 4,8,16,32, window 8,
 then the two-layer projection) and text_model.onnx (input_ids, attention_mask -> text_embeds [B,512];
 RoBERTa-base: 12 layers, width 768, 12 heads, MLP 3072, 514 positions, vocabulary 50265, then the
-projection). The preprocessor is the real ClapFeatureExtractor config. The tokenizer is a byte-level
-BPE in the RoBERTa layout trained on MusicCaps captions (the real vocabulary is not available here),
-so a caption takes somewhat more tokens than with RoBERTa's: text timings are an upper bound. Weights
+projection). The preprocessor is the real ClapFeatureExtractor config. The tokenizer is the CLAP
+fixture's byte-level BPE in the RoBERTa layout (861 tokens trained on MusicCaps captions; RoBERTa's
+own vocabulary is not available here), so a caption takes more tokens than with RoBERTa's: text
+timings are an upper bound. Weights
 are random (seeded), so timings mean something and embeddings do not. The output is cached: rebuilt
 only when these scripts change (their hash is kept in `.stamp`) or with --force.
 """
@@ -27,26 +28,24 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bpe import TOKENIZER_CONFIG, musiccaps_captions, tokenizer_json, train  # noqa: E402
 from graphs import ClapText, HtsatAudio, export  # noqa: E402
 from make_fixture_models import CLAP_PREPROCESSOR, write_json  # noqa: E402
 from quantize import quantize_dynamic  # noqa: E402
-from shared_data import shared_data_dir  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
-SHARED = shared_data_dir(ROOT)
+# The fixture CLAP's byte-level BPE tokenizer (RoBERTa layout, trained on MusicCaps captions; committed).
+TOKENIZER_SOURCE = os.path.join(ROOT, 'tests', 'fixtures', 'models', 'clap')
 MODEL_ID = 'cuecast/clap-htsat-unfused-random'
 
 AUDIO = dict(mels=64, spec_size=256, patch=4, embed=96, depths=[2, 2, 6, 2], heads=[4, 8, 16, 32], window=8, frames=1001)
 TEXT = dict(vocab=50265, positions=514, width=768, layers=12, heads=12, mlp=3072)
 PROJECTION = 512
-MERGES = 2000
 
 
 def scripts_hash() -> str:
     digest = hashlib.sha256()
-    for name in ('make_full_clap.py', 'graphs.py', 'quantize.py', 'bpe.py'):
+    for name in ('make_full_clap.py', 'graphs.py', 'quantize.py'):
         with open(os.path.join(HERE, name), 'rb') as f:
             digest.update(f.read())
     return digest.hexdigest()
@@ -108,11 +107,10 @@ def main() -> None:
     onnx_dir = os.path.join(args.out, 'onnx')
     os.makedirs(onnx_dir)
 
-    captions = musiccaps_captions(os.path.join(SHARED, 'musiccaps', 'musiccaps-public.csv'), 3000)
-    vocab, merges = train(captions, MERGES)
-    with open(os.path.join(args.out, 'tokenizer.json'), 'w', encoding='utf-8') as f:
-        json.dump(tokenizer_json(vocab, merges), f, ensure_ascii=False, separators=(',', ':'))
-    write_json(os.path.join(args.out, 'tokenizer_config.json'), TOKENIZER_CONFIG)
+    for name in ('tokenizer.json', 'tokenizer_config.json'):
+        shutil.copyfile(os.path.join(TOKENIZER_SOURCE, name), os.path.join(args.out, name))
+    with open(os.path.join(TOKENIZER_SOURCE, 'tokenizer.json'), encoding='utf-8') as f:
+        vocab = json.load(f)['model']['vocab']
     write_json(os.path.join(args.out, 'preprocessor_config.json'), CLAP_PREPROCESSOR)
     write_json(os.path.join(args.out, 'config.json'), config_json(len(vocab)))
 

@@ -9,7 +9,7 @@ import { createFixtureEncoders } from '../support/models.js';
 class SizeRecorder implements FrameEncoder {
   readonly info: EncoderInfo = { modelId: 'test/sizes', dim: 1, dtype: 'fp32', device: 'cpu' };
   readonly sizes: string[] = [];
-  constructor(readonly imageSize?: number) {}
+  constructor(readonly imageSize: number) {}
   async encodeImages(images: readonly ImageInput[]): Promise<Float32Array[]> {
     for (const image of images) this.sizes.push('encoded' in image ? 'encoded' : `${image.width}x${image.height}`);
     return images.map(() => Float32Array.of(1));
@@ -37,7 +37,7 @@ describe('frame specification (model/frame-spec.ts)', () => {
     await clipEmbeddings(video, small, { fps: 1, maxFrames: 30 });
     expect(small.sizes.length).toBeGreaterThan(0);
     expect(new Set(small.sizes)).toEqual(new Set(['200x112']));
-    const clip = new SizeRecorder(encoders.clipImage.imageSize);
+    const clip = new SizeRecorder(encoders.clipImage.imageSize!);
     await clipEmbeddings(video, clip, { fps: 1, maxFrames: 30 });
     expect(new Set(clip.sizes)).toEqual(new Set(['398x224']));
   }, 60_000);

@@ -59,3 +59,23 @@ describe('EncodeQueue: admission for the batching encoder', () => {
     expect(await newer).toMatchObject({ status: 'encoded', embedding: Float32Array.of(8) });
   });
 });
+
+describe('EncodeQueue: fairness', () => {
+  it('gives a session at most one frame at the encoder, so a flooding stream leaves slots to the others', async () => {
+    const encoder = new GatedEncoder();
+    const queue = new EncodeQueue(encoder, { maxInFlight: 2, timeoutMs: 5000 });
+    const first = queue.submit('fast', frame(1));
+    await tick();
+    const second = queue.submit('fast', frame(2));
+    await tick();
+    expect(encoder.calls).toHaveLength(1);
+    const quiet = queue.submit('quiet', frame(3));
+    await tick();
+    expect(encoder.calls.map((c) => ('encoded' in c.images[0]! ? c.images[0].encoded[0] : -1))).toEqual([1, 3]);
+    encoder.calls[0]!.release();
+    encoder.calls[1]!.release();
+    await tick();
+    encoder.calls[2]!.release();
+    expect((await Promise.all([first, second, quiet])).map((r) => r.status)).toEqual(['encoded', 'encoded', 'encoded']);
+  });
+});
