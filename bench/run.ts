@@ -14,6 +14,7 @@ const SECTIONS: Readonly<Record<SectionId, () => Promise<BenchSection>>> = {
   index: async () => indexSection,
   catalog: async () => (await import('./catalog-bench.js')).catalogSection,
   gpu: async () => (await import('./gpu-bench.js')).gpuSection,
+  startup: async () => (await import('./startup-bench.js')).startupSection,
 };
 
 /**

@@ -84,6 +84,9 @@ export const configSchema = z.object({
       model: z.string().optional(),
       apiKey: z.string().optional(),
       timeoutMs: positiveInt.default(30_000),
+      /** Refinements: `rules` (offline default) or `openai` (the endpoint above, cross-checked by the rules). */
+      refinementParser: z.enum(['rules', 'openai']).default('rules'),
+      refinementTimeoutMs: positiveInt.default(3000),
     })
     .prefault({}),
   server: z
@@ -200,6 +203,8 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_LLM_MODEL: 'llm.model',
   CUECAST_LLM_API_KEY: 'llm.apiKey',
   CUECAST_LLM_TIMEOUT_MS: 'llm.timeoutMs',
+  CUECAST_LLM_REFINEMENT_PARSER: 'llm.refinementParser',
+  CUECAST_LLM_REFINEMENT_TIMEOUT_MS: 'llm.refinementTimeoutMs',
   CUECAST_HOST: 'server.host',
   CUECAST_PORT: 'server.port',
   CUECAST_STREAM_TOKENS: 'server.streamTokens',

@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import type { Config } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Catalog } from '../../index-data/types.js';
@@ -10,8 +9,6 @@ import type { ApplicationOptions } from '../../stream-server/app.js';
 import type { RedisAdapter } from '../../stream-server/redis.js';
 import { streamEncodeInFlight, streamSettings } from '../../stream-server/settings.js';
 import { TokenTable } from '../../stream-server/tokens.js';
-import type { CliCommand } from '../command.js';
-import { reportError } from '../output.js';
 import type { StoredTokens } from '../token-store.js';
 
 export interface ServeFlags {
@@ -169,21 +166,3 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     await encoders?.dispose();
   }
 }
-
-export const serveCommand: CliCommand = {
-  name: 'serve',
-  register(program: Command): void {
-    program
-      .command('serve')
-      .description('run the live stream server: socket.io /stream and /overlay, the OBS overlay and capture pages, /metrics')
-      .option('--port <n>', 'port to listen on (default: config server.port, 8787)')
-      .option('--host <addr>', 'address to listen on (default: config server.host, 127.0.0.1)')
-      .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
-      .option('--models <dir>', 'models directory holding clip/ and clap/ (default: config modelsDir)')
-      .option('--allow-file-urls', 'let producers ingest file: URLs from this machine (for local testing only)')
-      .option('--print-urls', 'print the capture and overlay URLs with the generated tokens again')
-      .action(async (flags: ServeFlags) => {
-        process.exitCode = await runServe(flags).catch((error: unknown) => reportError(error));
-      });
-  },
-};
