@@ -7,7 +7,7 @@ import type { Catalog } from '../../index-data/types.js';
 import type { Encoders } from '../../model/index.js';
 import type { ApplicationOptions } from '../../stream-server/app.js';
 import type { RedisAdapter } from '../../stream-server/redis.js';
-import { streamSettings } from '../../stream-server/settings.js';
+import { streamEncodeInFlight, streamSettings } from '../../stream-server/settings.js';
 import { TokenTable } from '../../stream-server/tokens.js';
 import type { StoredTokens } from '../token-store.js';
 
@@ -39,7 +39,7 @@ export function serverOptions(config: Config, extra: { allowFileUrls: boolean; g
     streamTokens,
     overlayTokens,
     ...streamSettings(config.stream, config.maxTextChars),
-    encode: { maxBatch: config.stream.encodeBatch, concurrency: config.encoders.workers, timeoutMs: 30_000 },
+    encode: { maxInFlight: streamEncodeInFlight(config.encoders), timeoutMs: 30_000 },
     sessionGraceMs: 30_000,
     ...(config.server.metricsToken ? { metricsToken: config.server.metricsToken } : {}),
     allowFileUrls: extra.allowFileUrls,
@@ -115,7 +115,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   let catalogOpen = false;
   try {
     // Redis first: a wrong REDIS_URL fails start-up in seconds, before minutes of model loading.
-    const [{ createEncoders }, { createApplication }, { mediaFrameSource }, { recommenderPickSource }, { connectRedisAdapter, redact }, { createRecommender, openCatalogFor }] = await Promise.all([
+    const [{ createEncoders, frameSize }, { createApplication }, { mediaFrameSource }, { recommenderPickSource }, { connectRedisAdapter, redact }, { createRecommender, openCatalogFor }] = await Promise.all([
       import('../../model/index.js'),
       import('../../stream-server/app.js'),
       import('../../stream-server/media-frame-source.js'),
@@ -143,9 +143,10 @@ export async function runServe(flags: ServeFlags): Promise<number> {
         frameEncoder: models.clipImage,
         picks: recommenderPickSource(recommender),
         audioPath: (trackId) => opened.audioPath(trackId),
-        frameSource: mediaFrameSource(),
+        frameSource: mediaFrameSource({ size: frameSize(models.clipImage) }),
         readiness: () => ({ models: models.stats().workers > 0, catalog: catalogOpen, ...(redis ? { redis: redis.ready() } : {}) }),
         standIn: models.standIn !== undefined,
+        dtypes: models.dtypes,
       },
       { ...options, ...(redis ? { adapter: redis.adapter } : {}) },
     );
