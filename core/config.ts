@@ -46,7 +46,8 @@ export const configSchema = z.object({
       clip: z.string().default('Xenova/clip-vit-base-patch32'),
       /** Hub id or local directory of the CLAP model (transformers.js layout). */
       clap: z.string().default('Xenova/clap-htsat-unfused'),
-      dtype: z.enum(['fp32', 'q8']).default('fp32'),
+      /** `auto`: q8 for each model whose q8 outputs agree with fp32 (checked once per model file), else fp32. */
+      dtype: z.enum(['auto', 'fp32', 'q8']).default('auto'),
       device: z.enum(['cpu', 'cuda']).default('cpu'),
       /** Download from the hub when a model is not in the models directory. */
       allowRemote: bool.default(true),
@@ -111,8 +112,6 @@ export const configSchema = z.object({
       updateIntervalMs: wholeNumber(100, 600_000).default(3000),
       minUpdateIntervalMs: wholeNumber(0, 600_000).default(500),
       picksPerUpdate: wholeNumber(1, 20).default(3),
-      /** Most frames (of different streams) per encoder call: smaller batches wait less behind each other but saturate sooner. */
-      encodeBatch: wholeNumber(1, 256).default(16),
       /** Hysteresis: a challenger must lead by `switchMargin` (cosine) for this many updates spanning this long. */
       switchMargin: z.coerce.number().min(0).max(1).default(0.02),
       switchConfirmUpdates: wholeNumber(1, 100).default(2),
@@ -223,7 +222,6 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_STREAM_UPDATE_INTERVAL_MS: 'stream.updateIntervalMs',
   CUECAST_STREAM_MIN_UPDATE_INTERVAL_MS: 'stream.minUpdateIntervalMs',
   CUECAST_STREAM_PICKS: 'stream.picksPerUpdate',
-  CUECAST_STREAM_ENCODE_BATCH: 'stream.encodeBatch',
   CUECAST_STREAM_SWITCH_MARGIN: 'stream.switchMargin',
   CUECAST_STREAM_SWITCH_CONFIRM_UPDATES: 'stream.switchConfirmUpdates',
   CUECAST_STREAM_SWITCH_CONFIRM_MS: 'stream.switchConfirmMs',

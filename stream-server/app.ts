@@ -23,7 +23,7 @@ import {
   type StreamClientToServerEvents,
   type StreamServerToClientEvents,
 } from './events.js';
-import { createHttpHandler } from './http-routes.js';
+import { createHttpHandler, type HttpRouteDeps } from './http-routes.js';
 import { checkImage } from './image-check.js';
 import { parseIngestUrl, type FrameSource } from './ingest.js';
 import { StreamMetrics } from './metrics.js';
@@ -45,6 +45,8 @@ export interface Components {
   readonly readiness?: () => Readonly<Record<string, boolean>>;
   /** The encoders are the random-weight stand-ins: /readyz says so and the overlay shows a badge. */
   readonly standIn?: boolean;
+  /** Each encoder's dtype and how it was chosen, shown on /readyz. */
+  readonly dtypes?: HttpRouteDeps['dtypes'];
 }
 
 export interface ServerLimits {
@@ -71,7 +73,8 @@ export interface ApplicationOptions {
   readonly overlayTokens: TokenTable;
   readonly limits: ServerLimits;
   readonly session: SessionOptions;
-  readonly encode: { readonly maxBatch: number; readonly concurrency: number; readonly timeoutMs: number };
+  /** Frames handed to the (batching) encoder at once, and how long one may take; see encode-queue.ts. */
+  readonly encode: { readonly maxInFlight: number; readonly timeoutMs: number };
   /** How long a stream's session outlives its last producer connection (reconnects keep it). */
   readonly sessionGraceMs: number;
   /** Whether `ingest` may read `file:` URLs from this machine (off in production). */
@@ -143,10 +146,7 @@ export function createApplication(httpServer: HttpServer, components: Components
 
   const queue = new EncodeQueue(components.frameEncoder, {
     ...options.encode,
-    onBatch: (size, seconds) => {
-      metrics.batchSize.observe(size);
-      metrics.encodeSeconds.observe(seconds);
-    },
+    onEncoded: (seconds) => metrics.encodeSeconds.observe(seconds),
   });
 
   // Our routes first: socket.io wraps the server's existing request listeners and passes on
@@ -161,6 +161,7 @@ export function createApplication(httpServer: HttpServer, components: Components
       latestPicks: (streamId) => sessions.get(streamId)?.session.picks ?? latest.get(streamId),
       readiness: () => ({ accepting: !draining, ...components.readiness?.() }),
       standIn: components.standIn === true,
+      ...(components.dtypes ? { dtypes: components.dtypes } : {}),
     }),
   );
 

@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../../core/errors.js';
+import { InputError, MediaError } from '../../core/errors.js';
 import type { CliCommand } from '../command.js';
 import { announceStandIn, reportError } from '../output.js';
 
@@ -31,6 +32,7 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
     for (const text of [flags.prompt ?? '', ...flags.refine]) {
       if (text.length > config.maxTextChars) throw new InputError('PROMPT_TOO_LONG', `A prompt or refinement is ${text.length} characters; the limit is ${config.maxTextChars} (maxTextChars)`);
     }
+    if (!existsSync(resolve(video))) throw new MediaError('MEDIA_NOT_FOUND', `The video file ${resolve(video)} does not exist`, { path: resolve(video) });
     configureMedia({ ...config.media });
     return await withEncodersAndCatalog(config, async (encoders, catalog) => {
       const standIn = await announceStandIn(encoders);
