@@ -66,7 +66,14 @@ describe('cuecast serve on a real catalog and the fixture models', () => {
       const ready = await fetch(`${url}/readyz`);
       expect(ready.status).toBe(200);
       // The fixture models are the random-weight stand-ins: /readyz says so (and the overlay shows a badge).
-      expect(await ready.json()).toEqual({ status: 'ready', checks: { accepting: true, models: true, catalog: true }, standIn: true });
+      // And each encoder's dtype with how it was chosen (the fixture env pins fp32).
+      const dtype = { dtype: 'fp32', how: 'configured', reason: 'encoders.dtype is fp32' };
+      expect(await ready.json()).toEqual({
+        status: 'ready',
+        checks: { accepting: true, models: true, catalog: true },
+        standIn: true,
+        dtypes: { clipImage: dtype, clipText: dtype, clapAudio: dtype, clapText: dtype },
+      });
 
       const viewer = overlay(url!, { streamId: 'live', token: 'overlay-token-1' });
       expect(await waitFor(viewer, 'state')).toMatchObject({ streamId: 'live', picks: null, audio: true });
