@@ -257,7 +257,8 @@ describe('the bot against a local Discord', () => {
     });
 
     it('given a prompt over the limit, replies ephemerally with the limit', async () => {
-      expect(await ephemeral(sendMusic({ prompt: 'lo-fi '.repeat(80) }))).toMatch(/prompt is too long \(\d+ characters; the limit is 300\)/);
+      // maxTextChars (500 by default) is the one text limit for the bot, the server and the CLI.
+      expect(await ephemeral(sendMusic({ prompt: 'lo-fi '.repeat(100) }))).toMatch(/prompt is too long \(\d+ characters; the limit is 500\)/);
     });
 
     it('given a corrupt video, explains it could not be read', async () => {

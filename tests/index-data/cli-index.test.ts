@@ -105,7 +105,8 @@ describe('cuecast index (CLI child process)', () => {
     expect(files(clean, 'indexed')).toHaveLength(0);
     const bad = await runIndex([music, '--describer', 'poetry']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/INPUT_INVALID.*poetry.*tags, template, openai, local/);
+    // With --json the error is one JSON event on stdout (issue 12).
+    expect(bad.events).toEqual([{ event: 'error', error: { code: 'INPUT_INVALID', message: expect.stringMatching(/poetry.*tags, template, openai, local/) } }]);
   }, 120_000);
 
   it('catalog stats and search read the published catalog (search with a track\'s own description)', async () => {

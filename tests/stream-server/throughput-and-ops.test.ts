@@ -86,7 +86,7 @@ describe('operations', () => {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const notReady = await fetch(`${server.url}/readyz`);
     expect(notReady.status).toBe(503);
-    expect(await notReady.json()).toEqual({ status: 'not ready', checks: { accepting: true, models: false, catalog: true } });
+    expect(await notReady.json()).toEqual({ status: 'not ready', checks: { accepting: true, models: false, catalog: true }, standIn: false });
     modelsLoaded = true;
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
 
