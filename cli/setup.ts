@@ -39,7 +39,7 @@ export async function withEncodersAndCatalog<T>(config: Config, work: (encoders:
     try {
       return await work(encoders, catalog);
     } finally {
-      catalog.close();
+      await catalog.close();
     }
   } finally {
     await encoders.dispose();

@@ -15,7 +15,7 @@ export interface CatalogStats {
   readonly topTags: Record<TagGroup, { tag: string; count: number }[]>;
 }
 
-export function catalogStats(dir: string): CatalogStats {
+export async function catalogStats(dir: string): Promise<CatalogStats> {
   const catalog = openCatalog(dir);
   try {
     let segments = 0;
@@ -41,6 +41,6 @@ export function catalogStats(dir: string): CatalogStats {
     ) as CatalogStats['topTags'];
     return { dir, generation: readCurrent(dir)!, manifest: catalog.manifest, tracks: catalog.trackCount(), segments, totalSeconds, withBpm, indexes, topTags };
   } finally {
-    catalog.close();
+    await catalog.close();
   }
 }

@@ -49,14 +49,14 @@ async function openServices(config: Config): Promise<Resources> {
     return {
       services: { recommender, analyser, tracks: new CatalogTrackDirectory(opened), preview: new CatalogPreviewCutter(opened, config.media.timeoutMs) },
       async close() {
-        opened.close();
+        await opened.close();
         await owned.dispose();
       },
     };
   } catch (error) {
     if (!isCuecastError(error) || !/^(MODEL|CATALOG)_/.test(error.code)) throw error;
     log.error({ code: error.code, message: error.message }, 'the bot will answer every request with this until it is fixed');
-    catalog?.close();
+    await catalog?.close();
     await encoders?.dispose();
     const unavailable = new UnavailableServices(error);
     return { services: { recommender: unavailable, analyser: unavailable, tracks: unavailable }, close: async () => {} };

@@ -13,10 +13,10 @@ export const catalogCommand: CliCommand = {
       .description('tracks, segments, duration, tags and the encoders the catalog was built with')
       .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
       .option('--json', 'print JSON')
-      .action((flags: { catalog?: string; json?: boolean }) => {
+      .action(async (flags: { catalog?: string; json?: boolean }) => {
         try {
           const config = configWithFlags(flags);
-          const stats = catalogStats(config.catalogDir);
+          const stats = await catalogStats(config.catalogDir);
           if (flags.json) {
             process.stdout.write(`${JSON.stringify(stats)}\n`);
             return;

@@ -163,7 +163,7 @@ export async function runDemo(options: DemoOptions, write: (text: string) => voi
       if (standIn && !options.json) write(`${STAND_IN_WARNING}\n`);
       return found ? 0 : 1;
     } finally {
-      catalog.close();
+      await catalog.close();
     }
   } finally {
     await encoders.dispose();

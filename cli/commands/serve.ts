@@ -113,7 +113,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     if (http.listening) http.close();
     await redis?.close();
     catalogOpen = false;
-    catalog?.close();
+    await catalog?.close();
     await encoders?.dispose();
   }
 }
