@@ -5,6 +5,7 @@ import { FORMAT_VERSION } from '../../store/layout.js';
 import type { Catalog, CatalogManifest, Segment, Track, TrackFilter, VectorHit, VectorIndex, VectorSpace } from '../../types.js';
 import { normalize } from '../../vectors.js';
 import { migrateCatalogSchema } from './migrate.js';
+import { connectionError, isConnectionError } from './pool.js';
 import { filterSql } from './sql-filter.js';
 import { fromVectorText, toVectorText } from './vectors.js';
 
@@ -26,6 +27,16 @@ interface GenerationRow {
   id: string;
   manifest: CatalogManifest;
   spaces: Partial<Record<VectorSpace, SpaceInfo>>;
+}
+
+/** Brings the schema up to date, reporting an unreachable server as DATABASE_UNAVAILABLE. */
+export async function migrateAt(location: PgCatalogLocation): Promise<void> {
+  try {
+    await migrateCatalogSchema(location.pool);
+  } catch (error) {
+    if (isConnectionError(error)) throw connectionError(location.where, error);
+    throw error;
+  }
 }
 
 /** The published generation of a named catalog, or undefined when there is none. */
@@ -101,7 +112,7 @@ export class PgVectorIndex implements VectorIndex {
  * schema up to date first, so a fresh database answers CATALOG_MISSING rather than a SQL error.
  */
 export async function openPgCatalog(location: PgCatalogLocation, options: OpenCatalogOptions & { onClose?: () => Promise<void> } = {}): Promise<Catalog> {
-  await migrateCatalogSchema(location.pool);
+  await migrateAt(location);
   const generation = await currentPgGeneration(location.pool, location.name);
   const where = `catalog "${location.name}" at ${location.where}`;
   if (!generation) {

@@ -53,9 +53,17 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
   return pool;
 }
 
-/** Turns a connection failure into DATABASE_UNAVAILABLE with the (redacted) URL and what to check. */
-export function connectionError(url: string, error: unknown): CatalogError {
+/** Whether an error means the server could not be reached or would not let us in (not a query failure). */
+export function isConnectionError(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
-  const reason = e.code === '3D000' ? 'the database does not exist' : e.code === '28P01' || e.code === '28000' ? 'authentication failed' : (e.message ?? String(error));
-  return new CatalogError('DATABASE_UNAVAILABLE', `Cannot reach PostgreSQL at ${redactUrl(url)}: ${reason}. Check CUECAST_DATABASE_URL and that the server is running.`, { url: redactUrl(url), pgCode: e.code }, { cause: error });
+  if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', '3D000', '28P01', '28000', '57P03'].includes(e.code)) return true;
+  return /timeout exceeded when trying to connect|Connection terminated due to connection timeout|Connection terminated unexpectedly/i.test(e.message ?? '');
+}
+
+/** Turns a connection failure into DATABASE_UNAVAILABLE with the (redacted) URL and what to check. */
+export function connectionError(where: string, error: unknown): CatalogError {
+  const e = error as { code?: string; message?: string };
+  const reason =
+    e.code === '3D000' ? 'the database does not exist' : e.code === '28P01' || e.code === '28000' ? 'authentication failed' : e.code === 'ECONNREFUSED' ? 'nothing listens there' : (e.message ?? String(error));
+  return new CatalogError('DATABASE_UNAVAILABLE', `Cannot reach PostgreSQL at ${where}: ${reason}. Check CUECAST_DATABASE_URL and that the server is running.`, { url: where, pgCode: e.code }, { cause: error });
 }

@@ -8,8 +8,7 @@ import { CATALOG_DB, generationDir, readCurrent } from '../../store/layout.js';
 import { filterFacts } from '../../track-filter.js';
 import type { Catalog, VectorSpace } from '../../types.js';
 import { fromBlob } from '../../vectors.js';
-import { currentPgGeneration, type PgCatalogLocation, type SpaceInfo } from './catalog.js';
-import { migrateCatalogSchema } from './migrate.js';
+import { currentPgGeneration, migrateAt, type PgCatalogLocation, type SpaceInfo } from './catalog.js';
 import { toVectorText, vectorTable, type VectorSpaceName } from './vectors.js';
 
 /** HNSW build parameters of the pgvector indexes (pgvector's m and ef_construction). */
@@ -67,7 +66,7 @@ export async function copyCatalogToPostgres(dir: string, target: PgCatalogLocati
   try {
     const fingerprint = (db.prepare("SELECT value FROM meta WHERE key = 'fingerprint'").get() as { value: string } | undefined)?.value ?? name;
     const source = `${realpathSync(dir)}#${name}`;
-    await migrateCatalogSchema(target.pool);
+    await migrateAt(target);
     const current = await currentPgGeneration(target.pool, target.name);
     if (current && current.fingerprint === fingerprint) {
       say(`catalog "${target.name}" already holds this content (generation ${current.id})`);
