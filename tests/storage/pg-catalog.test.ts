@@ -9,6 +9,7 @@ import { pgCatalogLocation } from '../../index-data/storage/pg/location.js';
 import { MIGRATIONS_TABLE } from '../../index-data/storage/pg/migrate.js';
 import { copyCatalogToPostgres } from '../../index-data/storage/pg/publish.js';
 import { publishGeneration, type PublishedTrack } from '../../index-data/store/generation.js';
+import { FORMAT_VERSION } from '../../index-data/store/layout.js';
 import type { TrackRecord } from '../../index-data/store/work-db.js';
 import { trackMatches, type TrackFilter } from '../../index-data/track-filter.js';
 import type { Catalog, CatalogManifest, ScoredTag } from '../../index-data/types.js';
@@ -18,7 +19,7 @@ import { postgresTestsEnabled, startPostgres, type PostgresServer } from '../sup
 
 const DIM = 16;
 const manifest: CatalogManifest = {
-  formatVersion: 1,
+  formatVersion: FORMAT_VERSION,
   clip: { modelId: 'clip-test', dim: DIM },
   clap: { modelId: 'clap-test', dim: DIM },
   segmentSeconds: 30,
@@ -56,16 +57,18 @@ function tracks(count: number, seed = 1): PublishedTrack[] {
       artist: `Artist ${n % 7}`,
       durationSeconds: 60,
       fileGenres: n % 11 === 0 ? ['Synthwave'] : [],
-      ...(n % 9 === 0 ? {} : { bpm: 60 + (n % 120) }),
+      ...(n % 9 === 0 ? { bpmReason: 'no-steady-beat' } : { bpm: 60 + (n % 120) }),
+      loudnessLufs: -14 - (n % 10),
+      ...(n % 13 === 0 ? { damage: { decodedSeconds: 55, probedSeconds: 60, note: 'the last 5 s do not decode' } } : {}),
       tags,
       selected: tags,
       description: `track ${n}`,
       descriptionBackend: 'template',
       descriptionModel: 'template',
       descriptionSetting: 'template',
-      segments: [0, 1, 2].map((i) => ({ index: i, start: 15 * i, end: 15 * i + 30 })),
+      segments: [0, 1, 2].map((i) => ({ index: i, start: 15 * i, end: 15 * i + 30, loudnessLufs: -20 + i, silent: n % 17 === 0 && i === 2 })),
     };
-    return { record, root: '/music', absPath: `/music/${n}.flac`, vectors: { clapAudio: [vector(next), vector(next), vector(next)], clipText: vector(next) } };
+    return { record, root: '/music', absPath: `/music/${n}.flac`, firstSeen: '2026-02-03T04:05:06.000Z', vectors: { clapAudio: [vector(next), vector(next), vector(next)], clipText: vector(next) } };
   });
 }
 
@@ -104,7 +107,7 @@ describe.skipIf(!postgresTestsEnabled())('catalogs in PostgreSQL + pgvector', ()
   };
   const embedded = (count: number, seed: number): string => {
     const dir = tempDir();
-    publishGeneration(dir, manifest, tracks(count, seed), `fingerprint-${seed}-${count}`);
+    publishGeneration(dir, manifest, tracks(count, seed), `fingerprint-${seed}-${count}`, [{ path: '/music/broken.mp3', code: 'MEDIA_UNREADABLE', reason: 'not audio' }]);
     return dir;
   };
 
@@ -130,6 +133,8 @@ describe.skipIf(!postgresTestsEnabled())('catalogs in PostgreSQL + pgvector', ()
     const remote = await openPgCatalog(target, { expect: { clip: manifest.clip, clap: manifest.clap } });
     expect(remote.manifest).toEqual(local.manifest);
     expect([...remote.tracks()]).toEqual([...local.tracks()]);
+    expect([...remote.tracks()].filter((t) => t.damage && t.bpmReason && t.firstSeen && t.loudnessLufs !== undefined).length).toBeGreaterThan(0);
+    expect(remote.skipped()).toEqual([{ path: '/music/broken.mp3', code: 'MEDIA_UNREADABLE', reason: 'not audio' }]);
     const some = [...local.tracks()][37]!;
     expect(remote.segments(some.id)).toEqual(local.segments(some.id));
     expect(remote.audioPath(some.id)).toBe('/music/37.flac');
@@ -289,7 +294,7 @@ describe.skipIf(!postgresTestsEnabled())('catalogs in PostgreSQL + pgvector', ()
     const opened = await Promise.allSettled(locations.map((l) => openPgCatalog(l)));
     expect(opened.map((o) => o.status === 'rejected' && (o.reason as { code?: string }).code)).toEqual(['CATALOG_MISSING', 'CATALOG_MISSING', 'CATALOG_MISSING']);
     const { rows } = await locations[0]!.pool.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY run_on`);
-    expect(rows.map((r) => r.name)).toEqual(['1733260000000_catalogs']);
+    expect(rows.map((r) => r.name)).toEqual(['1733260000000_catalogs', '1733270000000_skipped-files']);
   });
 
   it('given a server that does not answer, fails with DATABASE_UNAVAILABLE naming the URL without its password', async () => {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { CatalogError } from '../../../core/errors.js';
 import { checkManifest, type OpenCatalogOptions } from '../../catalog.js';
 import { FORMAT_VERSION } from '../../store/layout.js';
-import type { Catalog, CatalogManifest, Segment, Track, TrackFilter, VectorHit, VectorIndex, VectorSpace } from '../../types.js';
+import type { Catalog, CatalogManifest, Segment, SkippedFile, Track, TrackFilter, VectorHit, VectorIndex, VectorSpace } from '../../types.js';
 import { normalize } from '../../vectors.js';
 import { migrateCatalogSchema } from './migrate.js';
 import { connectionError, isConnectionError } from './pool.js';
@@ -124,10 +124,12 @@ export async function openPgCatalog(location: PgCatalogLocation, options: OpenCa
   }
   checkManifest(where, manifest, options.expect);
 
-  const [trackRows, segmentRows] = await Promise.all([
+  const [trackRows, segmentRows, skippedRows] = await Promise.all([
     location.pool.query<{ label: number; abs_path: string; data: Track }>('SELECT label, abs_path, data FROM cuecast_tracks WHERE generation_id = $1 ORDER BY label', [generation.id]),
     location.pool.query<{ data: Segment }>('SELECT data FROM cuecast_segments WHERE generation_id = $1 ORDER BY track_label, idx', [generation.id]),
+    location.pool.query<SkippedFile>('SELECT path, code, reason FROM cuecast_skipped WHERE generation_id = $1 ORDER BY path', [generation.id]),
   ]);
+  const skipped = skippedRows.rows.map((r) => ({ path: r.path, code: r.code, reason: r.reason }));
   const byLabel = new Map<number, Track>();
   const labelById = new Map<string, number>();
   const absPaths = new Map<string, string>();
@@ -161,6 +163,7 @@ export async function openPgCatalog(location: PgCatalogLocation, options: OpenCa
     segmentByLabel: (label) => segmentByLabel.get(label),
     index: (space) => indexes.get(space),
     audioPath: (trackId) => absPaths.get(trackId),
+    skipped: () => skipped,
     close: async () => options.onClose?.(),
   };
 }

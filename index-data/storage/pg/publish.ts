@@ -78,6 +78,7 @@ export async function copyCatalogToPostgres(dir: string, target: PgCatalogLocati
     const rows = db.prepare('SELECT label, content_hash, root, path, abs_path, description_backend, description_model FROM tracks ORDER BY label').all() as LocalTrackRow[];
     await copyTracks(target.pool, id, local, rows, batch, say);
     await copySegments(target.pool, id, local, batch);
+    await copySkipped(target.pool, id, local);
     const spaces: Partial<Record<VectorSpace, SpaceInfo>> = {};
     for (const space of spaceNames(local)) spaces[space] = await copyVectors(target.pool, id, local, db, space, batch, say);
     for (const [space, info] of Object.entries(spaces)) await buildIndex(target.pool, info.table, options.hnsw, (line) => say(`${space}: ${line}`));
@@ -210,6 +211,15 @@ async function copySegments(pool: pg.Pool, generation: string, local: Catalog, b
       ],
     );
   }
+}
+
+async function copySkipped(pool: pg.Pool, generation: string, local: Catalog): Promise<void> {
+  const skipped = local.skipped();
+  if (skipped.length === 0) return;
+  await pool.query(
+    'INSERT INTO cuecast_skipped (generation_id, path, code, reason) SELECT $1::bigint, * FROM unnest($2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING',
+    [generation, skipped.map((s) => s.path), skipped.map((s) => s.code), skipped.map((s) => s.reason)],
+  );
 }
 
 async function copyVectors(pool: pg.Pool, generation: string, local: Catalog, db: Database.Database, space: VectorSpace, batch: number, say: (line: string) => void): Promise<SpaceInfo> {
