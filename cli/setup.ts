@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../core/config.js';
-import { openCatalog } from '../index-data/catalog.js';
+import { openCatalog, type ExpectedEncoders } from '../index-data/catalog.js';
+import { openConfiguredCatalog } from '../index-data/storage/open.js';
 import type { Catalog } from '../index-data/types.js';
 import { vimlManifestHash } from '../index-data/viml-music.js';
 import { createEncoders, loadVimlHeads, type Encoders } from '../model/index.js';
@@ -13,6 +14,8 @@ import { vimlQueryEncoder } from '../recommend/viml-adapter.js';
 export interface LocationFlags {
   readonly catalog?: string | undefined;
   readonly models?: string | undefined;
+  /** `--catalog-name`: a catalog of the PostgreSQL database. */
+  readonly catalogName?: string | undefined;
 }
 
 /** Config from the environment and file, with `--catalog` / `--models` (resolved from the working folder) and then `overrides` on top. */
@@ -21,6 +24,7 @@ export function configWithFlags(flags: LocationFlags, overrides: Readonly<Record
     overrides: {
       ...(flags.catalog ? { catalogDir: resolve(flags.catalog) } : {}),
       ...(flags.models ? { modelsDir: resolve(flags.models) } : {}),
+      ...(flags.catalogName ? { 'database.catalogName': flags.catalogName } : {}),
       ...overrides,
     },
   });
@@ -28,14 +32,23 @@ export function configWithFlags(flags: LocationFlags, overrides: Readonly<Record
 
 /** Opens a catalog, refusing one built with other CLIP/CLAP models than `encoders` (CATALOG_MISMATCH). */
 export function openCatalogFor(dir: string, encoders: Encoders): Catalog {
-  return openCatalog(dir, { expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info } });
+  return openCatalog(dir, { expect: expectedBy(encoders) });
+}
+
+/** Opens the configured catalog (PostgreSQL when CUECAST_DATABASE_URL is set, else the folder) for `encoders`. */
+export function openConfiguredCatalogFor(config: Config, encoders: Encoders): Promise<Catalog> {
+  return openConfiguredCatalog(config, { expect: expectedBy(encoders) });
+}
+
+function expectedBy(encoders: Encoders): ExpectedEncoders {
+  return { clip: encoders.clipText.info, clap: encoders.clapAudio.info };
 }
 
 /** Starts the encoders, opens the config's catalog for them and runs `work`; both are closed however it ends. */
 export async function withEncodersAndCatalog<T>(config: Config, work: (encoders: Encoders, catalog: Catalog) => Promise<T>): Promise<T> {
   const encoders = await createEncoders(config);
   try {
-    const catalog = openCatalogFor(config.catalogDir, encoders);
+    const catalog = await openConfiguredCatalogFor(config, encoders);
     try {
       return await work(encoders, catalog);
     } finally {

@@ -12,7 +12,7 @@ import { CatalogPreviewCutter, CatalogTrackDirectory, MediaClipAnalyser } from '
 import { registerCommands } from '../../bot/register.js';
 import { UnavailableServices } from '../../bot/unavailable.js';
 import type { CliCommand } from '../command.js';
-import { createRecommender, openCatalogFor } from '../setup.js';
+import { createRecommender, openConfiguredCatalogFor } from '../setup.js';
 
 const log = logger('cli.bot');
 
@@ -35,7 +35,7 @@ async function openServices(config: Config): Promise<Resources> {
   let catalog: Catalog | undefined;
   try {
     encoders = await createEncoders(config);
-    catalog = openCatalogFor(config.catalogDir, encoders);
+    catalog = await openConfiguredCatalogFor(config, encoders);
     const opened = catalog;
     const recommender = await createRecommender(config, encoders, opened);
     log.info({ mode: recommender.mode }, 'recommending');

@@ -9,6 +9,8 @@ import type { DescriptionMode } from '../../index-data/describe/backend.js';
 import { indexMusic, type IndexEvent, type IndexSummary } from '../../index-data/indexer.js';
 import { mediaAudioSource } from '../../index-data/media-source.js';
 import { musicMetadataReader } from '../../index-data/metadata.js';
+import { pgHnswBuild, pgSettings } from '../../index-data/storage/open.js';
+import { pgCatalogLocation } from '../../index-data/storage/pg/location.js';
 import { vimlMusicEncoder } from '../../index-data/viml-music.js';
 import { createEncoders, loadVimlHeads } from '../../model/index.js';
 import type { CliCommand } from '../command.js';
@@ -18,6 +20,7 @@ interface IndexFlags {
   jobs?: string;
   json?: boolean;
   describer?: string;
+  catalogName?: string;
 }
 
 const MODES: readonly DescriptionMode[] = ['tags', 'template', 'openai', 'local'];
@@ -58,6 +61,10 @@ export function progressReporter(mode: 'json' | 'tty' | 'plain', out: { write(te
       if (mode === 'tty' && barShown) out.write('\n');
       barShown = false;
       if (event.event === 'publish') out.write(`published ${event.tracks} tracks, ${event.segments} segments (generation ${event.generation})\n`);
+    } else if (event.event === 'database') {
+      if (mode === 'tty' && barShown) out.write('\n');
+      barShown = false;
+      out.write(`postgres: ${event.message}\n`);
     }
   };
 }
@@ -67,6 +74,10 @@ export function renderSummary(summary: IndexSummary): string {
     `${summary.tracks} tracks in the catalog: ${summary.indexed} indexed, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.skipped.length} skipped (${formatDuration(summary.elapsedMs)})`,
   ];
   if (!summary.generation) lines.push('catalog already up to date: nothing published');
+  if (summary.database) {
+    const db = summary.database;
+    lines.push(`PostgreSQL catalog "${db.catalog}": ${db.status === 'unchanged' ? 'already serves this content' : `generation ${db.generation} published${db.status === 'resumed' ? ' (an interrupted copy resumed)' : ''}`}`);
+  }
   const fallbacks = summary.descriptionFallbacks;
   if (fallbacks.descriptions > 0) {
     const reasons = Object.entries(fallbacks.reasons)
@@ -90,6 +101,7 @@ export const indexCommand: CliCommand = {
       .description('index music folders into the catalog (re-runs only process what changed)')
       .argument('<dir...>', 'folders of audio files (mp3, flac, wav, ogg, opus, m4a/aac, aiff)')
       .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
+      .option('--catalog-name <name>', 'which catalog of the PostgreSQL database (with CUECAST_DATABASE_URL; default: config database.catalogName)')
       .option('--jobs <n>', 'files processed at once (default: config catalog.jobs)')
       .option('--describer <mode>', `description backend: ${MODES.join(', ')} (default: config llm.backend)`)
       .option('--json', 'one JSON object per progress event on stdout')
@@ -103,6 +115,7 @@ export const indexCommand: CliCommand = {
               ...(flags.catalog ? { catalogDir: resolve(flags.catalog) } : {}),
               ...(flags.jobs ? { 'catalog.jobs': flags.jobs } : {}),
               ...(flags.describer ? { 'llm.backend': flags.describer } : {}),
+              ...(flags.catalogName ? { 'database.catalogName': flags.catalogName } : {}),
             },
           });
           configureMedia(config.media);
@@ -118,6 +131,7 @@ export const indexCommand: CliCommand = {
           const onSignal = (): void => controller.abort(new InputError('INPUT_INVALID', 'interrupted'));
           process.once('SIGINT', onSignal);
           process.once('SIGTERM', onSignal);
+          const database = config.database.url ? { location: pgCatalogLocation(pgSettings(config)), hnsw: pgHnswBuild(config) } : undefined;
           try {
             const reporter = progressReporter(flags.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', flags.json ? process.stdout : process.stderr);
             const summary = await indexMusic({
@@ -133,6 +147,7 @@ export const indexCommand: CliCommand = {
               maxTrackSeconds: config.catalog.maxTrackSeconds,
               onEvent: reporter,
               signal: controller.signal,
+              ...(database ? { database } : {}),
             });
             if (!flags.json) process.stderr.write(renderSummary(summary));
             process.exitCode = summary.skipped.length > 0 ? EXIT_SKIPPED : 0;
@@ -141,6 +156,7 @@ export const indexCommand: CliCommand = {
             process.off('SIGTERM', onSignal);
             await encoders.dispose();
             await llm?.dispose?.();
+            await database?.location.pool.end();
           }
         } catch (error) {
           const e = toCuecastError(error);

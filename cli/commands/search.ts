@@ -13,8 +13,9 @@ export const searchCommand: CliCommand = {
       .argument('<text>', 'what the music should be like')
       .option('--k <n>', 'how many tracks', '10')
       .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
+      .option('--catalog-name <name>', 'which catalog of the PostgreSQL database (with CUECAST_DATABASE_URL; default: config database.catalogName)')
       .option('--json', 'print JSON')
-      .action(async (text: string, flags: { k: string; catalog?: string; json?: boolean }) => {
+      .action(async (text: string, flags: { k: string; catalog?: string; catalogName?: string; json?: boolean }) => {
         try {
           const k = Number(flags.k);
           if (!Number.isInteger(k) || k < 1 || k > 1000) throw new InputError('INPUT_INVALID', `--k takes a whole number from 1 to 1000, got ${flags.k}`);

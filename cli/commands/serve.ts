@@ -14,7 +14,7 @@ import { connectRedisAdapter, redact, type RedisAdapter } from '../../stream-ser
 import { streamSettings } from '../../stream-server/settings.js';
 import { TokenTable } from '../../stream-server/tokens.js';
 import type { CliCommand } from '../command.js';
-import { createRecommender, openCatalogFor } from '../setup.js';
+import { createRecommender, openConfiguredCatalogFor } from '../setup.js';
 
 export interface ServeFlags {
   readonly port?: string;
@@ -83,7 +83,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     }
     encoders = await createEncoders(config);
     const models = encoders;
-    catalog = openCatalogFor(config.catalogDir, models);
+    catalog = await openConfiguredCatalogFor(config, models);
     catalogOpen = true;
     const opened = catalog;
     const recommender = await createRecommender(config, models, opened);
@@ -128,6 +128,7 @@ export const serveCommand: CliCommand = {
       .option('--port <n>', 'port to listen on (default: config server.port, 8787)')
       .option('--host <addr>', 'address to listen on (default: config server.host, 127.0.0.1)')
       .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
+      .option('--catalog-name <name>', 'which catalog of the PostgreSQL database (with CUECAST_DATABASE_URL; default: config database.catalogName)')
       .option('--models <dir>', 'models directory (default: config modelsDir)')
       .option('--allow-file-urls', 'let producers ingest file: URLs from this machine (for local testing only)')
       .action(async (flags: ServeFlags) => {

@@ -303,7 +303,7 @@ describe.skipIf(!postgresTestsEnabled())('catalogs in PostgreSQL + pgvector', ()
     pools.push(dead.pool);
     const failure = openPgCatalog(dead);
     await expect(failure).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
-    await expect(failure).rejects.toThrow(/postgres:\/\/someone:\*\*\*@127\.0\.0\.1/);
+    await expect(failure).rejects.toThrow('postgres://***:***@127.0.0.1');
     await expect(failure).rejects.not.toThrow(/secret/);
   });
 });

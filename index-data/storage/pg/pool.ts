@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { CatalogError } from '../../../core/errors.js';
 
+export { redactUrl } from '../../../core/redact.js';
+
 /** Connection settings for every PostgreSQL user in cuecast (catalogs now; bot and serve state later). */
 export interface PgPoolOptions {
   readonly url: string;
@@ -18,17 +20,6 @@ export interface PgPoolOptions {
 }
 
 export const PG_POOL_DEFAULTS = { max: 10, connectTimeoutMs: 10_000, statementTimeoutMs: 30_000, idleTimeoutMs: 30_000 } as const;
-
-/** The URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres://(unparseable URL)';
-  }
-}
 
 /**
  * A `pg` pool with timeouts on connecting, on waiting for a connection, and on every statement (the
