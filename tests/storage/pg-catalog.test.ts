@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog } from '../../index-data/catalog.js';
 import { openPgCatalog } from '../../index-data/storage/pg/catalog.js';
 import { pgCatalogLocation } from '../../index-data/storage/pg/location.js';
-import { MIGRATIONS_TABLE } from '../../index-data/storage/pg/migrate.js';
+import { MIGRATIONS_TABLE, PGVECTOR_INSTALL_HINT } from '../../index-data/storage/pg/migrate.js';
 import { copyCatalogToPostgres } from '../../index-data/storage/pg/publish.js';
 import { publishGeneration, type PublishedTrack } from '../../index-data/store/generation.js';
 import { FORMAT_VERSION } from '../../index-data/store/layout.js';
@@ -15,7 +15,7 @@ import { trackMatches, type TrackFilter } from '../../index-data/track-filter.js
 import type { Catalog, CatalogManifest, ScoredTag } from '../../index-data/types.js';
 import { ExactVectorIndex } from '../../index-data/vector-index.js';
 import { normalize } from '../../index-data/vectors.js';
-import { postgresTestsEnabled, startPostgres, type PostgresServer } from '../support/postgres.js';
+import { installWithoutPgvector, postgresTestsEnabled, startPostgres, type PostgresServer } from '../support/postgres.js';
 
 const DIM = 16;
 const manifest: CatalogManifest = {
@@ -306,4 +306,23 @@ describe.skipIf(!postgresTestsEnabled())('catalogs in PostgreSQL + pgvector', ()
     await expect(failure).rejects.toThrow('postgres://***:***@127.0.0.1');
     await expect(failure).rejects.not.toThrow(/secret/);
   });
+
+  it('given a server without pgvector, refuses with PGVECTOR_MISSING and says how to install it', async () => {
+    const install = installWithoutPgvector();
+    const bare = await startPostgres({ binDir: install.binDir });
+    try {
+      const l = pgCatalogLocation({ url: await bare.createDatabase('plain'), catalogName: 'default' });
+      pools.push(l.pool);
+      const failure = openPgCatalog(l);
+      await expect(failure).rejects.toMatchObject({ code: 'PGVECTOR_MISSING', message: expect.stringContaining('has no pgvector extension') });
+      await expect(failure).rejects.toThrow(PGVECTOR_INSTALL_HINT);
+      await expect(copyCatalogToPostgres(embedded(3, 11), l, { hnsw: HNSW })).rejects.toMatchObject({ code: 'PGVECTOR_MISSING' });
+      // Nothing was half-created.
+      const { rows } = await l.pool.query("SELECT tablename FROM pg_tables WHERE tablename LIKE 'cuecast%'");
+      expect(rows).toEqual([]);
+    } finally {
+      await bare.stop();
+      install.remove();
+    }
+  }, 60_000);
 });

@@ -8,7 +8,7 @@
  * skip with that reason printed; in CI (CI=true) a missing server is a failure, never a skip.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,34 @@ function postgresUser(): { uid: number; gid: number } | undefined {
   return undefined;
 }
 
+/**
+ * A PostgreSQL installation without pgvector, for testing what a server lacking the extension is
+ * told: the installed binaries copied into a temp tree whose share folder has no vector extension
+ * (PostgreSQL finds its share and lib folders relative to the running binary). Returns its bin folder
+ * and a cleanup function.
+ */
+export function installWithoutPgvector(): { binDir: string; remove: () => void } {
+  const bin = binDir();
+  if (!bin || !bin.endsWith('/lib/postgresql/15/bin')) throw new Error(`no Debian-layout PostgreSQL 15 to copy (${bin ?? 'none'})`);
+  const prefix = bin.slice(0, -'/lib/postgresql/15/bin'.length);
+  const root = mkdtempSync(join(tmpdir(), 'cuecast-pg-novector-'));
+  chmodSync(root, 0o755);
+  const newBin = join(root, 'lib', 'postgresql', '15', 'bin');
+  mkdirSync(newBin, { recursive: true });
+  for (const name of ['postgres', 'initdb']) copyFileSync(join(bin, name), join(newBin, name));
+  for (const name of ['postgres', 'initdb']) chmodSync(join(newBin, name), 0o755);
+  symlinkSync(join(prefix, 'lib', 'postgresql', '15', 'lib'), join(root, 'lib', 'postgresql', '15', 'lib'));
+  const share = join(prefix, 'share', 'postgresql', '15');
+  const newShare = join(root, 'share', 'postgresql', '15');
+  mkdirSync(join(newShare, 'extension'), { recursive: true });
+  for (const name of readdirSync(share)) if (name !== 'extension') symlinkSync(join(share, name), join(newShare, name));
+  for (const name of readdirSync(join(share, 'extension'))) {
+    if (!name.startsWith('vector')) symlinkSync(join(share, 'extension', name), join(newShare, 'extension', name));
+  }
+  for (const dir of [root, join(root, 'lib'), join(root, 'lib', 'postgresql'), join(root, 'lib', 'postgresql', '15'), newBin, join(root, 'share'), join(root, 'share', 'postgresql'), newShare, join(newShare, 'extension')]) chmodSync(dir, 0o755);
+  return { binDir: newBin, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
@@ -84,6 +112,8 @@ export interface PostgresServer {
 }
 
 export interface StartPostgresOptions {
+  /** Server binaries (initdb, postgres) other than the installed ones, e.g. `installWithoutPgvector()`. */
+  readonly binDir?: string;
   /** Extra `-c name=value` server settings. */
   readonly settings?: Readonly<Record<string, string>>;
   readonly startTimeoutMs?: number;
@@ -91,8 +121,8 @@ export interface StartPostgresOptions {
 
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const reason = postgresUnavailable();
-  if (reason) throw new Error(`Cannot start a test PostgreSQL server: ${reason}`);
-  const bin = binDir()!;
+  if (reason && !(options.binDir && !reason.startsWith('PostgreSQL'))) throw new Error(`Cannot start a test PostgreSQL server: ${reason}`);
+  const bin = options.binDir ?? binDir()!;
   const dir = mkdtempSync(join(tmpdir(), 'cuecast-pg-'));
   const data = join(dir, 'data');
   const owner = process.getuid?.() === 0 ? postgresUser() : undefined;
