@@ -12,6 +12,7 @@ const SECTIONS: Readonly<Record<SectionId, () => Promise<BenchSection>>> = {
   clip: async () => (await import('./clip-bench.js')).clipSection,
   stream: async () => (await import('./stream-bench.js')).streamSection,
   index: async () => indexSection,
+  storage: async () => (await import('./storage-bench.js')).storageSection,
   gpu: async () => (await import('./gpu-bench.js')).gpuSection,
 };
 

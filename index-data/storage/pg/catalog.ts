@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { CatalogError } from '../../../core/errors.js';
 import { checkManifest, type OpenCatalogOptions } from '../../catalog.js';
@@ -48,6 +49,10 @@ export async function currentPgGeneration(pool: pg.Pool, name: string): Promise<
   return rows[0];
 }
 
+function statementName(sql: string): string {
+  return `cuecast_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+}
+
 /** Table names come only from the generation's own row; check them anyway before putting them into SQL. */
 function safeTable(name: string): string {
   if (!/^cuecast_vectors_[0-9]+_[a-z_]+$/.test(name)) throw new CatalogError('CATALOG_CORRUPT', `Unexpected vector table name ${name}`, { table: name });
@@ -86,7 +91,8 @@ export class PgVectorIndex implements VectorIndex {
     const where = filterSql(filter, 2);
     const sql = `SELECT label, embedding <=> $1::vector AS distance FROM ${this.#table} WHERE ${where.sql} ORDER BY embedding <=> $1::vector LIMIT $2`;
     try {
-      const { rows } = await this.#location.pool.query<{ label: number; distance: number }>(sql, [toVectorText(normalize(query)), k, ...where.params]);
+      // Named: each pooled connection parses and plans the statement once per filter shape.
+      const { rows } = await this.#location.pool.query<{ label: number; distance: number }>({ name: statementName(sql), text: sql, values: [toVectorText(normalize(query)), k, ...where.params] });
       // relaxed_order may return rows slightly out of order: sort them by the distances it computed.
       return rows.map((r) => ({ label: r.label, score: 1 - r.distance })).sort((a, b) => b.score - a.score || a.label - b.label);
     } catch (error) {
@@ -97,7 +103,8 @@ export class PgVectorIndex implements VectorIndex {
   async vectors(labels: readonly number[]): Promise<(Float32Array | undefined)[]> {
     if (labels.length === 0) return [];
     try {
-      const { rows } = await this.#location.pool.query<{ label: number; embedding: string }>(`SELECT label, embedding::text AS embedding FROM ${this.#table} WHERE label = ANY($1::int[])`, [labels]);
+      const sql = `SELECT label, embedding::text AS embedding FROM ${this.#table} WHERE label = ANY($1::int[])`;
+      const { rows } = await this.#location.pool.query<{ label: number; embedding: string }>({ name: statementName(sql), text: sql, values: [labels] });
       const byLabel = new Map(rows.map((r) => [r.label, fromVectorText(r.embedding)]));
       return labels.map((label) => byLabel.get(label));
     } catch (error) {
