@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog } from '../../index-data/catalog.js';
 import { openPgCatalog } from '../../index-data/storage/pg/catalog.js';
 import { pgCatalogLocation } from '../../index-data/storage/pg/location.js';
+import { createPgPool } from '../../index-data/storage/pg/pool.js';
 import { MIGRATIONS_TABLE, PGVECTOR_INSTALL_HINT } from '../../index-data/storage/pg/migrate.js';
 import { copyCatalogToPostgres } from '../../index-data/storage/pg/publish.js';
 import { publishGeneration, type PublishedTrack } from '../../index-data/store/generation.js';
@@ -274,6 +275,15 @@ describe.skipIf(!postgresTestsEnabled())('catalogs in PostgreSQL + pgvector', ()
     const remote = await openPgCatalog(target);
     expect(remote.trackCount()).toBe(300);
     expect(remote.index('clap-audio')!.size).toBe(900);
+  });
+
+  it('reads through a read-only connection, as on a streaming replica, once the schema is current', async () => {
+    const pool = createPgPool({ url, settings: { default_transaction_read_only: 'on', 'hnsw.iterative_scan': 'relaxed_order' } });
+    pools.push(pool);
+    const readOnly = await openPgCatalog({ pool, name: 'default', where: 'replica' });
+    expect(readOnly.trackCount()).toBe(400);
+    expect(await readOnly.index('clap-audio')!.search(vector(random(3)), 5, { vocals: 'off' })).toHaveLength(5);
+    await expect(pool.query('CREATE TABLE nope (x int)')).rejects.toThrow(/read-only transaction/);
   });
 
   it('refuses a catalog built with other encoders, naming both', async () => {

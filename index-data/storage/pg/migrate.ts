@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
@@ -41,13 +42,28 @@ export async function checkPgvector(client: pg.ClientBase): Promise<void> {
   }
 }
 
+/** The migrations this cuecast ships, by name (file name without `.sql`), in order. */
+export function shippedMigrations(): string[] {
+  return readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -4)).sort();
+}
+
+/** Whether every shipped migration has run (a read-only replica can then be read without writing). */
+async function schemaIsCurrent(client: pg.ClientBase): Promise<boolean> {
+  const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [MIGRATIONS_TABLE]);
+  if (!exists.rows[0]?.t) return false;
+  const ran = new Set((await client.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE}`)).rows.map((r) => r.name));
+  return shippedMigrations().every((name) => ran.has(name));
+}
+
 /**
  * Brings the database schema up to date (idempotent; concurrent callers wait on node-pg-migrate's
- * advisory lock). Runs on one connection of `pool`.
+ * advisory lock). Runs on one connection of `pool`. A schema already current is only read, so
+ * readers may point at a read-only replica.
  */
 export async function migrateCatalogSchema(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
   try {
+    if (await schemaIsCurrent(client)) return;
     await checkPgvector(client);
     try {
       await runner({
