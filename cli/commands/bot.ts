@@ -54,7 +54,7 @@ async function openServices(config: Config): Promise<Resources> {
       },
     };
   } catch (error) {
-    if (!isCuecastError(error) || !/^(MODEL|CATALOG)_/.test(error.code)) throw error;
+    if (!isCuecastError(error) || !/^(MODEL|CATALOG|DATABASE|PGVECTOR)_/.test(error.code)) throw error;
     log.error({ code: error.code, message: error.message }, 'the bot will answer every request with this until it is fixed');
     await catalog?.close();
     await encoders?.dispose();

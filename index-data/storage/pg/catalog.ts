@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { CatalogError } from '../../../core/errors.js';
+import { CatalogError, InputError } from '../../../core/errors.js';
 import { checkManifest, type OpenCatalogOptions } from '../../catalog.js';
 import { FORMAT_VERSION } from '../../store/layout.js';
 import type { Catalog, CatalogManifest, Segment, SkippedFile, Track, TrackFilter, VectorHit, VectorIndex, VectorSpace } from '../../types.js';
@@ -86,8 +86,8 @@ export class PgVectorIndex implements VectorIndex {
   }
 
   async search(query: Float32Array, k: number, filter?: TrackFilter): Promise<VectorHit[]> {
-    if (query.length !== this.dim) throw new CatalogError('CATALOG_MISMATCH', `Query has dimension ${query.length}, the index holds ${this.dim}`);
-    if (!Number.isInteger(k) || k < 1) throw new CatalogError('CATALOG_CORRUPT', `k must be a positive integer, got ${k}`);
+    if (query.length !== this.dim) throw new InputError('INPUT_INVALID', `query has dimension ${query.length}, the index holds ${this.dim}`, { expected: this.dim, actual: query.length });
+    if (!Number.isInteger(k) || k < 1) throw new InputError('INPUT_INVALID', `k must be a positive integer, got ${k}`);
     const where = filterSql(filter, 2);
     const sql = `SELECT label, embedding <=> $1::vector AS distance FROM ${this.#table} WHERE ${where.sql} ORDER BY embedding <=> $1::vector LIMIT $2`;
     try {
