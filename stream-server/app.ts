@@ -41,6 +41,8 @@ export interface Components {
   readonly frameSource?: FrameSource;
   /** Extra readiness checks (e.g. `{ models: true, catalog: true }`). */
   readonly readiness?: () => Readonly<Record<string, boolean>>;
+  /** The encoders are the random-weight stand-ins: /readyz says so and the overlay shows a badge. */
+  readonly standIn?: boolean;
 }
 
 export interface ServerLimits {
@@ -152,6 +154,7 @@ export function createApplication(httpServer: HttpServer, components: Components
       audioPath: components.audioPath,
       latestPicks: (streamId) => sessions.get(streamId)?.session.picks ?? latest.get(streamId),
       readiness: () => ({ accepting: !draining, ...components.readiness?.() }),
+      standIn: components.standIn === true,
     }),
   );
 

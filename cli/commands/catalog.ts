@@ -1,11 +1,73 @@
 import type { Command } from 'commander';
-import { toCuecastError } from '../../core/errors.js';
-import { catalogStats } from '../../index-data/stats.js';
-import { pgHnswBuild, pgSettings } from '../../index-data/storage/open.js';
-import { pgCatalogLocation } from '../../index-data/storage/pg/location.js';
-import { copyCatalogToPostgres } from '../../index-data/storage/pg/publish.js';
 import type { CliCommand } from '../command.js';
-import { configWithFlags } from '../setup.js';
+import { announceStandIn, reportError } from '../output.js';
+
+interface StatsFlags {
+  readonly catalog?: string;
+  readonly catalogName?: string;
+  readonly models?: string;
+  readonly json?: boolean;
+}
+
+async function runStats(flags: StatsFlags): Promise<number> {
+  const [{ configWithFlags }, { catalogStats }, { isStandInModelId }] = await Promise.all([import('../setup.js'), import('../../index-data/stats.js'), import('../../model/stand-in.js')]);
+  const config = configWithFlags(flags);
+  const stats = await catalogStats(config);
+  const m = stats.manifest;
+  // The catalog's vectors, tags and descriptions come from the encoders it was built with.
+  const builtWithStandIns = isStandInModelId(m.clip.modelId) || isStandInModelId(m.clap.modelId);
+  const standIn = await announceStandIn(builtWithStandIns ? { standIn: { reason: `the catalog ${stats.dir} was built with the stand-in models` } } : {});
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ ...stats, standIn })}\n`);
+    return 0;
+  }
+  const lines = [
+    `catalog     ${stats.dir} (generation ${stats.generation})`,
+    `tracks      ${stats.tracks} (${(stats.totalSeconds / 3600).toFixed(2)} h), ${stats.segments} segments of ${m.segmentSeconds} s every ${m.hopSeconds} s`,
+    `encoders    CLAP ${m.clap.modelId} (${m.clap.dim}), CLIP ${m.clip.modelId} (${m.clip.dim})${m.viml ? `, ViML ${m.viml.manifestHash} (${m.viml.dim})` : ''}${standIn ? ' [STAND-IN MODELS]' : ''}`,
+    `vocabulary  ${m.tagVocabularyVersion}; built ${m.builtAt}`,
+    `indexes     ${Object.entries(stats.indexes).map(([space, size]) => `${space}: ${size}`).join(', ') || 'none'}`,
+    `with BPM    ${stats.withBpm}`,
+    ...Object.entries(stats.topTags).map(([group, tags]) => `${group.padEnd(11)} ${tags.map((t) => `${t.tag} ${t.count}`).join(', ')}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+interface MigrateFlags {
+  readonly to: string;
+  readonly catalog?: string;
+  readonly catalogName?: string;
+  readonly json?: boolean;
+}
+
+async function runMigrate(flags: MigrateFlags): Promise<number> {
+  const [{ configWithFlags }, { pgHnswBuild, pgSettings }, { pgCatalogLocation }, { copyCatalogToPostgres }] = await Promise.all([
+    import('../setup.js'),
+    import('../../index-data/storage/open.js'),
+    import('../../index-data/storage/pg/location.js'),
+    import('../../index-data/storage/pg/publish.js'),
+  ]);
+  const config = configWithFlags(flags, { 'database.url': flags.to });
+  // Index builds are exempt from the statement timeout; batches of a big copy get ten minutes.
+  const location = pgCatalogLocation({ ...pgSettings(config), statementTimeoutMs: Math.max(config.database.statementTimeoutMs, 600_000) });
+  try {
+    const result = await copyCatalogToPostgres(config.catalogDir, location, { hnsw: pgHnswBuild(config), progress: (line) => process.stderr.write(`${line}\n`) });
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return 0;
+    }
+    const vectors = Object.entries(result.vectors).map(([space, n]) => `${n} ${space}`).join(', ');
+    process.stdout.write(
+      result.status === 'unchanged'
+        ? `catalog "${result.catalog}" at ${location.where} already holds this catalog (generation ${result.generation})\n`
+        : `copied ${result.tracks} tracks, ${result.segments} segments, ${vectors} vectors into catalog "${result.catalog}" at ${location.where}: generation ${result.generation} is current (counts and ${result.sampled} sampled vectors verified${result.status === 'resumed' ? '; resumed an interrupted copy' : ''})\n`,
+    );
+    return 0;
+  } finally {
+    await location.pool.end();
+  }
+}
 
 export const catalogCommand: CliCommand = {
   name: 'catalog',
@@ -16,31 +78,10 @@ export const catalogCommand: CliCommand = {
       .description('tracks, segments, duration, tags and the encoders the catalog was built with')
       .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
       .option('--catalog-name <name>', 'which catalog of the PostgreSQL database (with CUECAST_DATABASE_URL; default: config database.catalogName)')
+      .option('--models <dir>', 'models directory (accepted like every command; stats read only the catalog)')
       .option('--json', 'print JSON')
-      .action(async (flags: { catalog?: string; catalogName?: string; json?: boolean }) => {
-        try {
-          const config = configWithFlags(flags);
-          const stats = await catalogStats(config);
-          if (flags.json) {
-            process.stdout.write(`${JSON.stringify(stats)}\n`);
-            return;
-          }
-          const m = stats.manifest;
-          const lines = [
-            `catalog     ${stats.dir} (generation ${stats.generation})`,
-            `tracks      ${stats.tracks} (${(stats.totalSeconds / 3600).toFixed(2)} h), ${stats.segments} segments of ${m.segmentSeconds} s every ${m.hopSeconds} s`,
-            `encoders    CLAP ${m.clap.modelId} (${m.clap.dim}), CLIP ${m.clip.modelId} (${m.clip.dim})${m.viml ? `, ViML ${m.viml.manifestHash} (${m.viml.dim})` : ''}`,
-            `vocabulary  ${m.tagVocabularyVersion}; built ${m.builtAt}`,
-            `indexes     ${Object.entries(stats.indexes).map(([space, size]) => `${space}: ${size}`).join(', ') || 'none'}`,
-            `with BPM    ${stats.withBpm}`,
-            ...Object.entries(stats.topTags).map(([group, tags]) => `${group.padEnd(11)} ${tags.map((t) => `${t.tag} ${t.count}`).join(', ')}`),
-          ];
-          process.stdout.write(`${lines.join('\n')}\n`);
-        } catch (error) {
-          const e = toCuecastError(error);
-          process.stderr.write(`error ${e.code}: ${e.message}\n`);
-          process.exitCode = 1;
-        }
+      .action(async (flags: StatsFlags) => {
+        process.exitCode = await runStats(flags).catch((error: unknown) => reportError(error, flags));
       });
     catalog
       .command('migrate')
@@ -49,28 +90,8 @@ export const catalogCommand: CliCommand = {
       .option('--catalog <dir>', 'catalog directory to copy (default: config catalogDir)')
       .option('--catalog-name <name>', 'name of the catalog in the database (default: config database.catalogName)')
       .option('--json', 'print the result as JSON')
-      .action(async (flags: { to: string; catalog?: string; catalogName?: string; json?: boolean }) => {
-        let location: ReturnType<typeof pgCatalogLocation> | undefined;
-        try {
-          const config = configWithFlags(flags, { 'database.url': flags.to });
-          location = pgCatalogLocation({ ...pgSettings(config), statementTimeoutMs: Math.max(config.database.statementTimeoutMs, 600_000) });
-          const result = await copyCatalogToPostgres(config.catalogDir, location, { hnsw: pgHnswBuild(config), progress: (line) => process.stderr.write(`${line}\n`) });
-          if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-          else {
-            const vectors = Object.entries(result.vectors).map(([space, n]) => `${n} ${space}`).join(', ');
-            process.stdout.write(
-              result.status === 'unchanged'
-                ? `catalog "${result.catalog}" at ${location.where} already holds this catalog (generation ${result.generation})\n`
-                : `copied ${result.tracks} tracks, ${result.segments} segments, ${vectors} vectors into catalog "${result.catalog}" at ${location.where}: generation ${result.generation} is current (counts and ${result.sampled} sampled vectors verified${result.status === 'resumed' ? '; resumed an interrupted copy' : ''})\n`,
-            );
-          }
-        } catch (error) {
-          const e = toCuecastError(error);
-          process.stderr.write(`error ${e.code}: ${e.message}\n`);
-          process.exitCode = 1;
-        } finally {
-          await location?.pool.end();
-        }
+      .action(async (flags: MigrateFlags) => {
+        process.exitCode = await runMigrate(flags).catch((error: unknown) => reportError(error, flags));
       });
   },
 };
