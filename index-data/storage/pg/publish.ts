@@ -273,6 +273,15 @@ async function copyVectors(pool: pg.Pool, generation: string, local: Catalog, db
   return { dim: index.dim, count: total, table };
 }
 
+/** Client-side limit on one index build (the server-side statement_timeout is lifted for it). */
+const INDEX_BUILD_TIMEOUT_MS = 24 * 3600_000;
+
+/** A statement with the pool's client-side query timeout raised (pg reads `query_timeout` per query; its types omit it). */
+function untimed(text: string): pg.QueryConfig {
+  const config: pg.QueryConfig & { query_timeout: number } = { text, query_timeout: INDEX_BUILD_TIMEOUT_MS };
+  return config;
+}
+
 /** The HNSW index (cosine) of a vector table; IF NOT EXISTS, so a copy killed while building builds it again. */
 export async function buildIndex(pool: pg.Pool, table: string, hnsw: PgHnswBuild, say: (line: string) => void = () => undefined): Promise<void> {
   const client = await pool.connect();
@@ -280,10 +289,9 @@ export async function buildIndex(pool: pg.Pool, table: string, hnsw: PgHnswBuild
     const begin = Date.now();
     await client.query(`SET statement_timeout = 0`);
     await client.query(`SET maintenance_work_mem = '${(hnsw.maintenanceWorkMem ?? '512MB').replace(/[^0-9A-Za-z]/g, '')}'`);
-    await client.query(
-      `CREATE INDEX IF NOT EXISTS "${table}_hnsw" ON "${table}" USING hnsw (embedding vector_cosine_ops) WITH (m = ${Math.trunc(hnsw.m)}, ef_construction = ${Math.trunc(hnsw.efConstruction)})`,
-    );
-    await client.query(`ANALYZE "${table}"`);
+    // Exempt from the statement timeout on both sides: a build over millions of vectors takes many minutes.
+    await client.query(untimed(`CREATE INDEX IF NOT EXISTS "${table}_hnsw" ON "${table}" USING hnsw (embedding vector_cosine_ops) WITH (m = ${Math.trunc(hnsw.m)}, ef_construction = ${Math.trunc(hnsw.efConstruction)})`));
+    await client.query(untimed(`ANALYZE "${table}"`));
     say(`HNSW index built in ${((Date.now() - begin) / 1000).toFixed(1)} s (m=${hnsw.m}, ef_construction=${hnsw.efConstruction})`);
   } finally {
     await client.query('RESET statement_timeout; RESET maintenance_work_mem').catch(() => undefined);
