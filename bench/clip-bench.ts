@@ -1,4 +1,5 @@
 import { loadConfig } from '../core/config.js';
+import { frameSpec } from '../model/frame-spec.js';
 import { clipEmbeddings } from '../recommend/clip-features.js';
 import { Recommender } from '../recommend/recommender.js';
 import type { BenchOptions, BenchSection, SectionOutcome } from './context.js';
@@ -10,6 +11,8 @@ import { BusyMeter, Stopwatch, busyFrameEncoder, timedCatalog, timedTextEncoder 
 import type { Table } from './table.js';
 
 export const NON_ENCODE_SHARE_TARGET = 0.3;
+export const CLIP_TOTAL_TARGET_MS = 1000;
+const TOTAL_TARGET = `clip to picks (30 s 720p, default dtype) <= ${CLIP_TOTAL_TARGET_MS / 1000} s`;
 const TARGET = `clip to picks: everything but frame encoding <= ${NON_ENCODE_SHARE_TARGET * 100}% of the total`;
 const PROMPT = 'dreamy lo-fi with soft piano, no vocals';
 /** decode: the part of decoding not hidden behind encoding (the two overlap in clipEmbeddings). */
@@ -51,7 +54,7 @@ export async function runClipBench(options: BenchOptions): Promise<SectionOutcom
       encodeMeter.reset();
       const begin = performance.now();
       // The product path (CLI and bot): frames go to the encoder in chunks while ffmpeg still decodes.
-      const { embeddings } = await clipEmbeddings(clip, frameEncoder, { fps: config.video.fps, maxFrames: config.video.maxFrames, size: 224 });
+      const { embeddings } = await clipEmbeddings(clip, frameEncoder, frameSpec(config.video, encoders.clipImage));
       const encodedAt = performance.now();
       const result = await recommender.recommend({ frameEmbeddings: embeddings, prompt: PROMPT, k: 5 });
       const end = performance.now();
@@ -91,10 +94,10 @@ export async function runClipBench(options: BenchOptions): Promise<SectionOutcom
         return [phase, `${formatNumber(s.median)} (${formatNumber(s.min)}-${formatNumber(s.max)})`, phase === 'total' ? '100%' : `${((s.median / total) * 100).toFixed(1)}%`];
       }),
       notes: [
-        'frames: recommend/clipEmbeddings, the path the CLI and the bot take: core/media frames() (ffmpeg, 1 fps, even sampling, short side 224) sends chunks of 8 frames to the worker-pool CLIP image encoder (' + config.encoders.dtype + ') while it still decodes',
+        'frames: recommend/clipEmbeddings, the path the CLI and the bot take: core/media frames() (ffmpeg, 1 fps, even sampling, short side 224 from model/frame-spec.ts) sends chunks of 8 frames to the worker-pool CLIP image encoder (' + `${config.encoders.dtype}: ${encoders.dtypes.clipImage.dtype}` + ') while it still decodes',
         'encode: time the encoder had frames in flight; decode: the rest of the frames phase, i.e. decoding not hidden behind encoding (ffmpeg start-up and the first chunk)',
         'fuse: CLAP text embedding of the prompt + mean of the frame embeddings; search: VectorIndex.search (HNSW) in both spaces; rank: the rest of Recommender.recommend (exact rescoring, best segment, filters, MMR, explanations)',
-        `catalog: in-memory, ${segmentsPerTrack} segments per track, HnswVectorIndex per space, clustered vectors, tags from the real vocabulary; CLAP text here is the tiny fixture model (dim ${encoders.clapText.info.dim}) because no full-size CLAP graph is built`,
+        `catalog: in-memory, ${segmentsPerTrack} segments per track, HnswVectorIndex per space, clustered vectors, tags from the real vocabulary; CLAP text: ${encoders.clapText.info.modelId} (dim ${encoders.clapText.info.dim}; the full-size random-weight RoBERTa when scripts/models/make_full_clap.py has built it)`,
       ],
     };
     return {
@@ -105,6 +108,12 @@ export async function runClipBench(options: BenchOptions): Promise<SectionOutcom
           target: TARGET,
           measured: `${(share.median * 100).toFixed(1)}% (median of ${reps}; range ${(share.min * 100).toFixed(1)}-${(share.max * 100).toFixed(1)}%) of ${formatNumber(total)} ms`,
           met: share.median <= NON_ENCODE_SHARE_TARGET,
+        },
+        {
+          section: 'clip',
+          target: TOTAL_TARGET,
+          measured: `${formatNumber(total)} ms (median of ${reps}; ${formatNumber(summaries.total.min)}-${formatNumber(summaries.total.max)}) with ${config.encoders.dtype} (CLIP image ${encoders.dtypes.clipImage.dtype})`,
+          met: total <= CLIP_TOTAL_TARGET_MS,
         },
       ],
       data: { clip, prompt: PROMPT, tracks, segmentsPerTrack, reps, runs, summaries, nonEncodeShare: share },
@@ -117,6 +126,6 @@ export async function runClipBench(options: BenchOptions): Promise<SectionOutcom
 export const clipSection: BenchSection = {
   id: 'clip',
   title: 'Clip to picks: decode, encode, fuse, search, rank',
-  targetNames: [TARGET],
+  targetNames: [TARGET, TOTAL_TARGET],
   run: runClipBench,
 };

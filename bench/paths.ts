@@ -16,5 +16,8 @@ export function packageRoot(): string {
 /** Where scripts/models/make_full_clip.py writes the full-size random-weight CLIP ViT-B/32 graphs. */
 export const defaultFullClipDir = (): string => join(packageRoot(), '.cache', 'models', 'clip-vit-b32-random');
 
+/** Where scripts/models/make_full_clap.py writes the full-size random-weight CLAP HTSAT-unfused graphs. */
+export const defaultFullClapDir = (): string => join(packageRoot(), '.cache', 'models', 'clap-htsat-unfused-random');
+
 /** The tiny CLAP fixture: the encoder pool needs a CLAP model to describe even when only CLIP is timed. */
 export const fixtureClapDir = (): string => join(packageRoot(), 'tests', 'fixtures', 'models', 'clap');

@@ -49,3 +49,46 @@ export class RawVisionSession {
     await this.session.release();
   }
 }
+
+/**
+ * A bare onnxruntime-node session over the CLAP audio graph, fed ready log-mel features
+ * ([B, 1, 1001, 64], as ClapFeatureExtractor makes for a 10 s window): the ceiling of music indexing.
+ */
+export class RawAudioSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly frames: number,
+    readonly mels: number,
+  ) {}
+
+  static async open(path: string, options: RawSessionOptions, frames = 1001, mels = 64): Promise<RawAudioSession> {
+    const session = await ort.InferenceSession.create(path, {
+      executionProviders: [options.device],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+      ...(options.threads > 0 ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+    });
+    if (!session.inputNames.includes('input_features')) throw new Error(`${path} has no input_features input (it has ${session.inputNames.join(', ')})`);
+    return new RawAudioSession(session, frames, mels);
+  }
+
+  /** Log-mel-looking features (dB values around -50, as ClapFeatureExtractor produces). */
+  features(batch: number, seed = 1): ort.Tensor {
+    const size = batch * this.frames * this.mels;
+    const data = new Float32Array(size);
+    let s = seed;
+    for (let i = 0; i < size; i++) {
+      s = (s * 1_103_515_245 + 12_345) >>> 0;
+      data[i] = -50 + (s / 2 ** 32 - 0.5) * 40;
+    }
+    return new ort.Tensor('float32', data, [batch, 1, this.frames, this.mels]);
+  }
+
+  async run(features: ort.Tensor): Promise<void> {
+    await this.session.run({ input_features: features });
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}

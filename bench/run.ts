@@ -12,8 +12,11 @@ const SECTIONS: Readonly<Record<SectionId, () => Promise<BenchSection>>> = {
   clip: async () => (await import('./clip-bench.js')).clipSection,
   stream: async () => (await import('./stream-bench.js')).streamSection,
   index: async () => indexSection,
+  catalog: async () => (await import('./catalog-bench.js')).catalogSection,
   storage: async () => (await import('./storage-bench.js')).storageSection,
   gpu: async () => (await import('./gpu-bench.js')).gpuSection,
+  startup: async () => (await import('./startup-bench.js')).startupSection,
+  refine: async () => (await import('./refine-bench.js')).refineSection,
 };
 
 /**

@@ -11,7 +11,7 @@ import { loadConfig } from '../core/config.js';
 import { Recommender } from '../recommend/recommender.js';
 import { createApplication } from '../stream-server/app.js';
 import { recommenderPickSource } from '../stream-server/recommender-pick-source.js';
-import { streamSettings } from '../stream-server/settings.js';
+import { streamEncodeInFlight, streamSettings } from '../stream-server/settings.js';
 import { TokenTable } from '../stream-server/tokens.js';
 import { openEncoders } from './encoder-bench.js';
 import { SyntheticCatalog } from './synthetic-catalog.js';
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       overlayTokens: new TokenTable([]),
       // As cli/commands/serve.ts sets them.
       ...streamSettings(config.stream),
-      encode: { maxBatch: config.stream.encodeBatch, concurrency: config.encoders.workers, timeoutMs: 30_000 },
+      encode: { maxInFlight: streamEncodeInFlight(config.encoders), timeoutMs: 30_000 },
       sessionGraceMs: 1000,
       allowFileUrls: false,
     },

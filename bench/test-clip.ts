@@ -48,3 +48,32 @@ export async function testJpegs(count = 8, width = 640, height = 360): Promise<U
   }
   return Array.from({ length: count }, (_, i) => new Uint8Array(readFileSync(name(i))));
 }
+
+/**
+ * `count` music-like tracks of `seconds` each (a chord of sines over pink noise, a different root per
+ * track so every file has its own content hash), 44.1 kHz stereo FLAC, cached in .cache/bench/.
+ */
+export async function testTracks(count: number, seconds: number): Promise<string> {
+  const dir = join(packageRoot(), '.cache', 'bench', `tracks-${count}x${seconds}s`);
+  const name = (i: number) => join(dir, `track-${String(i + 1).padStart(2, '0')}.flac`);
+  if (existsSync(name(count - 1))) return dir;
+  mkdirSync(dir, { recursive: true });
+  const { ffmpeg } = await mediaBinaries();
+  for (let i = 0; i < count; i++) {
+    const root = 110 * 2 ** (i / 12);
+    const partial = `${name(i)}.partial.flac`;
+    await run(
+      ffmpeg.path,
+      [
+        '-hide_banner', '-loglevel', 'error', '-y',
+        '-f', 'lavfi', '-i', `sine=frequency=${root.toFixed(2)}:sample_rate=44100:duration=${seconds}`,
+        '-f', 'lavfi', '-i', `sine=frequency=${(root * 1.5).toFixed(2)}:sample_rate=44100:duration=${seconds}`,
+        '-f', 'lavfi', '-i', `anoisesrc=color=pink:amplitude=0.05:sample_rate=44100:duration=${seconds}:seed=${i + 1}`,
+        '-filter_complex', 'amix=inputs=3,volume=1.2', '-ac', '2', '-c:a', 'flac', partial,
+      ],
+      { timeout: 300_000 },
+    );
+    renameSync(partial, name(i));
+  }
+  return dir;
+}

@@ -11,6 +11,7 @@ import type { ClipAnalyser, MusicRecommender, PreviewCutter, TrackDirectory } fr
 import { replyWithError } from './respond.js';
 import { handleThreadMessage } from './thread-messages.js';
 import { DEFAULT_MAX_TEXT_CHARS } from '../core/config.js';
+import { ALLOWED_MENTIONS } from './discord-text.js';
 
 export interface BotServices {
   readonly recommender: MusicRecommender;
@@ -66,6 +67,7 @@ export function clientOptions(options: Pick<BotOptions, 'messageContent' | 'apiB
   return {
     intents,
     partials: [Partials.Channel],
+    allowedMentions: ALLOWED_MENTIONS,
     ...(options.apiBaseUrl ? { rest: { api: options.apiBaseUrl } } : {}),
     ...(gatewayUrl
       ? {

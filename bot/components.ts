@@ -8,6 +8,7 @@ import { picksMessage, REFINE_INPUT_ID, refineModal } from './render.js';
 import { takeAction, underLimit } from './respond.js';
 import { isConversationThread, openConversationThread } from './threads.js';
 import { userMessage } from './user-messages.js';
+import { plainClip } from './discord-text.js';
 
 type ComponentInteraction = ButtonInteraction | StringSelectMenuInteraction | ModalSubmitInteraction;
 
@@ -63,7 +64,7 @@ async function steer(interaction: ComponentInteraction, id: ParsedCustomId, conv
 async function choose(interaction: StringSelectMenuInteraction, conversation: Conversation, ctx: RequestContext): Promise<void> {
   const { pick } = ctx.flow.choose(conversation, Number(interaction.values[0] ?? 0));
   await interaction.deferReply();
-  const content = `🎧 <@${interaction.user.id}> chose **${pick.title}** by ${pick.artist}: use ${clock(pick.segmentStart)}–${clock(pick.segmentEnd)}.`;
+  const content = `🎧 <@${interaction.user.id}> chose **${plainClip(pick.title, 200)}** by ${plainClip(pick.artist, 200)}: use ${clock(pick.segmentStart)}–${clock(pick.segmentEnd)}.`;
   const files: AttachmentBuilder[] = [];
   if (ctx.preview) {
     const length = Math.min(ctx.limits.previewSeconds, Math.max(1, pick.segmentEnd - pick.segmentStart));
@@ -75,5 +76,5 @@ async function choose(interaction: StringSelectMenuInteraction, conversation: Co
       ctx.log.warn({ err: error, trackId: pick.trackId }, 'preview failed');
     }
   }
-  await interaction.editReply({ content, files, allowedMentions: { users: [] } });
+  await interaction.editReply({ content, files });
 }

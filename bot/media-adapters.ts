@@ -27,7 +27,6 @@ export class MediaClipAnalyser implements ClipAnalyser {
     const { embeddings, times } = await clipEmbeddings(video, this.encoder, {
       fps: this.sampling.fps,
       maxFrames: this.sampling.maxFrames,
-      size: 224,
       signal,
       timeoutMs: this.sampling.timeoutMs,
       maxDurationSeconds: this.sampling.maxClipSeconds,

@@ -90,7 +90,10 @@ export class MusicFlow {
     const utterance = this.checkText(text);
     if (!utterance) throw new InputError('INPUT_INVALID', 'empty refinement', { hint: 'tell me how to change the picks, e.g. "less drums, a bit faster"' });
     return this.exclusive(conversation.key, async (current) => {
-      const state = this.recommender.refine(current.state, utterance, shownIds(current));
+      // "undo" and "start over" are turns like any other: the state remembers the turns before it.
+      const state = this.recommender.refineTurn
+        ? await this.recommender.refineTurn(current.state, utterance, shownIds(current), signal)
+        : this.recommender.refine(current.state, utterance, shownIds(current));
       const result = await this.query(current, state, [], signal);
       return this.commit({ ...current, history: [...current.history, utterance] }, result);
     });

@@ -20,6 +20,8 @@ export interface MusicRecommender {
   recommend(request: RecommendRequest, signal?: AbortSignal): Promise<RecommendResult>;
   /** Folds one refinement utterance into the state; `shown` resolves "#2"-style references. */
   refine(state: RefinementState, text: string, shown: readonly string[]): RefinementState;
+  /** The same through the configured reader (the language-model parser), when the recommender has one. */
+  refineTurn?(state: RefinementState, text: string, shown: readonly string[], signal?: AbortSignal): Promise<RefinementState>;
 }
 
 export interface TrackSummary {

@@ -26,7 +26,7 @@ export async function handleThreadMessage(message: Message, ctx: RequestContext)
   const threadId = message.channelId;
   const reply = (options: MessageCreateOptions) =>
     postInConversationThread(message.client, threadId, ctx.log, (thread) =>
-      thread.send({ ...options, reply: { messageReference: message.id, failIfNotExists: false }, allowedMentions: { repliedUser: false } }),
+      thread.send({ ...options, reply: { messageReference: message.id, failIfNotExists: false } }),
     );
 
   const guard = ctx.actions.take(message.author.id);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { loadConfig, type Config } from '../core/config.js';
+import { join } from 'node:path';
+import type { Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
 import { logger } from '../core/logger.js';
 import { openCatalog, type ExpectedEncoders } from '../index-data/catalog.js';
@@ -13,25 +13,7 @@ import { LlmRefinementParser, llmReader, type RefinementReader } from '../recomm
 import { Recommender, type VimlQueryEncoder } from '../recommend/recommender.js';
 import { vimlQueryEncoder } from '../recommend/viml-adapter.js';
 
-/** The `--catalog` / `--models` flags several commands take. */
-export interface LocationFlags {
-  readonly catalog?: string | undefined;
-  readonly models?: string | undefined;
-  /** `--catalog-name`: a catalog of the PostgreSQL database. */
-  readonly catalogName?: string | undefined;
-}
-
-/** Config from the environment and file, with `--catalog` / `--models` (resolved from the working folder) and then `overrides` on top. */
-export function configWithFlags(flags: LocationFlags, overrides: Readonly<Record<string, unknown>> = {}): Config {
-  return loadConfig({
-    overrides: {
-      ...(flags.catalog ? { catalogDir: resolve(flags.catalog) } : {}),
-      ...(flags.models ? { modelsDir: resolve(flags.models) } : {}),
-      ...(flags.catalogName ? { 'database.catalogName': flags.catalogName } : {}),
-      ...overrides,
-    },
-  });
-}
+export { configWithFlags, type LocationFlags } from './config-flags.js';
 
 /** Opens a catalog, refusing one built with other CLIP/CLAP models than `encoders` (CATALOG_MISMATCH). */
 export function openCatalogFor(dir: string, encoders: Encoders): Catalog {

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { AddressPolicy } from './net/address-policy.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
@@ -45,7 +46,8 @@ export const configSchema = z.object({
       clip: z.string().default('Xenova/clip-vit-base-patch32'),
       /** Hub id or local directory of the CLAP model (transformers.js layout). */
       clap: z.string().default('Xenova/clap-htsat-unfused'),
-      dtype: z.enum(['fp32', 'q8']).default('fp32'),
+      /** `auto`: q8 for each model whose q8 outputs agree with fp32 (checked once per model file), else fp32. */
+      dtype: z.enum(['auto', 'fp32', 'q8']).default('auto'),
       device: z.enum(['cpu', 'cuda']).default('cpu'),
       /** Download from the hub when a model is not in the models directory. */
       allowRemote: bool.default(true),
@@ -127,8 +129,6 @@ export const configSchema = z.object({
       updateIntervalMs: wholeNumber(100, 600_000).default(3000),
       minUpdateIntervalMs: wholeNumber(0, 600_000).default(500),
       picksPerUpdate: wholeNumber(1, 20).default(3),
-      /** Most frames (of different streams) per encoder call: smaller batches wait less behind each other but saturate sooner. */
-      encodeBatch: wholeNumber(1, 256).default(16),
       /** Hysteresis: a challenger must lead by `switchMargin` (cosine) for this many updates spanning this long. */
       switchMargin: z.coerce.number().min(0).max(1).default(0.02),
       switchConfirmUpdates: wholeNumber(1, 100).default(2),
@@ -141,6 +141,11 @@ export const configSchema = z.object({
       ingestBackoffInitialMs: wholeNumber(100, 600_000).default(1000),
       ingestBackoffMaxMs: wholeNumber(100, 3_600_000).default(30_000),
       ingestMaxAttempts: wholeNumber(1, 1000).default(6),
+      /** CIDRs `ingest` may reach besides public addresses, comma separated (e.g. `10.0.5.0/24,fd00::/8`); empty: public only. */
+      ingestAllowCidrs: z
+        .string()
+        .default('')
+        .refine((spec) => AddressPolicy.invalidCidrs(spec).length === 0, 'must be comma-separated IPv4/IPv6 CIDRs such as 10.0.5.0/24'),
       /** Producer limits: frame size in bytes and decoded pixels, frames per second per stream and burst. */
       maxFrameBytes: wholeNumber(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
       maxFramePixels: wholeNumber(1, 16_384 * 16_384).default(4096 * 4096),
@@ -243,7 +248,6 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_STREAM_UPDATE_INTERVAL_MS: 'stream.updateIntervalMs',
   CUECAST_STREAM_MIN_UPDATE_INTERVAL_MS: 'stream.minUpdateIntervalMs',
   CUECAST_STREAM_PICKS: 'stream.picksPerUpdate',
-  CUECAST_STREAM_ENCODE_BATCH: 'stream.encodeBatch',
   CUECAST_STREAM_SWITCH_MARGIN: 'stream.switchMargin',
   CUECAST_STREAM_SWITCH_CONFIRM_UPDATES: 'stream.switchConfirmUpdates',
   CUECAST_STREAM_SWITCH_CONFIRM_MS: 'stream.switchConfirmMs',
@@ -253,6 +257,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_STREAM_INGEST_BACKOFF_MS: 'stream.ingestBackoffInitialMs',
   CUECAST_STREAM_INGEST_BACKOFF_MAX_MS: 'stream.ingestBackoffMaxMs',
   CUECAST_STREAM_INGEST_MAX_ATTEMPTS: 'stream.ingestMaxAttempts',
+  CUECAST_INGEST_ALLOW_CIDRS: 'stream.ingestAllowCidrs',
   CUECAST_STREAM_MAX_FRAME_BYTES: 'stream.maxFrameBytes',
   CUECAST_STREAM_MAX_FRAME_PIXELS: 'stream.maxFramePixels',
   CUECAST_STREAM_MAX_FPS: 'stream.maxFramesPerSecond',

@@ -7,13 +7,17 @@ import type { Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
 import { logger } from '../core/logger.js';
 import { InferencePool } from './pool.js';
-import type { Descriptions, ImageItem, TaskKind } from './protocol.js';
+import { configuredDecision, decide, DtypeChecks, MODEL_FILES, modelFileKey, type DtypeCheck, type DtypeDecision } from './dtype-choice.js';
+import type { Descriptions, EncoderKind, ImageItem, ModelSource, TaskKind } from './protocol.js';
 import { resolveEncoderModels, type ModelResolutionSettings, type ResolvedModels } from './sources.js';
 import { isStandInModelId, type StandInNotice } from './stand-in.js';
 import { copyArray, copyItems } from './transfer.js';
-import type { AudioEncoder, EncoderInfo, FrameEncoder, ImageInput, PoolStats, TextEncoder } from './types.js';
+import type { AudioEncoder, Dtype, EncoderInfo, FrameEncoder, ImageInput, PoolStats, TextEncoder } from './types.js';
 
 export type * from './types.js';
+export type { EncoderKind } from './protocol.js';
+export type { DtypeDecision } from './dtype-choice.js';
+export { frameSize, frameSpec, DEFAULT_FRAME_SIZE, type FrameSpec } from './frame-spec.js';
 export { InferencePool } from './pool.js';
 
 export interface Encoders {
@@ -23,6 +27,8 @@ export interface Encoders {
   readonly clapText: TextEncoder;
   /** The worker pool the encoders (and ViML heads) run in. */
   readonly pool: InferencePool;
+  /** Each encoder's dtype and how it was chosen (`encoders.dtype`, or the auto check). */
+  readonly dtypes: Readonly<Record<EncoderKind, DtypeDecision>>;
   /**
    * Set when these encoders are the random-weight stand-ins (a fallback, or configured explicitly):
    * every user-facing output must say so. `headsDir`: the ViML heads made for them.
@@ -41,7 +47,7 @@ export interface Encoders {
  */
 const WORKER_NICENESS = 10;
 
-export type EncoderKind = 'clipImage' | 'clipText' | 'clapAudio' | 'clapText';
+const ENCODER_KINDS: readonly EncoderKind[] = ['clipImage', 'clipText', 'clapAudio', 'clapText'];
 
 export interface CreateEncodersOptions {
   /** Load every session up front instead of on first use. */
@@ -73,6 +79,15 @@ export async function createEncoders(config: Config, options: CreateEncodersOpti
 export async function startEncoders(config: Config, models: ResolvedModels, options: CreateEncodersOptions = {}): Promise<Encoders> {
   const enc = config.encoders;
   const { clip, clap } = models;
+  const cacheDir = join(config.dataDir, 'hub');
+  const sources: Record<EncoderKind, ModelSource> = { clipImage: clip, clipText: clip, clapAudio: clap, clapText: clap };
+  const checks = new DtypeChecks(config.dataDir);
+  const decisions: Partial<Record<EncoderKind, DtypeDecision>> = {};
+  for (const kind of ENCODER_KINDS) {
+    const decided = enc.dtype === 'auto' ? checks.recall(modelFileKey(sources[kind], cacheDir, MODEL_FILES[kind])) : configuredDecision(enc.dtype);
+    if (decided) decisions[kind] = decided;
+  }
+  const startDtype = (kind: EncoderKind): Dtype => decisions[kind]?.dtype ?? 'fp32';
   const pool = await InferencePool.start({
     workers: options.workers ?? enc.workers,
     maxBatch: enc.maxBatch,
@@ -80,11 +95,11 @@ export async function startEncoders(config: Config, models: ResolvedModels, opti
     init: {
       clip,
       clap,
-      dtype: enc.dtype,
+      dtypes: { clipImage: startDtype('clipImage'), clipText: startDtype('clipText'), clapAudio: startDtype('clapAudio'), clapText: startDtype('clapText') },
       device: enc.device,
       threads: enc.threads,
       allowRemote: enc.allowRemote,
-      cacheDir: join(config.dataDir, 'hub'),
+      cacheDir,
       hubUrl: enc.hubUrl,
       logLevel: config.logLevel,
       niceness: WORKER_NICENESS,
@@ -92,18 +107,20 @@ export async function startEncoders(config: Config, models: ResolvedModels, opti
   });
   try {
     const described = (await pool.ask({ op: 'describe' })) as Descriptions;
-    const info = (kind: EncoderKind): EncoderInfo => ({ modelId: described[kind].modelId, dim: described[kind].dim, dtype: enc.dtype, device: enc.device });
+    const dtypes = await settleDtypes(pool, decisions, { checks, sources, cacheDir, described });
+    const info = (kind: EncoderKind): EncoderInfo => ({ modelId: described[kind].modelId, dim: described[kind].dim, dtype: dtypes[kind].dtype, device: enc.device });
     const standIn =
       models.standIn ??
       (isStandInModelId(described.clipText.modelId) || isStandInModelId(described.clapText.modelId)
         ? { reason: `the models directory ${config.modelsDir} holds the stand-in models` }
         : undefined);
     const encoders: Encoders = {
-      clipImage: new PooledFrameEncoder(pool, info('clipImage')),
+      clipImage: new PooledFrameEncoder(pool, info('clipImage'), described.clipImage.imageSize),
       clipText: new PooledTextEncoder(pool, 'clipText', info('clipText'), described.clipText.maxTokens),
       clapAudio: new PooledAudioEncoder(pool, info('clapAudio'), described.clapAudio.sampleRate, described.clapAudio.windowSeconds),
       clapText: new PooledTextEncoder(pool, 'clapText', info('clapText'), described.clapText.maxTokens),
       pool,
+      dtypes,
       standIn,
       stats: () => pool.stats(),
       warmup: async (kinds = ['clipImage', 'clipText', 'clapAudio', 'clapText']) => {
@@ -113,7 +130,7 @@ export async function startEncoders(config: Config, models: ResolvedModels, opti
     };
     if (options.preload) await encoders.warmup();
     logger('model').info(
-      { clip: clip.location, clap: clap.location, standIn: standIn !== undefined, dtype: enc.dtype, device: enc.device, workers: pool.workerCount, maxBatch: enc.maxBatch, maxWaitMs: enc.maxWaitMs },
+      { clip: clip.location, clap: clap.location, standIn: standIn !== undefined, dtype: enc.dtype, dtypes: Object.fromEntries(ENCODER_KINDS.map((k) => [k, dtypes[k].dtype])), device: enc.device, workers: pool.workerCount, maxBatch: enc.maxBatch, maxWaitMs: enc.maxWaitMs },
       'encoders ready',
     );
     return encoders;
@@ -123,10 +140,40 @@ export async function startEncoders(config: Config, models: ResolvedModels, opti
   }
 }
 
+/**
+ * Runs the auto check for every encoder without a verdict yet (one at a time, in one worker, with
+ * fresh sessions), remembers the verdicts, and switches every worker to the chosen dtypes.
+ */
+async function settleDtypes(
+  pool: InferencePool,
+  known: Partial<Record<EncoderKind, DtypeDecision>>,
+  context: { checks: DtypeChecks; sources: Record<EncoderKind, ModelSource>; cacheDir: string; described: Descriptions },
+): Promise<Record<EncoderKind, DtypeDecision>> {
+  const log = logger('model');
+  const out = {} as Record<EncoderKind, DtypeDecision>;
+  for (const kind of ENCODER_KINDS) {
+    let decision: DtypeDecision | undefined = known[kind];
+    if (!decision) {
+      const started = performance.now();
+      log.info({ encoder: kind, model: context.described[kind].modelId }, 'dtype auto: comparing q8 with fp32 on the reference set (once per model file)');
+      decision = decide((await pool.ask({ op: 'checkDtype', kind })) as DtypeCheck);
+      const key = modelFileKey(context.sources[kind], context.cacheDir, MODEL_FILES[kind]);
+      if (key && decision.minCosine !== undefined) context.checks.remember(key, context.described[kind].modelId, MODEL_FILES[kind], decision);
+      log.info({ encoder: kind, dtype: decision.dtype, minCosine: decision.minCosine, ms: Math.round(performance.now() - started), store: context.checks.file }, `dtype auto: ${decision.reason}`);
+      if (decision.dtype !== 'fp32') await pool.broadcast({ op: 'setDtype', kind, dtype: decision.dtype }, true);
+    } else if (decision.how === 'remembered') {
+      log.info({ encoder: kind, dtype: decision.dtype }, `dtype auto: ${decision.reason}`);
+    }
+    out[kind] = decision;
+  }
+  return out;
+}
+
 class PooledFrameEncoder implements FrameEncoder {
   constructor(
     private readonly pool: InferencePool,
     readonly info: EncoderInfo,
+    readonly imageSize: number,
   ) {}
 
   async encodeImages(images: readonly ImageInput[], signal?: AbortSignal): Promise<Float32Array[]> {

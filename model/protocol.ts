@@ -6,8 +6,11 @@ import { CuecastError, InputError, ModelError, type ErrorCode, type ErrorDetails
 import type { Device, Dtype } from './types.js';
 import type { ShutdownMessage } from './worker-stop.js';
 
+/** The pretrained encoders a worker owns. */
+export type EncoderKind = 'clipImage' | 'clipText' | 'clapAudio' | 'clapText';
+
 /** The batched operations a worker can run. */
-export type TaskKind = 'clipImage' | 'clipText' | 'clapAudio' | 'clapText' | 'vimlQuery' | 'vimlMusic';
+export type TaskKind = EncoderKind | 'vimlQuery' | 'vimlMusic';
 
 /** One image as it crosses to the worker: raw RGB24 pixels or encoded file bytes. */
 export type ImageItem = { readonly width: number; readonly height: number; readonly data: Uint8Array } | { readonly encoded: Uint8Array };
@@ -45,7 +48,8 @@ export interface ModelSource {
 export interface WorkerInit {
   readonly clip: ModelSource;
   readonly clap: ModelSource;
-  readonly dtype: Dtype;
+  /** The dtype each encoder starts with (`setDtype` changes one later, e.g. after an auto check). */
+  readonly dtypes: Readonly<Record<EncoderKind, Dtype>>;
   readonly device: Device;
   /** Intra-op threads per session; 0 leaves onnxruntime's default. */
   readonly threads: number;
@@ -74,8 +78,13 @@ export interface AudioModelDescription extends ModelDescription {
   readonly windowSeconds: number;
 }
 
+export interface ImageModelDescription extends ModelDescription {
+  /** preprocessor_config.json `size.shortest_edge` (or the crop size). */
+  readonly imageSize: number;
+}
+
 export interface Descriptions {
-  readonly clipImage: ModelDescription;
+  readonly clipImage: ImageModelDescription;
   readonly clipText: TextModelDescription;
   readonly clapAudio: AudioModelDescription;
   readonly clapText: TextModelDescription;
@@ -96,7 +105,10 @@ export interface HeadsSpec {
 export type ControlOp =
   | { readonly op: 'describe' }
   | { readonly op: 'warmup'; readonly kinds: readonly TaskKind[] }
-  | { readonly op: 'loadHeads'; readonly spec: HeadsSpec };
+  | { readonly op: 'loadHeads'; readonly spec: HeadsSpec }
+  /** Runs the encoder in fp32 and in q8 on the reference set and reports their agreement (a DtypeCheck). */
+  | { readonly op: 'checkDtype'; readonly kind: EncoderKind }
+  | { readonly op: 'setDtype'; readonly kind: EncoderKind; readonly dtype: Dtype };
 
 export type ToWorker =
   | { readonly type: 'batch'; readonly id: number; readonly kind: TaskKind; readonly items: readonly unknown[] }

@@ -13,7 +13,7 @@ import { logger } from '../core/logger.js';
 import { siblingModule, startWorker } from '../core/worker-entry.js';
 import { deserializeError, type ModelSource } from './protocol.js';
 import type { Continuation, FromGenerationWorker, GenerationWorkerInit, LoadedModel, ToGenerationWorker } from './text-generation-protocol.js';
-import type { Device, Dtype, Percentiles } from './types.js';
+import type { Device, DtypeSetting, Percentiles } from './types.js';
 import { stopWorker } from './worker-stop.js';
 
 export type { Continuation } from './text-generation-protocol.js';
@@ -38,7 +38,8 @@ export interface TextGeneratorOptions {
   /** Directory holding downloaded models (transformers.js cacheDir), e.g. `<dataDir>/hub`. */
   readonly cacheDir?: string;
   readonly allowRemote?: boolean;
-  readonly dtype?: Dtype;
+  /** `auto` means fp32 here: the q8 agreement check (dtype-choice.ts) compares embeddings, not generations. */
+  readonly dtype?: DtypeSetting;
   readonly device?: Device;
   /** Intra-op threads; 0 (default) leaves onnxruntime's default. */
   readonly threads?: number;
@@ -108,7 +109,7 @@ export async function createTextGenerator(options: TextGeneratorOptions): Promis
   const source = resolveTextModel(options.model, options.cacheDir, allowRemote);
   const init: GenerationWorkerInit = {
     source,
-    dtype: options.dtype ?? 'fp32',
+    dtype: options.dtype === 'q8' ? 'q8' : 'fp32',
     device: options.device ?? 'cpu',
     threads: options.threads ?? 0,
     allowRemote,

@@ -1,6 +1,8 @@
 import type { RgbFrame } from '../core/media/types.js';
 
 export type Dtype = 'fp32' | 'q8';
+/** The `encoders.dtype` setting: a dtype, or `auto` (q8 where it agrees with fp32, see model/dtype-choice.ts). */
+export type DtypeSetting = Dtype | 'auto';
 export type Device = 'cpu' | 'cuda';
 
 /** An image still in its file format (JPEG/PNG/WebP bytes), decoded in the worker. */
@@ -22,6 +24,8 @@ export interface EncoderInfo {
 /** CLIP image encoder: one L2-normalised embedding per image. */
 export interface FrameEncoder {
   readonly info: EncoderInfo;
+  /** The model's input size (short side, pixels); frames decoded at it need no rescaling. See frame-spec.ts. */
+  readonly imageSize?: number;
   encodeImages(images: readonly ImageInput[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
 

@@ -11,3 +11,16 @@ export function l2normalizeRows(data: Float32Array, rows: number, dim: number): 
   }
   return out;
 }
+
+/** Cosine similarity of two equal-length vectors (0 when either is all zeros). */
+export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i]! * b[i]!;
+    aa += a[i]! * a[i]!;
+    bb += b[i]! * b[i]!;
+  }
+  return aa === 0 || bb === 0 ? 0 : ab / Math.sqrt(aa * bb);
+}

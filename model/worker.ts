@@ -10,7 +10,11 @@ import { ClapTextEncoder, ClipTextEncoder } from './encoders/text.js';
 import type { OnnxEncoder } from './encoders/base.js';
 import { VimlHeads } from './heads.js';
 import { InFlightWork, setUpModelWorkerThread } from './worker-thread.js';
-import { serializeError, type ControlOp, type FromWorker, type ItemResult, type TaskKind, type ToWorker, type WorkerInit } from './protocol.js';
+import { serializeError, type ControlOp, type EncoderKind, type FromWorker, type ItemResult, type TaskKind, type ToWorker, type WorkerInit } from './protocol.js';
+import { referenceFrames, referenceWindows, REFERENCE_TEXTS } from './reference-set.js';
+import type { DtypeCheck } from './dtype-choice.js';
+import type { Dtype } from './types.js';
+import { cosineSimilarity } from './vectors.js';
 
 const port = parentPort;
 if (!port) throw new Error('model/worker.ts must run in a worker thread');
@@ -18,14 +22,20 @@ const init = (workerData as { init: WorkerInit }).init;
 
 setUpModelWorkerThread(init);
 
-const settings = { dtype: init.dtype, device: init.device, threads: init.threads, allowRemote: init.allowRemote };
-const encoders = {
-  clipImage: new ClipImageEncoder(init.clip, settings),
-  clipText: new ClipTextEncoder(init.clip, settings),
-  clapAudio: new ClapAudioEncoder(init.clap, settings),
-  clapText: new ClapTextEncoder(init.clap, settings),
-} satisfies Record<string, OnnxEncoder<never, unknown>>;
-type EncoderKind = keyof typeof encoders;
+const settings = { device: init.device, threads: init.threads, allowRemote: init.allowRemote };
+const makers = {
+  clipImage: (dtype: Dtype) => new ClipImageEncoder(init.clip, { ...settings, dtype }),
+  clipText: (dtype: Dtype) => new ClipTextEncoder(init.clip, { ...settings, dtype }),
+  clapAudio: (dtype: Dtype) => new ClapAudioEncoder(init.clap, { ...settings, dtype }),
+  clapText: (dtype: Dtype) => new ClapTextEncoder(init.clap, { ...settings, dtype }),
+} satisfies Record<EncoderKind, (dtype: Dtype) => OnnxEncoder<never, unknown>>;
+const encoders: { [K in EncoderKind]: ReturnType<(typeof makers)[K]> } = {
+  clipImage: makers.clipImage(init.dtypes.clipImage),
+  clipText: makers.clipText(init.dtypes.clipText),
+  clapAudio: makers.clapAudio(init.dtypes.clapAudio),
+  clapText: makers.clapText(init.dtypes.clapText),
+};
+const dtypes: Record<EncoderKind, Dtype> = { ...init.dtypes };
 
 let heads: Promise<VimlHeads> | undefined;
 
@@ -69,6 +79,50 @@ async function control(op: ControlOp): Promise<unknown> {
       await (await previous?.catch(() => undefined))?.dispose();
       return null;
     }
+    case 'checkDtype':
+      return checkDtype(op.kind);
+    case 'setDtype': {
+      if (dtypes[op.kind] === op.dtype) return null;
+      const previous = encoders[op.kind];
+      (encoders as Record<EncoderKind, OnnxEncoder<never, unknown>>)[op.kind] = makers[op.kind](op.dtype);
+      dtypes[op.kind] = op.dtype;
+      await previous.dispose();
+      return null;
+    }
+  }
+}
+
+/** The encoder's reference inputs: frames, 10 s windows at the model's rate, or texts. */
+async function referenceItems(kind: EncoderKind, probe: OnnxEncoder<never, unknown>): Promise<unknown[]> {
+  if (kind === 'clipImage') return referenceFrames();
+  if (kind === 'clapAudio') {
+    const { sampleRate, windowSeconds } = (await probe.describe()) as unknown as { sampleRate: number; windowSeconds: number };
+    return referenceWindows(sampleRate, windowSeconds);
+  }
+  return [...REFERENCE_TEXTS];
+}
+
+/** Runs the encoder in fp32 and q8 side by side on the reference set (fresh sessions, disposed after). */
+async function checkDtype(kind: EncoderKind): Promise<DtypeCheck> {
+  const q8 = makers[kind]('q8') as OnnxEncoder<unknown, unknown>;
+  const fp32 = makers[kind]('fp32') as OnnxEncoder<unknown, unknown>;
+  try {
+    try {
+      await q8.load();
+    } catch (error) {
+      return { ok: false, reason: (error as Error).message };
+    }
+    const items = await referenceItems(kind, fp32 as OnnxEncoder<never, unknown>);
+    const a = await fp32.encode(items);
+    const b = await q8.encode(items);
+    const cosines = a.map((x, i) => {
+      const y = b[i]!;
+      if (!x.ok || !y.ok) throw new ModelError('MODEL_FAILED', `the ${kind} reference input ${i} failed: ${!x.ok ? x.error.message : !y.ok ? y.error.message : ''}`);
+      return cosineSimilarity(x.value, y.value);
+    });
+    return { ok: true, minCosine: Math.min(...cosines), meanCosine: cosines.reduce((s, c) => s + c, 0) / cosines.length, items: cosines.length };
+  } finally {
+    await Promise.allSettled([q8.dispose(), fp32.dispose()]);
   }
 }
 

@@ -1,13 +1,14 @@
 import { MediaError } from '../core/errors.js';
 import { frames } from '../core/media/index.js';
 import type { MediaInput, RgbFrame } from '../core/media/types.js';
+import { frameSize } from '../model/frame-spec.js';
 import type { FrameEncoder } from '../model/types.js';
 
 export interface ClipFeatureOptions {
   /** Frames per second sampled (a long clip is sampled evenly instead, to stay within maxFrames). */
   readonly fps: number;
   readonly maxFrames: number;
-  /** Short side of the decoded frames (CLIP resizes to 224 anyway; smaller copies cost less). */
+  /** Short side of the decoded frames; default the encoder's input size (model/frame-spec.ts). */
   readonly size?: number;
   /** Limit for the whole decode (core/media's default otherwise). */
   readonly timeoutMs?: number;
@@ -48,7 +49,7 @@ export async function clipEmbeddings(input: MediaInput, encoder: FrameEncoder, o
     fps: options.fps,
     maxFrames: options.maxFrames,
     sampling: 'even',
-    ...(options.size !== undefined ? { size: options.size } : {}),
+    size: options.size ?? frameSize(encoder),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.maxDurationSeconds !== undefined ? { maxDurationSeconds: options.maxDurationSeconds } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

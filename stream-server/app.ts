@@ -4,6 +4,8 @@ import { CuecastError, InputError, isCuecastError, type ErrorCode } from '../cor
 import { logger, type Logger } from '../core/logger.js';
 import type { FrameEncoder } from '../model/types.js';
 import { EncodeQueue } from './encode-queue.js';
+import { AddressPolicy } from '../core/net/address-policy.js';
+import { checkIngestTarget, checkedFrameSource } from './egress.js';
 import {
   OVERLAY_EVENTS,
   STREAM_EVENTS,
@@ -21,7 +23,7 @@ import {
   type StreamClientToServerEvents,
   type StreamServerToClientEvents,
 } from './events.js';
-import { createHttpHandler } from './http-routes.js';
+import { createHttpHandler, type HttpRouteDeps } from './http-routes.js';
 import { checkImage } from './image-check.js';
 import { parseIngestUrl, type FrameSource } from './ingest.js';
 import { StreamMetrics } from './metrics.js';
@@ -43,6 +45,8 @@ export interface Components {
   readonly readiness?: () => Readonly<Record<string, boolean>>;
   /** The encoders are the random-weight stand-ins: /readyz says so and the overlay shows a badge. */
   readonly standIn?: boolean;
+  /** Each encoder's dtype and how it was chosen, shown on /readyz. */
+  readonly dtypes?: HttpRouteDeps['dtypes'];
 }
 
 export interface ServerLimits {
@@ -69,11 +73,14 @@ export interface ApplicationOptions {
   readonly overlayTokens: TokenTable;
   readonly limits: ServerLimits;
   readonly session: SessionOptions;
-  readonly encode: { readonly maxBatch: number; readonly concurrency: number; readonly timeoutMs: number };
+  /** Frames handed to the (batching) encoder at once, and how long one may take; see encode-queue.ts. */
+  readonly encode: { readonly maxInFlight: number; readonly timeoutMs: number };
   /** How long a stream's session outlives its last producer connection (reconnects keep it). */
   readonly sessionGraceMs: number;
   /** Whether `ingest` may read `file:` URLs from this machine (off in production). */
   readonly allowFileUrls: boolean;
+  /** CIDRs `ingest` may reach besides public addresses (e.g. a media server on the LAN); loopback and private ranges are refused otherwise. */
+  readonly ingestAllowCidrs?: readonly string[];
   /** A socket.io adapter (the Redis streams adapter) to share picks between server nodes. */
   readonly adapter?: ServerOptions['adapter'];
   readonly corsOrigins?: readonly string[];
@@ -132,15 +139,14 @@ export function createApplication(httpServer: HttpServer, components: Components
   const metrics = options.metrics ?? new StreamMetrics();
   const { limits } = options;
   const sessions = new Map<string, SessionEntry>();
+  const egressPolicy = new AddressPolicy(options.ingestAllowCidrs ?? []);
+  const frameSource = components.frameSource && checkedFrameSource(components.frameSource, egressPolicy, log.child({ part: 'egress' }));
   const latest = new Map<string, PicksPayload>();
   let draining = false;
 
   const queue = new EncodeQueue(components.frameEncoder, {
     ...options.encode,
-    onBatch: (size, seconds) => {
-      metrics.batchSize.observe(size);
-      metrics.encodeSeconds.observe(seconds);
-    },
+    onEncoded: (seconds) => metrics.encodeSeconds.observe(seconds),
   });
 
   // Our routes first: socket.io wraps the server's existing request listeners and passes on
@@ -155,6 +161,7 @@ export function createApplication(httpServer: HttpServer, components: Components
       latestPicks: (streamId) => sessions.get(streamId)?.session.picks ?? latest.get(streamId),
       readiness: () => ({ accepting: !draining, ...components.readiness?.() }),
       standIn: components.standIn === true,
+      ...(components.dtypes ? { dtypes: components.dtypes } : {}),
     }),
   );
 
@@ -220,7 +227,7 @@ export function createApplication(httpServer: HttpServer, components: Components
         queue,
         picks: components.picks,
         metrics,
-        frameSource: components.frameSource,
+        frameSource,
         log: log.child({ streamId }),
         now,
         publish,
@@ -353,6 +360,7 @@ export function createApplication(httpServer: HttpServer, components: Components
     handle(socket, 'refine', 1, (text: unknown): SessionSummary => sessionFor(streamId).session.refine(checkText(text, 'refinement')));
     handle(socket, 'ingest', 1, async (url: unknown): Promise<SessionSummary> => {
       const parsed = url === null ? null : parseIngestUrl(url, options.allowFileUrls);
+      if (parsed) await checkIngestTarget(parsed, egressPolicy);
       return sessionFor(streamId).session.setIngest(parsed);
     });
 

@@ -6,13 +6,16 @@ export type EncodeOutcome =
   | { readonly status: 'dropped'; readonly reason: 'superseded' | 'cancelled' };
 
 export interface EncodeQueueOptions {
-  /** Most frames in one call to the encoder. */
-  readonly maxBatch: number;
-  /** Batches in flight at once (the number of encoder workers is a good value). */
-  readonly concurrency: number;
-  /** A batch still running after this long is abandoned (its frames fail with MODEL_FAILED). */
+  /**
+   * Frames handed to the encoder and not yet back. The encoder (the worker pool) does the batching;
+   * this only keeps enough frames with it to fill its batches (workers x encoders.maxBatch), so the
+   * rest wait here, where a newer frame of the same stream can still replace them.
+   */
+  readonly maxInFlight: number;
+  /** A frame still encoding after this long is abandoned (it fails with MODEL_FAILED). */
   readonly timeoutMs: number;
-  readonly onBatch?: (size: number, seconds: number) => void;
+  /** Called with each encoded frame's time from hand-over to embedding. */
+  readonly onEncoded?: (seconds: number) => void;
 }
 
 interface Waiting {
@@ -22,15 +25,17 @@ interface Waiting {
 }
 
 /**
- * Shares one (pooled, batching) frame encoder between all sessions. Each session has ONE waiting slot:
- * a newer frame replaces the waiting one (latest wins) instead of queueing behind it, so a session
- * that outruns the encoder loses frames, not memory. Sessions with a waiting frame are served in the
- * order they first became ready, one frame each per batch, so a flooding session cannot starve
- * another (round-robin).
+ * Shares one (pooled, batching) frame encoder between all sessions: admission, not batching. Each
+ * session has ONE waiting slot: a newer frame replaces the waiting one (latest wins) instead of
+ * queueing behind it, so a session that outruns the encoder loses frames, not memory. Sessions with
+ * a waiting frame are handed to the encoder in the order they first became ready (round-robin), one
+ * frame per call and at most one frame per session at the encoder at a time, so a flooding session
+ * cannot starve another and one unreadable frame fails alone.
  */
 export class EncodeQueue {
   private readonly waiting = new Map<string, Waiting>();
-  private inFlight = 0;
+  /** Sessions with a frame at the encoder: one each, so a fast stream cannot take every slot. */
+  private readonly inFlight = new Set<string>();
   private closed = false;
   private readonly idleWaiters: (() => void)[] = [];
 
@@ -45,7 +50,7 @@ export class EncodeQueue {
   }
 
   get busy(): boolean {
-    return this.inFlight > 0 || this.waiting.size > 0;
+    return this.inFlight.size > 0 || this.waiting.size > 0;
   }
 
   /** Queues a session's frame, replacing (and resolving as dropped) the one it had waiting. */
@@ -76,48 +81,31 @@ export class EncodeQueue {
   }
 
   private pump(): void {
-    while (this.inFlight < this.options.concurrency && this.waiting.size > 0) {
-      const batch: Waiting[] = [];
-      for (const [key, item] of this.waiting) {
-        if (batch.length >= this.options.maxBatch) break;
-        batch.push(item);
-        this.waiting.delete(key);
-      }
-      this.inFlight += 1;
-      void this.run(batch).finally(() => {
-        this.inFlight -= 1;
+    for (const [key, item] of this.waiting) {
+      if (this.inFlight.size >= this.options.maxInFlight) break;
+      if (this.inFlight.has(key)) continue;
+      this.waiting.delete(key);
+      this.inFlight.add(key);
+      void this.run(item).finally(() => {
+        this.inFlight.delete(key);
         this.pump();
         if (!this.busy) for (const resolve of this.idleWaiters.splice(0)) resolve();
       });
     }
   }
 
-  private async run(batch: readonly Waiting[]): Promise<void> {
+  private async run(item: Waiting): Promise<void> {
     const started = performance.now();
     try {
-      const embeddings = await this.encode(batch.map((item) => item.image));
-      this.options.onBatch?.(batch.length, (performance.now() - started) / 1000);
-      batch.forEach((item, i) => item.resolve({ status: 'encoded', embedding: embeddings[i]! }));
+      const embedding = await this.encode(item.image);
+      this.options.onEncoded?.((performance.now() - started) / 1000);
+      item.resolve({ status: 'encoded', embedding });
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(toCuecastError(error));
-        return;
-      }
-      // One unreadable frame must not fail the other sessions' frames: retry each on its own.
-      await Promise.all(
-        batch.map(async (item) => {
-          try {
-            const [embedding] = await this.encode([item.image]);
-            item.resolve({ status: 'encoded', embedding: embedding! });
-          } catch (single) {
-            item.reject(toCuecastError(single));
-          }
-        }),
-      );
+      item.reject(toCuecastError(error));
     }
   }
 
-  private async encode(images: readonly ImageInput[]): Promise<Float32Array[]> {
+  private async encode(image: ImageInput): Promise<Float32Array> {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -126,13 +114,9 @@ export class EncodeQueue {
         reject(new CuecastError('MODEL_FAILED', `The frame encoder took longer than ${this.options.timeoutMs} ms`));
       }, this.options.timeoutMs);
     });
-    // Race as well as abort: an encoder that ignores the signal must not hold a batch slot forever.
-    const embeddings = await Promise.race([this.encoder.encodeImages(images, controller.signal), deadline]).finally(() =>
-      clearTimeout(timer),
-    );
-    if (embeddings.length !== images.length) {
-      throw new CuecastError('MODEL_FAILED', `The frame encoder returned ${embeddings.length} embeddings for ${images.length} images`);
-    }
-    return embeddings;
+    // Race as well as abort: an encoder that ignores the signal must not hold an in-flight slot forever.
+    const embeddings = await Promise.race([this.encoder.encodeImages([image], controller.signal), deadline]).finally(() => clearTimeout(timer));
+    if (embeddings.length !== 1) throw new CuecastError('MODEL_FAILED', `The frame encoder returned ${embeddings.length} embeddings for 1 image`);
+    return embeddings[0]!;
   }
 }

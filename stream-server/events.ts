@@ -41,7 +41,11 @@ export interface SessionSummary {
 
 export interface IngestStatus {
   readonly url: string;
-  readonly state: 'starting' | 'running' | 'restarting' | 'stopped' | 'failed';
+  /**
+   * `ended`: a finite source (a file over http(s), a VOD playlist, a file URL) was read to its end once;
+   * live sources (rtmp, srt) that end are `restarting` instead. `stopped`: by `ingest null` or the session's end.
+   */
+  readonly state: 'starting' | 'running' | 'restarting' | 'stopped' | 'ended' | 'failed';
   readonly restarts: number;
   readonly lastError?: ProtocolError;
 }

@@ -56,6 +56,8 @@ export interface HttpRouteDeps {
   readonly readiness: () => Readonly<Record<string, boolean>>;
   /** Served on /readyz as `standIn` (the overlay shows a badge when true). */
   readonly standIn?: boolean;
+  /** Served on /readyz as `dtypes`: each encoder's dtype and why (model/dtype-choice.ts). */
+  readonly dtypes?: Readonly<Record<string, { readonly dtype: string; readonly how: string; readonly reason: string }>>;
   /** Absolute path of a track's audio, when the catalog has one. */
   readonly audioPath: ((trackId: string) => string | undefined) | undefined;
   /** The latest picks of a stream, on this node or received from another. */
@@ -82,7 +84,7 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
     if (url.pathname === '/readyz') {
       const checks = deps.readiness();
       const ready = Object.values(checks).every(Boolean);
-      return json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, standIn: deps.standIn === true });
+      return json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, standIn: deps.standIn === true, ...(deps.dtypes ? { dtypes: deps.dtypes } : {}) });
     }
     if (url.pathname === '/metrics') {
       if (deps.metricsToken !== undefined && !sameSecret(/^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '', deps.metricsToken)) {

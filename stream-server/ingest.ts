@@ -1,10 +1,31 @@
-import { CuecastError, InputError, toCuecastError } from '../core/errors.js';
+import { CuecastError, InputError, toCuecastError, type ErrorCode } from '../core/errors.js';
+import { redactText, redactUrl } from '../core/redact.js';
 import type { Logger } from '../core/logger.js';
 import type { RgbFrame } from '../core/media/types.js';
-import type { IngestStatus } from './events.js';
+import type { IngestStatus, ProtocolError } from './events.js';
 
 /** Decoded frames of a URL at `fps` (core/media's `frames`); ends when the input ends, stops on abort. */
-export type FrameSource = (url: string, options: { readonly fps: number; readonly signal: AbortSignal }) => AsyncIterable<RgbFrame>;
+export type FrameSource = (url: string, options: FrameSourceOptions) => AsyncIterable<RgbFrame>;
+
+export interface FrameSourceOptions {
+  readonly fps: number;
+  readonly signal: AbortSignal;
+  /** An HTTP proxy every http(s) request of the decoder must go through (the checking egress proxy). */
+  readonly httpProxy?: string;
+  /** Read the input at its own pace (ffmpeg -re): for finite sources, which would otherwise decode as fast as possible. */
+  readonly realtime?: boolean;
+}
+
+/**
+ * Sources that end: a file over http(s) (a VOD playlist ends with #EXT-X-ENDLIST; a live one never
+ * ends cleanly, ffmpeg keeps reloading it) and file URLs. rtmp and srt are live: an end is a drop.
+ */
+const FINITE_SCHEMES = new Set(['http:', 'https:', 'file:']);
+
+/** The delay before a restart: the back-off step with jitter (50-100% of it), so ingests of one dead source spread out. */
+export function backoffDelay(step: number, random: () => number = Math.random): number {
+  return step * (0.5 + 0.5 * random());
+}
 
 export interface IngestOptions {
   readonly fps: number;
@@ -16,7 +37,32 @@ export interface IngestOptions {
   readonly maxFailedAttempts: number;
 }
 
-const NETWORK_SCHEMES = new Set(['rtmp:', 'rtmps:', 'srt:', 'http:', 'https:', 'rtsp:', 'udp:', 'tcp:']);
+/** rtsp, udp and tcp are not offered: their connections (RTP ports, raw sockets) cannot be held to the address policy. */
+const NETWORK_SCHEMES = new Set(['rtmp:', 'rtmps:', 'srt:', 'http:', 'https:']);
+
+/** Failures that another attempt cannot fix when an attempt got no frame at all: fail at once. */
+const PERMANENT: ReadonlySet<ErrorCode> = new Set(['URL_FORBIDDEN', 'MEDIA_NOT_FOUND', 'MEDIA_NO_VIDEO', 'MEDIA_UNREADABLE', 'MEDIA_TOO_LONG', 'INPUT_INVALID', 'FFMPEG_MISSING', 'MEDIA_DECODER_CRASHED']);
+
+/**
+ * What producers are told, by code: a plain reason, never ffmpeg's stderr (it tells an open port from
+ * a closed one and may quote credentials). The full error goes to the server log, redacted.
+ */
+const PLAIN_REASONS: Partial<Record<ErrorCode, string>> = {
+  MEDIA_NOT_FOUND: 'The server has no such media (HTTP 401, 403 or 404)',
+  MEDIA_UNREACHABLE: 'The URL could not be reached',
+  MEDIA_TIMEOUT: 'The URL sent nothing in time',
+  MEDIA_UNREADABLE: 'The URL does not hold media that can be decoded',
+  MEDIA_NO_VIDEO: 'The media has no video',
+  MEDIA_TOO_LONG: 'The media is longer than this server accepts',
+  MEDIA_DECODER_CRASHED: 'The decoder crashed on this input',
+  FFMPEG_MISSING: 'This server cannot decode that input',
+  INPUT_INVALID: 'The input is not valid',
+};
+
+export function plainProblem(error: CuecastError): ProtocolError {
+  const own = error.code === 'URL_FORBIDDEN' || (error.code === 'MEDIA_TIMEOUT' && error.details.stall === true);
+  return { code: error.code, message: own ? error.message : (PLAIN_REASONS[error.code] ?? 'The ingest failed') };
+}
 
 /** Checks an ingest URL: a live or network scheme, or `file:` where the server allows it. */
 export function parseIngestUrl(value: unknown, allowFileUrls: boolean): URL {
@@ -54,7 +100,7 @@ export class IngestSupervisor {
     private readonly onStatus: (status: IngestStatus) => void,
     private readonly log: Logger,
   ) {
-    this.current = { url: url.href, state: 'starting', restarts: 0 };
+    this.current = { url: redactUrl(url), state: 'starting', restarts: 0 };
   }
 
   get status(): IngestStatus {
@@ -89,20 +135,22 @@ export class IngestSupervisor {
       } else {
         failedAttempts += 1;
       }
-      if (!error && this.url.protocol === 'file:') {
-        this.setStatus({ state: 'stopped' });
+      if (!error && FINITE_SCHEMES.has(this.url.protocol)) {
+        this.log.info({ url: redactUrl(this.url), frames }, 'ingest ended');
+        this.setStatus({ state: 'ended' });
         return;
       }
       const lastError = error ?? new CuecastError('MEDIA_UNREACHABLE', 'The input ended');
-      const problem = { code: lastError.code, message: lastError.message };
-      if (failedAttempts >= this.options.maxFailedAttempts) {
-        this.log.warn({ url: this.url.href, code: lastError.code, attempts: failedAttempts }, 'ingest gave up');
+      const problem = plainProblem(lastError);
+      const permanent = frames === 0 && PERMANENT.has(lastError.code);
+      if (permanent || failedAttempts >= this.options.maxFailedAttempts) {
+        this.log.warn({ url: redactUrl(this.url), code: lastError.code, err: redactText(lastError.message), attempts: failedAttempts, permanent }, 'ingest gave up');
         this.setStatus({ state: 'failed', lastError: problem });
         return;
       }
-      this.log.info({ url: this.url.href, code: lastError.code, delayMs: delay }, 'ingest died; restarting');
+      this.log.info({ url: redactUrl(this.url), code: lastError.code, err: redactText(lastError.message), delayMs: delay }, 'ingest died; restarting');
       this.setStatus({ state: 'restarting', restarts: this.current.restarts + 1, lastError: problem });
-      await sleep(delay, stopped);
+      await sleep(backoffDelay(delay), stopped);
       delay = Math.min(this.options.backoffMaxMs, delay * 2);
     }
     this.setStatus({ state: 'stopped' });
@@ -124,7 +172,8 @@ export class IngestSupervisor {
     let frames = 0;
     try {
       arm();
-      for await (const frame of this.source(this.url.href, { fps: this.options.fps, signal: attempt.signal })) {
+      const realtime = FINITE_SCHEMES.has(this.url.protocol);
+      for await (const frame of this.source(this.url.href, { fps: this.options.fps, signal: attempt.signal, realtime })) {
         if (attempt.signal.aborted) break;
         arm();
         if (frames === 0) this.setStatus({ state: 'running' });
@@ -144,7 +193,7 @@ export class IngestSupervisor {
   }
 
   private stallError(): CuecastError {
-    return new CuecastError('MEDIA_TIMEOUT', `No frame from the ingest URL for ${this.options.stallTimeoutMs} ms`);
+    return new CuecastError('MEDIA_TIMEOUT', `No frame from the ingest URL for ${this.options.stallTimeoutMs} ms`, { stall: true });
   }
 }
 

@@ -1,8 +1,9 @@
 import { frames } from '../core/media/index.js';
+import { DEFAULT_FRAME_SIZE } from '../model/frame-spec.js';
 import type { FrameSource } from './ingest.js';
 
 export interface MediaFrameSourceOptions {
-  /** Short side of the decoded frames (CLIP crops to 224 anyway; smaller frames, less memory). */
+  /** Short side of the decoded frames: the encoder's input size (model/frame-spec.ts frameSize). */
   readonly size?: number;
   /** Longest one ffmpeg run may last before it is restarted (live inputs never end by themselves). */
   readonly runTimeoutMs?: number;
@@ -12,11 +13,13 @@ export interface MediaFrameSourceOptions {
 
 /** Ingest frames through core/media's `frames` (ffmpeg), as many as the input gives. */
 export function mediaFrameSource(options: MediaFrameSourceOptions = {}): FrameSource {
-  return (url, { fps, signal }) =>
+  return (url, { fps, signal, httpProxy, realtime }) =>
     frames(url, {
       fps,
+      ...(realtime ? { realtime } : {}),
+      ...(httpProxy ? { httpProxy } : {}),
       maxFrames: Number.MAX_SAFE_INTEGER,
-      size: options.size ?? 224,
+      size: options.size ?? DEFAULT_FRAME_SIZE,
       signal,
       timeoutMs: options.runTimeoutMs ?? 6 * 3600 * 1000,
       ...(options.networkTimeoutMs !== undefined ? { networkTimeoutMs: options.networkTimeoutMs } : {}),

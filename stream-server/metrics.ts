@@ -21,14 +21,8 @@ export class StreamMetrics {
   });
   readonly encodeSeconds = new Histogram({
     name: 'cuecast_stream_encode_seconds',
-    help: 'Time to encode one batch of frames',
+    help: 'Time to encode one frame (hand-over to the worker pool, its batching, inference)',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
-  });
-  readonly batchSize = new Histogram({
-    name: 'cuecast_stream_encode_batch_size',
-    help: 'Frames per encoder batch',
-    buckets: [1, 2, 4, 8, 16, 32, 64],
     registers: [this.registry],
   });
   readonly frameToPick = new Histogram({

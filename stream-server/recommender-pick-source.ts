@@ -6,6 +6,6 @@ import type { PickSource } from './session.js';
 export function recommenderPickSource(recommender: Pick<Recommender, 'recommend' | 'refine'>): PickSource {
   return {
     recommend: (request) => recommender.recommend(request),
-    refine: (state, text) => recommender.refine(state ?? EMPTY_STATE, text),
+    refine: (state, text, shown) => recommender.refine(state ?? EMPTY_STATE, text, shown ?? []),
   };
 }

@@ -2,6 +2,7 @@ import { CuecastError, InputError, toCuecastError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { RgbFrame } from '../core/media/types.js';
 import type { ImageInput } from '../model/types.js';
+import { refinementAction } from '../recommend/refinement/parse.js';
 import type { Pick, RecommendRequest, RecommendResult, RefinementState } from '../recommend/types.js';
 import type { EncodeQueue } from './encode-queue.js';
 import type { FrameResult, IngestStatus, PickedTrack, PicksPayload, ProtocolError, SessionSummary } from './events.js';
@@ -15,8 +16,8 @@ import { DEFAULT_MAX_TEXT_CHARS } from '../core/config.js';
 /** What the session asks for picks: recommend/'s engine, or anything with the same shape. */
 export interface PickSource {
   recommend(request: RecommendRequest): Promise<RecommendResult>;
-  /** Folds one refinement ("less drums", "no vocals") into the state. */
-  refine(state: RefinementState | undefined, text: string): RefinementState;
+  /** Folds one refinement ("less drums", "no vocals", "undo") into the state; `shown` resolves "#2". */
+  refine(state: RefinementState | undefined, text: string, shown?: readonly string[]): RefinementState;
 }
 
 export interface SessionOptions {
@@ -144,9 +145,14 @@ export class StreamSession {
     const trimmed = text.trim();
     if (!trimmed) throw new InputError('INPUT_INVALID', 'A refinement needs some text');
     const maxTextChars = this.options.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS;
-    this.state = boundRefinementState(this.deps.picks.refine(this.state, trimmed), this.options.maxRefinements, maxTextChars);
+    // "#2" means the second pick on the overlay now (the last list shown; an empty update shows none).
+    const refined = this.deps.picks.refine(this.state, trimmed, this.latestPicks?.tracks.map((t) => t.id) ?? []);
+    this.state = boundRefinementState(refined, this.options.maxRefinements, maxTextChars);
+    const action = refinementAction(trimmed);
+    if (action === 'reset') this.refinements = [];
+    else if (action === 'undo') this.refinements.pop();
     // A repeated turn moves to the end instead of being kept twice.
-    this.refinements = [...this.refinements.filter((t) => t !== trimmed), trimmed].slice(-this.options.maxRefinements);
+    else this.refinements = [...this.refinements.filter((t) => t !== trimmed), trimmed].slice(-this.options.maxRefinements);
     this.requestUpdate();
     return this.summary();
   }

@@ -49,3 +49,12 @@ export function streamSettings(stream: StreamConfig, maxTextChars: number = DEFA
 
 /** The defaults of the `stream` config section (one source: `core/config.ts`). */
 export const DEFAULT_STREAM_SETTINGS = streamSettings(configSchema.shape.stream.parse(undefined));
+
+/**
+ * Frames the stream server keeps with the frame encoder at once: one full batch per worker, so the
+ * pool (the one batching layer) can fill its batches, while later frames wait where a newer frame of
+ * the same stream can still replace them.
+ */
+export function streamEncodeInFlight(encoders: Pick<Config['encoders'], 'workers' | 'maxBatch'>): number {
+  return encoders.workers * encoders.maxBatch;
+}

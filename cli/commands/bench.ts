@@ -2,10 +2,9 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CliCommand } from '../command.js';
 import { InputError } from '../../core/errors.js';
-import { setLogLevel } from '../../core/logger.js';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { runBench, renderMarkdownReport, renderReport, writeReport } from '../../bench/run.js';
 import { SECTION_IDS, type BenchReport, type SectionId } from '../../bench/report.js';
+import { reportError } from '../output.js';
 
 interface BenchFlags {
   quick?: boolean;
@@ -33,6 +32,36 @@ function parseSizes(list: string | undefined): number[] | undefined {
   return sizes;
 }
 
+async function runBenchCommand(flags: BenchFlags): Promise<number> {
+  const [{ setLogLevel }, { runBench, renderMarkdownReport, renderReport, writeReport }] = await Promise.all([import('../../core/logger.js'), import('../../bench/run.js')]);
+  // Progress lines and the table are the output; library info logs would interleave with them.
+  if (!process.env.CUECAST_LOG_LEVEL) setLogLevel('warn');
+  const indexSizes = parseSizes(flags.indexSizes);
+  const save = async (report: BenchReport): Promise<void> => {
+    if (flags.json) await writeReport(report, resolve(flags.json));
+    if (flags.markdown) {
+      await mkdir(dirname(resolve(flags.markdown)), { recursive: true });
+      await writeFile(resolve(flags.markdown), renderMarkdownReport(report));
+    }
+  };
+  const report = await runBench(
+    {
+      quick: flags.quick ?? false,
+      sections: parseSections(flags.only),
+      ...(indexSizes ? { indexSizes } : {}),
+      ...(flags.clipModel ? { clipModelDir: resolve(flags.clipModel) } : {}),
+      ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+      progress: (line) => process.stderr.write(`${line}\n`),
+    },
+    `cuecast ${process.argv.slice(2).join(' ')}`,
+    save,
+  );
+  process.stdout.write(`${renderReport(report)}\n`);
+  await save(report);
+  for (const file of [flags.json, flags.markdown]) if (file) process.stderr.write(`wrote ${resolve(file)}\n`);
+  return report.sections.some((s) => s.status === 'failed') ? 1 : 0;
+}
+
 export const benchCommand: CliCommand = {
   name: 'bench',
   register(program: Command): void {
@@ -47,32 +76,7 @@ export const benchCommand: CliCommand = {
       .option('--database-url <url>', 'storage section: a scratch PostgreSQL database with pgvector (default: CUECAST_DATABASE_URL)')
       .option('--clip-model <dir>', 'full-size CLIP graphs (default .cache/models/clip-vit-b32-random)')
       .action(async (flags: BenchFlags) => {
-        // Progress lines and the table are the output; library info logs would interleave with them.
-        if (!process.env.CUECAST_LOG_LEVEL) setLogLevel('warn');
-        const indexSizes = parseSizes(flags.indexSizes);
-        const save = async (report: BenchReport): Promise<void> => {
-          if (flags.json) await writeReport(report, resolve(flags.json));
-          if (flags.markdown) {
-            await mkdir(dirname(resolve(flags.markdown)), { recursive: true });
-            await writeFile(resolve(flags.markdown), renderMarkdownReport(report));
-          }
-        };
-        const report = await runBench(
-          {
-            quick: flags.quick ?? false,
-            sections: parseSections(flags.only),
-            ...(indexSizes ? { indexSizes } : {}),
-            ...(flags.clipModel ? { clipModelDir: resolve(flags.clipModel) } : {}),
-            ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
-            progress: (line) => process.stderr.write(`${line}\n`),
-          },
-          `cuecast ${process.argv.slice(2).join(' ')}`,
-          save,
-        );
-        process.stdout.write(`${renderReport(report)}\n`);
-        await save(report);
-        for (const file of [flags.json, flags.markdown]) if (file) process.stderr.write(`wrote ${resolve(file)}\n`);
-        if (report.sections.some((s) => s.status === 'failed')) process.exitCode = 1;
+        process.exitCode = await runBenchCommand(flags).catch((error: unknown) => reportError(error));
       });
   },
 };

@@ -10,7 +10,7 @@ interface StatsFlags {
 }
 
 async function runStats(flags: StatsFlags): Promise<number> {
-  const [{ configWithFlags }, { catalogStats }, { isStandInModelId }] = await Promise.all([import('../setup.js'), import('../../index-data/stats.js'), import('../../model/stand-in.js')]);
+  const [{ configWithFlags }, { catalogStats }, { isStandInModelId }] = await Promise.all([import('../config-flags.js'), import('../../index-data/stats.js'), import('../../model/stand-in.js')]);
   const config = configWithFlags(flags);
   const stats = await catalogStats(config);
   const m = stats.manifest;

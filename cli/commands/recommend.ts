@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../../core/errors.js';
+import { InputError, MediaError } from '../../core/errors.js';
 import type { CliCommand } from '../command.js';
 import { announceStandIn, reportError } from '../output.js';
 
@@ -31,11 +32,14 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
     for (const text of [flags.prompt ?? '', ...flags.refine]) {
       if (text.length > config.maxTextChars) throw new InputError('PROMPT_TOO_LONG', `A prompt or refinement is ${text.length} characters; the limit is ${config.maxTextChars} (maxTextChars)`);
     }
+    if (!existsSync(resolve(video))) throw new MediaError('MEDIA_NOT_FOUND', `The video file ${resolve(video)} does not exist`, { path: resolve(video) });
     configureMedia({ ...config.media });
     return await withEncodersAndCatalog(config, async (encoders, catalog) => {
       const standIn = await announceStandIn(encoders);
       const recommender = await createRecommender(config, encoders, catalog, flags.heads ? resolve(flags.heads) : undefined);
-      const frameEmbeddings = await clipFeatures(resolve(video), encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
+      // A URL (http(s), rtmp, srt) is read as is; anything else is a path.
+      const input = /^[a-z][a-z0-9+.-]*:\/\//i.test(video) ? video : resolve(video);
+      const frameEmbeddings = await clipFeatures(input, encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
       const turns = await runConversation(recommender, {
         frameEmbeddings,
         ...(flags.prompt ? { prompt: flags.prompt } : {}),

@@ -1,17 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import type { Config } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Catalog } from '../../index-data/types.js';
 import type { Encoders } from '../../model/index.js';
 import type { ApplicationOptions } from '../../stream-server/app.js';
 import type { RedisAdapter } from '../../stream-server/redis.js';
-import { streamSettings } from '../../stream-server/settings.js';
+import { streamEncodeInFlight, streamSettings } from '../../stream-server/settings.js';
 import { TokenTable } from '../../stream-server/tokens.js';
-import type { CliCommand } from '../command.js';
-import { reportError } from '../output.js';
 import type { StoredTokens } from '../token-store.js';
 
 export interface ServeFlags {
@@ -42,10 +39,11 @@ export function serverOptions(config: Config, extra: { allowFileUrls: boolean; g
     streamTokens,
     overlayTokens,
     ...streamSettings(config.stream, config.maxTextChars),
-    encode: { maxBatch: config.stream.encodeBatch, concurrency: config.encoders.workers, timeoutMs: 30_000 },
+    encode: { maxInFlight: streamEncodeInFlight(config.encoders), timeoutMs: 30_000 },
     sessionGraceMs: 30_000,
     ...(config.server.metricsToken ? { metricsToken: config.server.metricsToken } : {}),
     allowFileUrls: extra.allowFileUrls,
+    ingestAllowCidrs: config.stream.ingestAllowCidrs.split(',').map((s) => s.trim()).filter(Boolean),
   };
 }
 
@@ -117,7 +115,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   let catalogOpen = false;
   try {
     // Redis first: a wrong REDIS_URL fails start-up in seconds, before minutes of model loading.
-    const [{ createEncoders }, { createApplication }, { mediaFrameSource }, { recommenderPickSource }, { connectRedisAdapter, redact }, { createRecommender, openConfiguredCatalogFor }] = await Promise.all([
+    const [{ createEncoders, frameSize }, { createApplication }, { mediaFrameSource }, { recommenderPickSource }, { connectRedisAdapter, redact }, { createRecommender, openConfiguredCatalogFor }] = await Promise.all([
       import('../../model/index.js'),
       import('../../stream-server/app.js'),
       import('../../stream-server/media-frame-source.js'),
@@ -145,9 +143,10 @@ export async function runServe(flags: ServeFlags): Promise<number> {
         frameEncoder: models.clipImage,
         picks: recommenderPickSource(recommender),
         audioPath: (trackId) => opened.audioPath(trackId),
-        frameSource: mediaFrameSource(),
+        frameSource: mediaFrameSource({ size: frameSize(models.clipImage) }),
         readiness: () => ({ models: models.stats().workers > 0, catalog: catalogOpen, ...(redis ? { redis: redis.ready() } : {}) }),
         standIn: models.standIn !== undefined,
+        dtypes: models.dtypes,
       },
       { ...options, ...(redis ? { adapter: redis.adapter } : {}) },
     );
@@ -168,22 +167,3 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     await encoders?.dispose();
   }
 }
-
-export const serveCommand: CliCommand = {
-  name: 'serve',
-  register(program: Command): void {
-    program
-      .command('serve')
-      .description('run the live stream server: socket.io /stream and /overlay, the OBS overlay and capture pages, /metrics')
-      .option('--port <n>', 'port to listen on (default: config server.port, 8787)')
-      .option('--host <addr>', 'address to listen on (default: config server.host, 127.0.0.1)')
-      .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
-      .option('--catalog-name <name>', 'which catalog of the PostgreSQL database (with CUECAST_DATABASE_URL; default: config database.catalogName)')
-      .option('--models <dir>', 'models directory holding clip/ and clap/ (default: config modelsDir)')
-      .option('--allow-file-urls', 'let producers ingest file: URLs from this machine (for local testing only)')
-      .option('--print-urls', 'print the capture and overlay URLs with the generated tokens again')
-      .action(async (flags: ServeFlags) => {
-        process.exitCode = await runServe(flags).catch((error: unknown) => reportError(error));
-      });
-  },
-};

@@ -10,6 +10,8 @@ export interface ResolvedBinary {
   /** First line of `-version`, e.g. `ffmpeg version 5.1.6-0+deb12u1`. */
   readonly version: string;
   readonly source: BinarySource;
+  /** Set when no release >= 5 runs and this older build decodes untrusted input anyway. */
+  readonly outdated?: boolean;
 }
 
 export interface MediaBinaries {
@@ -61,12 +63,37 @@ async function packagePath(name: string): Promise<string | undefined> {
   }
 }
 
-async function firstRunnable(candidates: readonly Candidate[]): Promise<ResolvedBinary | undefined> {
-  for (const candidate of candidates) {
-    const version = await binaryVersion(candidate.path);
-    if (version) return { ...candidate, version };
-  }
-  return undefined;
+/** Oldest release trusted with untrusted input: older ones (and the 2018 bundle) have known crashes. */
+const CURRENT_MAJOR = 5;
+
+/** `[major, minor, patch]` of a release's `-version` line; undefined for git snapshots (`N-47683-g…`) of unknown age. */
+export function versionNumber(versionLine: string): [number, number, number] | undefined {
+  const match = /version n?(\d+)\.(\d+)(?:\.(\d+))?/.exec(versionLine);
+  if (!match) return undefined;
+  return [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];
+}
+
+function compareVersions(a: readonly number[] | undefined, b: readonly number[] | undefined): number {
+  if (!a || !b) return (a ? 1 : 0) - (b ? 1 : 0);
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+/**
+ * The newest runnable candidate. A release >= 5 is current; anything else (an old release, the 2018
+ * @ffmpeg-installer snapshot) is used only when nothing current runs, and is flagged `outdated`.
+ */
+export function chooseDecoder(runnable: readonly ResolvedBinary[]): ResolvedBinary | undefined {
+  if (runnable.length === 0) return undefined;
+  const ranked = [...runnable].sort((a, b) => compareVersions(versionNumber(b.version), versionNumber(a.version)));
+  const best = ranked[0]!;
+  const current = (versionNumber(best.version)?.[0] ?? 0) >= CURRENT_MAJOR;
+  return current ? best : { ...best, outdated: true };
+}
+
+async function runnableOf(candidates: readonly Candidate[]): Promise<ResolvedBinary[]> {
+  const found = await Promise.all(candidates.map(async (candidate) => ({ ...candidate, version: await binaryVersion(candidate.path) })));
+  return found.filter((binary): binary is ResolvedBinary => binary.version !== undefined);
 }
 
 async function resolveOverride(name: 'FFMPEG_PATH' | 'FFPROBE_PATH', path: string): Promise<ResolvedBinary> {
@@ -99,17 +126,23 @@ async function ffprobeCandidates(): Promise<Candidate[]> {
 
 /**
  * Finds ffmpeg and ffprobe: the overrides when given (an override that does not run is an error),
- * else ffmpeg-static, @ffmpeg-installer/ffmpeg (+ @ffprobe-installer/ffprobe), else PATH. Each
- * candidate must answer `-version`.
+ * else the newest runnable ffmpeg among PATH and ffmpeg-static that is a release >= 5, else (with a
+ * warning) whatever runs, the 2018 @ffmpeg-installer bundle last. ffprobe likewise, but never an
+ * outdated one beside a current ffmpeg: probing then parses `ffmpeg -i` output instead.
  */
 export async function findBinaries(overrides: BinaryOverrides = {}): Promise<MediaBinaries> {
   const ffmpeg = overrides.ffmpegPath
     ? await resolveOverride('FFMPEG_PATH', overrides.ffmpegPath)
-    : await firstRunnable(await ffmpegCandidates());
+    : chooseDecoder(await runnableOf(await ffmpegCandidates()));
   if (!ffmpeg) throw new MediaError('FFMPEG_MISSING', `No runnable ffmpeg was found. ${INSTALL_HINT}`);
-  const ffprobe = overrides.ffprobePath
-    ? await resolveOverride('FFPROBE_PATH', overrides.ffprobePath)
-    : await firstRunnable(await ffprobeCandidates());
+  let ffprobe: ResolvedBinary | undefined;
+  if (overrides.ffprobePath) {
+    ffprobe = await resolveOverride('FFPROBE_PATH', overrides.ffprobePath);
+  } else {
+    const probe = chooseDecoder(await runnableOf(await ffprobeCandidates()));
+    // The bundled 2018 ffprobe crashes on MPEG-TS (HLS): only as outdated as the ffmpeg beside it.
+    ffprobe = probe && (!probe.outdated || ffmpeg.outdated === true) ? probe : undefined;
+  }
   return ffprobe ? { ffmpeg, ffprobe } : { ffmpeg };
 }
 
@@ -144,6 +177,12 @@ export function mediaBinaries(): Promise<MediaBinaries> {
 function logResolved(binaries: MediaBinaries): void {
   const log = logger('media');
   const { ffmpeg, ffprobe } = binaries;
+  if (ffmpeg.outdated) {
+    log.warn(
+      { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version },
+      `no ffmpeg release >= ${CURRENT_MAJOR} was found; decoding untrusted input with an outdated build. Install a current ffmpeg (apt-get install ffmpeg) or set FFMPEG_PATH`,
+    );
+  }
   log.info(
     { ffmpeg: ffmpeg.path, ffmpegSource: ffmpeg.source, ffmpegVersion: ffmpeg.version, ffprobe: ffprobe?.path, ffprobeSource: ffprobe?.source, ffprobeVersion: ffprobe?.version },
     ffprobe ? 'resolved ffmpeg and ffprobe' : 'resolved ffmpeg; no ffprobe runs, probing parses ffmpeg output',

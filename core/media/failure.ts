@@ -51,6 +51,8 @@ export interface FailureContext {
   readonly timeoutMs?: number;
 }
 
+const CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGABRT', 'SIGSYS']);
+
 const VERBS: Readonly<Record<string, string>> = { probe: 'probe', frames: 'read frames from', audio: 'read audio from', cut: 'cut a segment from' };
 
 /** The typed error for a child that was stopped or exited non-zero. */
@@ -60,6 +62,10 @@ export function failureFromExit(exit: ChildExit, context: FailureContext): Media
     return new MediaError('MEDIA_TIMEOUT', `${context.operation} of ${context.label} took longer than ${context.timeoutMs ?? '?'} ms and was stopped`, details);
   }
   if (exit.stopped === 'aborted') return new MediaError('MEDIA_ABORTED', `${context.operation} of ${context.label} was aborted`, details);
+  // Killed by a signal we did not send: the decoder crashed on this input (a bug it has, not bad input alone).
+  if (exit.stopped === undefined && exit.signal !== null && CRASH_SIGNALS.has(exit.signal)) {
+    return new MediaError('MEDIA_DECODER_CRASHED', `The decoder crashed (${exit.signal}) trying to ${VERBS[context.operation] ?? context.operation} ${context.label}`, { ...details, signal: exit.signal });
+  }
   const rule = RULES.find((candidate) => candidate.pattern.test(exit.stderr));
   const code: ErrorCode = rule?.code ?? 'MEDIA_UNREADABLE';
   const what = rule?.what ?? 'ffmpeg could not decode it (damaged, or a kind of file it does not support)';

@@ -25,6 +25,8 @@ export interface FrameOptions extends PrepareOptions {
    * holds more than `maxFrames` frames at `fps`, the rate drops so `maxFrames` frames cover it evenly.
    */
   readonly sampling?: 'rate' | 'even';
+  /** Read the input at its native rate (`-re`): a live pull of a finite source, in step with the clock. */
+  readonly realtime?: boolean;
   /** Told when ffmpeg skipped damaged data but at least 90% of the planned frames decoded (else MEDIA_UNREADABLE). */
   readonly onDamage?: ((damage: DecodeDamage) => void) | undefined;
 }
@@ -114,6 +116,7 @@ export async function* frames(input: MediaInput, options: FrameOptions = {}): As
     const plan = planFrames(info, options);
     const stream = chooseStream(info, 'video');
     const args = [
+      ...(options.realtime ? ['-re'] : []),
       ...inputArgs(prepared.input, plan.start, plan.duration),
       ...['-map', `0:${stream.index}`, '-an', '-sn', '-dn', '-vf', filterGraph(plan, info.still === true)],
       ...(Number.isFinite(plan.count) ? ['-frames:v', String(plan.count)] : []),

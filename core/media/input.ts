@@ -12,7 +12,8 @@ const NETWORK_PROTOCOLS = new Set(['http:', 'https:', 'rtmp:', 'rtmps:', 'rtmpt:
 
 /** What ffmpeg may open for each kind of input; keeps `concat:`, `subfile:` and friends out. */
 const FILE_WHITELIST = 'file,crypto,data';
-const NETWORK_WHITELIST = 'http,https,tcp,tls,crypto,data,httpproxy,rtmp,rtmps,rtmpt,srt,udp,hls';
+// No udp: an SDP or RTP description fetched from a URL would otherwise open UDP sockets to any address.
+const NETWORK_WHITELIST = 'http,https,tcp,tls,crypto,data,httpproxy,rtmp,rtmps,rtmpt,srt,hls';
 
 /** An input ready for ffmpeg: the `-i` argument, the options that go before it, and its cleanup. */
 export interface OpenedInput {
@@ -33,6 +34,8 @@ export interface OpenInputOptions {
   readonly maxInputBytes: number;
   /** ffmpeg's own read/connect timeout for network inputs, so a stalled stream ends. */
   readonly networkTimeoutMs: number;
+  /** `-http_proxy` for http(s) inputs. */
+  readonly httpProxy?: string | undefined;
 }
 
 const noop = async (): Promise<void> => {};
@@ -115,7 +118,13 @@ function openUrl(url: URL, options: OpenInputOptions): OpenedInput {
   return {
     kind: 'url',
     arg: url.href,
-    options: ['-protocol_whitelist', NETWORK_WHITELIST, '-rw_timeout', micros],
+    options: [
+      '-protocol_whitelist',
+      NETWORK_WHITELIST,
+      '-rw_timeout',
+      micros,
+      ...(options.httpProxy && (url.protocol === 'http:' || url.protocol === 'https:') ? ['-http_proxy', options.httpProxy] : []),
+    ],
     label: redact(url),
     close: noop,
   };

@@ -19,12 +19,15 @@ export interface MediaCallOptions {
   readonly maxInputBytes?: number | undefined;
   /** `-rw_timeout` for network inputs, ms. */
   readonly networkTimeoutMs?: number | undefined;
+  /** An HTTP proxy every http(s) request of ffmpeg goes through (redirects and HLS segments included). */
+  readonly httpProxy?: string | undefined;
 }
 
 /** A call's limits with its deadline. */
 export interface CallLimits extends MediaSettings {
   readonly deadline: number;
   readonly signal?: AbortSignal | undefined;
+  readonly httpProxy?: string | undefined;
 }
 
 export function callLimits(options: MediaCallOptions): CallLimits {
@@ -37,6 +40,7 @@ export function callLimits(options: MediaCallOptions): CallLimits {
     networkTimeoutMs: Math.min(options.networkTimeoutMs ?? settings.networkTimeoutMs, timeoutMs),
     deadline: Date.now() + timeoutMs,
     signal: options.signal,
+    httpProxy: options.httpProxy,
   };
 }
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { MediaError } from '../errors.js';
 
@@ -50,6 +50,48 @@ function installExitHook(): void {
   });
 }
 
+/**
+ * util-linux `setpriv --pdeathsig KILL` when it runs here (Linux): it sets the child's parent-death
+ * signal and execs the command (same pid), so the kernel kills the child when cuecast dies, even by
+ * SIGKILL, which no exit hook survives. Elsewhere children are started directly and only the exit
+ * hook and the signal handlers below stop them.
+ */
+let deathSignalWrapper: string | null | undefined;
+
+export function parentDeathWrapper(): string | null {
+  if (deathSignalWrapper === undefined) {
+    const disabled = process.env.CUECAST_NO_PDEATHSIG === '1';
+    const probe = disabled || process.platform !== 'linux' ? undefined : spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore', timeout: 5000 });
+    deathSignalWrapper = probe && probe.status === 0 ? 'setpriv' : null;
+  }
+  return deathSignalWrapper;
+}
+
+/** The command line that starts `command`: through setpriv when it is available. */
+export function wrappedCommand(command: string, args: readonly string[]): { command: string; args: string[] } {
+  const wrapper = parentDeathWrapper();
+  return wrapper ? { command: wrapper, args: ['--pdeathsig', 'KILL', '--', command, ...args] } : { command, args: [...args] };
+}
+
+let signalHandlersInstalled = false;
+
+/**
+ * For one-shot commands: SIGINT and SIGTERM stop every running child, then exit 130 or 143 (128 +
+ * the signal), as a shell expects. Long-running commands (serve, bot) drain on these signals instead.
+ */
+export function stopChildrenOnSignals(): void {
+  if (signalHandlersInstalled) return;
+  signalHandlersInstalled = true;
+  installExitHook();
+  const onSignal = (signal: NodeJS.Signals, code: number) => () => {
+    for (const child of live) child.kill('SIGKILL');
+    process.stderr.write(`\ncuecast: stopped by ${signal}\n`);
+    process.exit(code);
+  };
+  process.once('SIGINT', onSignal('SIGINT', 130));
+  process.once('SIGTERM', onSignal('SIGTERM', 143));
+}
+
 /** Keeps the last `limit` bytes of a text stream. */
 export class TailBuffer {
   private text = '';
@@ -76,7 +118,8 @@ export function liveChildPids(): number[] {
  */
 export function startChild(options: ChildOptions): RunningChild {
   installExitHook();
-  const child = spawn(options.command, options.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+  const started = wrappedCommand(options.command, options.args);
+  const child = spawn(started.command, started.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
   live.add(child);
   const stderr = new TailBuffer(options.stderrBytes ?? DEFAULT_STDERR_BYTES);
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
@@ -115,8 +158,11 @@ export function startChild(options: ChildOptions): RunningChild {
       clearTimeout(timer);
       clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
-      const tail = spawnError ? `${stderr.toString()}\nspawn failed: ${spawnError.message}` : stderr.toString();
-      resolve({ code: spawnError ? -1 : code, signal, stderr: tail, ...(stopped ? { stopped } : {}) });
+      // Through setpriv, a command that cannot start is setpriv's exit 127, not a spawn error: report it as one.
+      const execFailed = started.command !== options.command && code === 127 && /setpriv: failed to execute/.test(stderr.toString());
+      const failedToStart = spawnError ?? (execFailed ? new Error(`spawn ${options.command} ENOENT (${stderr.toString().trim()})`) : undefined);
+      const tail = failedToStart ? `${stderr.toString()}\nspawn failed: ${failedToStart.message}` : stderr.toString();
+      resolve({ code: failedToStart ? -1 : code, signal, stderr: tail, ...(stopped ? { stopped } : {}) });
     });
   });
 

@@ -5,6 +5,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { isCuecastError } from '../../core/errors.js';
 import { frames, probe } from '../../core/media/index.js';
 import type { RgbFrame } from '../../core/media/types.js';
+import { frameSize } from '../../model/frame-spec.js';
 import type { AudioEncoder, FrameEncoder, TextEncoder } from '../../model/types.js';
 import { tallyFallback, type FallbackTally } from '../describe/backend.js';
 import type { Describer } from '../describe/describer.js';
@@ -169,7 +170,7 @@ export async function prepareTraining(options: PrepareTrainingOptions): Promise<
         });
         const music = await encoders.clapAudio.encodeWindows(windows, signal);
         const decoded: RgbFrame[] = [];
-        for await (const frame of frames(pair.video, { fps: options.fps, maxFrames: options.maxFrames, sampling: 'even', start: plan.start, duration: plan.end - plan.start, signal })) decoded.push(frame);
+        for await (const frame of frames(pair.video, { fps: options.fps, maxFrames: options.maxFrames, size: frameSize(encoders.clipImage), sampling: 'even', start: plan.start, duration: plan.end - plan.start, signal })) decoded.push(frame);
         if (decoded.length === 0) continue;
         const frameVectors = await encoders.clipImage.encodeImages(decoded, signal);
         const selected = selectTags(tagger.tag(meanNormalized(music)));

@@ -1,39 +1,44 @@
-import { AutoProcessor, CLIPVisionModelWithProjection, RawImage, type Processor, type Tensor } from '@huggingface/transformers';
-import { InputError } from '../../core/errors.js';
+import { AutoProcessor, CLIPVisionModelWithProjection, Tensor, type Processor } from '@huggingface/transformers';
+import { ModelError } from '../../core/errors.js';
 import type { ImageItem } from '../protocol.js';
 import { OnnxEncoder, type ModelClass } from './base.js';
+import { clipPreprocessing, pixelValues, sizeImage, type ClipPreprocessing, type SizedImage } from './image-preprocess.js';
 import { projectionDim } from './text.js';
 
-/** CLIP image: RGB frames or encoded JPEG/PNG/WebP bytes through the model's preprocessor_config.json. */
-export class ClipImageEncoder extends OnnxEncoder<ImageItem, RawImage> {
+/**
+ * CLIP image: RGB frames or encoded JPEG/PNG/WebP bytes, preprocessed as the model's
+ * preprocessor_config.json says (image-preprocess.ts: native decode and resize, one pass to pixels).
+ */
+export class ClipImageEncoder extends OnnxEncoder<ImageItem, SizedImage> {
   protected readonly modelClass: ModelClass = CLIPVisionModelWithProjection;
   protected readonly modelFile = 'vision_model';
   protected readonly requiredInputs = ['pixel_values'] as const;
   protected readonly providedInputs = ['pixel_values'] as const;
   protected readonly outputName = 'image_embeds';
   private processor: Processor | undefined;
+  private steps: ClipPreprocessing | undefined;
 
   protected async loadPreprocessor(): Promise<void> {
     this.processor ??= await this.fromPretrained(() => AutoProcessor.from_pretrained(this.source.location, this.pretrainedOptions()));
+    const config = (this.processor as unknown as { image_processor?: { config?: Record<string, unknown> } }).image_processor?.config ?? {};
+    this.steps ??= clipPreprocessing(config, this.source.configured);
   }
 
   protected embeddingDim(config: Record<string, unknown>): number {
     return projectionDim(config, this.source.configured);
   }
 
-  protected async prepare(item: ImageItem): Promise<RawImage> {
-    if ('encoded' in item) {
-      try {
-        return (await RawImage.fromBlob(new Blob([item.encoded as Uint8Array<ArrayBuffer>]))).rgb();
-      } catch (error) {
-        throw new InputError('INPUT_INVALID', `Image could not be decoded (${(error as Error).message}); send JPEG, PNG or WebP bytes`);
-      }
-    }
-    return new RawImage(item.data, item.width, item.height, 3);
+  protected override describeExtra(): Record<string, unknown> {
+    if (!this.steps) throw new ModelError('MODEL_INVALID', `${this.source.configured}: preprocessor_config.json was not read`);
+    return { imageSize: this.steps.shortEdge };
   }
 
-  protected async toInputs(images: readonly RawImage[]): Promise<Record<string, Tensor>> {
-    const { pixel_values } = (await this.processor!([...images])) as { pixel_values: Tensor };
-    return { pixel_values };
+  protected async prepare(item: ImageItem): Promise<SizedImage> {
+    return sizeImage(item, this.steps!);
+  }
+
+  protected async toInputs(images: readonly SizedImage[]): Promise<Record<string, Tensor>> {
+    const { cropHeight, cropWidth } = this.steps!;
+    return { pixel_values: new Tensor('float32', pixelValues(images, this.steps!), [images.length, 3, cropHeight, cropWidth]) };
   }
 }

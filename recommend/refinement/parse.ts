@@ -19,7 +19,7 @@ import {
   type Polarity,
   type ScaleWord,
 } from './lexicon.js';
-import { composeStates, EMPTY_STATE, stripTerms, type Lift } from './state.js';
+import { composeStates, EMPTY_STATE, MAX_WEIGHT, stripTerms, type Lift } from './state.js';
 import { TypoCorrector } from './typos.js';
 import type { TagVocabulary } from './vocabulary.js';
 import { isDictionaryWord } from './words.js';
@@ -165,7 +165,7 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
   if (RESET_PHRASES.has(bare)) return { ...NOTHING, action: 'reset' };
   if (UNDO_PHRASES.has(bare)) return { ...NOTHING, action: 'undo' };
 
-  for (const [kind, pattern] of BPM_PATTERNS) {
+  for (const [kind, pattern] of /bpm|b\.p\.m|beats|tempo/.test(s) ? BPM_PATTERNS : []) {
     s = s.replace(pattern, (match: string, a: string, b?: string) => {
       const phrase = match.trim();
       const x = Number(a);
@@ -194,7 +194,7 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
     refs.push({ kind: 'exclude', position: 'all', phrase: match.trim() });
     return ' ; ';
   });
-  for (const [kind, pattern] of REF_PATTERNS) {
+  for (const [kind, pattern] of /#|\d|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last/.test(s) ? REF_PATTERNS : []) {
     s = s.replace(pattern, (match: string, hash?: string, numbered?: string, ordinal?: string, digit?: string) => {
       const phrase = match.trim();
       const position = hash || numbered || digit ? Number(hash || numbered || digit) : ordinal === 'last' ? -1 : ordinalPosition(ordinal ?? '');
@@ -224,12 +224,8 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
   }
 
   // Effects fold in reading order, so within one turn a later phrase also wins ("fast, no, slow").
-  let delta: RefinementState = EMPTY_STATE;
-  const conflicts: string[] = [];
-  for (const effect of effects) {
-    delta = composeStates(delta, { ...EMPTY_STATE, ...effect } as RefinementState, { negatedTerms: [] });
-    conflicts.push(...delta.notes);
-  }
+  const { delta: folded, conflicts } = foldEffects(effects);
+  let delta = folded;
   // A word negated anywhere in the turn is never positive text, even where it appeared first ("calm, no calm").
   const negated = [...new Set(negatedTerms)];
   const text = stripTerms(texts.length ? [texts.join(', ')] : [], negated);
@@ -239,6 +235,74 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
     ? { tags: [...lifts.tags], vocals: lifts.vocals, tempo: lifts.tempo, energy: lifts.energy, mood: lifts.mood, terms: lifts.terms, phrase: lifts.phrases.join(', ') }
     : undefined;
   return { delta, refs, negatedTerms: negated, ...(lift ? { lift } : {}) };
+}
+
+/** Whether a turn is "undo" or "start over" (for callers that keep their own list of turns). */
+export function refinementAction(input: string): 'undo' | 'reset' | undefined {
+  const bare = normalize(input).replace(/[^a-z ]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return RESET_PHRASES.has(bare) ? 'reset' : UNDO_PHRASES.has(bare) ? 'undo' : undefined;
+}
+
+/**
+ * Folds one turn's effects in reading order. An effect that touches nothing set before merges in place;
+ * one that does goes through composeStates, so conflicts resolve (and are noted) as between turns.
+ */
+function foldEffects(effects: readonly Effect[]): { delta: RefinementState; conflicts: string[] } {
+  const acc = {
+    includeTags: [] as string[],
+    excludeTags: [] as string[],
+    weights: {} as Record<string, number>,
+    sources: {} as Record<string, string>,
+    strength: {} as Record<string, number>,
+  };
+  const fields: Partial<Record<'vocals' | 'tempo' | 'energy' | 'mood' | 'bpm', unknown>> = {};
+  const touched = new Set<string>();
+  const conflicts: string[] = [];
+  const load = (state: RefinementState): void => {
+    acc.includeTags = [...state.includeTags];
+    acc.excludeTags = [...state.excludeTags];
+    acc.weights = { ...state.weights };
+    acc.sources = { ...state.sources };
+    acc.strength = { ...state.strength };
+    for (const f of ['vocals', 'tempo', 'energy', 'mood', 'bpm'] as const) {
+      if (state[f] === undefined) delete fields[f];
+      else fields[f] = state[f];
+    }
+    touched.clear();
+    for (const k of keysOf({ ...state, includeTags: [...state.includeTags] } as Effect)) touched.add(k);
+  };
+  const keysOf = (e: Effect): string[] => [
+    ...(['vocals', 'tempo', 'energy', 'mood', 'bpm'] as const).filter((f) => e[f] !== undefined),
+    ...[...(e.includeTags ?? []), ...(e.excludeTags ?? []), ...Object.keys(e.weights ?? {})].map((t) => `tag:${t}`),
+  ];
+  for (const effect of effects) {
+    const keys = keysOf(effect);
+    if (keys.some((k) => touched.has(k))) {
+      const composed = composeStates(current(), { ...EMPTY_STATE, ...effect } as RefinementState, { negatedTerms: [] });
+      conflicts.push(...composed.notes);
+      load(composed);
+      continue;
+    }
+    for (const k of keys) touched.add(k);
+    acc.includeTags.push(...(effect.includeTags ?? []));
+    acc.excludeTags.push(...(effect.excludeTags ?? []));
+    for (const [t, w] of Object.entries(effect.weights ?? {})) acc.weights[t] = Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, w));
+    for (const f of ['vocals', 'tempo', 'energy', 'mood', 'bpm'] as const) if (effect[f] !== undefined) fields[f] = effect[f];
+    for (const [f, v] of Object.entries(effect.strength ?? {})) if (v !== undefined && v !== 1) acc.strength[f] = v;
+    Object.assign(acc.sources, effect.sources);
+  }
+  function current(): RefinementState {
+    return {
+      ...EMPTY_STATE,
+      ...(fields as Partial<RefinementState>),
+      includeTags: acc.includeTags,
+      excludeTags: acc.excludeTags,
+      weights: acc.weights,
+      sources: acc.sources,
+      ...(Object.keys(acc.strength).length ? { strength: acc.strength } : {}),
+    };
+  }
+  return { delta: current(), conflicts };
 }
 
 const NOTHING: ParsedRefinement = { delta: EMPTY_STATE, refs: [], negatedTerms: [] };
@@ -270,8 +334,37 @@ function isKnownToken(token: string, vocabulary: TagVocabulary, corrector: TypoC
   return vocabulary.resolve(token).length > 0;
 }
 
+/** Per clause, what matchAt found at each position (`null`: nothing): the scan looks ahead, so positions repeat. */
+const matches = new WeakMap<readonly string[], (Item | null | undefined)[]>();
+
+/** Longest phrase of the parser's own tables starting with each word (for the vocabulary, TagVocabulary.maxWords). */
+const LEXICON_SPAN: ReadonlyMap<string, number> = (() => {
+  const span = new Map<string, number>();
+  const phrases = [...TRIGGERS.keys(), ...INTENSITY.keys(), ...TEMPO_WORDS.keys(), ...ENERGY_WORDS.keys(), ...MOOD_WORDS.keys(), ...ANALOGY_BY_PHRASE.keys(),
+    ...VOCAL_WORDS, ...INSTRUMENTAL_WORDS, ...CONJUNCTIONS];
+  for (const phrase of phrases) {
+    const words = phrase.split(' ');
+    span.set(words[0]!, Math.max(span.get(words[0]!) ?? 1, words.length));
+  }
+  for (const w of [...FEMALE_WORDS, ...MALE_WORDS]) span.set(w, Math.max(span.get(w) ?? 1, 2));
+  return span;
+})();
+
 function matchAt(tokens: readonly string[], i: number, vocabulary: TagVocabulary): Item | undefined {
-  for (let n = Math.min(MAX_PHRASE, tokens.length - i); n >= 1; n--) {
+  if (i >= tokens.length) return undefined;
+  let memo = matches.get(tokens);
+  if (!memo) matches.set(tokens, (memo = []));
+  const known = memo[i];
+  if (known !== undefined) return known ?? undefined;
+  const found = matchUncached(tokens, i, vocabulary);
+  memo[i] = found ?? null;
+  return found;
+}
+
+function matchUncached(tokens: readonly string[], i: number, vocabulary: TagVocabulary): Item | undefined {
+  const first = tokens[i]!;
+  const span = Math.max(LEXICON_SPAN.get(first) ?? 1, vocabulary.maxWords(first));
+  for (let n = Math.min(MAX_PHRASE, span, tokens.length - i); n >= 1; n--) {
     const words = tokens.slice(i, i + n);
     const phrase = words.join(' ');
     if (n === 2 && (FEMALE_WORDS.has(words[0]!) || MALE_WORDS.has(words[0]!)) && VOCAL_WORDS.has(words[1]!)) {
@@ -446,7 +539,11 @@ function parseClause(tokens: readonly string[], vocabulary: TagVocabulary, sink:
     }
     if (item.kind === 'conj') {
       const next = matchAt(tokens, i, vocabulary);
-      const continues = carry !== 'neutral' && next !== undefined && (item.surface !== 'and' || next.kind === 'tag' || next.kind === 'vocals');
+      // "too gloomy and murky", "no kazoo or whistles": a negation carries over to an unknown word as well.
+      const unknownNext = next === undefined && i < tokens.length && !STOPWORDS.has(tokens[i]!);
+      const continues =
+        carry !== 'neutral' &&
+        ((next !== undefined && (item.surface !== 'and' || next.kind === 'tag' || next.kind === 'vocals')) || (isNegative(carry) && unknownNext));
       if (continues) {
         polarity = carry;
         trigger = carryTrigger;

@@ -54,8 +54,12 @@ export class TagVocabulary {
   /** key -> canonical tags it names */
   readonly #byKey = new Map<string, Set<string>>();
   readonly #groupOf = new Map<string, TagGroup>();
+  /** singular key of a widening synonym -> every tag its group reaches (precomputed: resolve is two look-ups). */
+  readonly #groupTags = new Map<string, Set<string>>();
   /** Every single word that appears in a tag name or alias, for typo correction. */
   readonly words: ReadonlySet<string>;
+  /** Most words of any name, alias or synonym starting with a word (the parser tries no longer phrases). */
+  readonly #span = new Map<string, number>();
 
   constructor(entries: readonly VocabularyEntry[]) {
     this.entries = entries;
@@ -71,7 +75,9 @@ export class TagVocabulary {
         set.add(tag);
         this.#byKey.set(k, set);
       }
-      for (const w of clean.split(/[^a-z0-9&]+/)) if (w) words.add(w);
+      const parts = clean.split(/[^a-z0-9&]+/).filter(Boolean);
+      for (const w of parts) words.add(w);
+      if (parts[0]) this.#span.set(parts[0], Math.max(this.#span.get(parts[0]) ?? 1, parts.length));
       words.add(key);
     };
     for (const entry of entries) {
@@ -79,8 +85,23 @@ export class TagVocabulary {
       add(entry.tag, entry.tag);
       for (const alias of entry.aliases ?? []) add(alias, entry.tag);
     }
-    for (const group of SYNONYM_GROUPS) for (const phrase of group) for (const w of memberPhrase(phrase).split(/\s+/)) words.add(w);
+    for (const group of SYNONYM_GROUPS) {
+      for (const phrase of group) {
+        const parts = memberPhrase(phrase).split(/\s+/);
+        for (const w of parts) words.add(w);
+        this.#span.set(parts[0]!, Math.max(this.#span.get(parts[0]!) ?? 1, parts.length));
+      }
+    }
     this.words = words;
+    for (const group of SYNONYM_GROUPS) {
+      const reached = new Set(group.flatMap((member) => this.#lookup(phraseKey(memberPhrase(member)))));
+      for (const member of group.filter((p) => !p.startsWith('>'))) {
+        const key = singularKey(phraseKey(member));
+        const set = this.#groupTags.get(key) ?? new Set<string>();
+        for (const t of reached) set.add(t);
+        this.#groupTags.set(key, set);
+      }
+    }
   }
 
   /** Tags of a vocabulary built from the tags (and file genres) the catalog's tracks carry. */
@@ -102,12 +123,20 @@ export class TagVocabulary {
     return new TagVocabulary([...this.entries, ...other.entries.filter((e) => !known.has(e.tag))]);
   }
 
+  maxWords(firstWord: string): number {
+    return this.#span.get(firstWord) ?? 1;
+  }
+
   groupOf(tag: string): TagGroup | undefined {
     return this.#groupOf.get(tag);
   }
 
+  readonly #inGroup = new Map<TagGroup, readonly string[]>();
+
   tagsInGroup(group: TagGroup): string[] {
-    return this.entries.filter((e) => e.group === group).map((e) => e.tag);
+    let tags = this.#inGroup.get(group);
+    if (!tags) this.#inGroup.set(group, (tags = this.entries.filter((e) => e.group === group).map((e) => e.tag)));
+    return [...tags];
   }
 
   /** Canonical tags a phrase names, directly, by alias, or through a synonym group; [] when none. */
@@ -115,13 +144,9 @@ export class TagVocabulary {
     const key = phraseKey(phrase);
     if (!key) return [];
     const direct = this.#lookup(key);
-    const out = new Set(direct);
-    for (const group of SYNONYM_GROUPS) {
-      const widening = group.filter((p) => !p.startsWith('>'));
-      if (!widening.some((p) => phraseKey(p) === key || singularKey(phraseKey(p)) === singularKey(key))) continue;
-      for (const member of group) for (const tag of this.#lookup(phraseKey(memberPhrase(member)))) out.add(tag);
-    }
-    return [...out].sort();
+    const widened = this.#groupTags.get(singularKey(key));
+    if (!widened) return direct.length > 1 ? [...direct].sort() : direct;
+    return [...new Set([...direct, ...widened])].sort();
   }
 
   /** Whether a phrase is a synonym-group member even when no tag resolves (so it is still "a tag word"). */

@@ -222,3 +222,133 @@ def export(module: nn.Module, args: tuple, path: str, inputs: dict, output: str)
             opset_version=OPSET,
             do_constant_folding=True,
         )
+
+
+class SwinBlock(nn.Module):
+    """One HTSAT (Swin) block: windowed attention with a relative position bias, shifted on odd blocks."""
+
+    def __init__(self, width: int, heads: int, resolution: int, window: int, shift: int):
+        super().__init__()
+        if resolution <= window:
+            window, shift = resolution, 0
+        self.width, self.heads, self.resolution, self.window, self.shift = width, heads, resolution, window, shift
+        self.layernorm_before = nn.LayerNorm(width, eps=1e-5)
+        self.query = nn.Linear(width, width)
+        self.key = nn.Linear(width, width)
+        self.value = nn.Linear(width, width)
+        self.relative_position_bias_table = nn.Parameter(torch.randn((2 * window - 1) ** 2, heads) * 0.02)
+        coords = torch.stack(torch.meshgrid(torch.arange(window), torch.arange(window), indexing='ij')).flatten(1)
+        rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0) + (window - 1)
+        self.register_buffer('relative_position_index', rel[..., 0] * (2 * window - 1) + rel[..., 1], persistent=False)
+        self.output = nn.Linear(width, width)
+        self.layernorm_after = nn.LayerNorm(width, eps=1e-5)
+        self.intermediate = nn.Linear(width, 4 * width)
+        self.mlp_output = nn.Linear(4 * width, width)
+        self.register_buffer('attn_mask', self._shift_mask() if shift else None, persistent=False)
+
+    def _shift_mask(self) -> torch.Tensor:
+        r, w, s = self.resolution, self.window, self.shift
+        img = torch.zeros(1, r, r, 1)
+        count = 0
+        for hs in (slice(0, -w), slice(-w, -s), slice(-s, None)):
+            for ws in (slice(0, -w), slice(-w, -s), slice(-s, None)):
+                img[:, hs, ws, :] = count
+                count += 1
+        windows = self._partition(img).squeeze(-1)
+        mask = windows[:, None, :] - windows[:, :, None]
+        return mask.masked_fill(mask != 0, -100.0).masked_fill(mask == 0, 0.0)
+
+    def _partition(self, x: torch.Tensor) -> torch.Tensor:
+        b, h, w, c = x.shape
+        n = self.window
+        x = x.view(b, h // n, n, w // n, n, c).permute(0, 1, 3, 2, 4, 5)
+        return x.reshape(-1, n * n, c)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, tokens, c = x.shape
+        r, n = self.resolution, self.window
+        shortcut = x
+        x = self.layernorm_before(x).view(b, r, r, c)
+        if self.shift:
+            x = torch.roll(x, shifts=(-self.shift, -self.shift), dims=(1, 2))
+        windows = self._partition(x)
+        bw = windows.shape[0]
+        d = c // self.heads
+        q = self.query(windows).view(bw, n * n, self.heads, d).transpose(1, 2)
+        k = self.key(windows).view(bw, n * n, self.heads, d).transpose(1, 2)
+        v = self.value(windows).view(bw, n * n, self.heads, d).transpose(1, 2)
+        scores = torch.matmul(q, k.transpose(-1, -2)) * (d ** -0.5)
+        bias = self.relative_position_bias_table[self.relative_position_index.view(-1)].view(n * n, n * n, -1)
+        scores = scores + bias.permute(2, 0, 1)[None]
+        if self.attn_mask is not None:
+            nw = self.attn_mask.shape[0]
+            scores = scores.view(bw // nw, nw, self.heads, n * n, n * n) + self.attn_mask[None, :, None]
+            scores = scores.view(bw, self.heads, n * n, n * n)
+        out = torch.matmul(torch.softmax(scores, dim=-1), v).transpose(1, 2).reshape(bw, n * n, c)
+        out = self.output(out)
+        out = out.view(b, r // n, r // n, n, n, c).permute(0, 1, 3, 2, 4, 5).reshape(b, r, r, c)
+        if self.shift:
+            out = torch.roll(out, shifts=(self.shift, self.shift), dims=(1, 2))
+        x = shortcut + out.reshape(b, tokens, c)
+        return x + self.mlp_output(nn.functional.gelu(self.intermediate(self.layernorm_after(x))))
+
+
+class PatchMerging(nn.Module):
+    """Swin downsampling: 2x2 neighbouring tokens concatenated (4C), normalised, projected to 2C."""
+
+    def __init__(self, width: int, resolution: int):
+        super().__init__()
+        self.resolution = resolution
+        self.norm = nn.LayerNorm(4 * width, eps=1e-5)
+        self.reduction = nn.Linear(4 * width, 2 * width, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, _, c = x.shape
+        r = self.resolution
+        x = x.view(b, r, r, c)
+        x = torch.cat([x[:, 0::2, 0::2], x[:, 1::2, 0::2], x[:, 0::2, 1::2], x[:, 1::2, 1::2]], dim=-1)
+        return self.reduction(self.norm(x.view(b, -1, 4 * c)))
+
+
+class HtsatAudio(nn.Module):
+    """ClapAudioModelWithProjection with the HTSAT-unfused encoder (laion/clap-htsat-unfused's config):
+    input_features [B,1,1001,64] log-mel -> mel-bin BatchNorm -> bicubic stretch to 1024 frames ->
+    folded into a 256x256 image (freq_ratio 4) -> 4x4 patches (96 wide) -> Swin stages (depths 2,2,6,2,
+    heads 4,8,16,32, window 8) with patch merging -> LayerNorm -> mean over tokens (the tscam-free
+    pooler of the unfused model) -> two-layer ReLU projection -> audio_embeds [B,P]."""
+
+    def __init__(self, mels=64, spec_size=256, patch=4, embed=96, depths=(2, 2, 6, 2), heads=(4, 8, 16, 32),
+                 window=8, projection=512):
+        super().__init__()
+        self.mels, self.spec_size = mels, spec_size
+        self.freq_ratio = spec_size // mels
+        self.batch_norm = nn.BatchNorm2d(mels)
+        self.patch_embed = nn.Conv2d(1, embed, patch, stride=patch)
+        self.patch_norm = nn.LayerNorm(embed, eps=1e-5)
+        stages = []
+        resolution, width = spec_size // patch, embed
+        for i, (depth, head) in enumerate(zip(depths, heads)):
+            blocks = [SwinBlock(width, head, resolution, window, 0 if j % 2 == 0 else window // 2) for j in range(depth)]
+            if i < len(depths) - 1:
+                blocks.append(PatchMerging(width, resolution))
+                resolution, width = resolution // 2, width * 2
+            stages.append(nn.Sequential(*blocks))
+        self.layers = nn.ModuleList(stages)
+        self.norm = nn.LayerNorm(width, eps=1e-5)
+        self.linear1 = nn.Linear(width, projection)
+        self.linear2 = nn.Linear(projection, projection)
+        with torch.no_grad():
+            self.batch_norm.running_mean.fill_(-50.0)
+            self.batch_norm.running_var.fill_(400.0)
+
+    def forward(self, input_features):
+        x = self.batch_norm(input_features.transpose(1, 3)).transpose(1, 3)
+        b = x.shape[0]
+        x = nn.functional.interpolate(x, (self.spec_size * self.freq_ratio, self.mels), mode='bicubic', align_corners=True)
+        x = x.reshape(b, self.freq_ratio, self.spec_size, self.mels).permute(0, 1, 3, 2)
+        x = x.reshape(b, 1, self.mels * self.freq_ratio, self.spec_size)
+        x = self.patch_norm(self.patch_embed(x).flatten(2).transpose(1, 2))
+        for stage in self.layers:
+            x = stage(x)
+        pooled = self.norm(x).mean(dim=1)
+        return self.linear2(torch.relu(self.linear1(pooled)))

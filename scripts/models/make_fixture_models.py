@@ -22,9 +22,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bpe import TOKENIZER_CONFIG, musiccaps_captions, tokenizer_json, train  # noqa: E402
 from graphs import ClapAudio, ClapText, ClipText, ClipVision, export  # noqa: E402
 from quantize import quantize_dynamic  # noqa: E402
+from shared_data import shared_data_dir  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-SHARED = os.environ.get('CUECAST_SHARED_DATA', os.path.join(ROOT, '..', 'shared', 'data'))
+SHARED = shared_data_dir(ROOT)
 # tokenizer.json carries the vocabulary and merges, so vocab.json / merges.txt are not needed.
 CLIP_FILES = ['tokenizer_config.json', 'special_tokens_map.json', 'preprocessor_config.json']
 # What the fixtures report as their model ids (config.json `_name_or_path`), e.g. in ViML manifests.

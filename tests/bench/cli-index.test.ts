@@ -55,7 +55,7 @@ describe('cuecast bench --quick --json (index section, tiny scale)', () => {
       ['gpu', existsSync('/dev/nvidia0') ? report.sections[1]!.status : 'skipped'],
     ]);
     const encoderTargets = report.targets.filter((t) => t.section === 'encoder');
-    expect(encoderTargets).toHaveLength(4);
+    expect(encoderTargets).toHaveLength(5);
     for (const t of encoderTargets) expect(t.met).toBeNull();
     if (!existsSync('/dev/nvidia0')) expect(report.sections[1]!.reason).toMatch(/no CUDA device/);
   });

@@ -213,6 +213,32 @@ describe('MusicFlow', () => {
     expect(flow.conversation(start.conversation.key).chosen).toBe(pick.trackId);
   });
 
+  it('after a turn that empties the list, "#2" still means the picks shown before; "undo" and "start over" step back', async () => {
+    const { flow } = flowWith();
+    const start = await flow.start({ userId: 'u', channelId: 'c', features, prompt: 'lo-fi', count: 3 });
+    const key = start.conversation.key;
+    const emptied = await flow.refine(flow.conversation(key), 'over 290 bpm');
+    expect(emptied.result.picks).toEqual([]);
+    expect(emptied.conversation.shown).toEqual(start.conversation.shown);
+
+    const liked = await flow.refine(flow.conversation(key), 'more like #2');
+    expect(liked.conversation.state.likeTrackIds).toEqual([start.result.picks[1]!.trackId]);
+    expect(liked.conversation.state.notes.join(' ')).not.toMatch(/no picks/);
+
+    const back = await flow.refine(flow.conversation(key), 'undo');
+    expect(back.conversation.state.likeTrackIds).toEqual([]);
+    expect(back.conversation.state.bpm).toEqual({ min: 290 });
+    const before = await flow.refine(flow.conversation(key), 'undo');
+    expect(before.conversation.state.bpm).toBeUndefined();
+    expect(before.result.picks.length).toBeGreaterThan(0);
+
+    await flow.refine(flow.conversation(key), 'no drums');
+    const cleared = await flow.refine(flow.conversation(key), 'start over');
+    expect(cleared.conversation.state.excludeTags).toEqual([]);
+    const restored = await flow.refine(flow.conversation(key), 'undo');
+    expect(restored.conversation.state.excludeTags.length).toBeGreaterThan(0);
+  });
+
   it('given a prompt over the limit, refuses with PROMPT_TOO_LONG and the numbers', async () => {
     const { flow } = flowWith();
     const error = await rejection(flow.start({ userId: 'u', channelId: 'c', features, prompt: 'x'.repeat(51) }));

@@ -10,7 +10,7 @@ const tempDir = (): string => mkdtempSync(join(tmpdir(), 'cuecast-config-'));
 describe('loadConfig', () => {
   it('given no settings, returns the documented defaults with directories under the data dir', () => {
     const config = loadConfig({ env: { CUECAST_DATA_DIR: '/srv/cuecast' } });
-    expect(config.encoders).toMatchObject({ clip: 'Xenova/clip-vit-base-patch32', dtype: 'fp32', device: 'cpu' });
+    expect(config.encoders).toMatchObject({ clip: 'Xenova/clip-vit-base-patch32', dtype: 'auto', device: 'cpu' });
     expect(config.video).toEqual({ fps: 1, maxFrames: 30 });
     expect(config.catalog).toMatchObject({ segmentSeconds: 30, hopSeconds: 15 });
     expect(config.modelsDir).toBe('/srv/cuecast/models');

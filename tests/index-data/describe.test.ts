@@ -239,12 +239,13 @@ describe('OpenAiChatBackend against a loopback server', () => {
     server.closeAllConnections();
   }));
 
-  async function serve(handler: (req: IncomingMessage, body: string) => { status: number; json?: unknown; delayMs?: number }): Promise<string> {
+  async function serve(handler: (req: IncomingMessage, body: string) => { status: number; json?: unknown; delayMs?: number; never?: boolean }): Promise<string> {
     server = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         const answer = handler(req, body);
+        if (answer.never) return; // hold the request open until the client gives up (or the server closes)
         setTimeout(() => {
           res.writeHead(answer.status, { 'content-type': 'application/json' });
           res.end(JSON.stringify(answer.json ?? { error: { message: 'nope' } }));
@@ -288,11 +289,13 @@ describe('OpenAiChatBackend against a loopback server', () => {
   });
 
   it('given a server slower than the timeout, fails with MODEL_FAILED after the retries', async () => {
-    let calls = 0;
-    const baseUrl = await serve(() => (calls++, { status: 200, delayMs: 300, json: { choices: [{ message: { content: 'late' } }] } }));
-    const backend = new OpenAiChatBackend({ baseUrl, model: 'm', timeoutMs: 50, retries: 1, backoffMs: 1 });
-    await expect(backend.complete([{ role: 'user', content: 'hi' }])).rejects.toMatchObject({ code: 'MODEL_FAILED', message: expect.stringMatching(/timed out/) });
-    expect(calls).toBe(2);
+    // The server never answers, so every attempt times out however loaded the machine is; the error
+    // of the last attempt says how many there were (a server-side count would miss an attempt that
+    // timed out before its request arrived).
+    const baseUrl = await serve(() => ({ status: 200, never: true }));
+    const backend = new OpenAiChatBackend({ baseUrl, model: 'm', timeoutMs: 200, retries: 1, backoffMs: 1 });
+    const error = await backend.complete([{ role: 'user', content: 'hi' }]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'MODEL_FAILED', message: expect.stringMatching(/timed out after 200 ms/), details: { attempt: 1 } });
   });
 });
 

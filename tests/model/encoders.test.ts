@@ -20,7 +20,7 @@ let fp32: Encoders;
 let q8: Encoders;
 
 beforeAll(async () => {
-  [fp32, q8] = await Promise.all([createFixtureEncoders({ 'encoders.maxWaitMs': 2 }), createFixtureEncoders({ 'encoders.dtype': 'q8' })]);
+  [fp32, q8] = await Promise.all([createFixtureEncoders({ 'encoders.maxWaitMs': 2, 'encoders.dtype': 'fp32' }), createFixtureEncoders({ 'encoders.dtype': 'q8' })]);
 }, 60_000);
 
 afterAll(async () => {

@@ -113,4 +113,10 @@ describe('one text limit from config', () => {
     expect(serverOptions(config, { allowFileUrls: false }).limits.maxPromptChars).toBe(123);
     expect(loadConfig({ env: {} }).maxTextChars).toBe(500);
   });
+
+  it('CUECAST_INGEST_ALLOW_CIDRS reaches the server, and a bad entry is a config error', () => {
+    const config = loadConfig({ env: { CUECAST_INGEST_ALLOW_CIDRS: '10.0.5.0/24, fd00::/8', CUECAST_STREAM_TOKENS: 'alpha:alpha-producer-token' } });
+    expect(serverOptions(config, { allowFileUrls: false }).ingestAllowCidrs).toEqual(['10.0.5.0/24', 'fd00::/8']);
+    expect(() => loadConfig({ env: { CUECAST_INGEST_ALLOW_CIDRS: '10.0.0.0/33' } })).toThrow(/CUECAST_INGEST_ALLOW_CIDRS/);
+  });
 });

@@ -76,7 +76,7 @@ describe('StreamSession with fake time', () => {
     published = [];
     picks = new CatalogPickSource(TEST_TRACKS);
     metrics = new StreamMetrics({ defaultMetrics: false });
-    const queue = new EncodeQueue(new ColorFrameEncoder(), { maxBatch: 4, concurrency: 1, timeoutMs: 1000 });
+    const queue = new EncodeQueue(new ColorFrameEncoder(), { maxInFlight: 4, timeoutMs: 1000 });
     session = new StreamSession(
       'alpha',
       { ...DEFAULT_SESSION, updateIntervalMs: 1000, hysteresis: { margin: 0.05, confirmUpdates: 3, historySize: 4 }, ...overrides },

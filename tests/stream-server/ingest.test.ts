@@ -27,7 +27,9 @@ afterEach(async () => {
   server = undefined;
 });
 
+// The test servers live on loopback, which the server refuses unless the operator allows it.
 const ingestOptions = (ingest: Partial<NonNullable<TestOptions['session']>['ingest']>): TestOptions => ({
+  ingestAllowCidrs: ['127.0.0.0/8'],
   session: { ingest: { fps: 2, stallTimeoutMs: 5000, backoffInitialMs: 100, backoffMaxMs: 400, maxFailedAttempts: 3, ...ingest } },
 });
 
@@ -71,8 +73,8 @@ describe('ingest: the server pulls frames from a URL with ffmpeg', () => {
     expect(ack).toMatchObject({ data: { streamId: STREAM_ID, ingest: { url: pathToFileURL(redClip).href, state: 'starting', restarts: 0 } } });
     const picks = await picked;
     expect(picks.tracks[0]!.id).toBe('ember');
-    await waitUntil(() => seen.some((s) => s.state === 'stopped'), 15_000, 'the clip to end');
-    expect(seen.map((s) => s.state)).toEqual(['running', 'stopped']);
+    await waitUntil(() => seen.some((s) => s.state === 'ended'), 15_000, 'the clip to end');
+    expect(seen.map((s) => s.state)).toEqual(['running', 'ended']);
     const text = await server.app.metrics.registry.getSingleMetricAsString('cuecast_stream_frames_received_total');
     expect(text).toMatch(/source="ingest"} [3-7]\b/);
   });
@@ -123,6 +125,34 @@ describe('ingest: the server pulls frames from a URL with ffmpeg', () => {
       await waitUntil(() => liveChildPids().length === 0, 5000, 'no ffmpeg child left');
     } finally {
       await silent.close();
+    }
+  });
+
+  it('a finite file over HTTP is read once at real time and ends with `ended`, never restarted', async () => {
+    const { createServer: createHttp } = await import('node:http');
+    const { readFileSync } = await import('node:fs');
+    let requests = 0;
+    const http = createHttp((_request, response) => {
+      requests += 1;
+      response.writeHead(200, { 'content-type': 'video/mp4' }).end(readFileSync(redClip));
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    try {
+      server = await startTestServer(ingestOptions({}), { frameSource: mediaFrameSource({ size: 32 }) });
+      const cam = producer(server.url);
+      const seen = statuses(cam);
+      const started = Date.now();
+      await request(cam, 'ingest', `http://127.0.0.1:${(http.address() as { port: number }).port}/red.mp4`);
+      await waitUntil(() => seen.some((s) => s.state === 'ended' || s.state === 'failed'), 20_000, 'the file to end');
+      // The 3-second clip took at least its own length (-re), not the blink of a decode as fast as possible.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2500);
+      expect(seen.map((s) => s.state)).toEqual(['running', 'ended']);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(seen.at(-1)!.state).toBe('ended');
+      expect(requests).toBeLessThanOrEqual(2); // probe + decode, and no restart after
+    } finally {
+      http.closeAllConnections();
+      http.close();
     }
   });
 

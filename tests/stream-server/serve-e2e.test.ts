@@ -57,14 +57,16 @@ describe('cuecast serve on a real catalog and the fixture models', () => {
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
       const line = await new Promise<string>((done, fail) => {
-        createInterface({ input: child.stdout! }).once('line', done);
+        // The first line names the address at once; this one says the server is ready.
+        createInterface({ input: child.stdout! }).on('line', (text) => /ready on/.test(text) && done(text));
         child.once('exit', (code) => fail(new Error(`serve exited with ${code}: ${stderr}`)));
       });
       const url = /on (http:\/\/[^ ]+) \(3 tracks/.exec(line)?.[1];
       expect(url, line).toBeDefined();
       const ready = await fetch(`${url}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ status: 'ready', checks: { accepting: true, models: true, catalog: true } });
+      // The fixture models are the random-weight stand-ins: /readyz says so (and the overlay shows a badge).
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { accepting: true, models: true, catalog: true }, standIn: true });
 
       const viewer = overlay(url!, { streamId: 'live', token: 'overlay-token-1' });
       expect(await waitFor(viewer, 'state')).toMatchObject({ streamId: 'live', picks: null, audio: true });
@@ -141,7 +143,7 @@ describe('load: 20 streams at 1 fps on the fixture models in their worker pool',
         overlayTokens: tokens,
         limits: DEFAULT_LIMITS,
         session: { ...DEFAULT_SESSION, updateIntervalMs: 1000 },
-        encode: { maxBatch: 16, concurrency: 1, timeoutMs: 30_000 },
+        encode: { maxInFlight: 16, timeoutMs: 30_000 },
         sessionGraceMs: 1000,
         allowFileUrls: false,
       },

@@ -54,7 +54,8 @@ describe('stream settings from the config', () => {
     expect(options.session).toEqual(session);
     expect(DEFAULT_LIMITS).toEqual(limits);
     expect(DEFAULT_SESSION).toEqual(session);
-    expect(options.encode.maxBatch).toBe(16);
+    // One batch per inference worker in flight (the pool batches; the queue only admits).
+    expect(options.encode.maxInFlight).toBe(16);
   });
 
   it('given every CUECAST_STREAM_* variable, each one reaches its own server option', () => {
@@ -78,9 +79,10 @@ describe('stream settings from the config', () => {
       CUECAST_STREAM_MAX_FPS: '2',
       CUECAST_STREAM_FRAME_BURST: '4',
       CUECAST_MAX_TEXT_CHARS: '200',
-      CUECAST_STREAM_ENCODE_BATCH: '8',
+      CUECAST_WORKERS: '2',
+      CUECAST_MAX_BATCH: '8',
     });
-    expect(options.encode.maxBatch).toBe(8);
+    expect(options.encode.maxInFlight).toBe(16);
     expect(options.limits).toEqual({ maxFrameBytes: 1_048_576, maxFramePixels: 2_073_600, maxFramesPerSecond: 2, frameBurst: 4, maxPromptChars: 200, eventBudgetPerSecond: 20, eventBudgetBurst: 40, maxProducersPerStream: 4, maxClockSkewMs: 600_000 });
     expect(options.session).toEqual({
       windowSeconds: 12.5,
@@ -106,14 +108,13 @@ describe('stream settings from the config', () => {
         CUECAST_STREAM_MAX_FPS: '-1',
         CUECAST_STREAM_INGEST_BACKOFF_MS: '5000',
         CUECAST_STREAM_INGEST_BACKOFF_MAX_MS: '1000',
-        CUECAST_STREAM_ENCODE_BATCH: '0',
       });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const { issues } = error as ConfigError;
-    expect(issues).toHaveLength(7);
+    expect(issues).toHaveLength(6);
     const text = issues.join('\n');
     for (const [name, key] of [
       ['CUECAST_STREAM_WINDOW_SECONDS', 'windowSeconds'],
@@ -121,7 +122,6 @@ describe('stream settings from the config', () => {
       ['CUECAST_STREAM_UPDATE_INTERVAL_MS', 'updateIntervalMs'],
       ['CUECAST_STREAM_SWITCH_MARGIN', 'switchMargin'],
       ['CUECAST_STREAM_MAX_FPS', 'maxFramesPerSecond'],
-      ['CUECAST_STREAM_ENCODE_BATCH', 'encodeBatch'],
     ]) {
       expect(text).toContain(`${name} (stream.${key})`);
     }

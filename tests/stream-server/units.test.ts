@@ -69,7 +69,7 @@ describe('small parts', () => {
     expect(table.verify('a', 'abcdefgh')).toBe(false);
     expect(table.verify('zzz', '12345678')).toBe(false);
     expect(() => TokenTable.parse('a:short,no-colon,../x:12345678', 'CUECAST_STREAM_TOKENS')).toThrow(
-      expect.objectContaining({ code: 'CONFIG_INVALID', issues: [expect.stringContaining('"a:short"'), expect.stringContaining('"no-colon"'), expect.stringContaining('"../x:12345678"')] }),
+      expect.objectContaining({ code: 'CONFIG_INVALID', issues: [expect.stringContaining('stream "a"'), expect.stringContaining('entry 2'), expect.stringContaining('entry 3')] }),
     );
   });
 
@@ -91,5 +91,15 @@ describe('small parts', () => {
     expect(parseRange('bytes=5-1', 100)).toBeNull();
     expect(parseRange('bytes=0-1,5-6', 100)).toBeNull();
     expect(parseRange('items=0-1', 100)).toBeNull();
+  });
+});
+
+describe('ingest restart delays', () => {
+  it('carry jitter, so many ingests of one dead source do not retry in lockstep, and stay within the back-off bounds', async () => {
+    const { backoffDelay } = await import('../../stream-server/ingest.js');
+    const delays = Array.from({ length: 200 }, () => backoffDelay(1000));
+    expect(new Set(delays.map((d) => Math.round(d))).size).toBeGreaterThan(50);
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(500);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(1000);
   });
 });

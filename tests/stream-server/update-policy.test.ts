@@ -43,7 +43,7 @@ describe('StreamSession update policy (frame-triggered, with a floor), fake time
   function start(overrides: Partial<SessionOptions> = {}) {
     published = [];
     picks = new TimedPickSource(TEST_TRACKS);
-    const queue = new EncodeQueue(new ColorFrameEncoder(), { maxBatch: 4, concurrency: 1, timeoutMs: 1000 });
+    const queue = new EncodeQueue(new ColorFrameEncoder(), { maxInFlight: 4, timeoutMs: 1000 });
     session = new StreamSession(
       'alpha',
       { ...DEFAULT_SESSION, updateIntervalMs: 3000, minUpdateIntervalMs: 500, ...overrides },

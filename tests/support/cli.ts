@@ -12,7 +12,11 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** This process's environment plus: the fixture models, `dataDir`, no downloads, one worker, no logs. */
+/**
+ * This process's environment plus: the fixture models, `dataDir`, no downloads, one worker, no logs,
+ * fp32 (tests compare exact values; `auto` would also run its q8 check in every fresh dataDir; it has
+ * its own tests in tests/model/dtype-auto.test.ts).
+ */
 export function fixtureCliEnv(dataDir: string, extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -20,6 +24,7 @@ export function fixtureCliEnv(dataDir: string, extra: Readonly<Record<string, st
     CUECAST_DATA_DIR: dataDir,
     CUECAST_ALLOW_REMOTE_MODELS: 'false',
     CUECAST_WORKERS: '1',
+    CUECAST_DTYPE: 'fp32',
     CUECAST_LOG_LEVEL: 'silent',
     ...extra,
   };

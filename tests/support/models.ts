@@ -12,7 +12,11 @@ export const fixtureModelsDir = fileURLToPath(new URL('../fixtures/models', impo
 export const FIXTURE_CLIP_ID = 'cuecast/tiny-random-clip';
 export const FIXTURE_CLAP_ID = 'cuecast/tiny-random-clap';
 
-/** A config whose models directory is the fixtures, downloads off; `overrides` use config paths. */
+/**
+ * A config whose models directory is the fixtures, downloads off, fp32 (q8 results depend on the batch
+ * they run in, and tests compare exact values; dtype auto has tests/model/dtype-auto.test.ts);
+ * `overrides` use config paths.
+ */
 export function fixtureConfig(overrides: Readonly<Record<string, unknown>> = {}): Config {
   return loadConfig({
     env: {},
@@ -22,6 +26,7 @@ export function fixtureConfig(overrides: Readonly<Record<string, unknown>> = {})
       'encoders.allowRemote': false,
       'encoders.workers': 1,
       'encoders.threads': 1,
+      'encoders.dtype': 'fp32',
       'logLevel': 'silent',
       ...overrides,
     },

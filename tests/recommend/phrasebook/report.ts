@@ -17,7 +17,7 @@ if (args[0] === '--failures') {
   const held = score(HELD_OUT, apply);
   const t = accuracyByCategory(tuning);
   const h = accuracyByCategory(held);
-  const pct = (p: number, n: number): string => (n ? `${((100 * p) / n).toFixed(0)}%` : '-');
+  const pct = (p: number, n: number): string => (n ? `${((100 * p) / n).toFixed(1)}%` : '-');
   console.log('| category | tuning | held out | all |\n|---|---|---|---|');
   t.forEach((row, i) => {
     const hr = h[i]!;

@@ -171,7 +171,7 @@ export const TUNING: readonly Phrasing[] = [
   { category: 'lifting', before: ['not so dark'], say: 'dark is fine', expect: {} },
 
   // complaints
-  { category: 'complaints', say: 'too slow', expect: { tempo: 'faster' } },
+  { category: 'complaints', say: 'way too slow', expect: { tempo: 'faster*2' } },
   { category: 'complaints', say: 'too fast for this clip', expect: { tempo: 'slower' } },
   { category: 'complaints', say: 'too loud', expect: { energy: 'lower' } },
   { category: 'complaints', say: 'a bit too sad', expect: { mood: 'brighter*0.5', weights: { sad: -0.5 } } },

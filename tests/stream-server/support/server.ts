@@ -58,7 +58,7 @@ export function testOptions(overrides: TestOptions = {}): ApplicationOptions {
       hysteresis: { margin: 0.05, confirmUpdates: 2, historySize: 4 },
       ...session,
     },
-    encode: { maxBatch: 8, concurrency: 1, timeoutMs: 5000 },
+    encode: { maxInFlight: 8, timeoutMs: 5000 },
     sessionGraceMs: 200,
     allowFileUrls: true,
     ...rest,

@@ -1,0 +1,36 @@
+/**
+ * The one owner of the frame specification: how a video becomes the frames the CLIP image encoder
+ * sees, on every path (bot, CLI recommend, prepare-training, stream ingest, the benchmarks).
+ *
+ * - `fps` and `maxFrames`: the sampling, from config `video` (a clip longer than maxFrames / fps is
+ *   sampled evenly over its length instead; core/media `frames` with `sampling: 'even'`).
+ * - `size`: frames are decoded with their short side at the encoder's input size (its
+ *   preprocessor_config.json `size.shortest_edge`, 224 for CLIP ViT-B/32), so ffmpeg scales once and
+ *   the worker only center-crops: nothing decodes at full resolution to be shrunk later.
+ *
+ * Training data and serving must agree on it (DESIGN §4): prepare-training and the services take it
+ * from here.
+ */
+import type { FrameEncoder } from './types.js';
+
+export interface FrameSpec {
+  /** Frames per second sampled. */
+  readonly fps: number;
+  /** Most frames per clip (or per training segment). */
+  readonly maxFrames: number;
+  /** Short side of decoded frames, pixels: the encoder's input size. */
+  readonly size: number;
+}
+
+/** CLIP's input size, for encoders that do not report one (small test encoders). */
+export const DEFAULT_FRAME_SIZE = 224;
+
+/** The short side frames should be decoded at for this encoder. */
+export function frameSize(encoder: Pick<FrameEncoder, 'imageSize'>): number {
+  return encoder.imageSize ?? DEFAULT_FRAME_SIZE;
+}
+
+/** The frame specification of `video` settings (config `video`) for this encoder. */
+export function frameSpec(video: { readonly fps: number; readonly maxFrames: number }, encoder: Pick<FrameEncoder, 'imageSize'>): FrameSpec {
+  return { fps: video.fps, maxFrames: video.maxFrames, size: frameSize(encoder) };
+}
