@@ -8,6 +8,8 @@ export interface BenchOptions {
   readonly sections: readonly SectionId[];
   /** Index sizes (vectors) overriding the defaults of the mode. */
   readonly indexSizes?: readonly number[];
+  /** PostgreSQL with pgvector for the storage section (a scratch database). */
+  readonly databaseUrl?: string;
   /** Directory of the full-size CLIP graphs (make_full_clip.py output). */
   readonly clipModelDir?: string;
   /** Progress lines (stderr), so stdout keeps only the table. */

@@ -10,7 +10,7 @@ export interface TargetCheck {
   readonly met: boolean | null;
 }
 
-export const SECTION_IDS = ['encoder', 'clip', 'stream', 'index', 'catalog', 'gpu', 'startup', 'refine'] as const;
+export const SECTION_IDS = ['encoder', 'clip', 'stream', 'index', 'catalog', 'storage', 'gpu', 'startup', 'refine'] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
 
 export interface SectionResult {

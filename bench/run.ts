@@ -13,6 +13,7 @@ const SECTIONS: Readonly<Record<SectionId, () => Promise<BenchSection>>> = {
   stream: async () => (await import('./stream-bench.js')).streamSection,
   index: async () => indexSection,
   catalog: async () => (await import('./catalog-bench.js')).catalogSection,
+  storage: async () => (await import('./storage-bench.js')).storageSection,
   gpu: async () => (await import('./gpu-bench.js')).gpuSection,
   startup: async () => (await import('./startup-bench.js')).startupSection,
   refine: async () => (await import('./refine-bench.js')).refineSection,

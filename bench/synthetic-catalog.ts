@@ -4,7 +4,7 @@
  * thousands of segments), without indexing hours of audio. Vectors come from the clustered mixture;
  * tags come from the real vocabulary; indexes are the catalog's own HnswVectorIndex.
  */
-import { HnswVectorIndex } from '../index-data/vector-index.js';
+import { HnswVectorIndex, labelIndexView } from '../index-data/vector-index.js';
 import { tagVocabulary } from '../index-data/vocabulary/vocabulary.js';
 import { TAG_GROUPS, type Catalog, type CatalogManifest, type ScoredTag, type Segment, type SkippedFile, type Track, type VectorIndex, type VectorSpace } from '../index-data/types.js';
 import { ClusteredMixture, DEFAULT_CLUSTERED_SPEC, clustersFor, seededRandom } from './vectors.js';
@@ -79,8 +79,8 @@ export class SyntheticCatalog implements Catalog {
     const clapVectors = vectors(this.#segments.length, spec.clap.dim, seed + 10);
     const clapIndex = HnswVectorIndex.create(spec.clap.dim, this.#segments.length);
     for (let i = 0; i < this.#segments.length; i++) clapIndex.add(i, clapVectors.subarray(i * spec.clap.dim, (i + 1) * spec.clap.dim));
-    this.#indexes.set('clip-text', clipIndex);
-    this.#indexes.set('clap-audio', clapIndex);
+    this.#indexes.set('clip-text', labelIndexView(clipIndex, (label) => this.#tracks[label]));
+    this.#indexes.set('clap-audio', labelIndexView(clapIndex, (label) => this.track(this.#segments[label]?.trackId ?? '')));
   }
 
   trackCount(): number {
@@ -109,11 +109,11 @@ export class SyntheticCatalog implements Catalog {
   }
   audioPath(): string | undefined {
     return undefined;
-  }  skipped(): readonly SkippedFile[] {
+  }
+  skipped(): readonly SkippedFile[] {
     return [];
   }
-
-  close(): void {
+  async close(): Promise<void> {
     this.#indexes.clear();
   }
 }

@@ -79,8 +79,8 @@ function timedIndex(inner: VectorIndex, watch: Stopwatch): VectorIndex {
     get size() {
       return inner.size;
     },
-    search: (query, k, filter) => watch.time(() => inner.search(query, k, filter)),
-    vector: (label) => inner.vector(label),
+    search: (query, k, filter) => watch.timeAsync(() => inner.search(query, k, filter)),
+    vectors: (labels) => inner.vectors(labels),
   };
 }
 

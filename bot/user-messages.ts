@@ -61,6 +61,9 @@ export function userMessage(error: unknown, requestId: string): string {
     case 'CATALOG_MISMATCH':
     case 'CATALOG_CORRUPT':
       return 'The music catalog needs to be rebuilt by an admin before I can recommend from it.';
+    case 'DATABASE_UNAVAILABLE':
+    case 'PGVECTOR_MISSING':
+      return 'I cannot reach the music catalog database right now. An admin has been told; please try again later.';
     case 'MODEL_MISSING':
     case 'MODEL_INVALID':
     case 'MODEL_MISMATCH':

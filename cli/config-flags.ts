@@ -5,6 +5,8 @@ import { loadConfig, type Config } from '../core/config.js';
 export interface LocationFlags {
   readonly catalog?: string | undefined;
   readonly models?: string | undefined;
+  /** `--catalog-name`: a catalog of the PostgreSQL database. */
+  readonly catalogName?: string | undefined;
 }
 
 /**
@@ -16,6 +18,7 @@ export function configWithFlags(flags: LocationFlags, overrides: Readonly<Record
     overrides: {
       ...(flags.catalog ? { catalogDir: resolve(flags.catalog) } : {}),
       ...(flags.models ? { modelsDir: resolve(flags.models) } : {}),
+      ...(flags.catalogName ? { 'database.catalogName': flags.catalogName } : {}),
       ...overrides,
     },
   });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { InputError } from '../core/errors.js';
 import { logger } from '../core/logger.js';
-import { openCatalog } from '../index-data/catalog.js';
+import { openCatalog, type ExpectedEncoders } from '../index-data/catalog.js';
+import { openConfiguredCatalog } from '../index-data/storage/open.js';
 import type { Catalog } from '../index-data/types.js';
 import { vimlManifestHash } from '../index-data/viml-music.js';
 import { createEncoders, loadVimlHeads, type Encoders } from '../model/index.js';
@@ -16,18 +17,27 @@ export { configWithFlags, type LocationFlags } from './config-flags.js';
 
 /** Opens a catalog, refusing one built with other CLIP/CLAP models than `encoders` (CATALOG_MISMATCH). */
 export function openCatalogFor(dir: string, encoders: Encoders): Catalog {
-  return openCatalog(dir, { expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info } });
+  return openCatalog(dir, { expect: expectedBy(encoders) });
+}
+
+/** Opens the configured catalog (PostgreSQL when CUECAST_DATABASE_URL is set, else the folder) for `encoders`. */
+export function openConfiguredCatalogFor(config: Config, encoders: Encoders): Promise<Catalog> {
+  return openConfiguredCatalog(config, { expect: expectedBy(encoders) });
+}
+
+function expectedBy(encoders: Encoders): ExpectedEncoders {
+  return { clip: encoders.clipText.info, clap: encoders.clapAudio.info };
 }
 
 /** Starts the encoders, opens the config's catalog for them and runs `work`; both are closed however it ends. */
 export async function withEncodersAndCatalog<T>(config: Config, work: (encoders: Encoders, catalog: Catalog) => Promise<T>): Promise<T> {
   const encoders = await createEncoders(config);
   try {
-    const catalog = openCatalogFor(config.catalogDir, encoders);
+    const catalog = await openConfiguredCatalogFor(config, encoders);
     try {
       return await work(encoders, catalog);
     } finally {
-      catalog.close();
+      await catalog.close();
     }
   } finally {
     await encoders.dispose();

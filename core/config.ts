@@ -78,6 +78,23 @@ export const configSchema = z.object({
       maxTrackSeconds: positiveInt.default(3600),
     })
     .prefault({}),
+  /** PostgreSQL + pgvector for catalogs (empty url: the embedded SQLite + hnswlib catalog folder). */
+  database: z
+    .object({
+      url: z.string().default('').refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL'),
+      /** Which catalog of the database (several live side by side). */
+      catalogName: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -, up to 63').default('default'),
+      poolMax: positiveInt.default(10),
+      connectTimeoutMs: positiveInt.default(10_000),
+      statementTimeoutMs: positiveInt.default(30_000),
+      /** pgvector HNSW build parameters (pgvector's m and ef_construction) and search breadth. */
+      hnswM: wholeNumber(2, 100).default(16),
+      hnswEfConstruction: wholeNumber(4, 1000).default(200),
+      efSearch: wholeNumber(1, 1000).default(100),
+      /** How far an iterative index scan may go to find rows passing a filter (hnsw.max_scan_tuples). */
+      maxScanTuples: positiveInt.default(20_000),
+    })
+    .prefault({}),
   llm: z
     .object({
       backend: z.enum(['tags', 'template', 'openai', 'local']).default('template'),
@@ -204,6 +221,15 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_HOP_SECONDS: 'catalog.hopSeconds',
   CUECAST_INDEX_JOBS: 'catalog.jobs',
   CUECAST_MAX_TRACK_SECONDS: 'catalog.maxTrackSeconds',
+  CUECAST_DATABASE_URL: 'database.url',
+  CUECAST_CATALOG_NAME: 'database.catalogName',
+  CUECAST_DB_POOL_MAX: 'database.poolMax',
+  CUECAST_DB_CONNECT_TIMEOUT_MS: 'database.connectTimeoutMs',
+  CUECAST_DB_STATEMENT_TIMEOUT_MS: 'database.statementTimeoutMs',
+  CUECAST_PGVECTOR_M: 'database.hnswM',
+  CUECAST_PGVECTOR_EF_CONSTRUCTION: 'database.hnswEfConstruction',
+  CUECAST_PGVECTOR_EF_SEARCH: 'database.efSearch',
+  CUECAST_PGVECTOR_MAX_SCAN_TUPLES: 'database.maxScanTuples',
   CUECAST_LLM_BACKEND: 'llm.backend',
   CUECAST_LLM_BASE_URL: 'llm.baseUrl',
   CUECAST_LLM_MODEL: 'llm.model',

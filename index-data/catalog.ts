@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { CatalogError } from '../core/errors.js';
 import { CATALOG_DB, FORMAT_VERSION, generationDir, indexFile, readCurrent } from './store/layout.js';
 import type { Catalog, CatalogManifest, ScoredTag, Segment, SkippedFile, TagGroup, Track, TrackDamage, VectorIndex, VectorSpace } from './types.js';
-import { HnswVectorIndex } from './vector-index.js';
+import { HnswVectorIndex, labelIndexView } from './vector-index.js';
 
 /** The encoders a reader runs with; a catalog built with others is refused (CATALOG_MISMATCH). */
 export interface ExpectedEncoders {
@@ -180,7 +180,11 @@ function loadCatalog(dir: string, generation: string, db: Database.Database, opt
     if (index.size !== expected) {
       throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir}: ${space} index holds ${index.size} vectors, expected ${expected}`, { dir, space });
     }
-    indexes.set(space, index);
+    const trackOf = space === 'clip-text' ? (label: number) => byLabel.get(label) : (label: number) => {
+      const segment = segmentByLabel.get(label);
+      return segment && byLabel.get(labelById.get(segment.trackId)!);
+    };
+    indexes.set(space, labelIndexView(index, trackOf));
   }
   const skipped: SkippedFile[] = db.prepare('SELECT path, code, reason FROM skipped ORDER BY path').all() as SkippedFile[];
   db.close();
@@ -200,7 +204,7 @@ function loadCatalog(dir: string, generation: string, db: Database.Database, opt
     index: (space) => indexes.get(space),
     audioPath: (trackId) => absPaths.get(trackId),
     skipped: () => skipped,
-    close: () => undefined,
+    close: async () => undefined,
   };
 }
 

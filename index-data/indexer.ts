@@ -7,6 +7,8 @@ import type { AudioEncoder, TextEncoder } from '../model/types.js';
 import { estimateBpm } from './bpm.js';
 import { describeProtection, findProtection } from './drm.js';
 import { openCatalog } from './catalog.js';
+import type { PgCatalogLocation } from './storage/pg/catalog.js';
+import { copyCatalogToPostgres, type CopyResult, type PgHnswBuild } from './storage/pg/publish.js';
 import { tallyFallback, type FallbackTally } from './describe/backend.js';
 import type { DescriptionCache } from './describe/cache.js';
 import type { Describer } from './describe/describer.js';
@@ -54,6 +56,8 @@ export type IndexEvent =
   | { readonly event: 'scan'; readonly files: number; readonly problems: number }
   | { readonly event: 'file'; readonly status: FileStatus; readonly path: string; readonly done: number; readonly total: number; readonly trackId?: string; readonly reason?: string; readonly code?: string }
   | { readonly event: 'publish'; readonly generation: string; readonly tracks: number; readonly segments: number }
+  /** Progress of copying the published generation into PostgreSQL (with `database`). */
+  | { readonly event: 'database'; readonly message: string }
   | { readonly event: 'done'; readonly summary: IndexSummary };
 
 export type { SkippedFile } from './types.js';
@@ -69,6 +73,8 @@ export interface IndexSummary {
   readonly descriptionFallbacks: FallbackTally;
   /** Generation published by this run; undefined when the catalog was already up to date. */
   readonly generation?: string;
+  /** With `database`: what the PostgreSQL catalog now serves. */
+  readonly database?: { readonly catalog: string; readonly generation: string; readonly status: CopyResult['status'] };
   readonly elapsedMs: number;
 }
 
@@ -88,6 +94,11 @@ export interface IndexOptions {
   readonly maxTrackSeconds?: number;
   readonly onEvent?: (event: IndexEvent) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Publish into PostgreSQL too: the generation written in `catalogDir` (which keeps the indexer's
+   * work files) is copied into the named catalog and made current there in one transaction.
+   */
+  readonly database?: { readonly location: PgCatalogLocation; readonly hnsw: PgHnswBuild };
 }
 
 /** Seconds of audio decoded at a time (bounds memory for long tracks). */
@@ -397,7 +408,7 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
       const previous = openCatalog(catalogDir);
       previousIds = new Set([...previous.tracks()].map((t) => t.id));
       previousFingerprint = readFingerprint(catalogDir);
-      previous.close();
+      await previous.close();
     } catch (error) {
       if (!isCuecastError(error)) throw error;
     }
@@ -409,6 +420,10 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
       emit({ event: 'publish', ...published });
     }
     work.prune(seenHashes, new Set(scan.files.map((f) => f.path)));
+    // Also when nothing changed here: the database may be new, or a copy may have been interrupted.
+    const copied = options.database
+      ? await copyCatalogToPostgres(catalogDir, options.database.location, { hnsw: options.database.hnsw, progress: (message) => emit({ event: 'database', message }) })
+      : undefined;
     const newIds = new Set(chosen.map((c) => trackId(c.record.contentHash)));
     const summary: IndexSummary = {
       indexed,
@@ -418,6 +433,7 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
       removed: [...previousIds].filter((id) => !newIds.has(id)).length,
       descriptionFallbacks,
       ...(generation ? { generation } : {}),
+      ...(copied ? { database: { catalog: copied.catalog, generation: copied.generation, status: copied.status } } : {}),
       elapsedMs: Date.now() - started,
     };
     emit({ event: 'done', summary });

@@ -35,27 +35,51 @@ export async function searchCatalogByText(catalog: Catalog, encoders: TextSearch
   const audioIndex = catalog.index('clap-audio');
   const textIndex = catalog.index('clip-text');
   const pool = Math.max(k * 4, 50);
+  const [audioHits, textHits] = await Promise.all([
+    audioIndex ? audioIndex.search(clapQuery!, Math.min(pool * 3, audioIndex.size || 1)) : [],
+    textIndex ? textIndex.search(clipQuery!, Math.min(pool, textIndex.size || 1)) : [],
+  ]);
   const audioBest = new Map<string, { score: number; start: number }>();
-  for (const hit of audioIndex?.search(clapQuery!, Math.min(pool * 3, audioIndex.size || 1)) ?? []) {
+  for (const hit of audioHits) {
     const segment = catalog.segmentByLabel(hit.label);
     if (!segment) continue;
     const best = audioBest.get(segment.trackId);
     if (!best || hit.score > best.score) audioBest.set(segment.trackId, { score: hit.score, start: segment.start });
   }
   const descriptionScores = new Map<string, number>();
-  for (const hit of textIndex?.search(clipQuery!, Math.min(pool, textIndex.size || 1)) ?? []) {
+  for (const hit of textHits) {
     const track = catalog.trackByLabel(hit.label);
     if (track) descriptionScores.set(track.id, hit.score);
   }
-  const ids = new Set([...audioBest.keys(), ...descriptionScores.keys()]);
-  const hits: TextSearchHit[] = [];
-  for (const id of ids) {
-    const track = catalog.track(id);
-    if (!track) continue;
-    const audio = audioBest.get(id) ?? bestSegment(catalog, id, clapQuery!);
-    const description = descriptionScores.get(id) ?? exactScore(catalog, 'clip-text', catalog.trackLabel(id), clipQuery!);
-    hits.push({ track, score: (1 - w) * audio.score + w * description, audioScore: audio.score, descriptionScore: description, segmentStart: audio.start });
-  }
+  const ids = [...new Set([...audioBest.keys(), ...descriptionScores.keys()])].filter((id) => catalog.track(id) !== undefined);
+  // Scores the ANN search did not reach, computed exactly from vectors read in one batch per space.
+  const missingAudio = ids.filter((id) => !audioBest.has(id));
+  const missingText = ids.filter((id) => !descriptionScores.has(id));
+  const segmentsOf = missingAudio.map((id) => catalog.segments(id));
+  const [segmentVectors, textVectors] = await Promise.all([
+    audioIndex ? audioIndex.vectors(segmentsOf.flat().map((s) => s.label)) : [],
+    textIndex ? textIndex.vectors(missingText.map((id) => catalog.trackLabel(id)!)) : [],
+  ]);
+  let offset = 0;
+  missingAudio.forEach((id, i) => {
+    let best = { score: 0, start: 0 };
+    segmentsOf[i]!.forEach((segment, j) => {
+      const v = segmentVectors[offset + j];
+      const score = v ? cosine(v, clapQuery!) : 0;
+      if (j === 0 || score > best.score) best = { score, start: segment.start };
+    });
+    offset += segmentsOf[i]!.length;
+    audioBest.set(id, best);
+  });
+  missingText.forEach((id, i) => {
+    const v = textVectors[i];
+    descriptionScores.set(id, v ? cosine(v, clipQuery!) : 0);
+  });
+  const hits: TextSearchHit[] = ids.map((id) => {
+    const audio = audioBest.get(id)!;
+    const description = descriptionScores.get(id)!;
+    return { track: catalog.track(id)!, score: (1 - w) * audio.score + w * description, audioScore: audio.score, descriptionScore: description, segmentStart: audio.start };
+  });
   return hits.sort((a, b) => b.score - a.score || a.track.id.localeCompare(b.track.id)).slice(0, k);
 }
 
@@ -63,20 +87,4 @@ function cosine(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
-}
-
-function exactScore(catalog: Catalog, space: 'clip-text' | 'clap-audio', label: number | undefined, query: Float32Array): number {
-  const v = label === undefined ? undefined : catalog.index(space)?.vector(label);
-  return v ? cosine(v, query) : 0;
-}
-
-function bestSegment(catalog: Catalog, trackId: string, query: Float32Array): { score: number; start: number } {
-  let best = { score: 0, start: 0 };
-  let first = true;
-  for (const s of catalog.segments(trackId)) {
-    const score = exactScore(catalog, 'clap-audio', s.label, query);
-    if (first || score > best.score) best = { score, start: s.start };
-    first = false;
-  }
-  return best;
 }

@@ -1,6 +1,9 @@
 import { openCatalog } from './catalog.js';
 import { readCurrent } from './store/layout.js';
-import { TAG_GROUPS, type CatalogManifest, type TagGroup, type VectorSpace } from './types.js';
+import { describeCatalogStore, pgSettings, type CatalogStoreConfig } from './storage/open.js';
+import { currentPgGeneration, openPgCatalog } from './storage/pg/catalog.js';
+import { pgCatalogLocation } from './storage/pg/location.js';
+import { TAG_GROUPS, type Catalog, type CatalogManifest, type TagGroup, type VectorSpace } from './types.js';
 
 export interface CatalogStats {
   readonly dir: string;
@@ -15,8 +18,20 @@ export interface CatalogStats {
   readonly topTags: Record<TagGroup, { tag: string; count: number }[]>;
 }
 
-export function catalogStats(dir: string): CatalogStats {
-  const catalog = openCatalog(dir);
+/** Stats of the configured catalog: the PostgreSQL one with `database.url`, else the catalog folder. */
+export async function catalogStats(config: CatalogStoreConfig): Promise<CatalogStats> {
+  if (!config.database.url) return catalogStatsOf(openCatalog(config.catalogDir), config.catalogDir, readCurrent(config.catalogDir)!);
+  const location = pgCatalogLocation(pgSettings(config));
+  try {
+    const catalog = await openPgCatalog(location);
+    const generation = (await currentPgGeneration(location.pool, location.name))?.id ?? '?';
+    return await catalogStatsOf(catalog, `${describeCatalogStore(config)} at ${location.where}`, generation);
+  } finally {
+    await location.pool.end();
+  }
+}
+
+async function catalogStatsOf(catalog: Catalog, dir: string, generation: string): Promise<CatalogStats> {
   try {
     let segments = 0;
     let totalSeconds = 0;
@@ -39,8 +54,8 @@ export function catalogStats(dir: string): CatalogStats {
     const topTags = Object.fromEntries(
       TAG_GROUPS.map((g) => [g, [...counts[g]].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 5).map(([tag, count]) => ({ tag, count }))]),
     ) as CatalogStats['topTags'];
-    return { dir, generation: readCurrent(dir)!, manifest: catalog.manifest, tracks: catalog.trackCount(), segments, totalSeconds, withBpm, indexes, topTags };
+    return { dir, generation, manifest: catalog.manifest, tracks: catalog.trackCount(), segments, totalSeconds, withBpm, indexes, topTags };
   } finally {
-    catalog.close();
+    await catalog.close();
   }
 }

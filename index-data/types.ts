@@ -1,7 +1,12 @@
 /**
  * The read side of a catalog, as recommend/, bot/ and stream-server/ see it. Only index-data/ writes
  * catalogs; everything else depends on these interfaces.
+ *
+ * Track and segment metadata is held by the open catalog (read once when it opens, from SQLite or
+ * PostgreSQL); vectors stay in their store and are reached through the async `VectorIndex`.
  */
+import type { TrackFilter } from './track-filter.js';
+export type { TrackFilter } from './track-filter.js';
 
 export const TAG_GROUPS = ['genre', 'mood', 'instrument', 'vocals', 'tempo'] as const;
 export type TagGroup = (typeof TAG_GROUPS)[number];
@@ -84,12 +89,20 @@ export interface VectorHit {
   readonly score: number;
 }
 
+/**
+ * A vector space of a catalog, whatever stores it (hnswlib files in memory, pgvector in PostgreSQL).
+ * Filters are data, applied by the store next to the index; vectors are read many at a time.
+ */
 export interface VectorIndex {
   readonly dim: number;
   readonly size: number;
-  search(query: Float32Array, k: number, filter?: (label: number) => boolean): VectorHit[];
-  /** The stored vector (unit length), shared with the index: read it, do not change or transfer it. */
-  vector(label: number): Float32Array | undefined;
+  /** The k nearest vectors by cosine whose track passes `filter`, best first. */
+  search(query: Float32Array, k: number, filter?: TrackFilter): Promise<VectorHit[]>;
+  /**
+   * The stored vectors (unit length) of many labels in one call, in the order asked; undefined where a
+   * label has none. They may be shared with the store: read them, do not change or transfer them.
+   */
+  vectors(labels: readonly number[]): Promise<(Float32Array | undefined)[]>;
 }
 
 /** What a catalog was built with; the service refuses to query a catalog whose encoders differ. */
@@ -121,5 +134,6 @@ export interface Catalog {
   audioPath(trackId: string): string | undefined;
   /** Files the indexer found but did not index, with their reasons. */
   skipped(): readonly SkippedFile[];
-  close(): void;
+  /** Releases files or database connections. */
+  close(): Promise<void>;
 }

@@ -1,14 +1,51 @@
 import { existsSync } from 'node:fs';
 import hnswlib from 'hnswlib-node';
 import { CatalogError, InputError } from '../core/errors.js';
-import type { VectorHit, VectorIndex } from './types.js';
+import { isEmptyFilter, trackMatches, type TrackFilter } from './track-filter.js';
+import type { Track, VectorHit, VectorIndex } from './types.js';
 import { dot, normalize } from './vectors.js';
 
 const { HierarchicalNSW } = hnswlib;
 
-/** A vector index that can also be filled (both implementations). */
-export interface WritableVectorIndex extends VectorIndex {
+/**
+ * An in-process index over integer labels (hnswlib or brute force): synchronous, and filtered by a
+ * predicate over labels. Catalogs expose it through `labelIndexView` as the async `VectorIndex`.
+ */
+export interface LabelIndex {
+  readonly dim: number;
+  readonly size: number;
+  search(query: Float32Array, k: number, accept?: (label: number) => boolean): VectorHit[];
+  /** The stored vector (unit length), shared with the index: read it, do not change or transfer it. */
+  vector(label: number): Float32Array | undefined;
+}
+
+/** A label index that can also be filled (both implementations). */
+export interface WritableVectorIndex extends LabelIndex {
   add(label: number, vector: Float32Array): void;
+}
+
+/**
+ * The `VectorIndex` of an in-process label index: a `TrackFilter` becomes a predicate over labels
+ * through `trackOf` (segment label or track label to its track), evaluated as hnswlib walks the graph.
+ */
+export function labelIndexView(index: LabelIndex, trackOf: (label: number) => Track | undefined): VectorIndex {
+  return {
+    get dim() {
+      return index.dim;
+    },
+    get size() {
+      return index.size;
+    },
+    search: async (query: Float32Array, k: number, filter?: TrackFilter) => {
+      if (isEmptyFilter(filter)) return index.search(query, k);
+      const accept = (label: number): boolean => {
+        const track = trackOf(label);
+        return track !== undefined && trackMatches(track, filter!);
+      };
+      return index.search(query, k, accept);
+    },
+    vectors: async (labels: readonly number[]) => labels.map((label) => index.vector(label)),
+  };
 }
 
 function checkDim(dim: number, vector: Float32Array, what: string): void {

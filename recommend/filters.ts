@@ -1,6 +1,6 @@
+import { combineFilters, trackMatches, type TrackFilter } from '../index-data/track-filter.js';
 import type { Track } from '../index-data/types.js';
 import { describeBpm } from './refinement/state.js';
-import { hasTag, vocalsOf } from './track-traits.js';
 import type { RefinementState } from './types.js';
 
 /** One hard constraint: a track either satisfies it or is never shown. */
@@ -9,7 +9,18 @@ export interface HardConstraint {
   readonly label: string;
   /** Why a track fails it, for the "nothing left" message. */
   readonly failure: string;
+  /** The constraint as data, for the storage backends (SQL or in memory) to apply. */
+  readonly filter: TrackFilter;
   test(track: Track): boolean;
+}
+
+function constraint(label: string, failure: string, filter: TrackFilter): HardConstraint {
+  return { label, failure, filter, test: (t) => trackMatches(t, filter) };
+}
+
+/** Every constraint together, as one filter for the vector search. */
+export function constraintsFilter(constraints: readonly HardConstraint[]): TrackFilter {
+  return combineFilters(constraints.map((c) => c.filter));
 }
 
 /** The hard constraints of a state plus ids excluded by the caller, in the order they are applied. */
@@ -18,34 +29,23 @@ export function hardConstraints(state: RefinementState, excludedIds: readonly st
   const out: HardConstraint[] = [];
   const ids = new Set([...excludedIds, ...state.excludeTrackIds]);
   if (ids.size > 0) {
-    out.push({ label: `excluded picks (${ids.size})`, failure: 'every remaining track was excluded', test: (t) => !ids.has(t.id) });
+    out.push(constraint(`excluded picks (${ids.size})`, 'every remaining track was excluded', { excludeTrackIds: [...ids] }));
   }
   for (const tag of state.excludeTags) {
-    out.push({ label: src(`tag:${tag}`, `no ${tag}`), failure: `every remaining track has ${tag}`, test: (t) => !hasTag(t, tag) });
+    out.push(constraint(src(`tag:${tag}`, `no ${tag}`), `every remaining track has ${tag}`, { excludeTags: [tag] }));
   }
   for (const tag of state.includeTags) {
-    out.push({ label: src(`tag:${tag}`, `only ${tag}`), failure: `no remaining track has ${tag}`, test: (t) => hasTag(t, tag) });
+    out.push(constraint(src(`tag:${tag}`, `only ${tag}`), `no remaining track has ${tag}`, { includeTags: [tag] }));
   }
   if (state.vocals) {
     const want = state.vocals;
     const label = src('vocals', want === 'off' ? 'no vocals' : want === 'on' ? 'with vocals' : `${want} vocals`);
-    const test = (t: Track): boolean => {
-      const v = vocalsOf(t);
-      if (want === 'off') return v === 'instrumental';
-      if (want === 'on') return v === 'female' || v === 'male' || v === 'vocals';
-      return v === want;
-    };
     const failure =
       want === 'off' ? 'no remaining track is tagged instrumental' : want === 'on' ? 'no remaining track is tagged with vocals' : `no remaining track is tagged with ${want} vocals`;
-    out.push({ label, failure, test });
+    out.push(constraint(label, failure, { vocals: want }));
   }
   if (state.bpm) {
-    const { min, max } = state.bpm;
-    out.push({
-      label: src('bpm', describeBpm(state.bpm)),
-      failure: `no remaining track has a known tempo of ${describeBpm(state.bpm)}`,
-      test: (t) => t.bpm !== undefined && (min === undefined || t.bpm >= min) && (max === undefined || t.bpm <= max),
-    });
+    out.push(constraint(src('bpm', describeBpm(state.bpm)), `no remaining track has a known tempo of ${describeBpm(state.bpm)}`, { bpm: state.bpm }));
   }
   return out;
 }

@@ -1,10 +1,10 @@
 import { CatalogError, InputError } from '../core/errors.js';
-import type { Catalog, Segment, Track, VectorIndex } from '../index-data/types.js';
+import type { Catalog, Segment, Track, TrackFilter, VectorIndex } from '../index-data/types.js';
 import { dot, meanNormalized, normalize } from '../index-data/vectors.js';
 import type { TextEncoder } from '../model/types.js';
 import { selectDiverse } from './diversity.js';
 import { explain } from './explain.js';
-import { applyConstraints, hardConstraints } from './filters.js';
+import { applyConstraints, constraintsFilter, hardConstraints } from './filters.js';
 import type { RefinementReader } from './llm-refinement-parser.js';
 import { applyParsed, applyRefinement } from './refinement/apply.js';
 import { composeStates, EMPTY_STATE } from './refinement/state.js';
@@ -72,6 +72,19 @@ export interface RecommenderDeps {
   /** Reads refinement turns (the language-model parser); without it, the rule parser. */
   readonly reader?: RefinementReader;
   readonly options?: Partial<RecommenderOptions>;
+}
+
+/** The negative text's CLAP embedding, its space, and the candidates' segment vectors there (read in one batch). */
+interface Away {
+  readonly vector: Float32Array;
+  readonly index: VectorIndex;
+  readonly segmentVectors: ReadonlyMap<number, Float32Array>;
+}
+
+/** The tracks passing the hard constraints, and the constraints as data for the vector search. */
+interface Eligible {
+  readonly tracks: readonly Track[];
+  readonly filter: TrackFilter;
 }
 
 interface Scored {
@@ -171,10 +184,11 @@ export class Recommender {
     }
 
     const text = effective.text.join(', ');
+    const eligible = { tracks: outcome.eligible, filter: constraintsFilter(constraints) };
     const scored = mode === 'viml'
-      ? await this.#scoreViml(outcome.eligible, frames, text, effective, signal)
-      : await this.#scoreZeroShot(outcome.eligible, frames, text, effective, signal);
-    const away = await this.#negativeVector(effective, signal);
+      ? await this.#scoreViml(eligible, frames, text, effective, signal)
+      : await this.#scoreZeroShot(eligible, frames, text, effective, signal);
+    const away = await this.#negativeVector(effective, scored.map((x) => x.track), signal);
     const adjusted = this.#softAdjust(scored, effective, away);
     const { picks, skippedForArtist } = selectDiverse(adjusted, { k, lambda: o.mmrLambda, dedupeArtists: request.dedupeArtists ?? true });
     if (picks.length < k && skippedForArtist > 0) {
@@ -201,7 +215,7 @@ export class Recommender {
     };
   }
 
-  async #scoreZeroShot(eligible: readonly Track[], frames: readonly Float32Array[] | undefined, text: string, state: RefinementState, signal?: AbortSignal): Promise<Scored[]> {
+  async #scoreZeroShot(eligible: Eligible, frames: readonly Float32Array[] | undefined, text: string, state: RefinementState, signal?: AbortSignal): Promise<Scored[]> {
     const o = this.#options;
     const clipIndex = this.#catalog.index('clip-text');
     const clapIndex = this.#catalog.index('clap-audio');
@@ -210,40 +224,45 @@ export class Recommender {
     }
     const video = frames && clipIndex ? meanNormalized(frames) : undefined;
     const textVec = text && clapIndex ? (await this.#clapText.encodeTexts([text], signal))[0] : undefined;
-    const like = clapIndex ? this.#likeVector(state.likeTrackIds, clapIndex) : undefined;
+    const like = clapIndex ? await this.#likeVector(state.likeTrackIds, clapIndex) : undefined;
     const music = blend(textVec, like, o.likeBlend);
     const wv = video ? o.videoWeight : 0;
     const wm = music ? o.textWeight : 0;
     if (wv + wm === 0) throw this.#nothingToMatch(frames !== undefined, clipIndex, clapIndex);
 
-    const candidates = this.#candidates(eligible, [
+    const candidates = await this.#candidates(eligible, [
       ...(video && clipIndex ? [{ index: clipIndex, query: video, perTrack: false }] : []),
       ...(music && clapIndex ? [{ index: clapIndex, query: music, perTrack: true }] : []),
     ]);
-    return candidates.map((track) => {
-      const label = this.#catalog.trackLabel(track.id);
-      const clipVec = label !== undefined ? clipIndex?.vector(label) : undefined;
+    const labels = candidates.map((track) => this.#catalog.trackLabel(track.id));
+    const clipVectors = video && clipIndex ? await clipIndex.vectors(labels.filter((l): l is number => l !== undefined)) : [];
+    const clipByLabel = new Map(labels.filter((l): l is number => l !== undefined).map((l, i) => [l, clipVectors[i]]));
+    const segmentVectors = clapIndex ? await this.#segmentVectors(candidates, clapIndex) : new Map<number, Float32Array>();
+    return candidates.map((track, i) => {
+      const label = labels[i];
+      const clipVec = label !== undefined ? clipByLabel.get(label) : undefined;
       const videoPart = video && clipVec ? dot(video, clipVec) : 0;
-      const best = clapIndex ? this.#bestSegment(track, clapIndex, music) : undefined;
+      const best = clapIndex ? this.#bestSegment(track, clapIndex, segmentVectors, music) : undefined;
       const parts: Record<string, number> = {};
       if (video) parts.clip = videoPart;
       if (music) parts.clap = best?.score ?? 0;
       const base = (wv * videoPart + wm * (best?.score ?? 0)) / (wv + wm);
-      return this.#scored(track, best?.segment, base, parts, clapIndex);
+      return this.#scored(track, best?.segment, base, parts, clapIndex, segmentVectors);
     });
   }
 
-  async #scoreViml(eligible: readonly Track[], frames: readonly Float32Array[] | undefined, text: string, state: RefinementState, signal?: AbortSignal): Promise<Scored[]> {
+  async #scoreViml(eligible: Eligible, frames: readonly Float32Array[] | undefined, text: string, state: RefinementState, signal?: AbortSignal): Promise<Scored[]> {
     const index = this.#catalog.index('viml-music')!;
     const textFeatures = text ? await this.#clipText.encodeTexts([text], signal) : undefined;
     let query: Float32Array | undefined = frames ? normalize(await this.#viml!.encodeQuery(frames, textFeatures, signal)) : undefined;
-    const like = this.#likeVector(state.likeTrackIds, index);
+    const like = await this.#likeVector(state.likeTrackIds, index);
     query = blend(query, like, this.#options.likeBlend);
     if (!query) throw new InputError('INPUT_INVALID', 'Nothing to match: give a clip, a prompt or "more like #n"');
-    const candidates = this.#candidates(eligible, [{ index, query, perTrack: true }]);
+    const candidates = await this.#candidates(eligible, [{ index, query, perTrack: true }]);
+    const segmentVectors = await this.#segmentVectors(candidates, index);
     return candidates.map((track) => {
-      const best = this.#bestSegment(track, index, query);
-      return this.#scored(track, best?.segment, best?.score ?? 0, { viml: best?.score ?? 0 }, index);
+      const best = this.#bestSegment(track, index, segmentVectors, query);
+      return this.#scored(track, best?.segment, best?.score ?? 0, { viml: best?.score ?? 0 }, index, segmentVectors);
     });
   }
 
@@ -253,31 +272,43 @@ export class Recommender {
     return new InputError('INPUT_INVALID', 'Nothing to match: give a clip, a prompt with positive words, or "more like #n"');
   }
 
-  /** Eligible tracks to rescore exactly: all of them when few, else the union of ANN hits per space. */
-  #candidates(eligible: readonly Track[], spaces: readonly { index: VectorIndex; query: Float32Array; perTrack: boolean }[]): Track[] {
+  /**
+   * Eligible tracks to rescore exactly: all of them when few, else the union of ANN hits per space,
+   * searched with the hard constraints as a filter the store applies (in SQL or while walking the graph).
+   */
+  async #candidates(eligible: Eligible, spaces: readonly { index: VectorIndex; query: Float32Array; perTrack: boolean }[]): Promise<Track[]> {
     const limit = this.#options.candidates;
-    if (eligible.length <= limit) return [...eligible];
-    const byId = new Map(eligible.map((t) => [t.id, t]));
+    if (eligible.tracks.length <= limit) return [...eligible.tracks];
+    const byId = new Map(eligible.tracks.map((t) => [t.id, t]));
     const out = new Map<string, Track>();
-    for (const { index, query, perTrack } of spaces) {
-      const trackOf = (label: number): Track | undefined => {
-        const id = perTrack ? this.#catalog.segmentByLabel(label)?.trackId : this.#catalog.trackByLabel(label)?.id;
-        return id === undefined ? undefined : byId.get(id);
-      };
-      const filter = (label: number): boolean => trackOf(label) !== undefined;
-      for (const hit of index.search(query, Math.min(index.size, perTrack ? limit * 3 : limit), filter)) {
-        const t = trackOf(hit.label);
+    const searches = spaces.map(({ index, query, perTrack }) => index.search(query, Math.min(index.size, perTrack ? limit * 3 : limit), eligible.filter).then((hits) => ({ hits, perTrack })));
+    for (const { hits, perTrack } of await Promise.all(searches)) {
+      for (const hit of hits) {
+        const id = perTrack ? this.#catalog.segmentByLabel(hit.label)?.trackId : this.#catalog.trackByLabel(hit.label)?.id;
+        const t = id === undefined ? undefined : byId.get(id);
         if (t) out.set(t.id, t);
       }
     }
     return [...out.values()];
   }
 
+  /** The vectors of every segment of `tracks` in a segment space, read in one batch. */
+  async #segmentVectors(tracks: readonly Track[], index: VectorIndex): Promise<Map<number, Float32Array>> {
+    const labels = tracks.flatMap((t) => this.#catalog.segments(t.id).map((s) => s.label));
+    const vectors = await index.vectors(labels);
+    const out = new Map<number, Float32Array>();
+    labels.forEach((label, i) => {
+      const v = vectors[i];
+      if (v) out.set(label, v);
+    });
+    return out;
+  }
+
   /** The segment scoring best against `query`; without a query, the one most typical of the track. */
-  #bestSegment(track: Track, index: VectorIndex, query: Float32Array | undefined): { segment: Segment; score: number } | undefined {
+  #bestSegment(track: Track, index: VectorIndex, segmentVectors: ReadonlyMap<number, Float32Array>, query: Float32Array | undefined): { segment: Segment; score: number } | undefined {
     const segments = this.#catalog.segments(track.id);
-    const vectors = segments.map((s) => index.vector(s.label));
-    const reference = query ?? this.#trackEmbedding(track, index);
+    const vectors = segments.map((s) => segmentVectors.get(s.label));
+    const reference = query ?? this.#trackEmbedding(track, index, segmentVectors);
     if (!reference) return undefined;
     let best: { segment: Segment; score: number } | undefined;
     segments.forEach((segment, i) => {
@@ -291,28 +322,28 @@ export class Recommender {
 
   #embeddings = new WeakMap<VectorIndex, Map<string, Float32Array | undefined>>();
 
-  /** Mean of a track's segment vectors in a space, unit length (cached). */
-  #trackEmbedding(track: Track, index: VectorIndex): Float32Array | undefined {
+  /** Mean of a track's segment vectors in a space, unit length (cached); `segmentVectors` holds the track's segments. */
+  #trackEmbedding(track: Track, index: VectorIndex, segmentVectors: ReadonlyMap<number, Float32Array>): Float32Array | undefined {
     let cache = this.#embeddings.get(index);
     if (!cache) this.#embeddings.set(index, (cache = new Map()));
     if (cache.has(track.id)) return cache.get(track.id);
-    const vectors = this.#catalog.segments(track.id).map((s) => index.vector(s.label)).filter((v): v is Float32Array => v !== undefined);
+    const vectors = this.#catalog.segments(track.id).map((s) => segmentVectors.get(s.label)).filter((v): v is Float32Array => v !== undefined);
     const mean = vectors.length > 0 ? meanNormalized(vectors) : undefined;
     cache.set(track.id, mean);
     return mean;
   }
 
-  #likeVector(ids: readonly string[], index: VectorIndex): Float32Array | undefined {
-    const vectors = ids
-      .map((id) => this.#catalog.track(id))
-      .filter((t): t is Track => t !== undefined)
-      .map((t) => this.#trackEmbedding(t, index))
+  async #likeVector(ids: readonly string[], index: VectorIndex): Promise<Float32Array | undefined> {
+    const liked = ids.map((id) => this.#catalog.track(id)).filter((t): t is Track => t !== undefined);
+    const segmentVectors = liked.length > 0 ? await this.#segmentVectors(liked, index) : new Map<number, Float32Array>();
+    const vectors = liked
+      .map((t) => this.#trackEmbedding(t, index, segmentVectors))
       .filter((v): v is Float32Array => v !== undefined);
     return vectors.length > 0 ? meanNormalized(vectors) : undefined;
   }
 
-  #scored(track: Track, segment: Segment | undefined, base: number, parts: Record<string, number>, musicIndex: VectorIndex | undefined): Scored {
-    const embedding = musicIndex ? this.#trackEmbedding(track, musicIndex) : undefined;
+  #scored(track: Track, segment: Segment | undefined, base: number, parts: Record<string, number>, musicIndex: VectorIndex | undefined, segmentVectors: ReadonlyMap<number, Float32Array>): Scored {
+    const embedding = musicIndex ? this.#trackEmbedding(track, musicIndex, segmentVectors) : undefined;
     return { track, ...(segment ? { segment } : {}), base, score: base, parts, ...(embedding ? { embedding } : {}), id: track.id, artist: track.artist };
   }
 
@@ -321,16 +352,16 @@ export class Recommender {
    * compare it in; undefined without negative text or CLAP vectors. Negative text is never put into the
    * query (no encoder is asked to understand "not"): tracks close to it lose score instead.
    */
-  async #negativeVector(state: RefinementState, signal?: AbortSignal): Promise<{ vector: Float32Array; index: VectorIndex } | undefined> {
+  async #negativeVector(state: RefinementState, tracks: readonly Track[], signal?: AbortSignal): Promise<Away | undefined> {
     const text = (state.negativeText ?? []).join(', ');
     const index = this.#catalog.index('clap-audio');
     if (!text || !index) return undefined;
     const vector = (await this.#clapText.encodeTexts([text], signal))[0];
-    return vector ? { vector, index } : undefined;
+    return vector ? { vector, index, segmentVectors: await this.#segmentVectors(tracks, index) } : undefined;
   }
 
   /** Soft preferences: tag weights, tempo / energy / mood nudges relative to the candidates, and the negative text. */
-  #softAdjust(scored: readonly Scored[], state: RefinementState, away?: { vector: Float32Array; index: VectorIndex }): Scored[] {
+  #softAdjust(scored: readonly Scored[], state: RefinementState, away?: Away): Scored[] {
     const w = this.#options.softWeight;
     const strength = (field: 'tempo' | 'energy' | 'mood'): number => state.strength?.[field] ?? 1;
     const bpms = scored.map((s) => s.track.bpm).filter((b): b is number => b !== undefined).sort((a, b) => a - b);
@@ -343,7 +374,7 @@ export class Recommender {
       }
       if (state.energy) adjust += w * strength('energy') * (state.energy === 'higher' ? 1 : -1) * energyLean(s.track);
       if (state.mood) adjust += w * strength('mood') * (state.mood === 'brighter' ? 1 : -1) * moodLean(s.track);
-      const music = away ? this.#trackEmbedding(s.track, away.index) : undefined;
+      const music = away ? this.#trackEmbedding(s.track, away.index, away.segmentVectors) : undefined;
       const negative = away && music ? -this.#options.negativeTextWeight * Math.max(0, dot(away.vector, music)) : 0;
       if (adjust === 0 && negative === 0) return s;
       const parts = { ...s.parts, ...(adjust !== 0 ? { preferences: adjust } : {}), ...(negative !== 0 ? { negative } : {}) };

@@ -1,19 +1,8 @@
-import type { ScoredTag, Track } from '../index-data/types.js';
-import { selectTags } from '../index-data/tagger.js';
+import { presentTags } from '../index-data/track-filter.js';
+import type { Track } from '../index-data/types.js';
 
-/**
- * The tags a track is taken to carry: the ones its description names (best per group plus close
- * runners-up, as index-data selects them) and its file's own genres.
- */
-export function presentTags(track: Track): ScoredTag[] {
-  const selected = selectTags(track.tags);
-  const names = new Set(selected.map((t) => t.tag));
-  for (const g of track.fileGenres) {
-    const tag = g.toLowerCase();
-    if (!names.has(tag)) selected.push({ group: 'genre', tag, score: 1 });
-  }
-  return selected;
-}
+// One definition of what a track carries, shared with the storage backends that filter in SQL.
+export { presentTags, vocalsOf, type VocalsKind } from '../index-data/track-filter.js';
 
 export function hasTag(track: Track, tag: string): boolean {
   return presentTags(track).some((t) => t.tag === tag);
@@ -22,19 +11,6 @@ export function hasTag(track: Track, tag: string): boolean {
 /** The tagger's score for a tag (0 when it was not scored). */
 export function tagScore(track: Track, tag: string): number {
   return track.tags.find((t) => t.tag === tag)?.score ?? 0;
-}
-
-export type VocalsKind = 'instrumental' | 'female' | 'male' | 'vocals' | 'unknown';
-
-/** What the best vocals tag says; `unknown` when the track has none (a vocals filter cannot vouch for it). */
-export function vocalsOf(track: Track): VocalsKind {
-  const top = track.tags.filter((t) => t.group === 'vocals').sort((a, b) => b.score - a.score)[0];
-  if (!top) return 'unknown';
-  const tag = top.tag.toLowerCase();
-  if (/instrumental|no vo|no sing/.test(tag)) return 'instrumental';
-  if (/female|wom[ae]n/.test(tag)) return 'female';
-  if (/(^|[^e])male|\bm[ae]n\b/.test(tag)) return 'male';
-  return 'vocals';
 }
 
 // Tags that say which way a track leans, for "more energy" / "darker" nudges.

@@ -13,6 +13,7 @@ interface BenchFlags {
   only?: string;
   indexSizes?: string;
   clipModel?: string;
+  databaseUrl?: string;
 }
 
 function parseSections(list: string | undefined): SectionId[] {
@@ -49,6 +50,7 @@ async function runBenchCommand(flags: BenchFlags): Promise<number> {
       sections: parseSections(flags.only),
       ...(indexSizes ? { indexSizes } : {}),
       ...(flags.clipModel ? { clipModelDir: resolve(flags.clipModel) } : {}),
+      ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
       progress: (line) => process.stderr.write(`${line}\n`),
     },
     `cuecast ${process.argv.slice(2).join(' ')}`,
@@ -71,6 +73,7 @@ export const benchCommand: CliCommand = {
       .option('--markdown <file>', 'also write the tables as Markdown (for docs/benchmarks.md)')
       .option('--only <sections>', `comma-separated sections: ${SECTION_IDS.join(', ')}`)
       .option('--index-sizes <list>', 'index sizes in vectors, e.g. 10k,100k,1m')
+      .option('--database-url <url>', 'storage section: a scratch PostgreSQL database with pgvector (default: CUECAST_DATABASE_URL)')
       .option('--clip-model <dir>', 'full-size CLIP graphs (default .cache/models/clip-vit-b32-random)')
       .action(async (flags: BenchFlags) => {
         process.exitCode = await runBenchCommand(flags).catch((error: unknown) => reportError(error));

@@ -26,7 +26,7 @@ interface Resources {
  * be opened, the bot still starts and answers every request with the reason (and logs it).
  */
 async function openServices(config: Config, log: Log): Promise<Resources> {
-  const [{ createEncoders }, { CatalogPreviewCutter, CatalogTrackDirectory, MediaClipAnalyser }, { UnavailableServices }, { createRecommender, openCatalogFor }] = await Promise.all([
+  const [{ createEncoders }, { CatalogPreviewCutter, CatalogTrackDirectory, MediaClipAnalyser }, { UnavailableServices }, { createRecommender, openConfiguredCatalogFor }] = await Promise.all([
     import('../../model/index.js'),
     import('../../bot/media-adapters.js'),
     import('../../bot/unavailable.js'),
@@ -37,7 +37,7 @@ async function openServices(config: Config, log: Log): Promise<Resources> {
   try {
     encoders = await createEncoders(config);
     if (encoders.standIn) log.warn({ standIn: true, reason: encoders.standIn.reason }, 'STAND-IN MODELS: random-weight encoders, the picks are not meaningful');
-    catalog = openCatalogFor(config.catalogDir, encoders);
+    catalog = await openConfiguredCatalogFor(config, encoders);
     const opened = catalog;
     const recommender = await createRecommender(config, encoders, opened);
     log.info({ mode: recommender.mode }, 'recommending');
@@ -51,14 +51,14 @@ async function openServices(config: Config, log: Log): Promise<Resources> {
     return {
       services: { recommender, analyser, tracks: new CatalogTrackDirectory(opened), preview: new CatalogPreviewCutter(opened, config.media.timeoutMs) },
       async close() {
-        opened.close();
+        await opened.close();
         await owned.dispose();
       },
     };
   } catch (error) {
-    if (!isCuecastError(error) || !/^(MODEL|CATALOG)_/.test(error.code)) throw error;
+    if (!isCuecastError(error) || !/^(MODEL|CATALOG|DATABASE|PGVECTOR)_/.test(error.code)) throw error;
     log.error({ code: error.code, message: error.message }, 'the bot will answer every request with this until it is fixed');
-    catalog?.close();
+    await catalog?.close();
     await encoders?.dispose();
     const unavailable = new UnavailableServices(error);
     return { services: { recommender: unavailable, analyser: unavailable, tracks: unavailable }, close: async () => {} };

@@ -127,7 +127,7 @@ export async function runDemo(options: DemoOptions, write: (text: string) => voi
       if (standIn) await announceStandIn(encoders, out);
       return found ? 0 : 1;
     } finally {
-      catalog.close();
+      await catalog.close();
     }
   } finally {
     await encoders.dispose();

@@ -13,6 +13,7 @@ interface IndexFlags {
   jobs?: string;
   json?: boolean;
   describer?: string;
+  catalogName?: string;
 }
 
 const MODES: readonly DescriptionMode[] = ['tags', 'template', 'openai', 'local'];
@@ -53,6 +54,10 @@ export function progressReporter(mode: 'json' | 'tty' | 'plain', out: { write(te
       if (mode === 'tty' && barShown) out.write('\n');
       barShown = false;
       if (event.event === 'publish') out.write(`published ${event.tracks} tracks, ${event.segments} segments (generation ${event.generation})\n`);
+    } else if (event.event === 'database') {
+      if (mode === 'tty' && barShown) out.write('\n');
+      barShown = false;
+      out.write(`postgres: ${event.message}\n`);
     }
   };
 }
@@ -62,6 +67,10 @@ export function renderSummary(summary: IndexSummary): string {
     `${summary.tracks} tracks in the catalog: ${summary.indexed} indexed, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.skipped.length} skipped (${formatDuration(summary.elapsedMs)})`,
   ];
   if (!summary.generation) lines.push('catalog already up to date: nothing published');
+  if (summary.database) {
+    const db = summary.database;
+    lines.push(`PostgreSQL catalog "${db.catalog}": ${db.status === 'unchanged' ? 'already serves this content' : `generation ${db.generation} published${db.status === 'resumed' ? ' (an interrupted copy resumed)' : ''}`}`);
+  }
   const fallbacks = summary.descriptionFallbacks;
   if (fallbacks.descriptions > 0) {
     const reasons = Object.entries(fallbacks.reasons)
@@ -91,7 +100,7 @@ async function runIndex(dirs: string[], flags: IndexFlags): Promise<number> {
     throw new InputError('INPUT_INVALID', `unknown --describer "${flags.describer}". Should be one of: ${MODES.join(', ')}`);
   }
   checkMusicFolders(dirs);
-  const [{ configWithFlags }, { configureMedia }, { createDescriber, createLlmBackend }, { indexMusic }, { mediaAudioSource }, { musicMetadataReader }, { vimlMusicEncoder }, { createEncoders, loadVimlHeads }] = await Promise.all([
+  const [{ configWithFlags }, { configureMedia }, { createDescriber, createLlmBackend }, { indexMusic }, { mediaAudioSource }, { musicMetadataReader }, { vimlMusicEncoder }, { createEncoders, loadVimlHeads }, { pgHnswBuild, pgSettings }, { pgCatalogLocation }] = await Promise.all([
     import('../setup.js'),
     import('../../core/media/index.js'),
     import('../../index-data/describe/from-config.js'),
@@ -100,6 +109,8 @@ async function runIndex(dirs: string[], flags: IndexFlags): Promise<number> {
     import('../../index-data/metadata.js'),
     import('../../index-data/viml-music.js'),
     import('../../model/index.js'),
+    import('../../index-data/storage/open.js'),
+    import('../../index-data/storage/pg/location.js'),
   ]);
   const config = configWithFlags(flags, {
     ...(flags.jobs ? { 'catalog.jobs': flags.jobs } : {}),
@@ -120,6 +131,7 @@ async function runIndex(dirs: string[], flags: IndexFlags): Promise<number> {
   const onSignal = (): void => controller.abort(new InputError('INPUT_INVALID', 'interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const database = config.database.url ? { location: pgCatalogLocation(pgSettings(config)), hnsw: pgHnswBuild(config) } : undefined;
   try {
     const heads = existsSync(join(headsDir, 'manifest.json')) ? await loadVimlHeads(encoders, config, { dir: headsDir }) : undefined;
     const reporter = progressReporter(flags.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', flags.json ? process.stdout : process.stderr);
@@ -136,6 +148,7 @@ async function runIndex(dirs: string[], flags: IndexFlags): Promise<number> {
       maxTrackSeconds: config.catalog.maxTrackSeconds,
       onEvent: reporter,
       signal: controller.signal,
+      ...(database ? { database } : {}),
     });
     if (!flags.json) process.stderr.write(renderSummary(summary));
     return summary.skipped.length > 0 ? EXIT_SKIPPED : 0;
@@ -144,6 +157,7 @@ async function runIndex(dirs: string[], flags: IndexFlags): Promise<number> {
     process.off('SIGTERM', onSignal);
     await encoders.dispose();
     await llm?.dispose?.();
+    await database?.location.pool.end();
   }
 }
 
@@ -155,6 +169,7 @@ export const indexCommand: CliCommand = {
       .description('index music folders into the catalog (re-runs only process what changed)')
       .argument('<dir...>', 'folders of audio files (mp3, flac, wav, ogg, opus, m4a/aac, aiff)')
       .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
+      .option('--catalog-name <name>', 'which catalog of the PostgreSQL database (with CUECAST_DATABASE_URL; default: config database.catalogName)')
       .option('--models <dir>', 'models directory holding clip/ and clap/ (default: config modelsDir)')
       .option('--jobs <n>', 'files processed at once (default: config catalog.jobs)')
       .option('--describer <mode>', `description backend: ${MODES.join(', ')} (default: config llm.backend)`)

@@ -83,6 +83,7 @@ export const recommendCommand: CliCommand = {
       .option('--refine <text>', 'a follow-up turn ("faster", "more like #2"); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option('--k <n>', 'how many picks', '5')
       .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
+      .option('--catalog-name <name>', 'which catalog of the PostgreSQL database (with CUECAST_DATABASE_URL; default: config database.catalogName)')
       .option('--models <dir>', 'models directory holding clip/ and clap/ (default: config modelsDir)')
       .option('--same-artist', 'allow several picks by one artist')
       .option('--heads <dir>', 'trained ViML heads (default: <models>/viml when present)')

@@ -41,6 +41,7 @@ export const searchCommand: CliCommand = {
       .argument('<text>', 'what the music should be like')
       .option('--k <n>', 'how many tracks', '10')
       .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
+      .option('--catalog-name <name>', 'which catalog of the PostgreSQL database (with CUECAST_DATABASE_URL; default: config database.catalogName)')
       .option('--models <dir>', 'models directory holding clip/ and clap/ (default: config modelsDir)')
       .option('--json', 'print JSON')
       .action(async (text: string, flags: SearchFlags) => {

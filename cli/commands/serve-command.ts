@@ -13,6 +13,7 @@ export const serveCommand: CliCommand = {
       .option('--port <n>', 'port to listen on (default: config server.port, 8787)')
       .option('--host <addr>', 'address to listen on (default: config server.host, 127.0.0.1)')
       .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
+      .option('--catalog-name <name>', 'which catalog of the PostgreSQL database (with CUECAST_DATABASE_URL; default: config database.catalogName)')
       .option('--models <dir>', 'models directory holding clip/ and clap/ (default: config modelsDir)')
       .option('--allow-file-urls', 'let producers ingest file: URLs from this machine (for local testing only)')
       .option('--print-urls', 'print the capture and overlay URLs with the generated tokens again')

@@ -115,7 +115,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   let catalogOpen = false;
   try {
     // Redis first: a wrong REDIS_URL fails start-up in seconds, before minutes of model loading.
-    const [{ createEncoders, frameSize }, { createApplication }, { mediaFrameSource }, { recommenderPickSource }, { connectRedisAdapter, redact }, { createRecommender, openCatalogFor }] = await Promise.all([
+    const [{ createEncoders, frameSize }, { createApplication }, { mediaFrameSource }, { recommenderPickSource }, { connectRedisAdapter, redact }, { createRecommender, openConfiguredCatalogFor }] = await Promise.all([
       import('../../model/index.js'),
       import('../../stream-server/app.js'),
       import('../../stream-server/media-frame-source.js'),
@@ -130,7 +130,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     encoders = await createEncoders(config);
     const models = encoders;
     if (models.standIn) log.warn({ standIn: true, reason: models.standIn.reason }, 'STAND-IN MODELS: random-weight encoders, the picks are not meaningful (/readyz and the overlay say so)');
-    catalog = openCatalogFor(config.catalogDir, models);
+    catalog = await openConfiguredCatalogFor(config, models);
     catalogOpen = true;
     const opened = catalog;
     const recommender = await createRecommender(config, models, opened);
@@ -163,7 +163,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     if (http.listening) http.close();
     await redis?.close();
     catalogOpen = false;
-    catalog?.close();
+    await catalog?.close();
     await encoders?.dispose();
   }
 }

@@ -61,7 +61,7 @@ function track(n: number, segments = 2): PublishedTrack {
 }
 
 describe('catalog store', () => {
-  it('round-trips tracks, tags, segments and vectors through a published generation', () => {
+  it('round-trips tracks, tags, segments and vectors through a published generation', async () => {
     const dir = tempDir();
     publishGeneration(dir, manifest, [track(1), track(2, 3)], 'fp1');
     const catalog = openCatalog(dir);
@@ -73,7 +73,7 @@ describe('catalog store', () => {
     expect(catalog.audioPath(t2.id)).toBe('/music/album/2.flac');
     const label = catalog.trackLabel(t2.id)!;
     expect(catalog.trackByLabel(label)).toBe(t2);
-    expect(catalog.index('clip-text')!.search(normalize(Float32Array.of(2, 1, 0, 0)), 1)[0]!.label).toBe(label);
+    expect((await catalog.index('clip-text')!.search(normalize(Float32Array.of(2, 1, 0, 0)), 1))[0]!.label).toBe(label);
     expect(catalog.index('clap-audio')!.size).toBe(5);
     expect(catalog.segmentByLabel(5)).toMatchObject({ trackId: t2.id, index: 2 });
     expect(catalog.index('viml-music')).toBeUndefined();

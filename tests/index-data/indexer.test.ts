@@ -170,7 +170,7 @@ describe('indexMusic on synthesised audio', () => {
     const n = encoders.clapAudio.sampleRate * 10;
     const windows = [0, 1, 2].map((i) => samples.slice(i * n, (i + 1) * n));
     const expected = meanNormalized(await encoders.clapAudio.encodeWindows(windows));
-    const stored = catalog.index('clap-audio')!.vector(segment!.label)!;
+    const [stored] = (await catalog.index('clap-audio')!.vectors([segment!.label])) as [Float32Array];
     expect(stored.length).toBe(expected.length);
     for (let i = 0; i < expected.length; i++) expect(stored[i]).toBeCloseTo(expected[i]!, 4);
   });
@@ -182,7 +182,7 @@ describe('indexMusic on synthesised audio', () => {
     const n = encoders.clapAudio.sampleRate * 10;
     const windows = [5, 15, 25].map((s) => samples.slice(s * encoders.clapAudio.sampleRate, s * encoders.clapAudio.sampleRate + n));
     const expected = meanNormalized(await encoders.clapAudio.encodeWindows(windows));
-    const stored = catalog.index('clap-audio')!.vector(tail.label)!;
+    const [stored] = (await catalog.index('clap-audio')!.vectors([tail.label])) as [Float32Array];
     for (let i = 0; i < expected.length; i++) expect(stored[i]).toBeCloseTo(expected[i]!, 4);
   });
 
@@ -200,15 +200,16 @@ describe('indexMusic on synthesised audio', () => {
     expect(catalog.segments(track!.id).map((s) => [s.start, s.end])).toEqual([[0, 30], [15, 45], [20, 50]]);
   });
 
-  it('reaches recall@10 >= 0.98 with the published HNSW index against exact search on the catalog', () => {
+  it('reaches recall@10 >= 0.98 with the published HNSW index against exact search on the catalog', async () => {
     const catalog = openCatalog(catalogDir);
     const hnsw = catalog.index('clap-audio')!;
     const labels = [...catalog.tracks()].flatMap((t) => catalog.segments(t.id).map((s) => s.label));
-    const exact = ExactVectorIndex.from(hnsw.dim, labels.map((l) => [l, hnsw.vector(l)!] as const));
+    const vectors = (await hnsw.vectors(labels)) as Float32Array[];
+    const exact = ExactVectorIndex.from(hnsw.dim, labels.map((l, i) => [l, vectors[i]!] as const));
     let found = 0;
-    for (const label of labels) {
-      const truth = new Set(exact.search(hnsw.vector(label)!, 10).map((h) => h.label));
-      found += hnsw.search(hnsw.vector(label)!, 10).filter((h) => truth.has(h.label)).length;
+    for (const vector of vectors) {
+      const truth = new Set(exact.search(vector, 10).map((h) => h.label));
+      found += (await hnsw.search(vector, 10)).filter((h) => truth.has(h.label)).length;
     }
     expect(found / (labels.length * Math.min(10, labels.length))).toBeGreaterThanOrEqual(0.98);
   });
@@ -256,7 +257,8 @@ describe('indexMusic on synthesised audio', () => {
     expect(fresh.track(quietId)).toBeUndefined();
     expect(fresh.trackCount()).toBe(6);
     expect(oldReader.track(quietId)).toBeDefined();
-    expect(oldReader.index('clap-audio')!.search(oldReader.index('clap-audio')!.vector(1)!, 3).length).toBe(3);
+    const [first] = (await oldReader.index('clap-audio')!.vectors([1])) as [Float32Array];
+    expect((await oldReader.index('clap-audio')!.search(first, 3)).length).toBe(3);
   });
 
   it('given a file that vanishes mid-run, skips it as vanished and keeps going', async () => {

@@ -42,10 +42,10 @@ describe('a catalog built with trained ViML heads', () => {
     expect(viml.size).toBe(3);
     const b = [...catalog.tracks()].find((t) => t.title === 'b')!;
     const [segment] = catalog.segments(b.id);
-    const window = catalog.index('clap-audio')!.vector(segment!.label)!;
+    const [window] = (await catalog.index('clap-audio')!.vectors([segment!.label])) as [Float32Array];
     // b is 12 s: one segment of one window, so its clap-audio vector is that window's embedding.
     const [expected] = await heads.encodeMusic([[window]]);
-    const stored = viml.vector(segment!.label)!;
+    const [stored] = (await viml.vectors([segment!.label])) as [Float32Array];
     for (let i = 0; i < expected!.length; i++) expect(stored[i]).toBeCloseTo(expected![i]!, 4);
   });
 
@@ -58,7 +58,7 @@ describe('a catalog built with trained ViML heads', () => {
     const samples = await audio(join(music, 'a.wav'), { sampleRate: rate, channels: 1 });
     const windows = await encoders.clapAudio.encodeWindows([10, 20, 30].map((s) => samples.slice(s * rate, (s + 10) * rate)));
     const [expected] = await heads.encodeMusic([windows]);
-    const stored = catalog.index('viml-music')!.vector(tail.label)!;
+    const [stored] = (await catalog.index('viml-music')!.vectors([tail.label])) as [Float32Array];
     for (let i = 0; i < expected!.length; i++) expect(stored[i]).toBeCloseTo(expected![i]!, 4);
   });
 

@@ -227,7 +227,7 @@ describe('Recommender: pick order', () => {
 
   it('across random clips and k, shows exactly the set MMR selects, best score first', async () => {
     const { rec, catalog } = recommender();
-    const clap = catalog.index('clap-audio')!;
+    const clap = catalog.raw.get('clap-audio')!;
     const embedding = (id: string) => meanNormalized(catalog.segments(id).map((s) => clap.vector(s.label)!));
     let seed = 7;
     const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);

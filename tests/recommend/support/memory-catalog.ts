@@ -1,4 +1,4 @@
-import { ExactVectorIndex } from '../../../index-data/vector-index.js';
+import { ExactVectorIndex, labelIndexView } from '../../../index-data/vector-index.js';
 import type { Catalog, CatalogManifest, ScoredTag, Segment, SkippedFile, Track, VectorIndex, VectorSpace } from '../../../index-data/types.js';
 import type { EncoderInfo, TextEncoder } from '../../../model/types.js';
 
@@ -34,7 +34,9 @@ export class MemoryCatalog implements Catalog {
   readonly #labels = new Map<string, number>();
   readonly #segments = new Map<string, Segment[]>();
   readonly #segmentsByLabel = new Map<number, Segment>();
-  readonly #indexes = new Map<VectorSpace, ExactVectorIndex>();
+  readonly #indexes = new Map<VectorSpace, VectorIndex>();
+  /** The in-memory indexes behind `index()`, for tests that read vectors directly. */
+  readonly raw = new Map<VectorSpace, ExactVectorIndex>();
 
   constructor(fixtures: readonly FixtureTrack[], options: { viml?: boolean } = {}) {
     this.manifest = {
@@ -75,9 +77,14 @@ export class MemoryCatalog implements Catalog {
       });
       this.#segments.set(f.id, segments);
     });
-    this.#indexes.set('clip-text', clip);
-    this.#indexes.set('clap-audio', clap);
-    if (options.viml) this.#indexes.set('viml-music', viml);
+    const bySegment = (label: number): Track | undefined => this.track(this.#segmentsByLabel.get(label)?.trackId ?? '');
+    this.raw.set('clip-text', clip).set('clap-audio', clap);
+    this.#indexes.set('clip-text', labelIndexView(clip, (label) => this.#tracks[label]));
+    this.#indexes.set('clap-audio', labelIndexView(clap, bySegment));
+    if (options.viml) {
+      this.raw.set('viml-music', viml);
+      this.#indexes.set('viml-music', labelIndexView(viml, bySegment));
+    }
   }
 
   trackCount(): number {
@@ -107,11 +114,11 @@ export class MemoryCatalog implements Catalog {
   }
   audioPath(trackId: string): string | undefined {
     return this.track(trackId) ? `/music/${trackId}.mp3` : undefined;
-  }  skipped(): readonly SkippedFile[] {
+  }
+  skipped(): readonly SkippedFile[] {
     return [];
   }
-
-  close(): void {}
+  async close(): Promise<void> {}
 }
 
 /** A text encoder over the same axes: each known word adds its axis (small, deterministic, real). */
