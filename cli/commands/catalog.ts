@@ -3,6 +3,7 @@ import { toCuecastError } from '../../core/errors.js';
 import { catalogStats } from '../../index-data/stats.js';
 import type { CliCommand } from '../command.js';
 import { configWithFlags } from '../setup.js';
+import { registerCatalogTracks } from './catalog-tracks.js';
 
 export const catalogCommand: CliCommand = {
   name: 'catalog',
@@ -38,5 +39,6 @@ export const catalogCommand: CliCommand = {
           process.exitCode = 1;
         }
       });
+    registerCatalogTracks(catalog);
   },
 };
