@@ -55,7 +55,7 @@ export interface TempoSteps {
 export const ALL_STEPS: TempoSteps = { bandFlux: true, wholeTrack: true, comb: true, relatives: true, clarityGate: true };
 
 /** Periodicity (0..1, mean band autocorrelation at the beat period) under which there is no steady beat. */
-export const CLARITY_THRESHOLD = 0.1;
+export const CLARITY_THRESHOLD = 0.05;
 const MIN_BPM = 50;
 const MAX_BPM = 220;
 /** The estimator's constants, overridable only to measure alternatives (bench/real). */
@@ -74,7 +74,7 @@ export interface TempoTuning {
   readonly rayleighSeconds: number;
 }
 
-export const DEFAULT_TUNING: TempoTuning = { priorCentreBpm: 120, priorOctaves: 1, relativeShare: 0.8, clarityThreshold: CLARITY_THRESHOLD, minOnsetStrength: 1, localSeconds: 0, prior: 'log-normal', rayleighSeconds: 0.557 };
+export const DEFAULT_TUNING: TempoTuning = { priorCentreBpm: 120, priorOctaves: 0.5, relativeShare: 0.8, clarityThreshold: CLARITY_THRESHOLD, minOnsetStrength: 1, localSeconds: 8, prior: 'log-normal', rayleighSeconds: 0.557 };
 
 /** Onset strength per band at FRAME_RATE, built from audio pushed in order. */
 export class OnsetEnvelope {

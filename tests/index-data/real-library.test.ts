@@ -67,7 +67,7 @@ beforeAll(async () => {
   writeTrack(library, { file: 'own/moving.wav', source: pulses(110, 8), metadata: tags('Moving') });
   encoders = await createFixtureEncoders();
   first = await indexMusic(options({ onEvent: (e) => events.push(e) }));
-}, 240_000);
+}, 600_000);
 
 afterAll(async () => {
   await encoders?.dispose();
