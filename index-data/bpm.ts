@@ -1,86 +1,355 @@
 /**
- * Tempo estimate by onset-strength autocorrelation (after Ellis, "Beat Tracking by Dynamic
- * Programming", 2007, its tempo step): a log-energy novelty curve at ~100 frames/s, autocorrelated
- * over 60-200 BPM lags, weighted by a log-normal prior around 120 BPM. Written here because no npm
- * library fitted (essentia.js is AGPL-3.0, web-audio-beat-detector needs the Web Audio API,
- * music-tempo is untyped and untested); see docs/catalog.md.
+ * Tempo (BPM) of a track, in two stages:
+ *
+ * 1. `OnsetEnvelope` takes the decoded audio chunk by chunk (the indexer's 2-minute chunks, in order)
+ *    and keeps, 100 times a second, how much new energy starts in each of 8 frequency bands
+ *    (band-wise spectral flux of the log-magnitude spectrum), plus the frame's level for the silence
+ *    check. The whole track is analysed, not an excerpt.
+ * 2. `estimateTempo` turns the envelope into a tempo: each band's novelty (flux above its 1 s running
+ *    mean) is autocorrelated, the bands are averaged, and every candidate tempo from 50 to 220 BPM is
+ *    scored by the autocorrelation at its beat period and at 2, 3 and 4 periods (a comb: a real beat
+ *    repeats at every multiple of its period, a stray periodicity does not), weighted by a perceptual
+ *    prior (log-normal around 120 BPM, one octave wide, as in Ellis 2007 and librosa). The winner is
+ *    then compared with its octave and 3:2 relatives (half, double, 2/3, 3/2), which a comb and prior
+ *    cannot always tell apart, and the relative whose own periodicity is strong enough and sits
+ *    nearer the prior's centre is taken.
+ *
+ * A clarity gate refuses to guess: no BPM for silence (`silent`), for audio too short to hold a few
+ * beats (`too-short`), or when the best periodicity is weak (`no-steady-beat`: drones, ambient pads,
+ * free-tempo passages). Every step can be switched off (`TempoSteps`) so the benchmark can show what
+ * each one adds (bench/real).
  */
+import { Fft } from './fft.js';
 
-export interface BpmOptions {
-  /** Longest stretch analysed, in seconds, taken from the middle of the signal. */
-  maxSeconds?: number;
-  minBpm?: number;
-  maxBpm?: number;
-}
-
-export interface BpmEstimate {
-  readonly bpm: number;
-  /** Peak autocorrelation over the mean of the lag range; below ~1.5 the beat is weak. */
-  readonly confidence: number;
-}
-
+/** Analysis frames per second. */
 const FRAME_RATE = 100;
+/** Band edges in Hz (the last band runs to the Nyquist frequency). */
+const BAND_EDGES = [0, 120, 250, 500, 1000, 2000, 4000, 8000];
+/** Frames quieter than this (dBFS, RMS) count as silence. */
+const SILENT_FRAME_DB = -60;
+/** A track with less than this share of audible frames is silent. */
+const MIN_AUDIBLE_SHARE = 0.05;
+const MIN_SECONDS = 6;
 
-export function estimateBpm(samples: Float32Array, sampleRate: number, options: BpmOptions = {}): BpmEstimate | undefined {
-  const { maxSeconds = 60, minBpm = 60, maxBpm = 200 } = options;
-  const hop = Math.round(sampleRate / FRAME_RATE);
-  const frameRate = sampleRate / hop;
-  const span = Math.min(samples.length, Math.round(maxSeconds * sampleRate));
-  const offset = Math.floor((samples.length - span) / 2);
-  const frames = Math.floor(span / hop);
-  if (frames < frameRate * 4) return undefined;
+export type BpmReason = 'silent' | 'too-short' | 'no-steady-beat';
 
-  // Log energy per frame, then half-wave rectified first difference: the onset-strength envelope.
-  const energy = new Float32Array(frames);
-  for (let f = 0; f < frames; f++) {
-    let sum = 0;
-    const start = offset + f * hop;
-    for (let i = start; i < start + hop; i++) sum += samples[i]! * samples[i]!;
-    energy[f] = Math.log10(1e-10 + sum / hop);
+/** `confidence`: periodicity at the beat period (0..1); `onsetStrength`: new sound per frame, summed over bands. */
+export type TempoResult =
+  | { readonly bpm: number; readonly confidence: number; readonly onsetStrength: number }
+  | { readonly reason: BpmReason; readonly confidence?: number; readonly onsetStrength?: number };
+
+/** The estimator's steps; all on by default. The benchmark turns them on one by one. */
+export interface TempoSteps {
+  /** Band-wise spectral-flux onsets (else: log-energy difference of the whole signal). */
+  readonly bandFlux: boolean;
+  /** The whole track (else: the middle 60 s). */
+  readonly wholeTrack: boolean;
+  /** Score a tempo by its comb of multiples (else: by the autocorrelation at its period alone). */
+  readonly comb: boolean;
+  /** Octave and 3:2 disambiguation of the winner. */
+  readonly relatives: boolean;
+  /** Refuse weak periodicity (`no-steady-beat`); silence and too-short are always refused. */
+  readonly clarityGate: boolean;
+}
+
+export const ALL_STEPS: TempoSteps = { bandFlux: true, wholeTrack: true, comb: true, relatives: true, clarityGate: true };
+
+/** Periodicity (0..1, mean band autocorrelation at the beat period) under which there is no steady beat. */
+export const CLARITY_THRESHOLD = 0.05;
+const MIN_BPM = 50;
+const MAX_BPM = 220;
+/** The estimator's constants, overridable only to measure alternatives (bench/real). */
+export interface TempoTuning {
+  readonly priorCentreBpm: number;
+  readonly priorOctaves: number;
+  /** A relative is taken when its periodicity is at least this share of the winner's. */
+  readonly relativeShare: number;
+  readonly clarityThreshold: number;
+  /** Under this onset strength there is nothing that starts, so no beat (drones, pads, held chords). */
+  readonly minOnsetStrength: number;
+  /** Seconds per local tempo estimate (0: one estimate over the whole span). */
+  readonly localSeconds: number;
+  /** `rayleigh`: weight a beat period p by p/b^2 exp(-p^2/2b^2), b = rayleighSeconds (Davies & Plumbley, as aubio). */
+  readonly prior: 'log-normal' | 'rayleigh';
+  readonly rayleighSeconds: number;
+}
+
+export const DEFAULT_TUNING: TempoTuning = { priorCentreBpm: 120, priorOctaves: 0.5, relativeShare: 0.8, clarityThreshold: CLARITY_THRESHOLD, minOnsetStrength: 1, localSeconds: 8, prior: 'log-normal', rayleighSeconds: 0.557 };
+
+/** Onset strength per band at FRAME_RATE, built from audio pushed in order. */
+export class OnsetEnvelope {
+  readonly sampleRate: number;
+  readonly frameRate: number;
+  readonly #hop: number;
+  readonly #fft: Fft;
+  readonly #window: Float64Array;
+  readonly #bandOfBin: Int8Array;
+  readonly bandCount: number;
+  #pending = new Float32Array(0);
+  #previous: Float64Array | undefined;
+  #previousEnergy: number | undefined;
+  readonly #flux: number[][];
+  readonly #energyOnset: number[] = [];
+  readonly #levelDb: number[] = [];
+  #re: Float64Array;
+  #im: Float64Array;
+
+  constructor(sampleRate: number) {
+    this.sampleRate = sampleRate;
+    this.#hop = Math.max(1, Math.round(sampleRate / FRAME_RATE));
+    this.frameRate = sampleRate / this.#hop;
+    const size = 2 ** Math.round(Math.log2(sampleRate * 0.046));
+    this.#fft = new Fft(size);
+    this.#window = new Float64Array(size);
+    for (let i = 0; i < size; i++) this.#window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / size);
+    this.#re = new Float64Array(size);
+    this.#im = new Float64Array(size);
+    const bins = size / 2 + 1;
+    this.#bandOfBin = new Int8Array(bins);
+    const edges = BAND_EDGES.filter((hz) => hz < sampleRate / 2);
+    this.bandCount = edges.length;
+    for (let k = 0; k < bins; k++) {
+      const hz = (k * sampleRate) / size;
+      let band = 0;
+      while (band + 1 < edges.length && hz >= edges[band + 1]!) band++;
+      this.#bandOfBin[k] = band;
+    }
+    this.#flux = Array.from({ length: this.bandCount }, () => []);
   }
-  const onset = new Float32Array(frames);
+
+  get frames(): number {
+    return this.#levelDb.length;
+  }
+
+  /** Appends the next samples of the track (mono, in [-1, 1]). */
+  push(samples: Float32Array): void {
+    const size = this.#fft.size;
+    const buffer = new Float32Array(this.#pending.length + samples.length);
+    buffer.set(this.#pending);
+    buffer.set(samples, this.#pending.length);
+    let start = 0;
+    for (; start + size <= buffer.length; start += this.#hop) this.#frame(buffer, start);
+    this.#pending = buffer.slice(start);
+  }
+
+  #frame(buffer: Float32Array, start: number): void {
+    const size = this.#fft.size;
+    const re = this.#re;
+    const im = this.#im;
+    let energy = 0;
+    // Level and the energy-difference onset are over the hop that ends the window (no overlap).
+    for (let i = size - this.#hop; i < size; i++) energy += buffer[start + i]! ** 2;
+    energy /= this.#hop;
+    for (let i = 0; i < size; i++) {
+      re[i] = buffer[start + i]! * this.#window[i]!;
+      im[i] = 0;
+    }
+    this.#fft.transform(re, im);
+    const bins = size / 2 + 1;
+    const current = new Float64Array(bins);
+    const scale = 2 / size;
+    for (let k = 0; k < bins; k++) current[k] = Math.log1p(1000 * scale * Math.sqrt(re[k]! * re[k]! + im[k]! * im[k]!));
+    const flux = new Float64Array(this.bandCount);
+    if (this.#previous) {
+      for (let k = 0; k < bins; k++) {
+        const rise = current[k]! - this.#previous[k]!;
+        if (rise > 0) flux[this.#bandOfBin[k]!]! += rise;
+      }
+    }
+    this.#previous = current;
+    for (let b = 0; b < this.bandCount; b++) this.#flux[b]!.push(flux[b]!);
+    const logEnergy = Math.log10(1e-10 + energy);
+    this.#energyOnset.push(this.#previousEnergy === undefined ? 0 : Math.max(0, logEnergy - this.#previousEnergy));
+    this.#previousEnergy = logEnergy;
+    this.#levelDb.push(10 * Math.log10(1e-12 + energy));
+  }
+
+  /** The envelope so far (copies). */
+  snapshot(): EnvelopeData {
+    return {
+      frameRate: this.frameRate,
+      bandFlux: this.#flux.map((b) => Float32Array.from(b)),
+      energyOnset: Float32Array.from(this.#energyOnset),
+      levelDb: Float32Array.from(this.#levelDb),
+    };
+  }
+}
+
+export interface EnvelopeData {
+  readonly frameRate: number;
+  /** Per band, positive log-spectral change per frame. */
+  readonly bandFlux: readonly Float32Array[];
+  /** Positive log-energy change per frame (the older, single-band onset measure). */
+  readonly energyOnset: Float32Array;
+  /** RMS level of each frame, dBFS. */
+  readonly levelDb: Float32Array;
+}
+
+/** Flux above its running mean (window `width` frames), half-wave rectified. */
+function novelty(flux: Float32Array, width: number): Float64Array {
+  const out = new Float64Array(flux.length);
+  const half = Math.floor(width / 2);
+  let sum = 0;
+  let lo = 0;
+  let hi = 0;
+  for (let t = 0; t < flux.length; t++) {
+    while (hi < flux.length && hi <= t + half) sum += flux[hi++]!;
+    while (lo < t - half) sum -= flux[lo++]!;
+    out[t] = Math.max(0, flux[t]! - sum / (hi - lo));
+  }
+  return out;
+}
+
+/** Autocorrelation at lags 0..maxLag, each lag's sum divided by its overlap, normalised by lag 0. */
+function autocorrelation(x: Float64Array, maxLag: number): Float64Array | undefined {
+  const n = x.length;
   let mean = 0;
-  for (let f = 1; f < frames; f++) {
-    onset[f] = Math.max(0, energy[f]! - energy[f - 1]!);
-    mean += onset[f]!;
-  }
-  mean /= frames;
-  if (mean < 1e-6) return undefined;
-  for (let f = 0; f < frames; f++) onset[f]! -= mean;
-
-  const minLag = Math.floor((60 * frameRate) / maxBpm);
-  const maxLag = Math.ceil((60 * frameRate) / minBpm);
-  const scores = new Float64Array(maxLag + 2);
-  let total = 0;
-  let count = 0;
-  for (let lag = minLag; lag <= maxLag + 1; lag++) {
+  for (const v of x) mean += v;
+  mean /= n;
+  const centred = x.map((v) => v - mean);
+  const r = new Float64Array(maxLag + 1);
+  for (let lag = 0; lag <= maxLag && lag < n; lag++) {
     let acc = 0;
-    for (let f = lag; f < frames; f++) acc += onset[f]! * onset[f - lag]!;
-    acc /= frames - lag;
-    scores[lag] = acc;
-    if (lag <= maxLag) {
-      total += Math.abs(acc);
-      count++;
-    }
+    for (let t = lag; t < n; t++) acc += centred[t]! * centred[t - lag]!;
+    r[lag] = acc / (n - lag);
   }
-  let best = -1;
+  if (!(r[0]! > 1e-12)) return undefined;
+  const zero = r[0]!;
+  for (let lag = 0; lag <= maxLag; lag++) r[lag]! /= zero;
+  return r;
+}
+
+function at(r: Float64Array, lag: number): number {
+  const i = Math.floor(lag);
+  if (i + 1 >= r.length) return 0;
+  const f = lag - i;
+  return r[i]! * (1 - f) + r[i + 1]! * f;
+}
+
+
+
+/** The tempo of an onset envelope; see the module comment. */
+export function estimateTempo(envelope: EnvelopeData, steps: TempoSteps = ALL_STEPS, tuning: TempoTuning = DEFAULT_TUNING): TempoResult {
+  const fr = envelope.frameRate;
+  const total = envelope.levelDb.length;
+  const span = steps.wholeTrack ? total : Math.min(total, Math.round(60 * fr));
+  const from = Math.floor((total - span) / 2);
+  const to = from + span;
+  const level = envelope.levelDb.subarray(from, to);
+  let audible = 0;
+  for (const db of level) if (db > SILENT_FRAME_DB) audible++;
+  if (level.length > 0 && audible < MIN_AUDIBLE_SHARE * level.length) return { reason: 'silent' };
+  if (span < MIN_SECONDS * fr) return { reason: 'too-short' };
+
+  const maxLag = Math.ceil(((60 * fr) / MIN_BPM) * (steps.comb ? 4 : 1)) + 2;
+  const sources = steps.bandFlux ? envelope.bandFlux : [envelope.energyOnset];
+  const signals = sources.map((source) => (steps.bandFlux ? novelty(source.subarray(from, to), Math.round(fr)) : Float64Array.from(source.subarray(from, to))));
+  const whole = periodicityOf(signals, 0, span, maxLag);
+  if (!whole) return { reason: 'silent' };
+  // How much new sound starts per second, summed over bands: near zero for drones and pads, whose
+  // autocorrelation is then only the texture of numerical noise.
+  let strength = 0;
+  for (const signal of signals) for (const v of signal) strength += v;
+  strength = (strength / span) * (steps.bandFlux ? 1 : 8);
+  if (steps.clarityGate && strength < tuning.minOnsetStrength) return { reason: 'no-steady-beat', confidence: 0, onsetStrength: strength };
+  const pick = (r: Float64Array): number => pickTempo(r, fr, steps, tuning);
+  let best = pick(whole);
+  const local = Math.round(tuning.localSeconds * fr);
+  if (local > 0 && span >= 2 * local) {
+    // Local estimates over windows with half overlap; their median is the track's tempo (as a beat
+    // tracker's median beat period is), robust to intros, breaks and tempo changes.
+    const picks: number[] = [];
+    for (let start = 0; start + local <= span; start += Math.round(local / 2)) {
+      const r = periodicityOf(signals, start, start + local, maxLag);
+      if (r) picks.push(pick(r));
+    }
+    picks.sort((a, b) => a - b);
+    if (picks.length > 0) best = picks[Math.floor(picks.length / 2)]!;
+  }
+  const confidence = Math.max(0, at(whole, (60 * fr) / best));
+  if (steps.clarityGate && confidence < tuning.clarityThreshold) return { reason: 'no-steady-beat', confidence, onsetStrength: strength };
+  return { bpm: Math.round(best * 10) / 10, confidence, onsetStrength: strength };
+}
+
+/** Mean over bands of the normalised autocorrelation of frames [from, to). */
+function periodicityOf(signals: readonly Float64Array[], from: number, to: number, maxLag: number): Float64Array | undefined {
+  const r = new Float64Array(maxLag + 1);
+  let count = 0;
+  for (const signal of signals) {
+    const band = autocorrelation(signal.subarray(from, to), maxLag);
+    if (!band) continue;
+    for (let lag = 0; lag <= maxLag; lag++) r[lag]! += band[lag]!;
+    count++;
+  }
+  if (count === 0) return undefined;
+  for (let lag = 0; lag <= maxLag; lag++) r[lag]! /= count;
+  return r;
+}
+
+/** The best tempo for one autocorrelation: comb (or plain) periodicity times the prior, refined, then relatives. */
+function pickTempo(r: Float64Array, fr: number, steps: TempoSteps, tuning: TempoTuning): number {
+  const b = tuning.rayleighSeconds;
+  const rayleighPeak = (1 / b) * Math.exp(-0.5);
+  const prior =
+    tuning.prior === 'rayleigh'
+      ? (bpm: number): number => ((60 / bpm / (b * b)) * Math.exp(-((60 / bpm) ** 2) / (2 * b * b))) / rayleighPeak
+      : (bpm: number): number => Math.exp(-0.5 * (Math.log2(bpm / tuning.priorCentreBpm) / tuning.priorOctaves) ** 2);
+  const periodicity = (bpm: number): number => {
+    const lag = (60 * fr) / bpm;
+    if (!steps.comb) return at(r, lag);
+    let sum = 0;
+    let weights = 0;
+    for (let k = 1; k <= 4; k++) {
+      sum += at(r, k * lag) / k;
+      weights += 1 / k;
+    }
+    return sum / weights;
+  };
+  const score = (bpm: number): number => periodicity(bpm) * prior(bpm);
+  let best = MIN_BPM;
   let bestScore = -Infinity;
-  for (let lag = minLag; lag <= maxLag; lag++) {
-    const bpm = (60 * frameRate) / lag;
-    const prior = Math.exp(-0.5 * (Math.log2(bpm / 120) / 1.0) ** 2);
-    const weighted = scores[lag]! * prior;
-    if (weighted > bestScore) {
-      bestScore = weighted;
-      best = lag;
+  for (let bpm = MIN_BPM; bpm <= MAX_BPM; bpm += 0.25) {
+    const value = score(bpm);
+    if (value > bestScore) {
+      bestScore = value;
+      best = bpm;
     }
   }
-  if (best < 0 || scores[best]! <= 0) return undefined;
-  // Parabolic interpolation around the peak for sub-frame lag precision.
-  const a = scores[best - 1] ?? scores[best]!;
-  const b = scores[best]!;
-  const c = scores[best + 1] ?? scores[best]!;
-  const denom = a - 2 * b + c;
-  const shift = denom !== 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / denom)) : 0;
-  const bpm = (60 * frameRate) / (best + shift);
-  return { bpm: Math.round(bpm * 10) / 10, confidence: b / (total / count || 1) };
+  // Parabolic refinement on the 0.25 BPM grid.
+  const a = score(best - 0.25);
+  const c = score(best + 0.25);
+  const denom = a - 2 * bestScore + c;
+  if (denom < 0) best += Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / denom)) * 0.25;
+  if (!steps.relatives) return best;
+  const own = periodicity(best);
+  let chosen = best;
+  for (const ratio of [2, 0.5, 1.5, 2 / 3]) {
+    const candidate = best * ratio;
+    if (candidate < MIN_BPM || candidate > MAX_BPM) continue;
+    const strong = periodicity(candidate) >= tuning.relativeShare * own;
+    const nearer = Math.abs(Math.log2(candidate / tuning.priorCentreBpm)) < Math.abs(Math.log2(chosen / tuning.priorCentreBpm));
+    if (strong && nearer) chosen = candidate;
+  }
+  return chosen;
+}
+
+/** The tempo of a whole clip held in memory (tests, short audio). */
+export function estimateBpm(samples: Float32Array, sampleRate: number, steps: TempoSteps = ALL_STEPS): TempoResult {
+  const envelope = new OnsetEnvelope(sampleRate);
+  envelope.push(samples);
+  return estimateTempo(envelope.snapshot(), steps);
+}
+
+/** A reason for people, for `catalog tracks` and the docs. */
+export function describeBpmReason(reason: string): string {
+  switch (reason) {
+    case 'silent':
+      return 'silent: nothing to count';
+    case 'too-short':
+      return `too short to hold a few beats (under ${MIN_SECONDS} s)`;
+    case 'no-steady-beat':
+      return 'no steady beat (free tempo, drone or ambient)';
+    default:
+      return reason;
+  }
 }

@@ -4,7 +4,9 @@ import { basename, extname, join } from 'node:path';
 import { CatalogError, isCuecastError } from '../core/errors.js';
 import { logger } from '../core/logger.js';
 import type { AudioEncoder, TextEncoder } from '../model/types.js';
-import { estimateBpm } from './bpm.js';
+import type { DecodeDamage, LoudnessTrace } from '../core/media/index.js';
+import { estimateTempo, OnsetEnvelope } from './bpm.js';
+import { ANALYSIS_VERSION, segmentLoudness, trackLoudness } from './loudness.js';
 import { describeProtection, findProtection } from './drm.js';
 import { openCatalog } from './catalog.js';
 import type { PgCatalogLocation } from './storage/pg/catalog.js';
@@ -18,7 +20,7 @@ import { WorkDb, type TrackRecord, type TrackVectors } from './store/work-db.js'
 import { hashFile, scanMusic, type FoundFile } from './scan.js';
 import { distinctWindows, planSegments } from './segments.js';
 import { ClapTagger, selectTags } from './tagger.js';
-import type { CatalogManifest, SkippedFile } from './types.js';
+import { UNKNOWN_ARTIST, type CatalogManifest, type SkippedFile, type TrackDamage } from './types.js';
 import { meanNormalized } from './vectors.js';
 import { tagVocabulary } from './vocabulary/vocabulary.js';
 
@@ -28,7 +30,12 @@ const log = logger('index-data.indexer');
 export interface AudioSource {
   probe(path: string, signal?: AbortSignal): Promise<{ readonly duration?: number; readonly hasAudio: boolean }>;
   /** Mono float samples at `sampleRate` from `start` for up to `duration` seconds (fewer at the end). */
-  decode(path: string, options: { sampleRate: number; start: number; duration: number; signal?: AbortSignal | undefined }): Promise<Float32Array>;
+  decode(
+    path: string,
+    options: { sampleRate: number; start: number; duration: number; signal?: AbortSignal | undefined; onDamage?: ((damage: DecodeDamage) => void) | undefined },
+  ): Promise<Float32Array>;
+  /** EBU R128 momentary loudness over the whole track. */
+  loudness(path: string, options: { signal?: AbortSignal | undefined; onDamage?: ((damage: DecodeDamage) => void) | undefined }): Promise<LoudnessTrace>;
 }
 
 /** File tags (title, artist, album, genre); missing fields fall back to the file name. */
@@ -54,7 +61,20 @@ export type FileStatus = 'indexed' | 'unchanged' | 'skipped';
 
 export type IndexEvent =
   | { readonly event: 'scan'; readonly files: number; readonly problems: number }
-  | { readonly event: 'file'; readonly status: FileStatus; readonly path: string; readonly done: number; readonly total: number; readonly trackId?: string; readonly reason?: string; readonly code?: string }
+  /** After hashing and probing: how many files need decoding and how much audio they hold (for an honest ETA). */
+  | { readonly event: 'plan'; readonly files: number; readonly toProcess: number; readonly audioSeconds: number }
+  | {
+      readonly event: 'file';
+      readonly status: FileStatus;
+      readonly path: string;
+      readonly done: number;
+      readonly total: number;
+      readonly trackId?: string;
+      readonly reason?: string;
+      readonly code?: string;
+      /** Seconds of audio this file's processing decoded (0 when its work was reused or it was skipped early). */
+      readonly audioSeconds?: number;
+    }
   | { readonly event: 'publish'; readonly generation: string; readonly tracks: number; readonly segments: number }
   /** Progress of copying the published generation into PostgreSQL (with `database`). */
   | { readonly event: 'database'; readonly message: string }
@@ -69,6 +89,14 @@ export interface IndexSummary {
   readonly tracks: number;
   /** Tracks of the previous catalog that are gone (deleted or changed files). */
   readonly removed: number;
+  /** Tracks measured silent in every segment: catalogued, never recommended. */
+  readonly silent: readonly string[];
+  /** Tracks indexed from a damaged file (at least 90% decoded), with what happened. */
+  readonly damaged: readonly { readonly path: string; readonly note: string }[];
+  /** Tracks without a BPM, by reason (`silent`, `no-steady-beat`, `too-short`). */
+  readonly withoutBpm: Readonly<Record<string, number>>;
+  /** Seconds of audio decoded by this run, and how fast (audio seconds per wall-clock second). */
+  readonly audioSeconds: number;
   /** Descriptions of this run that fell back to the template (LLM backends), with the reasons. */
   readonly descriptionFallbacks: FallbackTally;
   /** Generation published by this run; undefined when the catalog was already up to date. */
@@ -107,6 +135,9 @@ const ENCODE_BATCH = 8;
 /** A file decoding to less than this share of its declared duration is treated as truncated. */
 const TRUNCATED_FRACTION = 0.9;
 
+/** A chunk that decodes this much less than asked means the audio really ended there (not damage skipped mid-file). */
+const CHUNK_END_FRACTION = 0.9;
+
 /** Failures that depend only on a file's bytes: remembered per content hash, not retried on re-runs. */
 const REMEMBERED_FAILURES: ReadonlySet<string> = new Set(['MEDIA_UNREADABLE', 'MEDIA_EMPTY', 'MEDIA_NO_AUDIO', 'drm-protected']);
 
@@ -136,7 +167,7 @@ function manifestFor(encoders: IndexEncoders, options: IndexOptions): CatalogMan
 /** Work is reusable only under the same encoders, segment layout and vocabulary. */
 function workKeyOf(manifest: CatalogManifest, encoders: IndexEncoders): string {
   const { builtAt: _builtAt, ...stable } = manifest;
-  const key = { ...stable, clapText: encoders.clapText.info.modelId, window: encoders.clapAudio.windowSeconds, rate: encoders.clapAudio.sampleRate };
+  const key = { ...stable, clapText: encoders.clapText.info.modelId, window: encoders.clapAudio.windowSeconds, rate: encoders.clapAudio.sampleRate, analysis: ANALYSIS_VERSION };
   return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 24);
 }
 
@@ -211,26 +242,64 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
     let done = 0;
     let indexed = 0;
     let unchanged = 0;
+    let audioSeconds = 0;
     let descriptionFallbacks: FallbackTally = { descriptions: 0, reasons: {} };
     const kept = new Map<string, { file: FoundFile; record: TrackRecord }>();
-    const ownerOfHash = new Map<string, string>();
     /** Every content hash seen this run (work for any other content is pruned at the end). */
     const seenHashes = new Set<string>();
 
-    const processOne = async (file: FoundFile): Promise<void> => {
-      let status: FileStatus = 'skipped';
-      let skip: Skip | undefined;
-      let hash: string | undefined;
+    // Hash every file first: which copy of a duplicated content keeps the track is decided before any
+    // work, from where the catalog already had it (a copy added later never takes over), and the audio
+    // still to decode is probed up front so progress can give an ETA in audio time, not file counts.
+    const hashes = new Map<string, string>();
+    const hashFailures = new Map<string, unknown>();
+    await eachConcurrently(scan.files, options.jobs, async (file) => {
       try {
-        hash = work.cachedHash(file.path, file.size, file.mtimeMs);
+        let hash = work.cachedHash(file.path, file.size, file.mtimeMs);
         if (!hash) {
           hash = await hashFile(file.path, signal);
           work.rememberHash(file.path, file.size, file.mtimeMs, hash);
         }
-        seenHashes.add(hash);
-        const owner = ownerOfHash.get(hash);
-        if (owner !== undefined) throw new Skip('duplicate', `same content as ${owner}`);
-        ownerOfHash.set(hash, file.path);
+        hashes.set(file.path, hash);
+      } catch (error) {
+        signal?.throwIfAborted();
+        hashFailures.set(file.path, error);
+      }
+    });
+    const ownerOfHash = new Map<string, string>();
+    for (const file of scan.files) {
+      const hash = hashes.get(file.path);
+      if (hash === undefined) continue;
+      seenHashes.add(hash);
+      const history = work.history(hash);
+      const current = ownerOfHash.get(hash);
+      const preferred = (path: string): boolean => path === history?.lastPath || path === history?.firstPath;
+      if (current === undefined || (preferred(file.path) && !preferred(current))) ownerOfHash.set(hash, file.path);
+    }
+    const probes = new Map<string, { readonly duration?: number; readonly hasAudio: boolean }>();
+    const toProcess = scan.files.filter((f) => {
+      const hash = hashes.get(f.path);
+      return hash !== undefined && ownerOfHash.get(hash) === f.path && !work.failure(hash) && !work.record(hash) && f.size > 0;
+    });
+    await eachConcurrently(toProcess, options.jobs, async (file) => {
+      try {
+        probes.set(file.path, await options.audio.probe(file.path, signal));
+      } catch {
+        signal?.throwIfAborted(); // the file's own processing reports why
+      }
+    });
+    const plannedSeconds = [...probes.values()].reduce((sum, p) => sum + (p.duration ?? 0), 0);
+    emit({ event: 'plan', files: total, toProcess: toProcess.length, audioSeconds: Math.round(plannedSeconds * 10) / 10 });
+
+    const processOne = async (file: FoundFile): Promise<void> => {
+      let status: FileStatus = 'skipped';
+      let skip: Skip | undefined;
+      const hash = hashes.get(file.path);
+      let decoded = 0;
+      try {
+        if (hash === undefined) throw hashFailures.get(file.path) ?? new Skip('unreadable', 'file cannot be read');
+        const owner = ownerOfHash.get(hash)!;
+        if (owner !== file.path) throw new Skip('duplicate', `same content as ${owner}`);
         const failed = work.failure(hash);
         if (failed) throw new Skip(failed.code, failed.reason);
         let record = work.record(hash);
@@ -238,17 +307,20 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
         if (record) {
           status = 'unchanged';
         } else {
-          record = await processFile(file, hash);
+          const result = await processFile(file, hash);
+          record = result.record;
+          decoded = result.decodedSeconds;
           status = 'indexed';
         }
         kept.set(hash, { file, record });
       } catch (error) {
         signal?.throwIfAborted();
         skip = skipFromError(error);
+        log.info({ path: file.path, code: skip.code, reason: skip.message, ...(isCuecastError(error) && error.details ? { details: error.details } : {}) }, 'file skipped');
         if (hash && REMEMBERED_FAILURES.has(skip.code) && !work.failure(hash)) work.saveFailure(hash, skip.code, skip.message);
-        if (hash && skip.code !== 'duplicate' && ownerOfHash.get(hash) === file.path) ownerOfHash.delete(hash);
       }
       done++;
+      audioSeconds += decoded;
       if (status === 'indexed') indexed++;
       else if (status === 'unchanged') unchanged++;
       else skipped.push({ path: file.path, reason: skip!.message, code: skip!.code });
@@ -258,6 +330,7 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
         path: file.path,
         done,
         total,
+        audioSeconds: Math.round(decoded * 10) / 10,
         ...(hash && status !== 'skipped' ? { trackId: trackId(hash) } : {}),
         ...(skip ? { reason: skip.message, code: skip.code } : {}),
       });
@@ -279,11 +352,12 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
       return updated;
     };
 
-    const processFile = async (file: FoundFile, hash: string): Promise<TrackRecord> => {
+
+    const processFile = async (file: FoundFile, hash: string): Promise<{ record: TrackRecord; decodedSeconds: number }> => {
       if (file.size === 0) throw new Skip('MEDIA_EMPTY', 'file is empty (0 bytes)');
       const protection = await findProtection(file.path);
       if (protection) throw new Skip('drm-protected', describeProtection(protection));
-      const info = await options.audio.probe(file.path, signal);
+      const info = probes.get(file.path) ?? (await options.audio.probe(file.path, signal));
       if (!info.hasAudio) throw new Skip('MEDIA_NO_AUDIO', 'no audio stream');
       if (info.duration === undefined) throw new Skip('MEDIA_UNREADABLE', 'audio stream has no readable duration (corrupt file)');
       const probed = info.duration;
@@ -299,16 +373,19 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
       const spec = { segmentSeconds: options.segmentSeconds, hopSeconds: options.hopSeconds, windowSeconds };
       const wanted = distinctWindows(planSegments(probed, spec));
       const windowVectors = new Map<number, Float32Array>();
+      const damages: DecodeDamage[] = [];
+      const onDamage = (damage: DecodeDamage): void => {
+        damages.push(damage);
+      };
+      const onsets = new OnsetEnvelope(rate);
       let decodedSeconds = 0;
-      let bpmSamples: Float32Array | undefined;
-      const middle = probed / 2;
       for (let chunkStart = 0; chunkStart < probed; chunkStart += DECODE_CHUNK_SECONDS) {
         const inChunk = wanted.filter((w) => w >= chunkStart && w < chunkStart + DECODE_CHUNK_SECONDS);
-        const needBpm = !bpmSamples && middle < chunkStart + DECODE_CHUNK_SECONDS;
-        if (inChunk.length === 0 && !needBpm) continue;
-        const samples = await options.audio.decode(file.path, { sampleRate: rate, start: chunkStart, duration: DECODE_CHUNK_SECONDS + windowSeconds, signal });
+        const asked = Math.min(DECODE_CHUNK_SECONDS + windowSeconds, probed - chunkStart);
+        const samples = await options.audio.decode(file.path, { sampleRate: rate, start: chunkStart, duration: DECODE_CHUNK_SECONDS + windowSeconds, signal, onDamage });
         decodedSeconds = Math.max(decodedSeconds, chunkStart + samples.length / rate);
-        if (needBpm) bpmSamples = samples;
+        // The tempo analysis sees each second once: chunks overlap by a window.
+        onsets.push(samples.subarray(0, Math.min(samples.length, DECODE_CHUNK_SECONDS * rate)));
         const windows: Float32Array[] = [];
         const starts: number[] = [];
         for (const w of inChunk) {
@@ -325,7 +402,8 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
           const out = await encoders.clapAudio.encodeWindows(windows.slice(i, i + ENCODE_BATCH), signal);
           out.forEach((v, j) => windowVectors.set(starts[i + j]!, v));
         }
-        if (samples.length < Math.round((DECODE_CHUNK_SECONDS + windowSeconds) * rate) && chunkStart + samples.length / rate < probed - 1) break;
+        // Much less than asked: the audio ends here (truncation). A little less is damage skipped mid-file.
+        if (samples.length < CHUNK_END_FRACTION * asked * rate && chunkStart + samples.length / rate < probed - 1) break;
       }
       if (decodedSeconds <= 0) throw new Skip('MEDIA_UNREADABLE', 'decoded no audio (corrupt or truncated file)');
       // Container durations of VBR files are estimates, so only a large shortfall counts as truncation.
@@ -356,51 +434,54 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
           return v;
         }),
       );
+      const trace = await options.audio.loudness(file.path, { signal });
+      const segments = plans.map((p) => ({ index: p.index, start: p.start, end: p.end, ...segmentLoudness(trace, p.start, p.end) }));
+      const silent = segments.every((s) => s.silent);
       const clapAudio = segmentWindows.map((ws) => meanNormalized(ws));
       const trackAudio = meanNormalized([...new Set(segmentWindows.flat())]);
       const tags = tagger.tag(trackAudio);
-      const bpm = bpmSamples ? estimateBpm(bpmSamples, rate) : undefined;
+      const tempo = silent ? ({ reason: 'silent' } as const) : estimateTempo(onsets.snapshot());
       const meta = await options.metadata.read(file.path).catch((error: unknown) => {
         log.debug({ path: file.path, err: (error as Error).message }, 'metadata unreadable');
         return {} as Awaited<ReturnType<MetadataReader['read']>>;
       });
       const { description, clipText, selected } = await describeAndEmbed(tags);
       const vimlMusic = encoders.vimlMusic ? await encoders.vimlMusic.encodeSegments(segmentWindows, signal) : undefined;
+      const damage = damageOf(damages, decodedSeconds, probed);
+      if (damage) log.warn({ path: file.path, note: damage.note, stderr: damages.map((d) => d.stderr) }, 'damaged file indexed from what decodes');
       const record: TrackRecord = {
         contentHash: hash,
         title: meta.title?.trim() || titleFromFile(file.path),
-        artist: meta.artist?.trim() || 'Unknown artist',
+        artist: artistName(meta.artist),
         ...(meta.album?.trim() ? { album: meta.album.trim() } : {}),
         durationSeconds: Math.round(duration * 1000) / 1000,
         fileGenres: [...(meta.genres ?? [])],
-        ...(bpm && bpm.confidence >= 1.5 ? { bpm: bpm.bpm } : {}),
+        ...('bpm' in tempo ? { bpm: tempo.bpm } : { bpmReason: tempo.reason }),
+        loudnessLufs: Math.round(trackLoudness(trace) * 10) / 10,
+        silent,
+        ...(damage ? { damage } : {}),
         tags,
         selected,
         description: description.text,
         descriptionBackend: description.backend,
         descriptionModel: description.model,
         descriptionSetting: describerSetting,
-        segments: plans.map((p) => ({ index: p.index, start: p.start, end: p.end })),
+        segments,
       };
       const vectors: TrackVectors = { clapAudio, clipText, ...(vimlMusic ? { vimlMusic } : {}) };
       work.saveTrack(record, vectors);
-      return record;
+      return { record, decodedSeconds };
     };
 
-    const queue = [...scan.files];
-    const jobs = Math.max(1, options.jobs ?? 1);
-    await Promise.all(
-      Array.from({ length: Math.min(jobs, queue.length) }, async () => {
-        for (let file = queue.shift(); file; file = queue.shift()) {
-          signal?.throwIfAborted();
-          await processOne(file);
-        }
-      }),
-    );
+    await eachConcurrently(scan.files, options.jobs, async (file) => {
+      signal?.throwIfAborted();
+      await processOne(file);
+    });
 
     const chosen = [...kept.values()].sort((a, b) => (a.file.path < b.file.path ? -1 : 1));
+    const publishedSkipped = skipped.sort((a, b) => (a.path < b.path ? -1 : 1));
     const fingerprint = createHash('sha256')
-      .update(JSON.stringify([workKey, chosen.map((c) => [c.record.contentHash, c.file.path, c.record.description])]))
+      .update(JSON.stringify([workKey, chosen.map((c) => [c.record.contentHash, c.file.path, c.record.description]), publishedSkipped]))
       .digest('hex');
     let previousIds = new Set<string>();
     let previousFingerprint: string | undefined;
@@ -412,10 +493,17 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
     } catch (error) {
       if (!isCuecastError(error)) throw error;
     }
+    const histories = new Map(chosen.map((c) => [c.record.contentHash, work.noteSeen(c.record.contentHash, c.file.path)]));
     let generation: string | undefined;
     if (fingerprint !== previousFingerprint) {
-      const tracks: PublishedTrack[] = chosen.map((c) => ({ record: c.record, vectors: work.vectors(c.record.contentHash), root: c.file.root, absPath: c.file.path }));
-      const published = publishGeneration(catalogDir, manifest, tracks, fingerprint);
+      const tracks: PublishedTrack[] = chosen.map((c) => ({
+        record: c.record,
+        vectors: work.vectors(c.record.contentHash),
+        root: c.file.root,
+        absPath: c.file.path,
+        firstSeen: histories.get(c.record.contentHash)!.firstSeen,
+      }));
+      const published = publishGeneration(catalogDir, manifest, tracks, fingerprint, publishedSkipped);
       generation = published.generation;
       emit({ event: 'publish', ...published });
     }
@@ -425,12 +513,18 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
       ? await copyCatalogToPostgres(catalogDir, options.database.location, { hnsw: options.database.hnsw, progress: (message) => emit({ event: 'database', message }) })
       : undefined;
     const newIds = new Set(chosen.map((c) => trackId(c.record.contentHash)));
+    const withoutBpm: Record<string, number> = {};
+    for (const c of chosen) if (c.record.bpm === undefined) withoutBpm[c.record.bpmReason ?? 'unknown'] = (withoutBpm[c.record.bpmReason ?? 'unknown'] ?? 0) + 1;
     const summary: IndexSummary = {
       indexed,
       unchanged,
-      skipped: skipped.sort((a, b) => (a.path < b.path ? -1 : 1)),
+      skipped: publishedSkipped,
       tracks: chosen.length,
       removed: [...previousIds].filter((id) => !newIds.has(id)).length,
+      silent: chosen.filter((c) => c.record.silent).map((c) => c.file.path),
+      damaged: chosen.filter((c) => c.record.damage).map((c) => ({ path: c.file.path, note: c.record.damage!.note })),
+      withoutBpm,
+      audioSeconds: Math.round(audioSeconds * 10) / 10,
       descriptionFallbacks,
       ...(generation ? { generation } : {}),
       ...(copied ? { database: { catalog: copied.catalog, generation: copied.generation, status: copied.status } } : {}),
@@ -450,4 +544,36 @@ function formatSeconds(seconds: number): string {
   const m = Math.floor((seconds % 3600) / 60);
   const s = Math.round(seconds % 60);
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** Runs `work` over `items`, `jobs` at a time, in order of start. */
+async function eachConcurrently<T>(items: readonly T[], jobs: number | undefined, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const lanes = Math.min(Math.max(1, jobs ?? 1), queue.length);
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+    }),
+  );
+}
+
+/**
+ * What the catalog says about a file that decoded only in part (it passed the 90% rule): the decoded
+ * span and a note for people. Undefined when ffmpeg reported no damage and the audio ran its length.
+ */
+function damageOf(damages: readonly DecodeDamage[], decodedSeconds: number, probedSeconds: number): TrackDamage | undefined {
+  const short = probedSeconds - decodedSeconds > 2;
+  if (damages.length === 0 && !short) return undefined;
+  const decoded = Math.round(decodedSeconds * 100) / 100;
+  const probed = Math.round(probedSeconds * 100) / 100;
+  const note = damages.length > 0 ? `damaged data was skipped while decoding; ${decoded} of ${probed} s decoded` : `the audio ends early: ${decoded} of ${probed} s decode`;
+  return { decodedSeconds: decoded, probedSeconds: probed, note };
+}
+
+/** Tag values people use for "no artist" are the unknown artist too. */
+const NO_ARTIST = /^(unknown( artist)?|\[unknown\]|various|n\/?a|none|-+|\?+)$/i;
+
+function artistName(tagged: string | undefined): string {
+  const name = tagged?.trim() ?? '';
+  return name === '' || NO_ARTIST.test(name) ? UNKNOWN_ARTIST : name;
 }

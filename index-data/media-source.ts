@@ -1,4 +1,4 @@
-import { audio, probe, type MediaInfo } from '../core/media/index.js';
+import { audio, loudness, probe, type MediaInfo } from '../core/media/index.js';
 import type { AudioSource } from './indexer.js';
 
 /**
@@ -17,12 +17,15 @@ export function mediaAudioSource(options: { timeoutMs?: number } = {}): AudioSou
       remember(path, info);
       return { hasAudio: info.hasAudio, ...(info.duration !== undefined ? { duration: info.duration } : {}) };
     },
-    async decode(path, { sampleRate, start, duration, signal }) {
+    async decode(path, { sampleRate, start, duration, signal, onDamage }) {
       const info = probes.get(path);
       // The probed duration bounds the window, so a chunk never asks past the end.
       const bounded = info?.duration !== undefined ? Math.min(duration, info.duration - start) : duration;
       if (!(bounded > 0)) return new Float32Array(0);
-      return audio(path, { sampleRate, channels: 1, start, duration: bounded, signal, info, timeoutMs: options.timeoutMs });
+      return audio(path, { sampleRate, channels: 1, start, duration: bounded, signal, info, timeoutMs: options.timeoutMs, onDamage });
+    },
+    async loudness(path, { signal, onDamage }) {
+      return loudness(path, { signal, info: probes.get(path), timeoutMs: options.timeoutMs, onDamage });
     },
   };
 }

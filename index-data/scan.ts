@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 
 /** Extensions the indexer reads (matched case-insensitively). */
@@ -35,14 +35,20 @@ export interface ScanResult {
 }
 
 /**
- * Recursively lists audio files under each root (symlinked folders are not followed, so loops are
- * impossible). Folders that cannot be read and files with other extensions are reported, not thrown.
- * Files whose extension looks like audio but are hidden (`.name`) are skipped silently.
+ * Recursively lists audio files under each root, following symlinked files and folders (libraries are
+ * often folders of links into storage kept elsewhere). Every folder is entered once by its real path, so
+ * a link back up the tree ends there; a file reached twice (a link and its target, two links, two
+ * overlapping roots) is listed once, under the first path it was reached by. Folders that cannot be
+ * read, broken links and files with other extensions are reported, not thrown. Hidden entries
+ * (`.name`) are skipped silently.
  */
 export async function scanMusic(roots: readonly string[]): Promise<ScanResult> {
   const files: FoundFile[] = [];
   const problems: ScanProblem[] = [];
   const seen = new Set<string>();
+  /** Real paths of the files listed and of the folders entered. */
+  const seenReal = new Set<string>();
+  const visitedDirs = new Set<string>();
   for (const rawRoot of roots) {
     const root = resolve(rawRoot);
     try {
@@ -58,20 +64,39 @@ export async function scanMusic(roots: readonly string[]): Promise<ScanResult> {
     const stack = [root];
     while (stack.length > 0) {
       const dir = stack.pop()!;
+      let real: string;
       let entries;
       try {
+        real = await realpath(dir);
+        if (visitedDirs.has(real)) continue;
+        visitedDirs.add(real);
         entries = await readdir(dir, { withFileTypes: true });
       } catch (error) {
         problems.push({ path: dir, reason: `folder cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, code: 'unreadable-folder' });
         continue;
       }
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const subdirs: string[] = [];
       for (const entry of entries) {
         if (entry.name.startsWith('.')) continue;
         const path = join(dir, entry.name);
-        if (entry.isDirectory()) {
-          stack.push(path);
-        } else if (entry.isFile()) {
+        let isDir = entry.isDirectory();
+        let isFile = entry.isFile();
+        if (entry.isSymbolicLink()) {
+          try {
+            const target = await stat(path);
+            isDir = target.isDirectory();
+            isFile = target.isFile();
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            const reason = code === 'ELOOP' ? 'link loops back on itself' : code === 'ENOENT' ? 'broken link (its target does not exist)' : `link cannot be followed (${code ?? (error as Error).message})`;
+            problems.push({ path, reason, code: 'unreadable-file' });
+            continue;
+          }
+        }
+        if (isDir) {
+          subdirs.push(path);
+        } else if (isFile) {
           const extension = extname(entry.name).toLowerCase();
           if (IGNORED_EXTENSIONS.has(extension)) continue;
           if (!AUDIO_EXTENSIONS.has(extension)) {
@@ -81,6 +106,9 @@ export async function scanMusic(roots: readonly string[]): Promise<ScanResult> {
           if (seen.has(path)) continue;
           seen.add(path);
           try {
+            const target = await realpath(path);
+            if (seenReal.has(target)) continue;
+            seenReal.add(target);
             const info = await stat(path);
             files.push({ path, root, size: info.size, mtimeMs: info.mtimeMs });
           } catch (error) {
@@ -88,6 +116,7 @@ export async function scanMusic(roots: readonly string[]): Promise<ScanResult> {
           }
         }
       }
+      for (const sub of subdirs.reverse()) stack.push(sub); // popped in name order
     }
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -18,6 +18,9 @@ export interface ScoredTag {
   readonly score: number;
 }
 
+/** The artist of a track whose file names none; never treated as one artist (diversity). */
+export const UNKNOWN_ARTIST = 'Unknown artist';
+
 export interface Track {
   readonly id: string;
   /** Path of the audio file relative to the catalog's music roots (absolute where it has no root). */

@@ -1,3 +1,4 @@
+import { UNKNOWN_ARTIST } from '../index-data/types.js';
 import { dot } from '../index-data/vectors.js';
 
 export interface DiversityCandidate {
@@ -12,7 +13,7 @@ export interface DiversityOptions {
   readonly k: number;
   /** Relevance vs novelty: 1 = rank by score only. */
   readonly lambda: number;
-  /** At most one pick per artist (case-insensitive). */
+  /** At most one pick per artist (case-insensitive); tracks of unknown artist are each their own. */
   readonly dedupeArtists: boolean;
 }
 
@@ -36,7 +37,7 @@ export function selectDiverse<T extends DiversityCandidate>(candidates: readonly
     let bestValue = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < pool.length; i++) {
       const c = pool[i]!;
-      if (options.dedupeArtists && artists.has(c.artist.trim().toLowerCase())) continue;
+      if (options.dedupeArtists && repeatsArtist(artists, c.artist)) continue;
       let redundancy = 0;
       if (c.embedding) for (const p of picks) if (p.embedding) redundancy = Math.max(redundancy, dot(c.embedding, p.embedding));
       const value = options.lambda * c.score - (1 - options.lambda) * redundancy;
@@ -48,8 +49,20 @@ export function selectDiverse<T extends DiversityCandidate>(candidates: readonly
     if (bestIndex < 0) break;
     const [chosen] = pool.splice(bestIndex, 1);
     picks.push(chosen!);
-    artists.add(chosen!.artist.trim().toLowerCase());
+    const key = artistKey(chosen!.artist);
+    if (key !== undefined) artists.add(key);
   }
-  if (options.dedupeArtists) skippedForArtist = pool.filter((c) => artists.has(c.artist.trim().toLowerCase())).length;
+  if (options.dedupeArtists) skippedForArtist = pool.filter((c) => repeatsArtist(artists, c.artist)).length;
   return { picks, skippedForArtist };
+}
+
+/** The artist as compared for one-per-artist; undefined when unknown (untagged files are not one artist). */
+function artistKey(artist: string): string | undefined {
+  const key = artist.trim().toLowerCase();
+  return key === '' || key === UNKNOWN_ARTIST.toLowerCase() ? undefined : key;
+}
+
+function repeatsArtist(artists: ReadonlySet<string>, artist: string): boolean {
+  const key = artistKey(artist);
+  return key !== undefined && artists.has(key);
 }

@@ -175,7 +175,8 @@ export class Recommender {
     }
 
     const constraints = hardConstraints(effective, request.excludeTrackIds ?? []);
-    const outcome = applyConstraints(this.#catalog.tracks(), constraints);
+    // Silent tracks (every segment below the silence threshold) are listed in the catalog but never picked.
+    const outcome = applyConstraints(audibleTracks(this.#catalog.tracks()), constraints);
     if (outcome.emptiedBy) {
       const { constraint, before } = outcome.emptiedBy;
       notes.push(`nothing fits '${constraint.label}': ${constraint.failure} (${before} track${before === 1 ? '' : 's'} passed the constraints before it); nothing was relaxed`);
@@ -313,7 +314,7 @@ export class Recommender {
     let best: { segment: Segment; score: number } | undefined;
     segments.forEach((segment, i) => {
       const v = vectors[i];
-      if (!v) return;
+      if (!v || segment.silent) return;
       const score = dot(reference, v);
       if (!best || score > best.score) best = { segment, score };
     });
@@ -416,3 +417,8 @@ export function rankByScore(picks: readonly Pick[]): Pick[] {
 
 const clamp = (x: number): number => Math.max(-1, Math.min(1, x));
 const round = (x: number): number => Math.round(x * 10_000) / 10_000;
+
+/** Tracks with something to hear: a track whose every segment is silent is never recommended. */
+function* audibleTracks(tracks: Iterable<Track>): Iterable<Track> {
+  for (const track of tracks) if (!track.silent) yield track;
+}

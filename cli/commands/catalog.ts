@@ -68,6 +68,7 @@ async function runMigrate(flags: MigrateFlags): Promise<number> {
     await location.pool.end();
   }
 }
+import { registerCatalogTracks } from './catalog-tracks.js';
 
 export const catalogCommand: CliCommand = {
   name: 'catalog',
@@ -93,5 +94,6 @@ export const catalogCommand: CliCommand = {
       .action(async (flags: MigrateFlags) => {
         process.exitCode = await runMigrate(flags).catch((error: unknown) => reportError(error, flags));
       });
+    registerCatalogTracks(catalog);
   },
 };

@@ -31,6 +31,10 @@ export function progressReporter(mode: 'json' | 'tty' | 'plain', out: { write(te
   const started = now();
   let processed = 0;
   let barShown = false;
+  /** Audio still to decode and decoded so far, once the indexer has planned (after hashing and probing). */
+  let plannedAudio: number | undefined;
+  let decodedAudio = 0;
+  let planAt = started;
   return (event) => {
     if (mode === 'json') {
       out.write(`${JSON.stringify(event)}\n`);
@@ -38,14 +42,25 @@ export function progressReporter(mode: 'json' | 'tty' | 'plain', out: { write(te
     }
     if (event.event === 'scan') {
       out.write(`found ${event.files} audio files${event.problems ? ` (${event.problems} other entries skipped)` : ''}\n`);
+    } else if (event.event === 'plan') {
+      plannedAudio = event.audioSeconds;
+      planAt = now();
     } else if (event.event === 'file') {
       if (event.status === 'indexed') processed++;
+      decodedAudio += event.audioSeconds ?? 0;
       const elapsed = now() - started;
       const rate = event.done / Math.max(elapsed / 1000, 1e-3);
-      const eta = rate > 0 ? ((event.total - event.done) / rate) * 1000 : 0;
+      let speed = '';
+      let eta = rate > 0 ? ((event.total - event.done) / rate) * 1000 : 0;
+      // Work is decoding audio, not counting files: a library of short and long tracks fools a file rate.
+      if (plannedAudio !== undefined && plannedAudio > 0 && decodedAudio > 0) {
+        const realtime = decodedAudio / Math.max((now() - planAt) / 1000, 1e-3);
+        speed = `  ${realtime.toFixed(1)}x realtime`;
+        eta = (Math.max(0, plannedAudio - decodedAudio) / realtime) * 1000;
+      }
       const width = 24;
       const filled = Math.round((event.done / Math.max(event.total, 1)) * width);
-      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${event.done}/${event.total}  ${processed} new  ${rate.toFixed(2)} files/s  ETA ${formatDuration(eta)}`;
+      const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${event.done}/${event.total}  ${processed} new  ${rate.toFixed(2)} files/s${speed}  ETA ${formatDuration(eta)}`;
       if (mode === 'tty') {
         out.write(`\r\x1b[2K${line}`);
         barShown = true;
@@ -79,6 +94,16 @@ export function renderSummary(summary: IndexSummary): string {
       .join(', ');
     lines.push(`${fallbacks.descriptions} description(s) fell back to the template: ${reasons}`);
   }
+  if (summary.silent.length > 0) {
+    lines.push(`silent (never recommended): ${summary.silent.length}`);
+    for (const path of summary.silent) lines.push(`  ${path}`);
+  }
+  if (summary.damaged.length > 0) {
+    lines.push(`damaged but indexed: ${summary.damaged.length}`);
+    for (const d of summary.damaged) lines.push(`  ${d.path}: ${d.note}`);
+  }
+  const withoutBpm = Object.entries(summary.withoutBpm);
+  if (withoutBpm.length > 0) lines.push(`no BPM: ${withoutBpm.map(([reason, count]) => `${reason} ${count}`).join(', ')}`);
   if (summary.skipped.length > 0) {
     lines.push('skipped:');
     for (const s of summary.skipped) lines.push(`  ${s.path}: ${s.reason} [${s.code}]`);

@@ -7,3 +7,4 @@ export { findBinaries, mediaBinaries, type MediaBinaries, type ResolvedBinary, t
 export { configureMedia, mediaSettings, DEFAULT_MEDIA_SETTINGS, type MediaSettings } from './settings.js';
 export { liveChildPids } from './process.js';
 export { DAMAGE_TOLERANCE, type DecodeDamage } from './failure.js';
+export { loudness, type LoudnessOptions, type LoudnessTrace } from './loudness.js';

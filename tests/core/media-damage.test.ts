@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import type { CuecastError } from '../../core/errors.js';
 import { audio, frames, mediaBinaries, probe, type DecodeDamage } from '../../core/media/index.js';
 import { failureFromExit } from '../../core/media/failure.js';
-import { hasRepeatedVorbisHeaders, oggCrc, repairRepeatedVorbisHeaders } from '../../core/media/ogg-repair.js';
+import { hasRepeatedVorbisHeaders, repairRepeatedVorbisHeaders } from '../../core/media/ogg-repair.js';
 import { runChild } from '../../core/media/process.js';
+import { writeRepeatedVorbisHeaders } from '../index-data/media-fixtures.js';
 import { makeTrack, makeVideo, pseudoRandomBytes, testMediaDir, truncatedCopy } from '../support/media.js';
 
 async function caught(promise: Promise<unknown>): Promise<CuecastError> {
@@ -81,55 +82,11 @@ describe('messages for people', () => {
   });
 });
 
-// ---------------------------------------------------------------------------------------------
-// Ogg Vorbis with repeated headers
-
-interface RawPage {
-  header: Buffer;
-  lacing: Buffer;
-  body: Buffer;
-}
-
-function pagesOf(data: Buffer): RawPage[] {
-  const pages: RawPage[] = [];
-  for (let at = 0; at < data.length; ) {
-    const segments = data[at + 26]!;
-    const lacing = data.subarray(at + 27, at + 27 + segments);
-    const size = lacing.reduce((n, v) => n + v, 0);
-    pages.push({ header: Buffer.from(data.subarray(at, at + 27)), lacing, body: data.subarray(at + 27 + segments, at + 27 + segments + size) });
-    at += 27 + segments + size;
-  }
-  return pages;
-}
-
-/**
- * The defect as found in real files: after the identification, comment and setup pages, the same three
- * headers again in the same logical stream (no new beginning-of-stream flag), then the audio. Page
- * sequence numbers and CRCs are rewritten so only the repeated headers are wrong.
- */
-async function oggWithRepeatedHeaders(source: string): Promise<string> {
-  const pages = pagesOf(await readFile(source));
-  // Header pages: until the page whose granule is non-zero (audio starts there).
-  const firstAudio = pages.findIndex((p) => p.header.readBigInt64LE(6) !== 0n);
-  const repeated = pages.slice(0, firstAudio).map((p) => ({ ...p, header: Buffer.from(p.header) }));
-  repeated[0]!.header[5] = 0; // not a beginning of stream any more
-  const out = [...pages.slice(0, firstAudio), ...repeated, ...pages.slice(firstAudio)].map((page, sequence) => {
-    const header = Buffer.from(page.header);
-    header.writeUInt32LE(sequence, 18);
-    header.writeUInt32LE(0, 22);
-    const bytes = Buffer.concat([header, page.lacing, page.body]);
-    bytes.writeUInt32LE(oggCrc(bytes), 22);
-    return bytes;
-  });
-  const path = join(testMediaDir(), 'repeated-headers.ogg');
-  await writeFile(path, Buffer.concat(out));
-  return path;
-}
-
 describe('Ogg Vorbis with its headers repeated (played by libvorbis, refused by ffmpeg)', () => {
   it('reproduces the refusal with ffmpeg alone, then probes and decodes it through core/media in full', async () => {
     const original = await makeTrack({ format: 'ogg', seconds: 8, bpm: 100, timbre: 'sawtooth', freq: 330 });
-    const broken = await oggWithRepeatedHeaders(original);
+    const broken = join(testMediaDir(), 'repeated-headers.ogg');
+    writeRepeatedVorbisHeaders(original, broken);
     const { ffmpeg } = await mediaBinaries();
     const direct = await runChild({ command: ffmpeg.path, args: ['-hide_banner', '-nostdin', '-v', 'error', '-i', broken, '-f', 'null', '-'], timeoutMs: 30_000, maxStdoutBytes: 1 << 16 });
     expect(direct.exit.code).not.toBe(0);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { estimateBpm } from '../../index-data/bpm.js';
+import { estimateBpm, OnsetEnvelope, estimateTempo, type TempoResult } from '../../index-data/bpm.js';
+
+const bpmOf = (r: TempoResult): number | undefined => ('bpm' in r ? r.bpm : undefined);
 
 const RATE = 22_050;
 
@@ -21,17 +23,35 @@ function clickTrack(bpm: number, seconds: number, offbeat = 0): Float32Array {
 
 describe('estimateBpm', () => {
   it.each([72, 96, 128, 150])('given a click track at %i BPM, estimates it within 2 BPM', (bpm) => {
-    const estimate = estimateBpm(clickTrack(bpm, 30), RATE);
+    const estimate = bpmOf(estimateBpm(clickTrack(bpm, 30), RATE));
     expect(estimate).toBeDefined();
-    expect(Math.abs(estimate!.bpm - bpm)).toBeLessThanOrEqual(2);
+    expect(Math.abs(estimate! - bpm)).toBeLessThanOrEqual(2);
   });
 
   it('given beats with quieter off-beats, still reports the beat rate', () => {
-    expect(Math.abs(estimateBpm(clickTrack(100, 30, 0.3), RATE)!.bpm - 100)).toBeLessThanOrEqual(2);
+    expect(Math.abs(bpmOf(estimateBpm(clickTrack(100, 30, 0.3), RATE))! - 100)).toBeLessThanOrEqual(2);
   });
 
-  it('given silence or a clip under 4 s, returns undefined instead of a guess', () => {
-    expect(estimateBpm(new Float32Array(RATE * 20), RATE)).toBeUndefined();
-    expect(estimateBpm(clickTrack(120, 2), RATE)).toBeUndefined();
+  it('given silence, near-silence or a clip under 6 s, gives a reason instead of a guess', () => {
+    expect(estimateBpm(new Float32Array(RATE * 20), RATE)).toEqual({ reason: 'silent' });
+    const hiss = clickTrack(120, 20).map((v) => v * 1e-4); // about -80 dBFS, as a real "silent" file
+    expect(estimateBpm(hiss, RATE)).toEqual({ reason: 'silent' });
+    expect(estimateBpm(clickTrack(120, 2), RATE)).toEqual({ reason: 'too-short' });
+  });
+
+  it('given beatless audio (a slowly swelling drone, as the demo\'s "Slow Tide"), refuses with no-steady-beat', () => {
+    const out = new Float32Array(RATE * 40);
+    for (let i = 0; i < out.length; i++) {
+      const t = i / RATE;
+      out[i] = 0.5 * Math.sin(2 * Math.PI * 220 * t) * (0.6 + 0.4 * Math.sin(2 * Math.PI * 0.2 * t));
+    }
+    expect(estimateBpm(out, RATE)).toMatchObject({ reason: 'no-steady-beat' });
+  });
+
+  it('gives the same tempo whether the audio arrives at once or in chunks', () => {
+    const track = clickTrack(110, 30);
+    const chunked = new OnsetEnvelope(RATE);
+    for (let at = 0; at < track.length; at += 12_345) chunked.push(track.subarray(at, at + 12_345));
+    expect(estimateTempo(chunked.snapshot())).toEqual(estimateBpm(track, RATE));
   });
 });

@@ -69,6 +69,7 @@ describe('indexing a folder with a DRM-protected file', () => {
     const recording: AudioSource = {
       probe: async (path, signal) => (touched.push(path), real.probe(path, signal)),
       decode: async (path, options) => (touched.push(path), real.decode(path, options)),
+      loudness: async (path, options) => (touched.push(path), real.loudness(path, options)),
     };
     const catalogDir = join(work, 'api-catalog');
     const run = () => indexMusic({ roots: [music], catalogDir, encoders: encoders!, audio: recording, metadata: musicMetadataReader, describer: (cache) => createDescriber('template', undefined, cache), segmentSeconds: 30, hopSeconds: 15 });

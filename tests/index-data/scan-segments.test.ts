@@ -23,6 +23,27 @@ describe('scanMusic', () => {
     expect(problems[1]!.reason).toMatch(/DRM/);
   });
 
+  it('follows symlinked files and folders (a library of links), lists a file reached twice once, ends loops and names broken links', async () => {
+    const store = join(dir, 'links-store');
+    const library = join(dir, 'links-library');
+    mkdirSync(join(store, 'album'), { recursive: true });
+    mkdirSync(library, { recursive: true });
+    for (const f of ['one.ogg', 'two.ogg', 'album/three.flac']) writeFileSync(join(store, f), 'x');
+    symlinkSync(join(store, 'one.ogg'), join(library, 'one.ogg'));
+    symlinkSync(join(store, 'one.ogg'), join(library, 'one-again.ogg'));
+    symlinkSync(join(store, 'two.ogg'), join(library, 'two.ogg'));
+    symlinkSync(join(store, 'album'), join(library, 'album'));
+    symlinkSync(library, join(library, 'album-loop')); // a link back up: entered once only
+    symlinkSync(join(store, 'gone.ogg'), join(library, 'gone.ogg'));
+    symlinkSync(join(library, 'self.ogg'), join(library, 'self.ogg'));
+    const { files, problems } = await scanMusic([library, join(store, 'album')]);
+    expect(files.map((f) => f.path.slice(library.length + 1))).toEqual(['album/three.flac', 'one-again.ogg', 'two.ogg']);
+    expect(problems.map((p) => [p.path.slice(library.length + 1), p.code, p.reason])).toEqual([
+      ['gone.ogg', 'unreadable-file', 'broken link (its target does not exist)'],
+      ['self.ogg', 'unreadable-file', 'link loops back on itself'],
+    ]);
+  });
+
   it('reports a missing root instead of throwing', async () => {
     const { files, problems } = await scanMusic([join(dir, 'missing')]);
     expect(files).toEqual([]);

@@ -25,6 +25,8 @@ export interface FixtureTrack {
   /** Words per segment for the CLAP-audio vectors (one entry per segment). */
   readonly sounds: readonly (readonly string[])[];
   readonly viml?: readonly (readonly string[])[];
+  /** Indexes of segments measured silent; all of them makes the track silent. */
+  readonly silentSegments?: readonly number[];
 }
 
 /** A small in-memory Catalog over ExactVectorIndex, so scores are predictable by hand. */
@@ -63,13 +65,14 @@ export class MemoryCatalog implements Catalog {
         fileGenres: [],
         tags: f.tags ?? [],
         ...(f.bpm !== undefined ? { bpm: f.bpm } : {}),
+        ...(f.silentSegments && f.silentSegments.length === f.sounds.length ? { silent: true } : {}),
         description: f.looks.join(' '),
       };
       this.#tracks.push(track);
       this.#labels.set(f.id, i);
       clip.add(i, axis(...f.looks));
       const segments: Segment[] = f.sounds.map((words, s) => {
-        const segment = { trackId: f.id, label: segLabel++, index: s, start: s * 15, end: s * 15 + 30 };
+        const segment = { trackId: f.id, label: segLabel++, index: s, start: s * 15, end: s * 15 + 30, ...(f.silentSegments?.includes(s) ? { silent: true } : {}) };
         clap.add(segment.label, axis(...words));
         if (options.viml) viml.add(segment.label, axis(...(f.viml?.[s] ?? words)));
         this.#segmentsByLabel.set(segment.label, segment);

@@ -1,0 +1,61 @@
+/**
+ * In-place iterative radix-2 FFT of a complex signal (separate real and imaginary arrays). Small and
+ * dependency-free: the BPM estimator needs a few thousand short transforms per track, nothing more.
+ */
+export class Fft {
+  readonly size: number;
+  readonly #cos: Float64Array;
+  readonly #sin: Float64Array;
+  readonly #reversed: Uint32Array;
+
+  constructor(size: number) {
+    if (!Number.isInteger(Math.log2(size)) || size < 2) throw new RangeError(`FFT size must be a power of two >= 2, got ${size}`);
+    this.size = size;
+    this.#cos = new Float64Array(size / 2);
+    this.#sin = new Float64Array(size / 2);
+    for (let i = 0; i < size / 2; i++) {
+      this.#cos[i] = Math.cos((-2 * Math.PI * i) / size);
+      this.#sin[i] = Math.sin((-2 * Math.PI * i) / size);
+    }
+    const bits = Math.log2(size);
+    this.#reversed = new Uint32Array(size);
+    for (let i = 0; i < size; i++) {
+      let r = 0;
+      for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
+      this.#reversed[i] = r;
+    }
+  }
+
+  /** Forward transform of (re, im), both of length `size`, in place. */
+  transform(re: Float64Array, im: Float64Array): void {
+    const n = this.size;
+    for (let i = 0; i < n; i++) {
+      const j = this.#reversed[i]!;
+      if (j > i) {
+        let t = re[i]!;
+        re[i] = re[j]!;
+        re[j] = t;
+        t = im[i]!;
+        im[i] = im[j]!;
+        im[j] = t;
+      }
+    }
+    for (let half = 1; half < n; half *= 2) {
+      const step = n / (2 * half);
+      for (let start = 0; start < n; start += 2 * half) {
+        for (let k = 0; k < half; k++) {
+          const wr = this.#cos[k * step]!;
+          const wi = this.#sin[k * step]!;
+          const a = start + k;
+          const b = a + half;
+          const xr = re[b]! * wr - im[b]! * wi;
+          const xi = re[b]! * wi + im[b]! * wr;
+          re[b] = re[a]! - xr;
+          im[b] = im[a]! - xi;
+          re[a] = re[a]! + xr;
+          im[a] = im[a]! + xi;
+        }
+      }
+    }
+  }
+}
