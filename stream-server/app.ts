@@ -25,6 +25,7 @@ import { createHttpHandler } from './http-routes.js';
 import { checkImage } from './image-check.js';
 import { parseIngestUrl, type FrameSource } from './ingest.js';
 import { StreamMetrics } from './metrics.js';
+import type { Studio } from './studio/index.js';
 import { TokenBucket } from './rate-limiter.js';
 import { StreamSession, type PickSource, type SessionOptions } from './session.js';
 import { DEFAULT_STREAM_SETTINGS } from './settings.js';
@@ -40,6 +41,8 @@ export interface Components {
   readonly frameSource?: FrameSource;
   /** Extra readiness checks (e.g. `{ models: true, catalog: true }`). */
   readonly readiness?: () => Readonly<Record<string, boolean>>;
+  /** The studio page and its API under /studio (stream-server/studio). */
+  readonly studio?: Studio;
 }
 
 export interface ServerLimits {
@@ -142,6 +145,7 @@ export function createApplication(httpServer: HttpServer, components: Components
       audioPath: components.audioPath,
       latestPicks: (streamId) => sessions.get(streamId)?.session.picks ?? latest.get(streamId),
       readiness: () => ({ accepting: !draining, ...components.readiness?.() }),
+      studio: components.studio,
     }),
   );
 
