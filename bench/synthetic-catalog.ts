@@ -6,7 +6,7 @@
  */
 import { HnswVectorIndex } from '../index-data/vector-index.js';
 import { tagVocabulary } from '../index-data/vocabulary/vocabulary.js';
-import { TAG_GROUPS, type Catalog, type CatalogManifest, type ScoredTag, type Segment, type Track, type VectorIndex, type VectorSpace } from '../index-data/types.js';
+import { TAG_GROUPS, type Catalog, type CatalogManifest, type ScoredTag, type Segment, type SkippedFile, type Track, type VectorIndex, type VectorSpace } from '../index-data/types.js';
 import { ClusteredMixture, DEFAULT_CLUSTERED_SPEC, clustersFor, seededRandom } from './vectors.js';
 
 export interface SyntheticCatalogSpec {
@@ -109,7 +109,10 @@ export class SyntheticCatalog implements Catalog {
   }
   audioPath(): string | undefined {
     return undefined;
+  }  skipped(): readonly SkippedFile[] {
+    return [];
   }
+
   close(): void {
     this.#indexes.clear();
   }

@@ -104,6 +104,7 @@ export function timedCatalog(inner: Catalog, watch: Stopwatch): Catalog {
       return indexes.get(space);
     },
     audioPath: (trackId) => inner.audioPath(trackId),
+    skipped: () => inner.skipped(),
     close: () => inner.close(),
   };
 }

@@ -10,6 +10,7 @@ import { MusicFlow } from './music-flow.js';
 import type { ClipAnalyser, MusicRecommender, PreviewCutter, TrackDirectory } from './ports.js';
 import { replyWithError } from './respond.js';
 import { handleThreadMessage } from './thread-messages.js';
+import { DEFAULT_MAX_TEXT_CHARS } from '../core/config.js';
 
 export interface BotServices {
   readonly recommender: MusicRecommender;
@@ -42,7 +43,7 @@ export const DEFAULT_LIMITS: BotLimits = {
   maxClipBytes: 100 * 1024 * 1024,
   maxClipSeconds: 15 * 60,
   downloadTimeoutMs: 60_000,
-  maxPromptChars: 300,
+  maxPromptChars: DEFAULT_MAX_TEXT_CHARS,
   // The interaction token lives 15 minutes; leave room for the final edit.
   requestTimeoutMs: 12 * 60_000,
   previewSeconds: 20,

@@ -61,5 +61,5 @@ export async function loadQueryHeads(encoders: Encoders, config: Config, dir?: s
  */
 export async function createRecommender(config: Config, encoders: Encoders, catalog: Catalog, headsDir?: string): Promise<Recommender> {
   const viml = await loadQueryHeads(encoders, config, headsDir);
-  return new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), ...(viml ? { viml } : {}) });
+  return new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), options: { maxPromptChars: config.maxTextChars }, ...(viml ? { viml } : {}) });
 }

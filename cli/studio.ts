@@ -65,14 +65,14 @@ export interface StudioParts {
   readonly conversations: Pick<SqliteConversationStore, 'create' | 'save' | 'get'>;
 }
 
-/** The studio with the limits of the bot's attachments, the stream's text limit and the conversation lifetime. */
+/** The studio with the limits of the bot's attachments, the one text limit and the conversation lifetime. */
 export function studioFor(config: Config, parts: StudioParts): Studio {
   return createStudio(
     { frameEncoder: parts.frameEncoder, recommender: parts.recommender, catalog: parts.catalog, conversations: studioConversations(parts.conversations) },
     {
       token: parts.token,
       dir: join(config.dataDir, 'studio'),
-      limits: { ...DEFAULT_STUDIO_LIMITS, maxClipBytes: config.discord.maxClipBytes, maxClipSeconds: config.discord.maxClipSeconds, maxTextChars: config.stream.maxPromptChars },
+      limits: { ...DEFAULT_STUDIO_LIMITS, maxClipBytes: config.discord.maxClipBytes, maxClipSeconds: config.discord.maxClipSeconds, maxTextChars: config.maxTextChars },
       analysis: { fps: config.video.fps, maxFrames: config.video.maxFrames, timeoutMs: config.media.timeoutMs },
       picks: 5,
       clipTtlMs: config.discord.conversationTtlHours * 3600_000,

@@ -13,8 +13,13 @@ const positiveInt = z.coerce.number().int().positive();
 const wholeNumber = (min: number, max: number) => z.coerce.number().min(min).max(max).refine(Number.isInteger, 'Invalid input: expected an integer');
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))]);
 
+/** The longest prompt or refinement anywhere (bot, stream server, CLI, recommender): one limit. */
+export const DEFAULT_MAX_TEXT_CHARS = 500;
+
 /** Every setting, with its default. `docs/configuration.md` and the README describe them. */
 export const configSchema = z.object({
+  /** Longest prompt or refinement accepted from anyone (`PROMPT_TOO_LONG` beyond it). */
+  maxTextChars: wholeNumber(1, 2000).default(DEFAULT_MAX_TEXT_CHARS),
   /** Where caches, the default catalog and the default models directory live. */
   dataDir: z.string().min(1).default(join(homedir(), '.cache', 'cuecast')),
   /** Models directory holding clip/, clap/ and viml/ (empty: `<dataDir>/models`). */
@@ -84,6 +89,8 @@ export const configSchema = z.object({
       streamTokens: z.string().default(''),
       overlayTokens: z.string().default(''),
       redisUrl: z.string().optional(),
+      /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
+      metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
     })
     .prefault({}),
   /** Live stream sessions of `cuecast serve` (window, cadence, hysteresis, ingest, producer limits). */
@@ -110,12 +117,16 @@ export const configSchema = z.object({
       ingestBackoffInitialMs: wholeNumber(100, 600_000).default(1000),
       ingestBackoffMaxMs: wholeNumber(100, 3_600_000).default(30_000),
       ingestMaxAttempts: wholeNumber(1, 1000).default(6),
-      /** Producer limits: frame size in bytes and decoded pixels, frames per second per stream and burst, prompt length. */
+      /** Producer limits: frame size in bytes and decoded pixels, frames per second per stream and burst. */
       maxFrameBytes: wholeNumber(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
       maxFramePixels: wholeNumber(1, 16_384 * 16_384).default(4096 * 4096),
       maxFramesPerSecond: z.coerce.number().positive().max(60).default(5),
       frameBurst: wholeNumber(1, 600).default(10),
-      maxPromptChars: wholeNumber(1, 10_000).default(500),
+      /** Per-connection budget in cost units (a frame 1, a prompt or refinement 5, an ingest 10): sustained per second, and burst. */
+      eventBudgetPerSecond: z.coerce.number().positive().max(10_000).default(20),
+      eventBudgetBurst: wholeNumber(1, 100_000).default(40),
+      /** Producer connections one stream id may hold at once. */
+      maxProducersPerStream: wholeNumber(1, 1000).default(4),
     })
     .refine((s) => s.ingestBackoffMaxMs >= s.ingestBackoffInitialMs, {
       path: ['ingestBackoffMaxMs'],
@@ -158,6 +169,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_MODELS: 'modelsDir',
   CUECAST_CATALOG: 'catalogDir',
   CUECAST_LOG_LEVEL: 'logLevel',
+  CUECAST_MAX_TEXT_CHARS: 'maxTextChars',
   FFMPEG_PATH: 'media.ffmpegPath',
   FFPROBE_PATH: 'media.ffprobePath',
   CUECAST_MEDIA_TIMEOUT_MS: 'media.timeoutMs',
@@ -188,6 +200,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_STREAM_TOKENS: 'server.streamTokens',
   CUECAST_OVERLAY_TOKENS: 'server.overlayTokens',
   REDIS_URL: 'server.redisUrl',
+  CUECAST_METRICS_TOKEN: 'server.metricsToken',
   CUECAST_STREAM_WINDOW_SECONDS: 'stream.windowSeconds',
   CUECAST_STREAM_WINDOW_FRAMES: 'stream.windowFrames',
   CUECAST_STREAM_UPDATE_INTERVAL_MS: 'stream.updateIntervalMs',
@@ -207,7 +220,9 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_STREAM_MAX_FRAME_PIXELS: 'stream.maxFramePixels',
   CUECAST_STREAM_MAX_FPS: 'stream.maxFramesPerSecond',
   CUECAST_STREAM_FRAME_BURST: 'stream.frameBurst',
-  CUECAST_STREAM_MAX_PROMPT_CHARS: 'stream.maxPromptChars',
+  CUECAST_STREAM_EVENT_BUDGET: 'stream.eventBudgetPerSecond',
+  CUECAST_STREAM_EVENT_BURST: 'stream.eventBudgetBurst',
+  CUECAST_STREAM_MAX_PRODUCERS: 'stream.maxProducersPerStream',
   DISCORD_TOKEN: 'discord.token',
   DISCORD_APPLICATION_ID: 'discord.applicationId',
   DISCORD_DEV_GUILD_ID: 'discord.devGuildId',
@@ -258,7 +273,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       try {
         Object.assign(raw, JSON.parse(readFileSync(file, 'utf8')) as Json);
       } catch (error) {
-        issues.push(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+        // Not V8's message: it quotes the text around the error, which may be a token.
+        const position = /position (\d+)/.exec((error as Error).message)?.[1];
+        issues.push(`config file ${file} is not valid JSON${position ? ` (at character ${position})` : ''}`);
       }
     }
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CatalogError } from '../core/errors.js';
 import { CATALOG_DB, FORMAT_VERSION, generationDir, indexFile, readCurrent } from './store/layout.js';
-import type { Catalog, CatalogManifest, ScoredTag, Segment, TagGroup, Track, VectorIndex, VectorSpace } from './types.js';
+import type { Catalog, CatalogManifest, ScoredTag, Segment, SkippedFile, TagGroup, Track, TrackDamage, VectorIndex, VectorSpace } from './types.js';
 import { HnswVectorIndex } from './vector-index.js';
 
 /** The encoders a reader runs with; a catalog built with others is refused (CATALOG_MISMATCH). */
@@ -29,7 +29,22 @@ interface TrackRow {
   duration: number;
   file_genres: string;
   bpm: number | null;
+  bpm_reason: string | null;
+  loudness_lufs: number | null;
+  silent: number;
+  damage: string | null;
+  first_seen: string | null;
   description: string;
+}
+
+interface SegmentRow {
+  label: number;
+  track_label: number;
+  idx: number;
+  start: number;
+  end: number;
+  loudness_lufs: number | null;
+  silent: number;
 }
 
 function describeEncoder(name: string, e: { modelId?: string; manifestHash?: string; dim: number }): string {
@@ -125,6 +140,11 @@ function loadCatalog(dir: string, generation: string, db: Database.Database, opt
       fileGenres: JSON.parse(row.file_genres) as string[],
       tags: tagsByTrack.get(row.label) ?? [],
       ...(row.bpm !== null ? { bpm: row.bpm } : {}),
+      ...(row.bpm === null && row.bpm_reason !== null ? { bpmReason: row.bpm_reason } : {}),
+      ...(row.loudness_lufs !== null ? { loudnessLufs: row.loudness_lufs } : {}),
+      silent: row.silent === 1,
+      ...(row.damage !== null ? { damage: JSON.parse(row.damage) as TrackDamage } : {}),
+      ...(row.first_seen !== null ? { firstSeen: row.first_seen } : {}),
       description: row.description,
     };
     byLabel.set(row.label, track);
@@ -133,10 +153,18 @@ function loadCatalog(dir: string, generation: string, db: Database.Database, opt
   }
   const segmentsByTrack = new Map<string, Segment[]>();
   const segmentByLabel = new Map<number, Segment>();
-  for (const row of db.prepare('SELECT label, track_label, idx, start, end FROM segments ORDER BY track_label, idx').all() as { label: number; track_label: number; idx: number; start: number; end: number }[]) {
+  for (const row of db.prepare('SELECT label, track_label, idx, start, end, loudness_lufs, silent FROM segments ORDER BY track_label, idx').all() as SegmentRow[]) {
     const track = byLabel.get(row.track_label);
     if (!track) continue;
-    const segment: Segment = { trackId: track.id, label: row.label, index: row.idx, start: row.start, end: row.end };
+    const segment: Segment = {
+      trackId: track.id,
+      label: row.label,
+      index: row.idx,
+      start: row.start,
+      end: row.end,
+      ...(row.loudness_lufs !== null ? { loudnessLufs: row.loudness_lufs } : {}),
+      silent: row.silent === 1,
+    };
     segmentByLabel.set(row.label, segment);
     const list = segmentsByTrack.get(track.id) ?? [];
     list.push(segment);
@@ -154,6 +182,7 @@ function loadCatalog(dir: string, generation: string, db: Database.Database, opt
     }
     indexes.set(space, index);
   }
+  const skipped: SkippedFile[] = db.prepare('SELECT path, code, reason FROM skipped ORDER BY path').all() as SkippedFile[];
   db.close();
 
   return {
@@ -170,6 +199,7 @@ function loadCatalog(dir: string, generation: string, db: Database.Database, opt
     segmentByLabel: (label) => segmentByLabel.get(label),
     index: (space) => indexes.get(space),
     audioPath: (trackId) => absPaths.get(trackId),
+    skipped: () => skipped,
     close: () => undefined,
   };
 }

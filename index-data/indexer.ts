@@ -16,7 +16,7 @@ import { WorkDb, type TrackRecord, type TrackVectors } from './store/work-db.js'
 import { hashFile, scanMusic, type FoundFile } from './scan.js';
 import { distinctWindows, planSegments } from './segments.js';
 import { ClapTagger, selectTags } from './tagger.js';
-import type { CatalogManifest } from './types.js';
+import type { CatalogManifest, SkippedFile } from './types.js';
 import { meanNormalized } from './vectors.js';
 import { tagVocabulary } from './vocabulary/vocabulary.js';
 
@@ -56,11 +56,7 @@ export type IndexEvent =
   | { readonly event: 'publish'; readonly generation: string; readonly tracks: number; readonly segments: number }
   | { readonly event: 'done'; readonly summary: IndexSummary };
 
-export interface SkippedFile {
-  readonly path: string;
-  readonly reason: string;
-  readonly code: string;
-}
+export type { SkippedFile } from './types.js';
 
 export interface IndexSummary {
   readonly indexed: number;

@@ -26,8 +26,35 @@ export interface Track {
   /** Tagger output, best first within each group. */
   readonly tags: readonly ScoredTag[];
   readonly bpm?: number;
+  /** Why the track has no BPM (`silent`, `no-steady-beat`, `too-short`); set only when `bpm` is absent. */
+  readonly bpmReason?: string;
+  /** Integrated loudness of the whole track, LUFS (EBU R128, gated); absent when not measured. */
+  readonly loudnessLufs?: number;
+  /** Every segment is silent or near-silent: the track is listed but never recommended. */
+  readonly silent?: boolean;
+  /** Present when the file decodes only in part (at least 90% of its probed length): indexed from what decodes. */
+  readonly damage?: TrackDamage;
+  /** When this content was first indexed (ISO 8601); kept across moves, renames and re-runs. */
+  readonly firstSeen?: string;
   /** Natural-language description (from the configured description backend). */
   readonly description: string;
+}
+
+/** What is known of a damaged file that was still indexed. */
+export interface TrackDamage {
+  /** Seconds that decoded, from the start. */
+  readonly decodedSeconds: number;
+  /** Duration the container declares. */
+  readonly probedSeconds: number;
+  /** For people: what went wrong (never raw ffmpeg text). */
+  readonly note: string;
+}
+
+/** A file the indexer found but did not index, with a reason written for people. */
+export interface SkippedFile {
+  readonly path: string;
+  readonly reason: string;
+  readonly code: string;
 }
 
 export interface Segment {
@@ -37,6 +64,10 @@ export interface Segment {
   readonly index: number;
   readonly start: number;
   readonly end: number;
+  /** Loudness of the segment, LUFS (EBU R128 momentary blocks, gated); absent when not measured. */
+  readonly loudnessLufs?: number;
+  /** Silent or near-silent (below the catalog's silence threshold): never recommended. */
+  readonly silent?: boolean;
 }
 
 /**
@@ -88,5 +119,7 @@ export interface Catalog {
   index(space: VectorSpace): VectorIndex | undefined;
   /** Absolute path of a track's audio file (for previews and overlay playback). */
   audioPath(trackId: string): string | undefined;
+  /** Files the indexer found but did not index, with their reasons. */
+  skipped(): readonly SkippedFile[];
   close(): void;
 }

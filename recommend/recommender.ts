@@ -12,6 +12,7 @@ import { catalogVocabulary } from './catalog-vocabulary.js';
 import { energyLean, moodLean, tagScore } from './track-traits.js';
 import type { Pick, RecommendMode, RecommendRequest, RecommendResult, RefinementState } from './types.js';
 import { cachedTextEncoder } from './text-embedding-cache.js';
+import { DEFAULT_MAX_TEXT_CHARS } from '../core/config.js';
 
 /**
  * What recommend/ needs of the trained ViML heads (model/ implements it): one fused query from frame
@@ -43,7 +44,7 @@ export interface RecommenderOptions {
 }
 
 export const DEFAULT_RECOMMENDER_OPTIONS: RecommenderOptions = {
-  maxPromptChars: 1000,
+  maxPromptChars: DEFAULT_MAX_TEXT_CHARS,
   defaultK: 5,
   maxK: 50,
   candidates: 200,

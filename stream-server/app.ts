@@ -27,6 +27,7 @@ import { parseIngestUrl, type FrameSource } from './ingest.js';
 import { StreamMetrics } from './metrics.js';
 import type { Studio } from './studio/index.js';
 import { TokenBucket } from './rate-limiter.js';
+import { eventCost, eventLabel } from './event-budget.js';
 import { StreamSession, type PickSource, type SessionOptions } from './session.js';
 import { DEFAULT_STREAM_SETTINGS } from './settings.js';
 import { TokenTable, isStreamId } from './tokens.js';
@@ -53,7 +54,13 @@ export interface ServerLimits {
   /** Sustained frames per second per stream from producers, and the burst above it. */
   readonly maxFramesPerSecond: number;
   readonly frameBurst: number;
+  /** The one text limit (config `maxTextChars`): prompts and refinements. */
   readonly maxPromptChars: number;
+  /** Per-connection budget of cost units (EVENT_COSTS): sustained per second, and burst. */
+  readonly eventBudgetPerSecond: number;
+  readonly eventBudgetBurst: number;
+  /** Producer connections one stream id may hold at once. */
+  readonly maxProducersPerStream: number;
   /** How far a frame's capture time may be from the server clock. */
   readonly maxClockSkewMs: number;
 }
@@ -71,6 +78,8 @@ export interface ApplicationOptions {
   /** A socket.io adapter (the Redis streams adapter) to share picks between server nodes. */
   readonly adapter?: ServerOptions['adapter'];
   readonly corsOrigins?: readonly string[];
+  /** When set, /metrics requires `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken?: string;
   readonly now?: () => number;
   readonly metrics?: StreamMetrics;
 }
@@ -141,6 +150,7 @@ export function createApplication(httpServer: HttpServer, components: Components
     'request',
     createHttpHandler({
       metrics,
+      metricsToken: options.metricsToken,
       overlayTokens: options.overlayTokens,
       audioPath: components.audioPath,
       latestPicks: (streamId) => sessions.get(streamId)?.session.picks ?? latest.get(streamId),
@@ -173,6 +183,13 @@ export function createApplication(httpServer: HttpServer, components: Components
   // Only the two namespaces serve anything; the main one is closed (unknown ones socket.io refuses itself).
   io.use((_socket, next) => next(authError('NOT_FOUND', 'Connect to the /stream or /overlay namespace')));
   streams.use(authenticate(options.streamTokens));
+  streams.use((socket, next) => {
+    const producers = sessions.get(socket.data.streamId!)?.producers.size ?? 0;
+    if (producers >= limits.maxProducersPerStream) {
+      return next(authError('RATE_LIMITED', `Stream ${socket.data.streamId} already has ${producers} producer connections (the limit)`));
+    }
+    next();
+  });
   overlays.use(authenticate(options.overlayTokens));
 
   // Picks computed on another node: remember them so this node can answer `state` and audio requests.
@@ -251,6 +268,27 @@ export function createApplication(httpServer: HttpServer, components: Components
     });
   }
 
+  /**
+   * Every event a client sends is paid for from its connection's budget before anything looks at it
+   * (a refinement costs more than a frame, see EVENT_COSTS); past the budget it is answered RATE_LIMITED.
+   */
+  function chargeEvents(socket: Socket): void {
+    const budget = new TokenBucket(limits.eventBudgetPerSecond, limits.eventBudgetBurst, now);
+    socket.use((packet, next) => {
+      const event = String(packet[0]);
+      const cost = eventCost(event);
+      if (budget.take(cost)) return next();
+      metrics.eventsRefused.inc({ event: eventLabel(event) });
+      const error: ProtocolError = {
+        code: 'RATE_LIMITED',
+        message: `This connection is over its event budget (${limits.eventBudgetPerSecond} units/s, "${event.slice(0, 64)}" costs ${cost}); slow down`,
+      };
+      const ack = packet.at(-1);
+      if (typeof ack === 'function') (ack as (r: Ack<never>) => void)({ error });
+      // Without an acknowledgement the event is dropped silently: answering every one would let a flood cost us writes.
+    });
+  }
+
   function refuseUnknownEvents(socket: Socket, known: readonly string[]): void {
     socket.onAny((event: string, ...args: unknown[]) => {
       if (known.includes(event)) return;
@@ -292,6 +330,7 @@ export function createApplication(httpServer: HttpServer, components: Components
     const entry = sessionFor(streamId);
     entry.producers.add(socket.id);
     void socket.join(roomOf(streamId));
+    chargeEvents(socket as unknown as Socket);
     refuseUnknownEvents(socket as unknown as Socket, STREAM_EVENTS);
 
     handle(socket, 'frame', 1, async (payload: unknown): Promise<FrameResult> => {
@@ -337,6 +376,7 @@ export function createApplication(httpServer: HttpServer, components: Components
     const { streamId } = socket.data;
     void socket.join(roomOf(streamId));
     metrics.overlays.inc();
+    chargeEvents(socket as unknown as Socket);
     refuseUnknownEvents(socket as unknown as Socket, OVERLAY_EVENTS);
     handle(socket, 'state', 0, () => overlayState(streamId));
     socket.emit('state', overlayState(streamId));

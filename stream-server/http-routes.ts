@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { sendAudioFile } from './audio-route.js';
@@ -16,16 +17,40 @@ const PAGES_DIR = [new URL('./pages/', import.meta.url), new URL('../../stream-s
   .find((dir) => existsSync(join(dir, 'overlay.html'))) ?? fileURLToPath(new URL('./pages/', import.meta.url));
 
 /** The static files the server hands out, by URL path. Nothing else under pages/ is reachable. */
-const PAGES: Readonly<Record<string, { file: string; type: string }>> = {
-  '/overlay': { file: 'overlay.html', type: 'text/html; charset=utf-8' },
-  '/capture': { file: 'capture.html', type: 'text/html; charset=utf-8' },
+const PAGES: Readonly<Record<string, { file: string; type: string; csp?: string }>> = {
+  // An OBS browser source or a dashboard may frame the overlay; nothing may frame the capture page (it holds a token and a camera).
+  '/overlay': { file: 'overlay.html', type: 'text/html; charset=utf-8', csp: pagePolicy('*') },
+  '/capture': { file: 'capture.html', type: 'text/html; charset=utf-8', csp: pagePolicy("'none'") },
   '/pages/overlay.js': { file: 'overlay.js', type: 'text/javascript; charset=utf-8' },
   '/pages/capture.js': { file: 'capture.js', type: 'text/javascript; charset=utf-8' },
   '/pages/overlay.css': { file: 'overlay.css', type: 'text/css; charset=utf-8' },
   '/pages/capture.css': { file: 'capture.css', type: 'text/css; charset=utf-8' },
 };
 
+/**
+ * The pages load only their own scripts, styles and the socket.io client from this origin, talk only to
+ * this origin (socket.io's websocket included), and play audio only from /audio. No inline script.
+ */
+function pagePolicy(frameAncestors: string): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "connect-src 'self'",
+    "media-src 'self'",
+    "img-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${frameAncestors}`,
+  ].join('; ');
+}
+
+/** On every response: no MIME sniffing, no referrer (page URLs carry tokens). */
+const COMMON_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' } as const;
+
 export interface HttpRouteDeps {
+  /** When set, /metrics answers only `Authorization: Bearer <token>`. */
+  readonly metricsToken?: string | undefined;
   readonly metrics: StreamMetrics;
   readonly overlayTokens: TokenTable;
   /** Readiness checks by name (models loaded, catalog open, not draining). */
@@ -39,7 +64,7 @@ export interface HttpRouteDeps {
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+  response.writeHead(status, { ...COMMON_HEADERS, 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
 }
 
 const problem = (code: string, message: string) => ({ error: { code, message } });
@@ -62,8 +87,11 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
       return json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
     }
     if (url.pathname === '/metrics') {
+      if (deps.metricsToken !== undefined && !sameSecret(/^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '', deps.metricsToken)) {
+        return json(response, 401, problem('UNAUTHORIZED', 'The metrics token is required (Authorization: Bearer <token>)'));
+      }
       const body = await deps.metrics.registry.metrics();
-      response.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(body);
+      response.writeHead(200, { ...COMMON_HEADERS, 'content-type': deps.metrics.registry.contentType, 'cache-control': 'no-store' }).end(body);
       return;
     }
     const page = PAGES[url.pathname];
@@ -74,7 +102,7 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
         pageCache.set(page.file, body);
       }
       response
-        .writeHead(200, { 'content-type': page.type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' })
+        .writeHead(200, { ...COMMON_HEADERS, 'content-type': page.type, 'cache-control': 'no-cache', ...(page.csp ? { 'content-security-policy': page.csp } : {}) })
         .end(request.method === 'HEAD' ? undefined : body);
       return;
     }
@@ -110,3 +138,7 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
     });
   };
 }
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+/** Constant-time comparison of a presented secret with the configured one. */
+const sameSecret = (presented: string, expected: string): boolean => timingSafeEqual(sha256(presented), sha256(expected));

@@ -47,6 +47,12 @@ export class StreamMetrics {
     registers: [this.registry],
   });
   readonly picksEmitted = new Counter({ name: 'cuecast_stream_picks_emitted_total', help: 'Picks updates sent to overlays', registers: [this.registry] });
+  readonly eventsRefused = new Counter({
+    name: 'cuecast_stream_events_refused_total',
+    help: 'Client events refused because their connection was over its event budget, by event',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
   readonly ingestRestarts = new Counter({ name: 'cuecast_stream_ingest_restarts_total', help: 'Ingest restarts after ffmpeg died', registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

@@ -12,13 +12,13 @@ export class TokenBucket {
     this.updatedAt = now();
   }
 
-  /** Takes one token if there is one. */
-  take(): boolean {
+  /** Takes `cost` tokens if there are that many. */
+  take(cost = 1): boolean {
     const now = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSecond);
     this.updatedAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < cost) return false;
+    this.tokens -= cost;
     return true;
   }
 }

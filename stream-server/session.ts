@@ -9,6 +9,8 @@ import { FrameWindow } from './frame-window.js';
 import { IngestSupervisor, type FrameSource, type IngestOptions } from './ingest.js';
 import type { StreamMetrics } from './metrics.js';
 import { PickSelector, type HysteresisOptions } from './pick-selector.js';
+import { boundRefinementState } from './refinement-bound.js';
+import { DEFAULT_MAX_TEXT_CHARS } from '../core/config.js';
 
 /** What the session asks for picks: recommend/'s engine, or anything with the same shape. */
 export interface PickSource {
@@ -34,7 +36,9 @@ export interface SessionOptions {
   /** Picks per update (the current one plus alternatives). */
   readonly picksPerUpdate: number;
   readonly hysteresis: HysteresisOptions;
+  /** Refinement turns a session remembers (the last ones, distinct), and the longest text of one. */
   readonly maxRefinements: number;
+  readonly maxTextChars?: number;
   readonly ingest: IngestOptions;
 }
 
@@ -139,9 +143,10 @@ export class StreamSession {
   refine(text: string): SessionSummary {
     const trimmed = text.trim();
     if (!trimmed) throw new InputError('INPUT_INVALID', 'A refinement needs some text');
-    this.state = this.deps.picks.refine(this.state, trimmed);
-    this.refinements.push(trimmed);
-    if (this.refinements.length > this.options.maxRefinements) this.refinements.shift();
+    const maxTextChars = this.options.maxTextChars ?? DEFAULT_MAX_TEXT_CHARS;
+    this.state = boundRefinementState(this.deps.picks.refine(this.state, trimmed), this.options.maxRefinements, maxTextChars);
+    // A repeated turn moves to the end instead of being kept twice.
+    this.refinements = [...this.refinements.filter((t) => t !== trimmed), trimmed].slice(-this.options.maxRefinements);
     this.requestUpdate();
     return this.summary();
   }

@@ -1,4 +1,4 @@
-import { configSchema, type Config } from '../core/config.js';
+import { DEFAULT_MAX_TEXT_CHARS, configSchema, type Config } from '../core/config.js';
 import type { ServerLimits } from './app.js';
 import type { SessionOptions } from './session.js';
 
@@ -9,14 +9,17 @@ const MAX_CLOCK_SKEW_MS = 10 * 60 * 1000;
 const MAX_REFINEMENTS = 20;
 
 /** The producer limits and session options a `stream` config section describes. */
-export function streamSettings(stream: StreamConfig): { limits: ServerLimits; session: SessionOptions } {
+export function streamSettings(stream: StreamConfig, maxTextChars: number = DEFAULT_MAX_TEXT_CHARS): { limits: ServerLimits; session: SessionOptions } {
   return {
     limits: {
       maxFrameBytes: stream.maxFrameBytes,
       maxFramePixels: stream.maxFramePixels,
       maxFramesPerSecond: stream.maxFramesPerSecond,
       frameBurst: stream.frameBurst,
-      maxPromptChars: stream.maxPromptChars,
+      maxPromptChars: maxTextChars,
+      eventBudgetPerSecond: stream.eventBudgetPerSecond,
+      eventBudgetBurst: stream.eventBudgetBurst,
+      maxProducersPerStream: stream.maxProducersPerStream,
       maxClockSkewMs: MAX_CLOCK_SKEW_MS,
     },
     session: {
@@ -32,6 +35,7 @@ export function streamSettings(stream: StreamConfig): { limits: ServerLimits; se
         historySize: stream.noRepeatPicks,
       },
       maxRefinements: MAX_REFINEMENTS,
+      maxTextChars,
       ingest: {
         fps: stream.ingestFps,
         stallTimeoutMs: stream.ingestStallTimeoutMs,

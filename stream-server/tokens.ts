@@ -13,12 +13,15 @@ export class TokenTable {
   static parse(spec: string, variable: string): TokenTable {
     const entries: [string, string][] = [];
     const issues: string[] = [];
-    for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const parts = spec.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const [index, part] of parts.entries()) {
       const colon = part.indexOf(':');
       const streamId = colon > 0 ? part.slice(0, colon) : '';
       const token = colon > 0 ? part.slice(colon + 1) : '';
       if (!isStreamId(streamId) || token.length < 8) {
-        issues.push(`${variable}: "${part.slice(0, 40)}" is not streamId:token (ids are 1-64 letters, digits, _ or -; tokens at least 8 characters)`);
+        // Named by position and id only: the token is a secret even when it is malformed.
+        const which = isStreamId(streamId) ? `the entry for stream "${streamId}"` : `entry ${index + 1}${colon > 0 ? ' (its stream id is not valid)' : ' (no "streamId:" before the token)'}`;
+        issues.push(`${variable}: ${which} is not streamId:token (ids are 1-64 letters, digits, _ or -; tokens at least 8 characters; the token is not shown)`);
       } else {
         entries.push([streamId, token]);
       }

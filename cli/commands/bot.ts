@@ -81,7 +81,7 @@ async function runBot(): Promise<void> {
       maxConcurrent: d.maxConcurrent,
       cooldownMs: d.cooldownSeconds * 1000,
       actionRate: { burst: d.actionBurst, perMinute: d.actionsPerMinute },
-      limits: { ...DEFAULT_LIMITS, maxClipBytes: d.maxClipBytes, maxClipSeconds: d.maxClipSeconds },
+      limits: { ...DEFAULT_LIMITS, maxClipBytes: d.maxClipBytes, maxClipSeconds: d.maxClipSeconds, maxPromptChars: config.maxTextChars },
     },
   );
   let stopping = false;

@@ -4,7 +4,6 @@ import { InputError, toCuecastError } from '../../core/errors.js';
 import { configureMedia } from '../../core/media/index.js';
 import { clipFeatures } from '../../recommend/clip-features.js';
 import { renderTable, runConversation, toRecommendJson } from '../../recommend/conversation.js';
-import { DEFAULT_RECOMMENDER_OPTIONS } from '../../recommend/recommender.js';
 import type { CliCommand } from '../command.js';
 import { configWithFlags, createRecommender, withEncodersAndCatalog } from '../setup.js';
 
@@ -19,8 +18,6 @@ export interface RecommendFlags {
   /** ViML heads directory (default: `<models>/viml` when it holds a manifest). */
   readonly heads?: string;
 }
-
-const PROMPT_LIMIT = DEFAULT_RECOMMENDER_OPTIONS.maxPromptChars;
 
 /** Model ids of the project's random-weight fixture models (tests/fixtures/models). */
 export const isStandInModel = (modelId: string): boolean => /tiny-random/.test(modelId);
@@ -37,10 +34,10 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
   try {
     const k = Number(flags.k);
     if (!Number.isInteger(k) || k < 1 || k > 50) throw new InputError('INPUT_INVALID', `--k takes a whole number from 1 to 50, got ${flags.k}`);
-    for (const text of [flags.prompt ?? '', ...flags.refine]) {
-      if (text.length > PROMPT_LIMIT) throw new InputError('PROMPT_TOO_LONG', `A prompt or refinement is ${text.length} characters; the limit is ${PROMPT_LIMIT}`);
-    }
     const config = configWithFlags(flags, configOverrides);
+    for (const text of [flags.prompt ?? '', ...flags.refine]) {
+      if (text.length > config.maxTextChars) throw new InputError('PROMPT_TOO_LONG', `A prompt or refinement is ${text.length} characters; the limit is ${config.maxTextChars} (maxTextChars)`);
+    }
     configureMedia({ ...config.media });
     return await withEncodersAndCatalog(config, async (encoders, catalog) => {
       const recommender = await createRecommender(config, encoders, catalog, flags.heads ? resolve(flags.heads) : undefined);

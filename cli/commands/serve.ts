@@ -34,9 +34,10 @@ export function serverOptions(config: Config, extra: { allowFileUrls: boolean })
   return {
     streamTokens,
     overlayTokens,
-    ...streamSettings(config.stream),
+    ...streamSettings(config.stream, config.maxTextChars),
     encode: { maxBatch: config.stream.encodeBatch, concurrency: config.encoders.workers, timeoutMs: 30_000 },
     sessionGraceMs: 30_000,
+    ...(config.server.metricsToken ? { metricsToken: config.server.metricsToken } : {}),
     allowFileUrls: extra.allowFileUrls,
   };
 }

@@ -1,5 +1,5 @@
 import { MediaError } from '../errors.js';
-import { damageFromExit, failureFromExit } from './failure.js';
+import { failureFromExit, judgeDamage, type DecodeDamage } from './failure.js';
 import { checkWindow, chooseStream, inputArgs, prepareInput, type PrepareOptions } from './prepare.js';
 import { remainingMs } from './probe.js';
 import { runChild } from './process.js';
@@ -14,6 +14,11 @@ export interface AudioOptions extends PrepareOptions {
   readonly start?: number;
   /** Seconds to decode (default: to the end). */
   readonly duration?: number;
+  /**
+   * Told when ffmpeg skipped damaged data but at least 90% of the window decoded (the documented rule);
+   * below that the call throws MEDIA_UNREADABLE. Without it a damaged decode that passes is kept silently.
+   */
+  readonly onDamage?: ((damage: DecodeDamage) => void) | undefined;
 }
 
 /**
@@ -67,9 +72,10 @@ export async function audio(input: MediaInput, options: AudioOptions = {}): Prom
     const maxStdoutBytes = expected !== undefined ? (expected + sampleRate) * 4 : limits.maxInputBytes;
     const { stdout, exit } = await runChild({ command: binaries.ffmpeg.path, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes });
     if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'audio', label, timeoutMs: limits.timeoutMs });
-    const damage = damageFromExit(exit, { operation: 'audio', label });
-    if (damage) throw damage;
     if (stdout.length === 0) throw new MediaError('MEDIA_UNREADABLE', `No audio of ${label} could be decoded`, { input: label });
+    const decodedSeconds = Math.floor(stdout.length / 4) / sampleRate;
+    const damage = judgeDamage(exit, { operation: 'audio', label }, { decodedSeconds, expectedSeconds: expected !== undefined ? expected / sampleRate : undefined });
+    if (damage) options.onDamage?.(damage);
     return exactLength(toFloat32(stdout), expected, sampleRate);
   } finally {
     await prepared.input.close();

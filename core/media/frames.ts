@@ -1,5 +1,5 @@
 import { MediaError } from '../errors.js';
-import { damageFromExit, failureFromExit } from './failure.js';
+import { failureFromExit, judgeDamage, type DecodeDamage } from './failure.js';
 import { checkWindow, chooseStream, inputArgs, prepareInput, type PrepareOptions } from './prepare.js';
 import { remainingMs } from './probe.js';
 import { startChild } from './process.js';
@@ -25,6 +25,8 @@ export interface FrameOptions extends PrepareOptions {
    * holds more than `maxFrames` frames at `fps`, the rate drops so `maxFrames` frames cover it evenly.
    */
   readonly sampling?: 'rate' | 'even';
+  /** Told when ffmpeg skipped damaged data but at least 90% of the planned frames decoded (else MEDIA_UNREADABLE). */
+  readonly onDamage?: ((damage: DecodeDamage) => void) | undefined;
 }
 
 /** What to ask ffmpeg for, decided before it starts. */
@@ -126,9 +128,12 @@ export async function* frames(input: MediaInput, options: FrameOptions = {}): As
       }
       const exit = await child.exit;
       if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'frames', label, timeoutMs: limits.timeoutMs });
-      const damage = damageFromExit(exit, { operation: 'frames', label });
-      if (damage) throw damage; // after the frames that did decode
       if (yielded === 0) throw new MediaError('MEDIA_UNREADABLE', `No frame of ${label} could be decoded`, { input: label });
+      // After the frames that did decode: fewer than 90% of the planned frames is a truncated input.
+      const secondsPerFrame = plan.rate.den / plan.rate.num;
+      const expectedSeconds = Number.isFinite(plan.count) ? plan.count * secondsPerFrame : undefined;
+      const damage = judgeDamage(exit, { operation: 'frames', label }, { decodedSeconds: yielded * secondsPerFrame, expectedSeconds });
+      if (damage) options.onDamage?.(damage);
     } finally {
       child.stop('cancelled');
       child.stdout.destroy();

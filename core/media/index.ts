@@ -6,5 +6,6 @@ export { cutSegment, type AudioSegment, type SegmentFormat, type SegmentOptions 
 export { findBinaries, mediaBinaries, type MediaBinaries, type ResolvedBinary, type BinaryOverrides } from './binaries.js';
 export { configureMedia, mediaSettings, DEFAULT_MEDIA_SETTINGS, type MediaSettings } from './settings.js';
 export { liveChildPids } from './process.js';
+export { DAMAGE_TOLERANCE, type DecodeDamage } from './failure.js';
 export { checkClipContent, checkDeclaredClip, sniffVideoContainer, SNIFF_BYTES, type DeclaredClip, type VideoContainer } from './clip-rules.js';
 export { muxSoundtrack, soundtrackCommand, soundtrackContainer, shellQuote, type Soundtracked, type SoundtrackContainer, type SoundtrackOptions } from './mux.js';

@@ -1,8 +1,10 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MediaError } from '../errors.js';
+import { logger } from '../logger.js';
+import { hasRepeatedVorbisHeaders, repairRepeatedVorbisHeaders } from './ogg-repair.js';
 import type { MediaInput } from './types.js';
 
 /** Protocols accepted in URL inputs (HLS is an http(s) URL to a playlist). */
@@ -34,6 +36,7 @@ export interface OpenInputOptions {
 }
 
 const noop = async (): Promise<void> => {};
+const log = logger('core.media');
 
 function redact(url: URL): string {
   const copy = new URL(url.href);
@@ -57,8 +60,51 @@ async function openFile(path: string): Promise<OpenedInput> {
     throw new MediaError('MEDIA_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, { input: path });
   }
   if (size === 0) throw new MediaError('MEDIA_EMPTY', `${path} is empty (0 bytes)`, { input: path });
+  const repaired = await repairedOgg(absolute, path, size);
+  if (repaired) return repaired;
   // The `file:` prefix keeps names such as `concat:a|b` or `http:x` from being read as protocols.
   return { kind: 'file', arg: `file:${absolute}`, options: ['-protocol_whitelist', FILE_WHITELIST], label: path, sizeBytes: size, close: noop };
+}
+
+/** Bytes read to recognise an Ogg Vorbis file with repeated headers (they sit in the first pages). */
+const OGG_HEAD_BYTES = 64 * 1024;
+/** Larger Ogg files are not rebuilt in memory (far beyond any song). */
+const OGG_REPAIR_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * An Ogg Vorbis file that repeats its headers (see ogg-repair.ts) is decoded from a rebuilt private copy,
+ * labelled with its own path; any other file is undefined (decoded in place).
+ */
+async function repairedOgg(absolute: string, label: string, size: number): Promise<OpenedInput | undefined> {
+  if (size > OGG_REPAIR_MAX_BYTES) return undefined;
+  const head = new Uint8Array(Math.min(size, OGG_HEAD_BYTES));
+  const handle = await open(absolute, 'r');
+  try {
+    await handle.read(head, 0, head.length, 0);
+  } finally {
+    await handle.close();
+  }
+  if (!hasRepeatedVorbisHeaders(head)) return undefined;
+  let repair;
+  try {
+    repair = repairRepeatedVorbisHeaders(await readFile(absolute));
+  } catch (error) {
+    log.debug({ input: label, err: (error as Error).message }, 'Ogg Vorbis stream could not be rebuilt');
+    return undefined;
+  }
+  if (!repair) return undefined;
+  log.debug({ input: label, droppedPackets: repair.droppedPackets }, 'Ogg Vorbis stream with repeated headers rebuilt for decoding');
+  const dir = await mkdtemp(join(tmpdir(), 'cuecast-media-'));
+  const copy = join(dir, 'rebuilt.ogg');
+  await writeFile(copy, repair.bytes, { mode: 0o600 });
+  return {
+    kind: 'file',
+    arg: `file:${copy}`,
+    options: ['-protocol_whitelist', FILE_WHITELIST],
+    label,
+    sizeBytes: repair.bytes.length,
+    close: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 function openUrl(url: URL, options: OpenInputOptions): OpenedInput {

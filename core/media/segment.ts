@@ -1,5 +1,5 @@
 import { MediaError } from '../errors.js';
-import { damageFromExit, failureFromExit } from './failure.js';
+import { failureFromExit } from './failure.js';
 import { checkWindow, chooseStream, inputArgs, prepareInput, type PrepareOptions } from './prepare.js';
 import { remainingMs } from './probe.js';
 import { runChild } from './process.js';
@@ -50,9 +50,10 @@ export async function cutSegment(input: MediaInput, options: SegmentOptions): Pr
     const maxStdoutBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     const { stdout, exit } = await runChild({ command: binaries.ffmpeg.path, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes });
     if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'cut', label, timeoutMs: limits.timeoutMs });
-    const damage = damageFromExit(exit, { operation: 'cut', label });
-    if (damage) throw damage;
     const duration = info.duration !== undefined ? Math.min(options.duration, info.duration - options.start) : options.duration;
+    // An encoded cut's length is not known without decoding it again: a damaged source that still produced
+    // output is kept (the preview plays what decoded); no output at all is refused.
+    if (stdout.length === 0) throw new MediaError('MEDIA_UNREADABLE', `Cannot cut a segment from ${label}: nothing decoded`, { input: label });
     return { data: new Uint8Array(stdout.buffer, stdout.byteOffset, stdout.length), format: options.format, mimeType: encoder.mimeType, start: options.start, duration };
   } finally {
     await prepared.input.close();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CatalogManifest, VectorSpace } from '../types.js';
+import type { CatalogManifest, SkippedFile, VectorSpace } from '../types.js';
 import { HnswVectorIndex } from '../vector-index.js';
 import { toBlob } from '../vectors.js';
 import { CATALOG_DB, fsyncPath, GENERATIONS_DIR, generationDir, indexFile, readCurrent, switchCurrent } from './layout.js';
@@ -15,6 +15,8 @@ export interface PublishedTrack {
   /** Folder it was found under, and its absolute path. */
   readonly root: string;
   readonly absPath: string;
+  /** When the content was first indexed (ISO 8601). */
+  readonly firstSeen?: string;
 }
 
 export interface PublishResult {
@@ -28,7 +30,13 @@ export interface PublishResult {
  * it by atomic rename, so a reader sees the old catalog or the new one, never a mix. Keeps the previous
  * generation for readers still opening it and removes older or abandoned ones.
  */
-export function publishGeneration(catalogDir: string, manifest: CatalogManifest, tracks: readonly PublishedTrack[], fingerprint: string): PublishResult {
+export function publishGeneration(
+  catalogDir: string,
+  manifest: CatalogManifest,
+  tracks: readonly PublishedTrack[],
+  fingerprint: string,
+  skipped: readonly SkippedFile[] = [],
+): PublishResult {
   const name = `g-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const dir = generationDir(catalogDir, name);
   mkdirSync(dir, { recursive: true });
@@ -43,10 +51,13 @@ export function publishGeneration(catalogDir: string, manifest: CatalogManifest,
     vectorsBySpace.set(space, list);
   };
   let segmentLabel = 0;
-  const insertTrack = db.prepare(`INSERT INTO tracks (label, id, content_hash, root, path, abs_path, title, artist, album, duration, file_genres, bpm, description, description_backend, description_model)
-    VALUES (@label, @id, @hash, @root, @path, @absPath, @title, @artist, @album, @duration, @fileGenres, @bpm, @description, @backend, @model)`);
+  const insertTrack = db.prepare(`INSERT INTO tracks (label, id, content_hash, root, path, abs_path, title, artist, album, duration, file_genres, bpm, bpm_reason,
+      loudness_lufs, silent, damage, first_seen, description, description_backend, description_model)
+    VALUES (@label, @id, @hash, @root, @path, @absPath, @title, @artist, @album, @duration, @fileGenres, @bpm, @bpmReason,
+      @loudness, @silent, @damage, @firstSeen, @description, @backend, @model)`);
   const insertTag = db.prepare('INSERT INTO tags (track_label, grp, tag, score, rank) VALUES (?, ?, ?, ?, ?)');
-  const insertSegment = db.prepare('INSERT INTO segments (label, track_label, idx, start, end) VALUES (?, ?, ?, ?, ?)');
+  const insertSegment = db.prepare('INSERT INTO segments (label, track_label, idx, start, end, loudness_lufs, silent) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertSkipped = db.prepare('INSERT OR REPLACE INTO skipped (path, code, reason) VALUES (?, ?, ?)');
   const insertVector = db.prepare('INSERT INTO embeddings (space, label, vector) VALUES (?, ?, ?)');
   db.transaction(() => {
     tracks.forEach((t, i) => {
@@ -65,6 +76,11 @@ export function publishGeneration(catalogDir: string, manifest: CatalogManifest,
         duration: r.durationSeconds,
         fileGenres: JSON.stringify(r.fileGenres),
         bpm: r.bpm ?? null,
+        bpmReason: r.bpm === undefined ? (r.bpmReason ?? null) : null,
+        loudness: r.loudnessLufs ?? null,
+        silent: r.silent ? 1 : 0,
+        damage: r.damage ? JSON.stringify(r.damage) : null,
+        firstSeen: t.firstSeen ?? null,
         description: r.description,
         backend: r.descriptionBackend,
         model: r.descriptionModel,
@@ -79,7 +95,7 @@ export function publishGeneration(catalogDir: string, manifest: CatalogManifest,
       push('clip-text', label, t.vectors.clipText);
       r.segments.forEach((s, j) => {
         segmentLabel++;
-        insertSegment.run(segmentLabel, label, s.index, s.start, s.end);
+        insertSegment.run(segmentLabel, label, s.index, s.start, s.end, s.loudnessLufs ?? null, s.silent ? 1 : 0);
         const clap = t.vectors.clapAudio[j]!;
         insertVector.run('clap-audio', segmentLabel, toBlob(clap));
         push('clap-audio', segmentLabel, clap);
@@ -90,6 +106,7 @@ export function publishGeneration(catalogDir: string, manifest: CatalogManifest,
         }
       });
     });
+    for (const s of skipped) insertSkipped.run(s.path, s.code, s.reason);
     const meta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
     meta.run('manifest', JSON.stringify(manifest));
     meta.run('fingerprint', fingerprint);

@@ -13,7 +13,8 @@ export const GENERATIONS_DIR = 'generations';
 export const CATALOG_DB = 'catalog.sqlite';
 export const WORK_DB = 'work.sqlite';
 export const LOCK_FILE = 'index.lock';
-export const FORMAT_VERSION = 1;
+/** 2: per-segment loudness and silence, BPM reasons, damage, first-seen time, skipped files. */
+export const FORMAT_VERSION = 2;
 
 export function generationDir(catalogDir: string, name: string): string {
   return join(catalogDir, GENERATIONS_DIR, name);

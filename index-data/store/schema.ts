@@ -14,6 +14,11 @@ CREATE TABLE tracks (
   duration REAL NOT NULL,
   file_genres TEXT NOT NULL,
   bpm REAL,
+  bpm_reason TEXT,
+  loudness_lufs REAL,
+  silent INTEGER NOT NULL DEFAULT 0,
+  damage TEXT,
+  first_seen TEXT,
   description TEXT NOT NULL,
   description_backend TEXT NOT NULL,
   description_model TEXT NOT NULL
@@ -31,9 +36,16 @@ CREATE TABLE segments (
   track_label INTEGER NOT NULL REFERENCES tracks(label),
   idx INTEGER NOT NULL,
   start REAL NOT NULL,
-  end REAL NOT NULL
+  end REAL NOT NULL,
+  loudness_lufs REAL,
+  silent INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX segments_by_track ON segments(track_label, idx);
+CREATE TABLE skipped (
+  path TEXT PRIMARY KEY,
+  code TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
 CREATE TABLE embeddings (
   space TEXT NOT NULL,
   label INTEGER NOT NULL,
@@ -71,6 +83,12 @@ CREATE TABLE IF NOT EXISTS file_hashes (
   size INTEGER NOT NULL,
   mtime_ms REAL NOT NULL,
   content_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS track_history (
+  content_hash TEXT PRIMARY KEY,
+  first_seen TEXT NOT NULL,
+  first_path TEXT NOT NULL,
+  last_path TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS descriptions (
   key TEXT PRIMARY KEY,

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { DescriptionCache } from '../describe/cache.js';
-import type { ScoredTag, VectorSpace } from '../types.js';
+import type { ScoredTag, TrackDamage, VectorSpace } from '../types.js';
 import { fromBlob, toBlob } from '../vectors.js';
 import { WORK_SCHEMA } from './schema.js';
 
@@ -13,6 +13,12 @@ export interface TrackRecord {
   readonly durationSeconds: number;
   readonly fileGenres: readonly string[];
   readonly bpm?: number;
+  /** Why there is no BPM (set only when `bpm` is absent). */
+  readonly bpmReason?: string;
+  readonly loudnessLufs?: number;
+  /** Every segment is silent. */
+  readonly silent?: boolean;
+  readonly damage?: TrackDamage;
   readonly tags: readonly ScoredTag[];
   /** The tags the description was written from. */
   readonly selected: readonly ScoredTag[];
@@ -22,7 +28,22 @@ export interface TrackRecord {
   readonly descriptionModel: string;
   /** The description setting it was made under (mode/model/prompt version), to notice a change. */
   readonly descriptionSetting: string;
-  readonly segments: readonly { readonly index: number; readonly start: number; readonly end: number }[];
+  readonly segments: readonly SegmentRecord[];
+}
+
+export interface SegmentRecord {
+  readonly index: number;
+  readonly start: number;
+  readonly end: number;
+  readonly loudnessLufs?: number;
+  readonly silent?: boolean;
+}
+
+/** Where and when a content hash was first seen; survives re-analysis, moves and renames. */
+export interface TrackHistory {
+  readonly firstSeen: string;
+  readonly firstPath: string;
+  readonly lastPath: string;
 }
 
 export interface TrackVectors {
@@ -111,6 +132,18 @@ export class WorkDb implements DescriptionCache {
       for (const p of paths) this.#db.prepare('DELETE FROM file_hashes WHERE path = ?').run(p);
     })();
     return hashes.length;
+  }
+
+  history(contentHash: string): TrackHistory | undefined {
+    return this.#db.prepare('SELECT first_seen AS firstSeen, first_path AS firstPath, last_path AS lastPath FROM track_history WHERE content_hash = ?').get(contentHash) as TrackHistory | undefined;
+  }
+
+  /** Records that `contentHash` is now catalogued at `path` (the first sighting keeps its time and path). */
+  noteSeen(contentHash: string, path: string, at: string = new Date().toISOString()): TrackHistory {
+    this.#db
+      .prepare('INSERT INTO track_history (content_hash, first_seen, first_path, last_path) VALUES (?, ?, ?, ?) ON CONFLICT(content_hash) DO UPDATE SET last_path = excluded.last_path')
+      .run(contentHash, at, path, path);
+    return this.history(contentHash)!;
   }
 
   get(key: string): string | undefined {

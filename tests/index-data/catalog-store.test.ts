@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCatalog } from '../../index-data/catalog.js';
 import { publishGeneration, trackId, type PublishedTrack } from '../../index-data/store/generation.js';
-import { CURRENT_FILE, GENERATIONS_DIR, generationDir, indexFile, readCurrent } from '../../index-data/store/layout.js';
+import { CURRENT_FILE, FORMAT_VERSION, GENERATIONS_DIR, generationDir, indexFile, readCurrent } from '../../index-data/store/layout.js';
 import type { TrackRecord } from '../../index-data/store/work-db.js';
 import { WorkDb } from '../../index-data/store/work-db.js';
 import type { CatalogManifest } from '../../index-data/types.js';
@@ -19,7 +19,7 @@ const tempDir = (): string => {
 };
 
 const manifest: CatalogManifest = {
-  formatVersion: 1,
+  formatVersion: FORMAT_VERSION,
   clip: { modelId: 'clip-x', dim: 4 },
   clap: { modelId: 'clap-y', dim: 3 },
   segmentSeconds: 30,
@@ -77,6 +77,36 @@ describe('catalog store', () => {
     expect(catalog.index('clap-audio')!.size).toBe(5);
     expect(catalog.segmentByLabel(5)).toMatchObject({ trackId: t2.id, index: 2 });
     expect(catalog.index('viml-music')).toBeUndefined();
+  });
+
+  it('round-trips loudness, silence, BPM reasons, damage, first-seen time and skipped files', () => {
+    const dir = tempDir();
+    const quiet = track(3, 2);
+    const { bpm: _bpm, ...withoutBpm } = quiet.record;
+    const record: TrackRecord = {
+      ...withoutBpm,
+      bpmReason: 'silent',
+      loudnessLufs: -71.5,
+      silent: true,
+      damage: { decodedSeconds: 95.19, probedSeconds: 95.37, note: 'damaged data near 40 s was skipped' },
+      segments: [
+        { index: 0, start: 0, end: 30, loudnessLufs: -20, silent: false },
+        { index: 1, start: 15, end: 45, loudnessLufs: -80, silent: true },
+      ],
+    };
+    publishGeneration(dir, manifest, [{ ...quiet, record, firstSeen: '2026-02-03T04:05:06.000Z' }, track(4)], 'fp', [
+      { path: '/music/broken.mp3', code: 'MEDIA_UNREADABLE', reason: 'not audio that can be decoded' },
+    ]);
+    const catalog = openCatalog(dir);
+    const t = catalog.track(trackId(quiet.record.contentHash))!;
+    expect(t).toMatchObject({ bpmReason: 'silent', loudnessLufs: -71.5, silent: true, firstSeen: '2026-02-03T04:05:06.000Z', damage: record.damage });
+    expect(t.bpm).toBeUndefined();
+    expect(catalog.segments(t.id).map((s) => [s.loudnessLufs, s.silent])).toEqual([[-20, false], [-80, true]]);
+    const loud = catalog.track(trackId(track(4).record.contentHash))!;
+    expect(loud).toMatchObject({ bpm: 104, silent: false });
+    expect(loud.bpmReason).toBeUndefined();
+    expect(loud.damage).toBeUndefined();
+    expect(catalog.skipped()).toEqual([{ path: '/music/broken.mp3', code: 'MEDIA_UNREADABLE', reason: 'not audio that can be decoded' }]);
   });
 
   it('switches CURRENT atomically and keeps only the current and previous generations', () => {
@@ -151,6 +181,20 @@ describe('WorkDb', () => {
     again.prune(new Set(), new Set());
     expect(again.record(t.record.contentHash)).toBeUndefined();
     expect(again.failure('bad')).toBeUndefined();
+    again.close();
+  });
+
+  it('keeps the first sighting of a content hash (time and path) when it is seen again elsewhere', () => {
+    const dir = tempDir();
+    const db = new WorkDb(join(dir, 'work.sqlite'), 'key-a');
+    db.noteSeen('h1', '/music/a.mp3', '2026-01-01T00:00:00.000Z');
+    db.close();
+    const again = new WorkDb(join(dir, 'work.sqlite'), 'key-b');
+    expect(again.noteSeen('h1', '/music/moved/a.mp3', '2026-05-01T00:00:00.000Z')).toEqual({
+      firstSeen: '2026-01-01T00:00:00.000Z',
+      firstPath: '/music/a.mp3',
+      lastPath: '/music/moved/a.mp3',
+    });
     again.close();
   });
 });

@@ -38,7 +38,7 @@ afterEach(async () => {
 describe('stream settings from the config', () => {
   it('given no stream settings, the defaults are the values the server always had', () => {
     const options = optionsFrom({});
-    const limits = { maxFrameBytes: 2 * 1024 * 1024, maxFramePixels: 4096 * 4096, maxFramesPerSecond: 5, frameBurst: 10, maxPromptChars: 500, maxClockSkewMs: 600_000 };
+    const limits = { maxFrameBytes: 2 * 1024 * 1024, maxFramePixels: 4096 * 4096, maxFramesPerSecond: 5, frameBurst: 10, maxPromptChars: 500, eventBudgetPerSecond: 20, eventBudgetBurst: 40, maxProducersPerStream: 4, maxClockSkewMs: 600_000 };
     const session = {
       windowSeconds: 30,
       maxWindowFrames: 64,
@@ -47,6 +47,7 @@ describe('stream settings from the config', () => {
       picksPerUpdate: 3,
       hysteresis: { margin: 0.02, confirmUpdates: 2, confirmMs: 3000, historySize: 8 },
       maxRefinements: 20,
+      maxTextChars: 500,
       ingest: { fps: 1, stallTimeoutMs: 15_000, backoffInitialMs: 1000, backoffMaxMs: 30_000, maxFailedAttempts: 6 },
     };
     expect(options.limits).toEqual(limits);
@@ -76,11 +77,11 @@ describe('stream settings from the config', () => {
       CUECAST_STREAM_MAX_FRAME_PIXELS: '2073600',
       CUECAST_STREAM_MAX_FPS: '2',
       CUECAST_STREAM_FRAME_BURST: '4',
-      CUECAST_STREAM_MAX_PROMPT_CHARS: '200',
+      CUECAST_MAX_TEXT_CHARS: '200',
       CUECAST_STREAM_ENCODE_BATCH: '8',
     });
     expect(options.encode.maxBatch).toBe(8);
-    expect(options.limits).toEqual({ maxFrameBytes: 1_048_576, maxFramePixels: 2_073_600, maxFramesPerSecond: 2, frameBurst: 4, maxPromptChars: 200, maxClockSkewMs: 600_000 });
+    expect(options.limits).toEqual({ maxFrameBytes: 1_048_576, maxFramePixels: 2_073_600, maxFramesPerSecond: 2, frameBurst: 4, maxPromptChars: 200, eventBudgetPerSecond: 20, eventBudgetBurst: 40, maxProducersPerStream: 4, maxClockSkewMs: 600_000 });
     expect(options.session).toEqual({
       windowSeconds: 12.5,
       maxWindowFrames: 40,
@@ -89,6 +90,7 @@ describe('stream settings from the config', () => {
       picksPerUpdate: 5,
       hysteresis: { margin: 0.1, confirmUpdates: 4, confirmMs: 6000, historySize: 3 },
       maxRefinements: 20,
+      maxTextChars: 200,
       ingest: { fps: 2, stallTimeoutMs: 9000, backoffInitialMs: 500, backoffMaxMs: 8000, maxFailedAttempts: 3 },
     });
   });
@@ -163,7 +165,7 @@ describe('a server started with serve\'s options behaves as its stream settings 
 
   it('given one pick per update, a short prompt limit and a slow frame rate, the overlay gets one track and producers get the limits', async () => {
     server = await startTestServer(
-      optionsFrom({ CUECAST_STREAM_PICKS: '1', CUECAST_STREAM_MAX_PROMPT_CHARS: '12', CUECAST_STREAM_MAX_FPS: '0.1', CUECAST_STREAM_FRAME_BURST: '2' }),
+      optionsFrom({ CUECAST_STREAM_PICKS: '1', CUECAST_MAX_TEXT_CHARS: '12', CUECAST_STREAM_MAX_FPS: '0.1', CUECAST_STREAM_FRAME_BURST: '2' }),
     );
     const viewer = overlay(server.url);
     await waitFor(viewer, 'state');

@@ -125,14 +125,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
         const box = el.getBoundingClientRect();
         return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden';
       };
-      const boxes = [...document.querySelectorAll('button, input:not(#file), select, .wave, .card, h1, #status')].filter(visible);
+      const boxes = Array.from(document.querySelectorAll('button, input:not(#file), select, .wave, .card, h1, #status')).filter(visible);
       for (const el of boxes) {
         const box = el.getBoundingClientRect();
         if (box.left < -1 || box.right > width + 1) out.push(`${el.tagName}.${el.className || el.id} sticks out: ${Math.round(box.left)}..${Math.round(box.right)} of ${width}`);
       }
       // Controls in the same group must not overlap.
-      for (const group of document.querySelectorAll('.actions, .transport, .prompt-row, .card-head')) {
-        const items = [...group.children].filter(visible).map((el) => ({ el, box: el.getBoundingClientRect() }));
+      for (const group of Array.from(document.querySelectorAll('.actions, .transport, .prompt-row, .card-head'))) {
+        const items = Array.from(group.children).filter(visible).map((el) => ({ el, box: el.getBoundingClientRect() }));
         for (let i = 0; i < items.length; i++) {
           for (let j = i + 1; j < items.length; j++) {
             const a = items[i]!.box;
@@ -143,11 +143,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
         }
       }
       // Text that wraps must show whole: buttons, the why line, tags, the status.
-      for (const el of [...document.querySelectorAll('button, .why, .tags li, #status, .history li, .bpm, .rank')].filter(visible)) {
+      for (const el of Array.from(document.querySelectorAll('button, .why, .tags li, #status, .history li, .bpm, .rank')).filter(visible)) {
         if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) out.push(`clipped text: "${el.textContent?.trim().slice(0, 40)}" (${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight})`);
       }
       // Titles may end in an ellipsis only when they are too long for the card; these are short.
-      for (const el of document.querySelectorAll('.card .title')) if (el.scrollWidth > el.clientWidth + 1) out.push(`title cut: ${el.textContent}`);
+      for (const el of Array.from(document.querySelectorAll('.card .title'))) if (el.scrollWidth > el.clientWidth + 1) out.push(`title cut: ${el.textContent}`);
       return out;
     });
     expect(problems, name).toEqual([]);

@@ -1,5 +1,5 @@
 import { ExactVectorIndex } from '../../../index-data/vector-index.js';
-import type { Catalog, CatalogManifest, ScoredTag, Segment, Track, VectorIndex, VectorSpace } from '../../../index-data/types.js';
+import type { Catalog, CatalogManifest, ScoredTag, Segment, SkippedFile, Track, VectorIndex, VectorSpace } from '../../../index-data/types.js';
 import type { EncoderInfo, TextEncoder } from '../../../model/types.js';
 
 /** Axes of the hand-made embedding space: a vector's meaning can be read off its coordinates. */
@@ -107,7 +107,10 @@ export class MemoryCatalog implements Catalog {
   }
   audioPath(trackId: string): string | undefined {
     return this.track(trackId) ? `/music/${trackId}.mp3` : undefined;
+  }  skipped(): readonly SkippedFile[] {
+    return [];
   }
+
   close(): void {}
 }
 

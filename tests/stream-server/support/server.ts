@@ -51,7 +51,7 @@ export function testOptions(overrides: TestOptions = {}): ApplicationOptions {
       [STREAM_ID, OVERLAY_TOKEN],
       [OTHER_STREAM_ID, OTHER_OVERLAY_TOKEN],
     ]),
-    limits: { ...DEFAULT_LIMITS, maxFrameBytes: 256 * 1024, maxFramesPerSecond: 50, frameBurst: 50, ...limits },
+    limits: { ...DEFAULT_LIMITS, maxFrameBytes: 256 * 1024, maxFramesPerSecond: 50, frameBurst: 50, eventBudgetPerSecond: 1000, eventBudgetBurst: 1000, ...limits },
     session: {
       ...DEFAULT_SESSION,
       updateIntervalMs: 100,
