@@ -51,8 +51,8 @@ export function sniffVideoContainer(head: Uint8Array): VideoContainer | undefine
   return undefined;
 }
 
-/** What a head that is no video container looks like, for the refusal message. */
-function describeNonVideo(head: Uint8Array): string {
+/** What a head that is no video container looks like, for the refusal message; undefined when unknown. */
+function describeNonVideo(head: Uint8Array): string | undefined {
   if (head.length >= 8 && head[0] === 0x89 && ascii(head, 1, 'PNG')) return 'a PNG image';
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'a JPEG image';
   if (head.length >= 12 && ascii(head, 0, 'RIFF') && ascii(head, 8, 'WEBP')) return 'a WebP image';
@@ -63,7 +63,7 @@ function describeNonVideo(head: Uint8Array): string {
   if (head.length >= 4 && ascii(head, 0, 'PK\u0003\u0004')) return 'a ZIP archive';
   const printable = head.subarray(0, 512).every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 128);
   if (head.length > 0 && printable) return 'text';
-  return 'not a video format cuecast recognises';
+  return undefined;
 }
 
 /** Refuses a clip whose first bytes are not a video container (a renamed image, audio or document). */
@@ -72,7 +72,8 @@ export function checkClipContent(head: Uint8Array, name: string): VideoContainer
   const container = sniffVideoContainer(head);
   if (!container) {
     const what = describeNonVideo(head);
-    throw new MediaError('MEDIA_NO_VIDEO', `${name} is not a video: its content is ${what}`, { name, content: what });
+    const message = what ? `${name} is not a video: its content is ${what}` : `${name} is not a video: its content is in no video format cuecast knows`;
+    throw new MediaError('MEDIA_NO_VIDEO', message, { name, sniffed: true, ...(what ? { content: what } : {}) });
   }
   return container;
 }

@@ -31,7 +31,7 @@ describe('clip rules shared by the bot and the studio', () => {
     expect(rejection(() => checkClipContent(wav, 'x.mp4')).message).toBe('x.mp4 is not a video: its content is WAV audio');
     expect(rejection(() => checkClipContent(new TextEncoder().encode('%PDF-1.7\n'), 'x.mp4')).message).toBe('x.mp4 is not a video: its content is a PDF document');
     expect(rejection(() => checkClipContent(new TextEncoder().encode('hello there'), 'x.mp4')).message).toBe('x.mp4 is not a video: its content is text');
-    expect(rejection(() => checkClipContent(pseudoRandomBytes(600), 'x.mp4')).message).toBe('x.mp4 is not a video: its content is not a video format cuecast recognises');
+    expect(rejection(() => checkClipContent(pseudoRandomBytes(600), 'x.mp4')).message).toBe('x.mp4 is not a video: its content is in no video format cuecast knows');
   });
 
   it('refuses what a clip declares before any byte: no clip, not video, too large', () => {
