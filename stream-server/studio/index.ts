@@ -145,8 +145,12 @@ export function createStudio(deps: StudioDeps, options: StudioOptions): Studio {
     };
   }
 
-  async function analyse<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  function checkAnalysisSlot(): void {
     if (analysing >= ANALYSES) throw new CuecastError('BUSY', 'Other clips are being analysed; try again in a moment');
+  }
+
+  async function analyse<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    checkAnalysisSlot();
     analysing++;
     try {
       return await work(AbortSignal.timeout(options.analysis.timeoutMs * 2));
@@ -195,6 +199,8 @@ export function createStudio(deps: StudioDeps, options: StudioOptions): Studio {
         return sendJson(response, 200, { aborted: true });
       case 'POST uploads/:id/finish': {
         const body = await jsonBody(request);
+        // Busy: the upload stays complete and can be finished again later.
+        checkAnalysisSlot();
         const received = await uploads.finish(id!);
         const conversation = await analyse(async (signal) => {
           const { clip, frameEmbeddings } = await clips.admit(received, signal);
