@@ -106,6 +106,13 @@ describe('the studio over HTTP', () => {
     expect((await errorOf(over)).message).toMatch(/longer than the 1000 bytes it declared/);
     const early = await post(`${server.url}/studio/api/uploads/${small.id}/finish`, {});
     expect((await errorOf(early)).code).toBe('NOT_FOUND');
+    // At most maxActiveUploads (4) at once; the fifth waits with BUSY, and a finished one frees a place.
+    const open: string[] = [];
+    for (let i = 0; i < 4; i++) open.push(((await (await post(`${server.url}/studio/api/uploads`, { name: `c${i}.mp4`, size: 10, type: 'video/mp4' })).json()) as { id: string }).id);
+    const fifth = await post(`${server.url}/studio/api/uploads`, { name: 'c5.mp4', size: 10, type: 'video/mp4' });
+    expect(fifth.status).toBe(503);
+    expect((await errorOf(fifth)).code).toBe('BUSY');
+    for (const id of open) expect((await fetch(`${server.url}/studio/api/uploads/${id}`, { method: 'DELETE', headers: auth })).status).toBe(200);
     // The server still serves a good clip after all that.
     const fine = await uploadClip(server.url, good, { name: 'fine.mp4', type: 'video/mp4' });
     expect(fine.status).toBe(201);
@@ -147,6 +154,13 @@ describe('the studio over HTTP', () => {
     expect((await errorOf(nothing)).message).toBe('There is nothing to undo');
     const longText = await post(`${server.url}/studio/api/conversations/${key}/turns`, { refine: 'x'.repeat(301) });
     expect(await errorOf(longText)).toMatchObject({ code: 'PROMPT_TOO_LONG', message: 'The refinement is 301 characters; the limit is 300' });
+
+    // A new prompt on the same clip starts over: a new conversation, nothing to undo, the clip kept.
+    const over = await post(`${server.url}/studio/api/conversations/${key}/prompt`, { prompt: 'calm water' });
+    expect(over.status).toBe(201);
+    const fresh = (await over.json()) as View;
+    expect(fresh.key).not.toBe(key);
+    expect(fresh).toMatchObject({ prompt: 'calm water', history: [], canUndo: false, clip: { id: view.clip.id } });
 
     const moved = await fetch(`${server.url}/studio/api/conversations/${key}/segment`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ trackId: 'ember', start: 20.5 }) });
     expect(((await moved.json()) as View).picks[0]).toMatchObject({ segmentStart: 20.5, suggestedStart: 15 });
