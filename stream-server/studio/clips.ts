@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CuecastError, MediaError } from '../../core/errors.js';
 import { probe } from '../../core/media/index.js';
@@ -103,11 +103,14 @@ export class ClipStore {
     }
   }
 
-  async get(id: string): Promise<ClipInfo> {
+  /** A kept clip; `touch` marks it used, so it stays as long as a conversation keeps using it. */
+  async get(id: string, touch = false): Promise<ClipInfo> {
     if (!isClipId(id)) throw new CuecastError('NOT_FOUND', 'No such clip');
     try {
-      const clip = JSON.parse(await readFile(join(this.dir, id, 'clip.json'), 'utf8')) as ClipInfo;
-      if (clip.createdAt < this.now() - this.ttlMs) throw new Error('expired');
+      const folder = join(this.dir, id);
+      if ((await stat(folder)).mtimeMs < this.now() - this.ttlMs) throw new Error('expired');
+      const clip = JSON.parse(await readFile(join(folder, 'clip.json'), 'utf8')) as ClipInfo;
+      if (touch) await utimes(folder, new Date(this.now()), new Date(this.now()));
       return clip;
     } catch {
       throw new CuecastError('EXPIRED', 'That clip is no longer kept; upload it again');
@@ -119,7 +122,7 @@ export class ClipStore {
     return join(this.dir, id, 'clip');
   }
 
-  /** Removes clips older than the time they are kept; returns how many. */
+  /** Removes clips unused for longer than the time they are kept; returns how many. */
   async sweep(): Promise<number> {
     let names: string[];
     try {

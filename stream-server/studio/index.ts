@@ -119,7 +119,7 @@ export function createStudio(deps: StudioDeps, options: StudioOptions): Studio {
   }
 
   async function view(conversation: StudioConversation): Promise<unknown> {
-    const clip = await clips.get(conversation.clipId).catch(() => undefined);
+    const clip = await clips.get(conversation.clipId, true).catch(() => undefined);
     return {
       key: conversation.key,
       clip: clip ?? null,
@@ -294,7 +294,8 @@ export function createStudio(deps: StudioDeps, options: StudioOptions): Studio {
     handles: (pathname) => pathname === '/studio' || pathname.startsWith('/studio/'),
     handle(request, response) {
       handle(request, response).catch((error: unknown) => {
-        if (response.headersSent) response.destroy();
+        // A client that went away mid-request (a cancelled upload, a closed tab) needs no answer.
+        if (response.headersSent || !response.socket || response.socket.destroyed) response.destroy();
         else sendFailure(response, error, log);
       });
     },
