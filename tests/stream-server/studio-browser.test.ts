@@ -265,6 +265,21 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     await page.waitForTimeout(400);
     const moved = await state(page);
     expect(Math.abs(moved.music - (secondStart + 3 + moved.video))).toBeLessThan(0.5);
+    // The mouse drags a segment too: grab the third card's waveform near its end.
+    const wave3 = (await cards.nth(2).locator('.wave').boundingBox())!;
+    await page.mouse.move(wave3.x + wave3.width * 0.2, wave3.y + wave3.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(wave3.x + wave3.width * 0.9, wave3.y + wave3.height / 2, { steps: 4 });
+    await page.mouse.up();
+    const dragged = await segmentStartOf(page, 2);
+    const box3 = (await cards.nth(2).locator('.segment').boundingBox())!;
+    expect(dragged).toBeGreaterThan(20);
+    expect(box3.x + box3.width).toBeLessThanOrEqual(wave3.x + wave3.width + 1);
+
+    // Clip sound: muted, then back to ducked.
+    await page.selectOption('#duck', '0');
+    expect(await page.evaluate(() => (document.getElementById('clip') as HTMLVideoElement).muted)).toBe(true);
+    await page.selectOption('#duck', '0.15');
     await page.locator('h1').click();
     await page.keyboard.press('k');
     await page.waitForFunction(() => (document.getElementById('clip') as HTMLVideoElement).paused && (document.getElementById('music') as HTMLAudioElement).paused);
@@ -282,13 +297,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     expect(await page.inputValue('#say')).toBe('');
     await page.click('#undo');
     await page.waitForFunction(() => document.querySelectorAll('#history li').length === 2 && document.body.dataset.state === 'ready');
-    const before = { titles: await page.locator('.card .title').allTextContents(), history: await page.locator('#history li').allTextContents() };
+    const starts = () => page.$$eval('.card', (all) => all.map((card) => `${(card as HTMLElement).dataset.trackId}@${card.querySelector('.wave')!.getAttribute('aria-valuenow')}`));
+    const before = { titles: await page.locator('.card .title').allTextContents(), history: await page.locator('#history li').allTextContents(), starts: await starts() };
 
     // Reload: the conversation, the clip and the moved segment come back.
     await page.reload();
     await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
     expect(await page.locator('.card .title').allTextContents()).toEqual(before.titles);
     expect(await page.locator('#history li').allTextContents()).toEqual(before.history);
+    expect(await starts()).toEqual(before.starts);
     expect(await page.getAttribute('#clip', 'src')).toContain('/studio/api/clips/');
     expect(await page.inputValue('#prompt')).toBe('calm piano at night');
 
