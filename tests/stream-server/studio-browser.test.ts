@@ -356,6 +356,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     page.on('request', (request) => {
       if (request.method() === 'PUT') puts.push(request.url());
     });
+    // A file dropped on the drop zone is the chosen clip.
+    const dropped = await page.evaluateHandle(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112])], 'dropped.mp4', { type: 'video/mp4' }));
+      return transfer;
+    });
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer: dropped });
+    expect(await page.textContent('.drop-title')).toBe('dropped.mp4');
+
     const big = join(work, 'big.mp4');
     writeFileSync(big, pseudoRandomBytes(MAX_CLIP_BYTES + 1024));
     await page.setInputFiles('#file', big);
