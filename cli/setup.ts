@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../core/config.js';
+import { InputError } from '../core/errors.js';
+import { logger } from '../core/logger.js';
 import { openCatalog } from '../index-data/catalog.js';
 import type { Catalog } from '../index-data/types.js';
 import { vimlManifestHash } from '../index-data/viml-music.js';
 import { createEncoders, loadVimlHeads, type Encoders } from '../model/index.js';
 import { catalogVocabulary } from '../recommend/catalog-vocabulary.js';
+import { LlmRefinementParser, llmReader, type RefinementReader } from '../recommend/llm-refinement-parser.js';
 import { Recommender, type VimlQueryEncoder } from '../recommend/recommender.js';
 import { vimlQueryEncoder } from '../recommend/viml-adapter.js';
 
@@ -48,7 +51,8 @@ export async function withEncodersAndCatalog<T>(config: Config, work: (encoders:
 
 /** Trained heads from `dir`, or from `<models>/viml` when present; undefined means zero-shot. */
 export async function loadQueryHeads(encoders: Encoders, config: Config, dir?: string): Promise<(VimlQueryEncoder & { readonly dir: string }) | undefined> {
-  const location = dir ?? join(config.modelsDir, 'viml');
+  // On stand-ins that replaced unreachable real models, the heads made for the stand-ins.
+  const location = dir ?? encoders.standIn?.headsDir ?? join(config.modelsDir, 'viml');
   if (dir === undefined && !existsSync(join(location, 'manifest.json'))) return undefined;
   const heads = await loadVimlHeads(encoders, config, { dir: location });
   return { ...vimlQueryEncoder(heads, vimlManifestHash(heads.manifest)), dir: heads.dir };
@@ -61,5 +65,17 @@ export async function loadQueryHeads(encoders: Encoders, config: Config, dir?: s
  */
 export async function createRecommender(config: Config, encoders: Encoders, catalog: Catalog, headsDir?: string): Promise<Recommender> {
   const viml = await loadQueryHeads(encoders, config, headsDir);
-  return new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), options: { maxPromptChars: config.maxTextChars }, ...(viml ? { viml } : {}) });
+  const reader = refinementReader(config);
+  return new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), options: { maxPromptChars: config.maxTextChars }, ...(viml ? { viml } : {}), ...(reader ? { reader } : {}) });
+}
+
+/** The language-model refinement parser when `llm.refinementParser` is `openai`; undefined for the rule parser. */
+export function refinementReader(config: Config): RefinementReader | undefined {
+  const { refinementParser, baseUrl, model, apiKey, refinementTimeoutMs } = config.llm;
+  if (refinementParser !== 'openai') return undefined;
+  const missing = [!baseUrl && 'CUECAST_LLM_BASE_URL (llm.baseUrl)', !model && 'CUECAST_LLM_MODEL (llm.model)'].filter(Boolean);
+  if (missing.length > 0) throw new InputError('INPUT_INVALID', `The openai refinement parser needs ${missing.join(' and ')}`);
+  const log = logger('recommend.refinement');
+  const parser = new LlmRefinementParser({ baseUrl: baseUrl!, model: model!, ...(apiKey ? { apiKey } : {}), timeoutMs: refinementTimeoutMs });
+  return llmReader(parser, (error) => log.warn({ err: error }, 'language-model refinement parser failed; used the rule parser'));
 }

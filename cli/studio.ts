@@ -60,7 +60,7 @@ export function studioConversations(store: Pick<SqliteConversationStore, 'create
 export interface StudioParts {
   readonly token: string;
   readonly frameEncoder: FrameEncoder;
-  readonly recommender: Pick<Recommender, 'recommend' | 'refine'>;
+  readonly recommender: Pick<Recommender, 'recommend' | 'refine' | 'refineTurn'>;
   readonly catalog: Pick<Catalog, 'track' | 'audioPath'>;
   readonly conversations: Pick<SqliteConversationStore, 'create' | 'save' | 'get'>;
 }

@@ -49,6 +49,10 @@ export const configSchema = z.object({
       device: z.enum(['cpu', 'cuda']).default('cpu'),
       /** Download from the hub when a model is not in the models directory. */
       allowRemote: bool.default(true),
+      /** Where models are downloaded from (transformers.js remoteHost). */
+      hubUrl: z.string().url().default('https://huggingface.co/'),
+      /** Run on the random-weight stand-in models when the hub cannot be reached (false: MODEL_UNREACHABLE). */
+      allowStandIn: bool.default(true),
       /** Worker threads running inference (each owns its sessions). */
       workers: positiveInt.default(1),
       /** Intra-op threads per worker session (0: onnxruntime's default). */
@@ -79,6 +83,9 @@ export const configSchema = z.object({
       model: z.string().optional(),
       apiKey: z.string().optional(),
       timeoutMs: positiveInt.default(30_000),
+      /** Refinements: `rules` (offline default) or `openai` (the endpoint above, cross-checked by the rules). */
+      refinementParser: z.enum(['rules', 'openai']).default('rules'),
+      refinementTimeoutMs: positiveInt.default(3000),
     })
     .prefault({}),
   server: z
@@ -180,6 +187,8 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_DTYPE: 'encoders.dtype',
   CUECAST_DEVICE: 'encoders.device',
   CUECAST_ALLOW_REMOTE_MODELS: 'encoders.allowRemote',
+  CUECAST_HUB_URL: 'encoders.hubUrl',
+  CUECAST_ALLOW_STAND_IN: 'encoders.allowStandIn',
   CUECAST_WORKERS: 'encoders.workers',
   CUECAST_THREADS: 'encoders.threads',
   CUECAST_MAX_BATCH: 'encoders.maxBatch',
@@ -195,6 +204,8 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_LLM_MODEL: 'llm.model',
   CUECAST_LLM_API_KEY: 'llm.apiKey',
   CUECAST_LLM_TIMEOUT_MS: 'llm.timeoutMs',
+  CUECAST_LLM_REFINEMENT_PARSER: 'llm.refinementParser',
+  CUECAST_LLM_REFINEMENT_TIMEOUT_MS: 'llm.refinementTimeoutMs',
   CUECAST_HOST: 'server.host',
   CUECAST_PORT: 'server.port',
   CUECAST_STREAM_TOKENS: 'server.streamTokens',

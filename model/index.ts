@@ -8,7 +8,8 @@ import { InputError } from '../core/errors.js';
 import { logger } from '../core/logger.js';
 import { InferencePool } from './pool.js';
 import type { Descriptions, ImageItem, TaskKind } from './protocol.js';
-import { resolveModelSource } from './sources.js';
+import { resolveEncoderModels, type ModelResolutionSettings, type ResolvedModels } from './sources.js';
+import { isStandInModelId, type StandInNotice } from './stand-in.js';
 import { copyArray, copyItems } from './transfer.js';
 import type { AudioEncoder, EncoderInfo, FrameEncoder, ImageInput, PoolStats, TextEncoder } from './types.js';
 
@@ -22,6 +23,11 @@ export interface Encoders {
   readonly clapText: TextEncoder;
   /** The worker pool the encoders (and ViML heads) run in. */
   readonly pool: InferencePool;
+  /**
+   * Set when these encoders are the random-weight stand-ins (a fallback, or configured explicitly):
+   * every user-facing output must say so. `headsDir`: the ViML heads made for them.
+   */
+  readonly standIn: (StandInNotice & { readonly headsDir?: string | undefined }) | undefined;
   /** Batching and back-pressure figures. */
   stats(): PoolStats;
   /** Loads the sessions of the given encoders (all four by default) in every worker now. */
@@ -44,11 +50,29 @@ export interface CreateEncodersOptions {
   readonly workers?: number;
 }
 
-/** Starts the worker pool, reads the models' configs (dimensions, limits) and returns the encoders. */
-export async function createEncoders(config: Config, options: CreateEncodersOptions = {}): Promise<Encoders> {
+/** The settings of the model-resolution rule (model/sources.ts) in `config`. */
+export function modelResolutionSettings(config: Config): ModelResolutionSettings {
   const enc = config.encoders;
-  const clip = resolveModelSource('clip', enc.clip, config.modelsDir, enc.allowRemote);
-  const clap = resolveModelSource('clap', enc.clap, config.modelsDir, enc.allowRemote);
+  return {
+    clip: enc.clip,
+    clap: enc.clap,
+    modelsDir: config.modelsDir,
+    cacheDir: join(config.dataDir, 'hub'),
+    allowRemote: enc.allowRemote,
+    allowStandIn: enc.allowStandIn,
+    hubUrl: enc.hubUrl,
+  };
+}
+
+/** Resolves CLIP and CLAP by the one rule (models dir > hub cache > hub > stand-ins), then starts the encoders. */
+export async function createEncoders(config: Config, options: CreateEncodersOptions = {}): Promise<Encoders> {
+  return startEncoders(config, await resolveEncoderModels(modelResolutionSettings(config)), options);
+}
+
+/** Starts the worker pool on resolved models, reads their configs (dimensions, limits) and returns the encoders. */
+export async function startEncoders(config: Config, models: ResolvedModels, options: CreateEncodersOptions = {}): Promise<Encoders> {
+  const enc = config.encoders;
+  const { clip, clap } = models;
   const pool = await InferencePool.start({
     workers: options.workers ?? enc.workers,
     maxBatch: enc.maxBatch,
@@ -61,6 +85,7 @@ export async function createEncoders(config: Config, options: CreateEncodersOpti
       threads: enc.threads,
       allowRemote: enc.allowRemote,
       cacheDir: join(config.dataDir, 'hub'),
+      hubUrl: enc.hubUrl,
       logLevel: config.logLevel,
       niceness: WORKER_NICENESS,
     },
@@ -68,12 +93,18 @@ export async function createEncoders(config: Config, options: CreateEncodersOpti
   try {
     const described = (await pool.ask({ op: 'describe' })) as Descriptions;
     const info = (kind: EncoderKind): EncoderInfo => ({ modelId: described[kind].modelId, dim: described[kind].dim, dtype: enc.dtype, device: enc.device });
+    const standIn =
+      models.standIn ??
+      (isStandInModelId(described.clipText.modelId) || isStandInModelId(described.clapText.modelId)
+        ? { reason: `the models directory ${config.modelsDir} holds the stand-in models` }
+        : undefined);
     const encoders: Encoders = {
       clipImage: new PooledFrameEncoder(pool, info('clipImage')),
       clipText: new PooledTextEncoder(pool, 'clipText', info('clipText'), described.clipText.maxTokens),
       clapAudio: new PooledAudioEncoder(pool, info('clapAudio'), described.clapAudio.sampleRate, described.clapAudio.windowSeconds),
       clapText: new PooledTextEncoder(pool, 'clapText', info('clapText'), described.clapText.maxTokens),
       pool,
+      standIn,
       stats: () => pool.stats(),
       warmup: async (kinds = ['clipImage', 'clipText', 'clapAudio', 'clapText']) => {
         await pool.broadcast({ op: 'warmup', kinds });
@@ -82,7 +113,7 @@ export async function createEncoders(config: Config, options: CreateEncodersOpti
     };
     if (options.preload) await encoders.warmup();
     logger('model').info(
-      { clip: clip.location, clap: clap.location, dtype: enc.dtype, device: enc.device, workers: pool.workerCount, maxBatch: enc.maxBatch, maxWaitMs: enc.maxWaitMs },
+      { clip: clip.location, clap: clap.location, standIn: standIn !== undefined, dtype: enc.dtype, device: enc.device, workers: pool.workerCount, maxBatch: enc.maxBatch, maxWaitMs: enc.maxWaitMs },
       'encoders ready',
     );
     return encoders;

@@ -52,6 +52,8 @@ export interface WorkerInit {
   readonly allowRemote: boolean;
   /** transformers.js download cache. */
   readonly cacheDir: string;
+  /** The model hub (transformers.js remoteHost). */
+  readonly hubUrl?: string | undefined;
   readonly logLevel: string;
   /** Nice value for the worker thread (and the onnxruntime threads it starts): inference yields to the event loop. */
   readonly niceness: number;

@@ -8,6 +8,8 @@ export interface WorkerThreadSettings {
   readonly niceness: number;
   readonly allowRemote: boolean;
   readonly cacheDir?: string | undefined;
+  /** The model hub downloads come from (transformers.js remoteHost). */
+  readonly hubUrl?: string | undefined;
 }
 
 /** What every model worker thread does first: log level, priority, transformers.js's model sources. */
@@ -22,6 +24,7 @@ export function setUpModelWorkerThread(settings: WorkerThreadSettings): void {
   env.allowLocalModels = true;
   env.allowRemoteModels = settings.allowRemote;
   if (settings.cacheDir) env.cacheDir = settings.cacheDir;
+  if (settings.hubUrl) env.remoteHost = settings.hubUrl.endsWith('/') ? settings.hubUrl : `${settings.hubUrl}/`;
   env.logLevel = LogLevel.ERROR;
 }
 

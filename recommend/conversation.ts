@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TAG_GROUPS } from '../index-data/types.js';
 import type { Recommender } from './recommender.js';
-import { EMPTY_STATE } from './refinement/state.js';
+import { EMPTY_STATE, withoutHistory } from './refinement/state.js';
 import type { RecommendResult, RefinementState } from './types.js';
 
 export interface ConversationInput {
@@ -29,11 +29,23 @@ export async function runConversation(recommender: Recommender, input: Conversat
   const turns: ConversationTurn[] = [{ result: await recommender.recommend(base, signal) }];
   let state: RefinementState = EMPTY_STATE;
   for (const refinement of input.refinements ?? []) {
-    const shown = turns.at(-1)!.result.picks.map((p) => p.trackId);
-    state = recommender.refine(state, refinement, shown);
+    const shown = lastShown(turns);
+    state = await recommender.refineTurn(state, refinement, shown, signal);
     turns.push({ refinement, result: await recommender.recommend({ ...base, state, shown }, signal) });
   }
   return turns;
+}
+
+/**
+ * The last list of picks the user saw: a turn that emptied the list showed nothing new, so "#2" after it
+ * still means the second pick of the list before.
+ */
+export function lastShown(turns: readonly ConversationTurn[]): string[] {
+  for (let i = turns.length - 1; i >= 0; i--) {
+    const picks = turns[i]!.result.picks;
+    if (picks.length > 0) return picks.map((p) => p.trackId);
+  }
+  return [];
 }
 
 const scoredTag = z.object({ group: z.enum(TAG_GROUPS), tag: z.string(), score: z.number() });
@@ -61,8 +73,12 @@ export const recommendJsonSchema = z.object({
   ),
   notes: z.array(z.string()),
   emptiedBy: z.string().nullable(),
-  turns: z.array(z.object({ refinement: z.string().nullable(), picks: z.array(z.string()), notes: z.array(z.string()) })),
+  turns: z.array(
+    z.object({ refinement: z.string().nullable(), picks: z.array(z.string()), notes: z.array(z.string()), emptiedBy: z.string().nullable(), state: z.record(z.string(), z.unknown()) }),
+  ),
+  /** The final conversation state (without its undo history; `undoSteps` says how far "undo" reaches). */
   state: z.record(z.string(), z.unknown()),
+  undoSteps: z.number().int().min(0),
 });
 
 export type RecommendJson = z.infer<typeof recommendJsonSchema>;
@@ -98,8 +114,15 @@ export function toRecommendJson(turns: readonly ConversationTurn[], context: Jso
     })),
     notes: [...final.notes],
     emptiedBy: final.emptiedBy ?? null,
-    turns: turns.map((t) => ({ refinement: t.refinement ?? null, picks: t.result.picks.map((p) => p.trackId), notes: [...t.result.notes] })),
-    state: { ...final.state },
+    turns: turns.map((t) => ({
+      refinement: t.refinement ?? null,
+      picks: t.result.picks.map((p) => p.trackId),
+      notes: [...t.result.notes],
+      emptiedBy: t.result.emptiedBy ?? null,
+      state: { ...withoutHistory(t.result.state) },
+    })),
+    state: { ...withoutHistory(final.state) },
+    undoSteps: final.state.previous?.length ?? 0,
   };
 }
 

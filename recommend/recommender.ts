@@ -5,7 +5,8 @@ import type { TextEncoder } from '../model/types.js';
 import { selectDiverse } from './diversity.js';
 import { explain } from './explain.js';
 import { applyConstraints, hardConstraints } from './filters.js';
-import { applyRefinement } from './refinement/apply.js';
+import type { RefinementReader } from './llm-refinement-parser.js';
+import { applyParsed, applyRefinement } from './refinement/apply.js';
 import { composeStates, EMPTY_STATE } from './refinement/state.js';
 import type { TagVocabulary } from './refinement/vocabulary.js';
 import { catalogVocabulary } from './catalog-vocabulary.js';
@@ -41,6 +42,8 @@ export interface RecommenderOptions {
   readonly softWeight: number;
   /** MMR relevance/novelty trade-off. */
   readonly mmrLambda: number;
+  /** Score taken away per unit of cosine between a track's music and the negative text ("too cheesy"). */
+  readonly negativeTextWeight: number;
 }
 
 export const DEFAULT_RECOMMENDER_OPTIONS: RecommenderOptions = {
@@ -53,6 +56,7 @@ export const DEFAULT_RECOMMENDER_OPTIONS: RecommenderOptions = {
   likeBlend: 0.5,
   softWeight: 0.05,
   mmrLambda: 0.75,
+  negativeTextWeight: 0.5,
 };
 
 export interface RecommenderDeps {
@@ -65,6 +69,8 @@ export interface RecommenderDeps {
   readonly viml?: VimlQueryEncoder;
   /** Tags refinements may name; defaults to index-data's vocabulary plus the tags the catalog's tracks carry. */
   readonly vocabulary?: TagVocabulary;
+  /** Reads refinement turns (the language-model parser); without it, the rule parser. */
+  readonly reader?: RefinementReader;
   readonly options?: Partial<RecommenderOptions>;
 }
 
@@ -90,8 +96,10 @@ export class Recommender {
   readonly #viml: VimlQueryEncoder | undefined;
   readonly #options: RecommenderOptions;
   #vocabulary: TagVocabulary | undefined;
+  readonly #reader: RefinementReader | undefined;
 
   constructor(deps: RecommenderDeps) {
+    this.#reader = deps.reader;
     this.#catalog = deps.catalog;
     this.#clipText = cachedTextEncoder(deps.clipText);
     this.#clapText = cachedTextEncoder(deps.clapText);
@@ -118,6 +126,13 @@ export class Recommender {
   refine(state: RefinementState, text: string, shown: readonly string[] = []): RefinementState {
     checkPrompt(text, this.#options.maxPromptChars, 'refinement');
     return applyRefinement(state, text, { vocabulary: this.vocabulary, shown });
+  }
+
+  /** Like `refine`, through the configured reader (the language-model parser) when there is one. */
+  async refineTurn(state: RefinementState, text: string, shown: readonly string[] = [], signal?: AbortSignal): Promise<RefinementState> {
+    if (!this.#reader) return this.refine(state, text, shown);
+    checkPrompt(text, this.#options.maxPromptChars, 'refinement');
+    return applyParsed(state, await this.#reader.read(text, this.vocabulary, signal), shown);
   }
 
   async recommend(request: RecommendRequest, signal?: AbortSignal): Promise<RecommendResult> {
@@ -151,6 +166,7 @@ export class Recommender {
     if (outcome.emptiedBy) {
       const { constraint, before } = outcome.emptiedBy;
       notes.push(`nothing fits '${constraint.label}': ${constraint.failure} (${before} track${before === 1 ? '' : 's'} passed the constraints before it); nothing was relaxed`);
+      notes.push(`${stepBackHint(constraint.label)}; '#n' still means the picks shown before`);
       return { mode, picks: [], notes, state: conversation, emptiedBy: constraint.label };
     }
 
@@ -158,7 +174,8 @@ export class Recommender {
     const scored = mode === 'viml'
       ? await this.#scoreViml(outcome.eligible, frames, text, effective, signal)
       : await this.#scoreZeroShot(outcome.eligible, frames, text, effective, signal);
-    const adjusted = this.#softAdjust(scored, effective);
+    const away = await this.#negativeVector(effective, signal);
+    const adjusted = this.#softAdjust(scored, effective, away);
     const { picks, skippedForArtist } = selectDiverse(adjusted, { k, lambda: o.mmrLambda, dedupeArtists: request.dedupeArtists ?? true });
     if (picks.length < k && skippedForArtist > 0) {
       notes.push(`showing ${picks.length} pick${picks.length === 1 ? '' : 's'}: ${skippedForArtist} more fit but repeat an artist already shown`);
@@ -299,23 +316,48 @@ export class Recommender {
     return { track, ...(segment ? { segment } : {}), base, score: base, parts, ...(embedding ? { embedding } : {}), id: track.id, artist: track.artist };
   }
 
-  /** Soft preferences: tag weights, and tempo / energy / mood nudges relative to the candidates. */
-  #softAdjust(scored: readonly Scored[], state: RefinementState): Scored[] {
+  /**
+   * The negative text ("too cheesy", "no kazoo") as a CLAP text embedding, with the CLAP audio space to
+   * compare it in; undefined without negative text or CLAP vectors. Negative text is never put into the
+   * query (no encoder is asked to understand "not"): tracks close to it lose score instead.
+   */
+  async #negativeVector(state: RefinementState, signal?: AbortSignal): Promise<{ vector: Float32Array; index: VectorIndex } | undefined> {
+    const text = (state.negativeText ?? []).join(', ');
+    const index = this.#catalog.index('clap-audio');
+    if (!text || !index) return undefined;
+    const vector = (await this.#clapText.encodeTexts([text], signal))[0];
+    return vector ? { vector, index } : undefined;
+  }
+
+  /** Soft preferences: tag weights, tempo / energy / mood nudges relative to the candidates, and the negative text. */
+  #softAdjust(scored: readonly Scored[], state: RefinementState, away?: { vector: Float32Array; index: VectorIndex }): Scored[] {
     const w = this.#options.softWeight;
+    const strength = (field: 'tempo' | 'energy' | 'mood'): number => state.strength?.[field] ?? 1;
     const bpms = scored.map((s) => s.track.bpm).filter((b): b is number => b !== undefined).sort((a, b) => a - b);
     const medianBpm = bpms.length ? bpms[Math.floor(bpms.length / 2)]! : undefined;
     return scored.map((s) => {
       let adjust = 0;
       for (const [tag, weight] of Object.entries(state.weights)) adjust += w * weight * tagScore(s.track, tag);
       if (state.tempo && medianBpm !== undefined && s.track.bpm !== undefined) {
-        adjust += w * (state.tempo === 'faster' ? 1 : -1) * clamp((s.track.bpm - medianBpm) / 40);
+        adjust += w * strength('tempo') * (state.tempo === 'faster' ? 1 : -1) * clamp((s.track.bpm - medianBpm) / 40);
       }
-      if (state.energy) adjust += w * (state.energy === 'higher' ? 1 : -1) * energyLean(s.track);
-      if (state.mood) adjust += w * (state.mood === 'brighter' ? 1 : -1) * moodLean(s.track);
-      if (adjust === 0) return s;
-      return { ...s, score: s.base + adjust, parts: { ...s.parts, preferences: adjust } };
+      if (state.energy) adjust += w * strength('energy') * (state.energy === 'higher' ? 1 : -1) * energyLean(s.track);
+      if (state.mood) adjust += w * strength('mood') * (state.mood === 'brighter' ? 1 : -1) * moodLean(s.track);
+      const music = away ? this.#trackEmbedding(s.track, away.index) : undefined;
+      const negative = away && music ? -this.#options.negativeTextWeight * Math.max(0, dot(away.vector, music)) : 0;
+      if (adjust === 0 && negative === 0) return s;
+      const parts = { ...s.parts, ...(adjust !== 0 ? { preferences: adjust } : {}), ...(negative !== 0 ? { negative } : {}) };
+      return { ...s, score: s.base + adjust + negative, parts };
     });
   }
+}
+
+/** How to take back the constraint that emptied the list, in words the parser understands. */
+function stepBackHint(label: string): string {
+  if (/bpm|tempo/i.test(label)) return "say 'undo' to step back, or 'any tempo is fine'";
+  if (/vocal|sing|instrumental/i.test(label)) return "say 'undo' to step back, or 'vocals are fine now'";
+  const negated = /^(?:no|not|without|nothing|anything but)\s+(.+)$/i.exec(label);
+  return negated ? `say 'undo' to step back, or '${negated[1]} is fine now'` : "say 'undo' to step back";
 }
 
 function checkPrompt(text: string, max: number, what: string): void {

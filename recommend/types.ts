@@ -20,6 +20,15 @@ export interface RefinementState {
   readonly excludeTrackIds: readonly string[];
   /** Positive free text left after parsing, fed to the text encoders. */
   readonly text: readonly string[];
+  /**
+   * Free text the user wants to move away from ("too cheesy", "no kazoo", "nothing like a lullaby"): never
+   * matched, its similarity to a track is subtracted from the score (docs/recommend.md, *Negative text*).
+   */
+  readonly negativeText?: readonly string[];
+  /** How strongly each direction applies, 1 when absent: "a bit faster" 0.5, "way faster" 2. */
+  readonly strength?: { readonly tempo?: number; readonly energy?: number; readonly mood?: number };
+  /** The states before the latest turns, oldest first, for "undo" (each without its own `previous`). */
+  readonly previous?: readonly RefinementState[];
   /** Human-readable notes on the latest turn: conflicts resolved ("'slow' replaced the earlier 'fast'"), words ignored. */
   readonly notes: readonly string[];
   /**

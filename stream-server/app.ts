@@ -44,6 +44,8 @@ export interface Components {
   readonly readiness?: () => Readonly<Record<string, boolean>>;
   /** The studio page and its API under /studio (stream-server/studio). */
   readonly studio?: Studio;
+  /** The encoders are the random-weight stand-ins: /readyz says so and the overlay shows a badge. */
+  readonly standIn?: boolean;
 }
 
 export interface ServerLimits {
@@ -156,6 +158,7 @@ export function createApplication(httpServer: HttpServer, components: Components
       latestPicks: (streamId) => sessions.get(streamId)?.session.picks ?? latest.get(streamId),
       readiness: () => ({ accepting: !draining, ...components.readiness?.() }),
       studio: components.studio,
+      standIn: components.standIn === true,
     }),
   );
 

@@ -55,6 +55,8 @@ export interface HttpRouteDeps {
   readonly overlayTokens: TokenTable;
   /** Readiness checks by name (models loaded, catalog open, not draining). */
   readonly readiness: () => Readonly<Record<string, boolean>>;
+  /** Served on /readyz as `standIn` (the overlay shows a badge when true). */
+  readonly standIn?: boolean;
   /** Absolute path of a track's audio, when the catalog has one. */
   readonly audioPath: ((trackId: string) => string | undefined) | undefined;
   /** The latest picks of a stream, on this node or received from another. */
@@ -84,7 +86,7 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
     if (url.pathname === '/readyz') {
       const checks = deps.readiness();
       const ready = Object.values(checks).every(Boolean);
-      return json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+      return json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, standIn: deps.standIn === true });
     }
     if (url.pathname === '/metrics') {
       if (deps.metricsToken !== undefined && !sameSecret(/^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '', deps.metricsToken)) {

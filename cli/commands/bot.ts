@@ -1,20 +1,15 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, type Config } from '../../core/config.js';
-import { InputError, isCuecastError, toCuecastError } from '../../core/errors.js';
-import { logger, setLogLevel } from '../../core/logger.js';
-import { configureMedia } from '../../core/media/index.js';
+import type { Config } from '../../core/config.js';
+import { InputError, isCuecastError } from '../../core/errors.js';
 import type { Catalog } from '../../index-data/types.js';
-import { createEncoders, type Encoders } from '../../model/index.js';
-import { createBot, DEFAULT_LIMITS, type BotServices } from '../../bot/app.js';
-import { SqliteConversationStore } from '../../bot/conversation-store.js';
-import { CatalogPreviewCutter, CatalogTrackDirectory, MediaClipAnalyser } from '../../bot/media-adapters.js';
-import { registerCommands } from '../../bot/register.js';
-import { UnavailableServices } from '../../bot/unavailable.js';
+import type { Encoders } from '../../model/index.js';
+import type { BotServices } from '../../bot/app.js';
 import type { CliCommand } from '../command.js';
-import { createRecommender, openCatalogFor } from '../setup.js';
+import { reportError } from '../output.js';
 
-const log = logger('cli.bot');
+// Everything heavy (discord.js, the models, pino) is imported by the action: `--help` needs none of it.
+type Log = ReturnType<typeof import('../../core/logger.js').logger>;
 
 function requireSetting(value: string | undefined, env: string, path: string): string {
   if (!value) throw new InputError('INPUT_INVALID', `${env} (${path}) is not set; see docs/discord.md`);
@@ -30,11 +25,18 @@ interface Resources {
  * The real services: encoders, catalog, Recommender, core/media. When models or the catalog cannot
  * be opened, the bot still starts and answers every request with the reason (and logs it).
  */
-async function openServices(config: Config): Promise<Resources> {
+async function openServices(config: Config, log: Log): Promise<Resources> {
+  const [{ createEncoders }, { CatalogPreviewCutter, CatalogTrackDirectory, MediaClipAnalyser }, { UnavailableServices }, { createRecommender, openCatalogFor }] = await Promise.all([
+    import('../../model/index.js'),
+    import('../../bot/media-adapters.js'),
+    import('../../bot/unavailable.js'),
+    import('../setup.js'),
+  ]);
   let encoders: Encoders | undefined;
   let catalog: Catalog | undefined;
   try {
     encoders = await createEncoders(config);
+    if (encoders.standIn) log.warn({ standIn: true, reason: encoders.standIn.reason }, 'STAND-IN MODELS: random-weight encoders, the picks are not meaningful');
     catalog = openCatalogFor(config.catalogDir, encoders);
     const opened = catalog;
     const recommender = await createRecommender(config, encoders, opened);
@@ -63,13 +65,21 @@ async function openServices(config: Config): Promise<Resources> {
   }
 }
 
-async function runBot(): Promise<void> {
-  const config = loadConfig();
+async function runBot(flags: { models?: string }): Promise<void> {
+  const [{ configWithFlags }, { logger, setLogLevel }, { configureMedia }, { createBot, DEFAULT_LIMITS }, { SqliteConversationStore }] = await Promise.all([
+    import('../setup.js'),
+    import('../../core/logger.js'),
+    import('../../core/media/index.js'),
+    import('../../bot/app.js'),
+    import('../../bot/conversation-store.js'),
+  ]);
+  const config = configWithFlags(flags);
   setLogLevel(config.logLevel);
+  const log = logger('cli.bot');
   configureMedia(config.media);
   const d = config.discord;
   const token = requireSetting(d.token, 'DISCORD_TOKEN', 'discord.token');
-  const resources = await openServices(config);
+  const resources = await openServices(config, log);
   const store = new SqliteConversationStore(join(config.dataDir, 'discord', 'conversations.sqlite'), d.conversationTtlHours * 3600_000);
   const bot = createBot(
     { ...resources.services, store },
@@ -103,6 +113,7 @@ async function runBot(): Promise<void> {
 }
 
 async function runRegister(flags: { global?: boolean }): Promise<void> {
+  const [{ loadConfig }, { registerCommands }] = await Promise.all([import('../../core/config.js'), import('../../bot/register.js')]);
   const config = loadConfig();
   const d = config.discord;
   const guildId = flags.global ? undefined : d.devGuildId;
@@ -116,9 +127,7 @@ async function runRegister(flags: { global?: boolean }): Promise<void> {
 }
 
 const fail = (error: unknown): void => {
-  const e = toCuecastError(error);
-  process.stderr.write(`error ${e.code}: ${e.message}\n`);
-  process.exitCode = 1;
+  process.exitCode = reportError(error);
 };
 
 export const botCommand: CliCommand = {
@@ -127,7 +136,8 @@ export const botCommand: CliCommand = {
     const bot = program
       .command('bot')
       .description('run the Discord bot (DISCORD_TOKEN; see docs/discord.md)')
-      .action(() => runBot().catch(fail));
+      .option('--models <dir>', 'models directory holding clip/ and clap/ (default: config modelsDir)')
+      .action((flags: { models?: string }) => runBot(flags).catch(fail));
     bot
       .command('register')
       .description('register the slash and context-menu commands (in DISCORD_DEV_GUILD_ID when set, else globally)')

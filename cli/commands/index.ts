@@ -1,20 +1,15 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../core/config.js';
-import { InputError, toCuecastError } from '../../core/errors.js';
-import { configureMedia } from '../../core/media/index.js';
-import { createDescriber, createLlmBackend } from '../../index-data/describe/from-config.js';
+import { InputError, MediaError } from '../../core/errors.js';
 import type { DescriptionMode } from '../../index-data/describe/backend.js';
-import { indexMusic, type IndexEvent, type IndexSummary } from '../../index-data/indexer.js';
-import { mediaAudioSource } from '../../index-data/media-source.js';
-import { musicMetadataReader } from '../../index-data/metadata.js';
-import { vimlMusicEncoder } from '../../index-data/viml-music.js';
-import { createEncoders, loadVimlHeads } from '../../model/index.js';
+import type { IndexEvent, IndexSummary } from '../../index-data/indexer.js';
 import type { CliCommand } from '../command.js';
+import { announceStandIn, errorJson, reportError } from '../output.js';
 
 interface IndexFlags {
   catalog?: string;
+  models?: string;
   jobs?: string;
   json?: boolean;
   describer?: string;
@@ -82,6 +77,76 @@ export function renderSummary(summary: IndexSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Every folder to index must exist before any model loads: a typo must not look like an empty library. */
+export function checkMusicFolders(dirs: readonly string[]): void {
+  for (const dir of dirs) {
+    const path = resolve(dir);
+    if (!existsSync(path)) throw new MediaError('MEDIA_NOT_FOUND', `The music folder ${path} does not exist; give the folder that holds your audio files`, { path });
+    if (!statSync(path).isDirectory()) throw new InputError('INPUT_INVALID', `${path} is a file, not a folder; cuecast index takes folders of audio files`, { path });
+  }
+}
+
+async function runIndex(dirs: string[], flags: IndexFlags): Promise<number> {
+  if (flags.describer && !MODES.includes(flags.describer as DescriptionMode)) {
+    throw new InputError('INPUT_INVALID', `unknown --describer "${flags.describer}". Should be one of: ${MODES.join(', ')}`);
+  }
+  checkMusicFolders(dirs);
+  const [{ configWithFlags }, { configureMedia }, { createDescriber, createLlmBackend }, { indexMusic }, { mediaAudioSource }, { musicMetadataReader }, { vimlMusicEncoder }, { createEncoders, loadVimlHeads }] = await Promise.all([
+    import('../setup.js'),
+    import('../../core/media/index.js'),
+    import('../../index-data/describe/from-config.js'),
+    import('../../index-data/indexer.js'),
+    import('../../index-data/media-source.js'),
+    import('../../index-data/metadata.js'),
+    import('../../index-data/viml-music.js'),
+    import('../../model/index.js'),
+  ]);
+  const config = configWithFlags(flags, {
+    ...(flags.jobs ? { 'catalog.jobs': flags.jobs } : {}),
+    ...(flags.describer ? { 'llm.backend': flags.describer } : {}),
+  });
+  configureMedia(config.media);
+  const mode = config.llm.backend;
+  const llm = await createLlmBackend(config, mode);
+  const encoders = await createEncoders(config).catch(async (error: unknown) => {
+    await llm?.dispose?.();
+    throw error;
+  });
+  const standIn = await announceStandIn(encoders);
+  if (flags.json) process.stdout.write(`${JSON.stringify({ event: 'models', clip: encoders.clipText.info.modelId, clap: encoders.clapText.info.modelId, standIn })}\n`);
+  // Trained heads (in <models>/viml, or the stand-ins' own) add ViML music vectors to every segment; without them the catalog is zero-shot only.
+  const headsDir = encoders.standIn?.headsDir ?? join(config.modelsDir, 'viml');
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new InputError('INPUT_INVALID', 'interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const heads = existsSync(join(headsDir, 'manifest.json')) ? await loadVimlHeads(encoders, config, { dir: headsDir }) : undefined;
+    const reporter = progressReporter(flags.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', flags.json ? process.stdout : process.stderr);
+    const summary = await indexMusic({
+      roots: dirs,
+      catalogDir: config.catalogDir,
+      encoders: heads ? { ...encoders, vimlMusic: vimlMusicEncoder(heads) } : encoders,
+      audio: mediaAudioSource(),
+      metadata: musicMetadataReader,
+      describer: (cache) => createDescriber(mode, llm, cache),
+      segmentSeconds: config.catalog.segmentSeconds,
+      hopSeconds: config.catalog.hopSeconds,
+      jobs: config.catalog.jobs,
+      maxTrackSeconds: config.catalog.maxTrackSeconds,
+      onEvent: reporter,
+      signal: controller.signal,
+    });
+    if (!flags.json) process.stderr.write(renderSummary(summary));
+    return summary.skipped.length > 0 ? EXIT_SKIPPED : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await encoders.dispose();
+    await llm?.dispose?.();
+  }
+}
+
 export const indexCommand: CliCommand = {
   name: 'index',
   register(program: Command): void {
@@ -90,64 +155,19 @@ export const indexCommand: CliCommand = {
       .description('index music folders into the catalog (re-runs only process what changed)')
       .argument('<dir...>', 'folders of audio files (mp3, flac, wav, ogg, opus, m4a/aac, aiff)')
       .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
+      .option('--models <dir>', 'models directory holding clip/ and clap/ (default: config modelsDir)')
       .option('--jobs <n>', 'files processed at once (default: config catalog.jobs)')
       .option('--describer <mode>', `description backend: ${MODES.join(', ')} (default: config llm.backend)`)
       .option('--json', 'one JSON object per progress event on stdout')
       .action(async (dirs: string[], flags: IndexFlags) => {
-        try {
-          if (flags.describer && !MODES.includes(flags.describer as DescriptionMode)) {
-            throw new InputError('INPUT_INVALID', `unknown --describer "${flags.describer}". Should be one of: ${MODES.join(', ')}`);
+        process.exitCode = await runIndex(dirs, flags).catch((error: unknown) => {
+          // The progress stream is JSON lines of events: the error is one more line, an event like the others.
+          if (flags.json) {
+            process.stdout.write(`${JSON.stringify({ event: 'error', ...errorJson(error) })}\n`);
+            return 1;
           }
-          const config = loadConfig({
-            overrides: {
-              ...(flags.catalog ? { catalogDir: resolve(flags.catalog) } : {}),
-              ...(flags.jobs ? { 'catalog.jobs': flags.jobs } : {}),
-              ...(flags.describer ? { 'llm.backend': flags.describer } : {}),
-            },
-          });
-          configureMedia(config.media);
-          const mode = config.llm.backend;
-          const llm = await createLlmBackend(config, mode);
-          const encoders = await createEncoders(config);
-          // Trained heads in <models>/viml add ViML music vectors to every segment; without them the catalog is zero-shot only.
-          const heads = existsSync(join(config.modelsDir, 'viml', 'manifest.json')) ? await loadVimlHeads(encoders, config).catch(async (error: unknown) => {
-            await encoders.dispose();
-            throw error;
-          }) : undefined;
-          const controller = new AbortController();
-          const onSignal = (): void => controller.abort(new InputError('INPUT_INVALID', 'interrupted'));
-          process.once('SIGINT', onSignal);
-          process.once('SIGTERM', onSignal);
-          try {
-            const reporter = progressReporter(flags.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain', flags.json ? process.stdout : process.stderr);
-            const summary = await indexMusic({
-              roots: dirs,
-              catalogDir: config.catalogDir,
-              encoders: heads ? { ...encoders, vimlMusic: vimlMusicEncoder(heads) } : encoders,
-              audio: mediaAudioSource(),
-              metadata: musicMetadataReader,
-              describer: (cache) => createDescriber(mode, llm, cache),
-              segmentSeconds: config.catalog.segmentSeconds,
-              hopSeconds: config.catalog.hopSeconds,
-              jobs: config.catalog.jobs,
-              maxTrackSeconds: config.catalog.maxTrackSeconds,
-              onEvent: reporter,
-              signal: controller.signal,
-            });
-            if (!flags.json) process.stderr.write(renderSummary(summary));
-            process.exitCode = summary.skipped.length > 0 ? EXIT_SKIPPED : 0;
-          } finally {
-            process.off('SIGINT', onSignal);
-            process.off('SIGTERM', onSignal);
-            await encoders.dispose();
-            await llm?.dispose?.();
-          }
-        } catch (error) {
-          const e = toCuecastError(error);
-          if (flags.json) process.stdout.write(`${JSON.stringify({ event: 'error', error: e.toJSON() })}\n`);
-          process.stderr.write(`error ${e.code}: ${e.message}\n`);
-          process.exitCode = 1;
-        }
+          return reportError(error);
+        });
       });
   },
 };

@@ -1,18 +1,14 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../core/config.js';
-import { InputError, toCuecastError } from '../../core/errors.js';
-import { configureMedia } from '../../core/media/index.js';
+import { InputError, MediaError } from '../../core/errors.js';
 import type { DescriptionMode } from '../../index-data/describe/backend.js';
-import { MemoryDescriptionCache } from '../../index-data/describe/cache.js';
-import { createDescriber, createLlmBackend } from '../../index-data/describe/from-config.js';
-import { mediaAudioSource } from '../../index-data/media-source.js';
-import { prepareTraining, readTrainingInput } from '../../index-data/training/prepare.js';
-import { createEncoders } from '../../model/index.js';
 import type { CliCommand } from '../command.js';
+import { announceStandIn, errorJson, reportError } from '../output.js';
 
 interface Flags {
   out: string;
+  models?: string;
   describer?: string;
   shardSize: string;
   val: string;
@@ -40,9 +36,11 @@ export const prepareTrainingCommand: CliCommand = {
       .option('--shard-size <n>', 'rows per shard', '256')
       .option('--val <fraction>', 'share of tracks for validation', '0.1')
       .option('--test <fraction>', 'share of tracks held out for evaluation', '0.1')
+      .option('--models <dir>', 'models directory holding clip/ and clap/ (default: config modelsDir)')
       .option('--json', 'one JSON object per event on stdout')
       .action(async (input: string, flags: Flags) => {
         try {
+          if (!existsSync(resolve(input))) throw new MediaError('MEDIA_NOT_FOUND', `${resolve(input)} does not exist; give a folder of videos or a CSV of video,audio pairs`, { path: resolve(input) });
           if (flags.describer && !MODES.includes(flags.describer as DescriptionMode)) {
             throw new InputError('INPUT_INVALID', `unknown --describer "${flags.describer}". Should be one of: ${MODES.join(', ')}`);
           }
@@ -50,15 +48,29 @@ export const prepareTrainingCommand: CliCommand = {
           if (!Number.isInteger(shardSize) || shardSize < 1) throw new InputError('INPUT_INVALID', `--shard-size takes a whole number >= 1, got ${flags.shardSize}`);
           const valFraction = fraction('--val', flags.val);
           const testFraction = fraction('--test', flags.test);
-          const config = loadConfig({ overrides: flags.describer ? { 'llm.backend': flags.describer } : {} });
+          const [{ configWithFlags }, { configureMedia }, { MemoryDescriptionCache }, { createDescriber, createLlmBackend }, { mediaAudioSource }, { prepareTraining, readTrainingInput }, { createEncoders }] = await Promise.all([
+            import('../setup.js'),
+            import('../../core/media/index.js'),
+            import('../../index-data/describe/cache.js'),
+            import('../../index-data/describe/from-config.js'),
+            import('../../index-data/media-source.js'),
+            import('../../index-data/training/prepare.js'),
+            import('../../model/index.js'),
+          ]);
+          const config = configWithFlags(flags, flags.describer ? { 'llm.backend': flags.describer } : {});
           configureMedia(config.media);
           const pairs = await readTrainingInput(input).catch((error: unknown) => {
             throw new InputError('INPUT_INVALID', (error as Error).message);
           });
           if (pairs.length === 0) throw new InputError('INPUT_INVALID', `no videos found in ${resolve(input)}`);
           const llm = await createLlmBackend(config);
-          const encoders = await createEncoders(config);
+          const encoders = await createEncoders(config).catch(async (error: unknown) => {
+            await llm?.dispose?.();
+            throw error;
+          });
           try {
+            const standIn = await announceStandIn(encoders);
+            if (flags.json) process.stdout.write(`${JSON.stringify({ event: 'models', clip: encoders.clipText.info.modelId, clap: encoders.clapText.info.modelId, standIn })}\n`);
             const summary = await prepareTraining({
               pairs,
               outDir: flags.out,
@@ -77,7 +89,7 @@ export const prepareTrainingCommand: CliCommand = {
                 else if (event.event === 'pair') process.stderr.write(`${event.done}/${event.total} ${event.status} ${event.video}${event.reason ? `: ${event.reason}` : ` (${event.segments} segments)`}\n`);
               },
             });
-            if (flags.json) process.stdout.write(`${JSON.stringify({ event: 'done', summary })}\n`);
+            if (flags.json) process.stdout.write(`${JSON.stringify({ event: 'done', standIn, summary })}\n`);
             else process.stderr.write(`wrote ${summary.rows} rows in ${summary.shards.length} shards to ${resolve(flags.out)} (train ${summary.splits.train}, val ${summary.splits.val}, test ${summary.splits.test}); ${summary.skipped.length} skipped\n`);
             process.exitCode = summary.skipped.length > 0 ? 2 : 0;
           } finally {
@@ -85,9 +97,10 @@ export const prepareTrainingCommand: CliCommand = {
             await llm?.dispose?.();
           }
         } catch (error) {
-          const e = toCuecastError(error);
-          process.stderr.write(`error ${e.code}: ${e.message}\n`);
-          process.exitCode = 1;
+          if (flags.json) {
+            process.stdout.write(`${JSON.stringify({ event: 'error', ...errorJson(error) })}\n`);
+            process.exitCode = 1;
+          } else process.exitCode = reportError(error);
         }
       });
   },

@@ -1,11 +1,8 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InputError, toCuecastError } from '../../core/errors.js';
-import { configureMedia } from '../../core/media/index.js';
-import { clipFeatures } from '../../recommend/clip-features.js';
-import { renderTable, runConversation, toRecommendJson } from '../../recommend/conversation.js';
+import { InputError } from '../../core/errors.js';
 import type { CliCommand } from '../command.js';
-import { configWithFlags, createRecommender, withEncodersAndCatalog } from '../setup.js';
+import { announceStandIn, reportError } from '../output.js';
 
 export interface RecommendFlags {
   readonly prompt?: string;
@@ -19,19 +16,15 @@ export interface RecommendFlags {
   readonly heads?: string;
 }
 
-/** Model ids of the project's random-weight fixture models (tests/fixtures/models). */
-export const isStandInModel = (modelId: string): boolean => /tiny-random/.test(modelId);
-
-export const STAND_IN_WARNING = [
-  '!!! ------------------------------------------------------------------------------- !!!',
-  '!!! These encoders are RANDOM-WEIGHT STAND-INS (tests/fixtures/models), not CLIP/CLAP. !!!',
-  '!!! The pipeline runs end to end, but the picks and scores are NOT meaningful.       !!!',
-  '!!! ------------------------------------------------------------------------------- !!!',
-].join('\n');
-
 /** Runs one `cuecast recommend`, printing to stdout; returns the exit code. */
 export async function runRecommend(video: string, flags: RecommendFlags, configOverrides: Readonly<Record<string, unknown>> = {}): Promise<number> {
   try {
+    const [{ configureMedia }, { clipFeatures }, { renderTable, runConversation, toRecommendJson }, { configWithFlags, createRecommender, withEncodersAndCatalog }] = await Promise.all([
+      import('../../core/media/index.js'),
+      import('../../recommend/clip-features.js'),
+      import('../../recommend/conversation.js'),
+      import('../setup.js'),
+    ]);
     const k = Number(flags.k);
     if (!Number.isInteger(k) || k < 1 || k > 50) throw new InputError('INPUT_INVALID', `--k takes a whole number from 1 to 50, got ${flags.k}`);
     const config = configWithFlags(flags, configOverrides);
@@ -40,6 +33,7 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
     }
     configureMedia({ ...config.media });
     return await withEncodersAndCatalog(config, async (encoders, catalog) => {
+      const standIn = await announceStandIn(encoders);
       const recommender = await createRecommender(config, encoders, catalog, flags.heads ? resolve(flags.heads) : undefined);
       const frameEmbeddings = await clipFeatures(resolve(video), encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
       const turns = await runConversation(recommender, {
@@ -49,7 +43,6 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
         k,
         dedupeArtists: !flags.sameArtist,
       });
-      const standIn = isStandInModel(encoders.clipText.info.modelId) || isStandInModel(encoders.clapText.info.modelId);
       const final = turns.at(-1)!.result;
       if (flags.json) {
         const json = toRecommendJson(turns, {
@@ -60,21 +53,18 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
           k,
           encoders: { clip: encoders.clipText.info.modelId, clap: encoders.clapText.info.modelId, standIn },
         });
-        process.stdout.write(`${JSON.stringify(json)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...json, standIn })}\n`);
       } else {
-        if (standIn) process.stdout.write(`${STAND_IN_WARNING}\n`);
         process.stdout.write(renderTable(turns));
       }
       if (final.picks.length === 0) {
-        process.stderr.write(`error NO_RESULTS: ${final.notes.at(-1) ?? 'no track fits'}\n`);
+        process.stderr.write(`error NO_RESULTS: ${final.notes.find((n) => n.startsWith('nothing fits')) ?? final.notes.at(-1) ?? 'no track fits'}\n`);
         return 1;
       }
       return 0;
     });
   } catch (error) {
-    const e = toCuecastError(error);
-    process.stderr.write(`error ${e.code}: ${e.message.split('\n')[0]}\n`);
-    return 1;
+    return reportError(error, flags);
   }
 }
 
@@ -89,7 +79,7 @@ export const recommendCommand: CliCommand = {
       .option('--refine <text>', 'a follow-up turn ("faster", "more like #2"); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option('--k <n>', 'how many picks', '5')
       .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
-      .option('--models <dir>', 'models directory (default: config modelsDir)')
+      .option('--models <dir>', 'models directory holding clip/ and clap/ (default: config modelsDir)')
       .option('--same-artist', 'allow several picks by one artist')
       .option('--heads <dir>', 'trained ViML heads (default: <models>/viml when present)')
       .option('--json', 'print JSON (schema: docs/recommend.md)')

@@ -1,20 +1,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, type Config } from '../../core/config.js';
-import { ConfigError, toCuecastError } from '../../core/errors.js';
-import { logger } from '../../core/logger.js';
-import { configureMedia } from '../../core/media/index.js';
+import type { Config } from '../../core/config.js';
+import { ConfigError } from '../../core/errors.js';
 import type { Catalog } from '../../index-data/types.js';
-import { createEncoders } from '../../model/index.js';
-import { createApplication, type ApplicationOptions } from '../../stream-server/app.js';
-import { mediaFrameSource } from '../../stream-server/media-frame-source.js';
-import { recommenderPickSource } from '../../stream-server/recommender-pick-source.js';
-import { connectRedisAdapter, redact, type RedisAdapter } from '../../stream-server/redis.js';
+import type { Encoders } from '../../model/index.js';
+import type { ApplicationOptions } from '../../stream-server/app.js';
+import type { RedisAdapter } from '../../stream-server/redis.js';
 import { streamSettings } from '../../stream-server/settings.js';
 import { TokenTable } from '../../stream-server/tokens.js';
 import type { CliCommand } from '../command.js';
-import { createRecommender, openCatalogFor } from '../setup.js';
+import { reportError } from '../output.js';
+import type { StoredTokens } from '../token-store.js';
 
 export interface ServeFlags {
   readonly port?: string;
@@ -22,12 +20,21 @@ export interface ServeFlags {
   readonly catalog?: string;
   readonly models?: string;
   readonly allowFileUrls?: boolean;
+  /** Print the capture and overlay URLs with the generated tokens again. */
+  readonly printUrls?: boolean;
 }
 
-/** Server options from the config: tokens from `server`, window, cadence, hysteresis, ingest and limits from `stream`. */
-export function serverOptions(config: Config, extra: { allowFileUrls: boolean }): Omit<ApplicationOptions, 'adapter'> {
-  const streamTokens = TokenTable.parse(config.server.streamTokens, 'CUECAST_STREAM_TOKENS');
-  const overlayTokens = TokenTable.parse(config.server.overlayTokens, 'CUECAST_OVERLAY_TOKENS');
+/** Neither CUECAST_STREAM_TOKENS nor CUECAST_OVERLAY_TOKENS is set: `cuecast serve` uses its generated tokens. */
+export const usesGeneratedTokens = (config: Config): boolean => config.server.streamTokens.trim() === '' && config.server.overlayTokens.trim() === '';
+
+/**
+ * Server options from the config: tokens from `server` (or `generated`, the token store's, when none are
+ * configured), window, cadence, hysteresis, ingest and limits from `stream`.
+ */
+export function serverOptions(config: Config, extra: { allowFileUrls: boolean; generated?: StoredTokens }): Omit<ApplicationOptions, 'adapter'> {
+  const generated = extra.generated && usesGeneratedTokens(config) ? extra.generated : undefined;
+  const streamTokens = generated ? new TokenTable([[generated.streamId, generated.tokens.stream]]) : TokenTable.parse(config.server.streamTokens, 'CUECAST_STREAM_TOKENS');
+  const overlayTokens = generated ? new TokenTable([[generated.streamId, generated.tokens.overlay]]) : TokenTable.parse(config.server.overlayTokens, 'CUECAST_OVERLAY_TOKENS');
   if (streamTokens.size === 0) {
     throw new ConfigError(['CUECAST_STREAM_TOKENS: no stream is configured; set streamId:token pairs (e.g. "mystream:a-long-random-token")']);
   }
@@ -42,18 +49,33 @@ export function serverOptions(config: Config, extra: { allowFileUrls: boolean })
   };
 }
 
+/** The address people open: a wildcard listening address is reached as localhost from this machine. */
+export function publicBase(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}`;
+}
+
+/** The ready-to-paste capture and overlay URLs for the generated tokens. */
+export function pageUrls(base: string, tokens: StoredTokens): { capture: string; overlay: string } {
+  const query = (token: string) => `stream=${encodeURIComponent(tokens.streamId)}&token=${encodeURIComponent(token)}`;
+  return { capture: `${base}/capture?${query(tokens.tokens.stream)}`, overlay: `${base}/overlay?${query(tokens.tokens.overlay)}` };
+}
+
 /** Runs the stream server until SIGINT/SIGTERM; resolves with the exit code after a graceful drain. */
 export async function runServe(flags: ServeFlags): Promise<number> {
+  const [{ configWithFlags }, { logger }, { configureMedia }, { loadOrCreateTokens }] = await Promise.all([
+    import('../setup.js'),
+    import('../../core/logger.js'),
+    import('../../core/media/index.js'),
+    import('../token-store.js'),
+  ]);
   const log = logger('serve');
-  const config = loadConfig({
-    overrides: {
-      ...(flags.port !== undefined ? { 'server.port': flags.port } : {}),
-      ...(flags.host !== undefined ? { 'server.host': flags.host } : {}),
-      ...(flags.catalog ? { catalogDir: resolve(flags.catalog) } : {}),
-      ...(flags.models ? { modelsDir: resolve(flags.models) } : {}),
-    },
+  const config = configWithFlags(flags, {
+    ...(flags.port !== undefined ? { 'server.port': flags.port } : {}),
+    ...(flags.host !== undefined ? { 'server.host': flags.host } : {}),
   });
-  const options = serverOptions(config, { allowFileUrls: flags.allowFileUrls === true });
+  const generated = usesGeneratedTokens(config) ? loadOrCreateTokens(config.dataDir) : undefined;
+  const options = serverOptions(config, { allowFileUrls: flags.allowFileUrls === true, ...(generated ? { generated } : {}) });
   configureMedia({ ...config.media });
 
   // Listen at once, so orchestrators see /healthz (alive) and /readyz (503) while models load.
@@ -68,21 +90,48 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     http.once('error', fail);
     http.listen(config.server.port, config.server.host, done);
   });
-  const address = http.address();
-  const base = `http://${config.server.host}:${typeof address === 'object' && address ? address.port : config.server.port}`;
+  const port = (http.address() as AddressInfo).port;
+  const base = publicBase(config.server.host, port);
+  log.info({ address: `http://${config.server.host}:${port}` }, 'listening; loading models and catalog');
+  process.stdout.write(`cuecast stream server listening on ${base} (loading models and catalog; /readyz says when it is ready)\n`);
+  if (generated) {
+    const urls = pageUrls(base, generated);
+    if (generated.created.length > 0 || flags.printUrls) {
+      process.stdout.write(
+        [
+          `${generated.created.length > 0 ? 'Generated' : 'Stored'} tokens for stream "${generated.streamId}" (kept in ${generated.path}, readable only by you):`,
+          `    capture (send a tab or camera):  ${urls.capture}`,
+          `    overlay (OBS browser source):    ${urls.overlay}`,
+          'Keep them secret; `cuecast serve --print-urls` prints them again. Set CUECAST_STREAM_TOKENS / CUECAST_OVERLAY_TOKENS to use your own.',
+          '',
+        ].join('\n'),
+      );
+    } else {
+      process.stdout.write(`stream "${generated.streamId}": capture ${base}/capture, overlay ${base}/overlay (tokens in ${generated.path}; \`cuecast serve --print-urls\` prints the full URLs)\n`);
+    }
+  }
 
-  let encoders: Awaited<ReturnType<typeof createEncoders>> | undefined;
+  let encoders: Encoders | undefined;
   let redis: RedisAdapter | undefined;
   let catalog: Catalog | undefined;
   let catalogOpen = false;
   try {
     // Redis first: a wrong REDIS_URL fails start-up in seconds, before minutes of model loading.
+    const [{ createEncoders }, { createApplication }, { mediaFrameSource }, { recommenderPickSource }, { connectRedisAdapter, redact }, { createRecommender, openCatalogFor }] = await Promise.all([
+      import('../../model/index.js'),
+      import('../../stream-server/app.js'),
+      import('../../stream-server/media-frame-source.js'),
+      import('../../stream-server/recommender-pick-source.js'),
+      import('../../stream-server/redis.js'),
+      import('../setup.js'),
+    ]);
     if (config.server.redisUrl) {
       redis = await connectRedisAdapter(config.server.redisUrl);
       log.info({ redis: redact(config.server.redisUrl) }, 'sharing picks between nodes through Redis');
     }
     encoders = await createEncoders(config);
     const models = encoders;
+    if (models.standIn) log.warn({ standIn: true, reason: models.standIn.reason }, 'STAND-IN MODELS: random-weight encoders, the picks are not meaningful (/readyz and the overlay say so)');
     catalog = openCatalogFor(config.catalogDir, models);
     catalogOpen = true;
     const opened = catalog;
@@ -98,10 +147,11 @@ export async function runServe(flags: ServeFlags): Promise<number> {
         audioPath: (trackId) => opened.audioPath(trackId),
         frameSource: mediaFrameSource(),
         readiness: () => ({ models: models.stats().workers > 0, catalog: catalogOpen, ...(redis ? { redis: redis.ready() } : {}) }),
+        standIn: models.standIn !== undefined,
       },
       { ...options, ...(redis ? { adapter: redis.adapter } : {}) },
     );
-    process.stdout.write(`cuecast stream server on ${base} (${opened.trackCount()} tracks; overlay: ${base}/overlay?stream=<id>&token=<overlay token>, capture: ${base}/capture)\n`);
+    process.stdout.write(`cuecast stream server ready on ${base} (${opened.trackCount()} tracks${models.standIn ? '; STAND-IN MODELS: picks are not meaningful' : ''}; overlay: ${base}/overlay?stream=<id>&token=<overlay token>, capture: ${base}/capture)\n`);
 
     const signal = await new Promise<NodeJS.Signals>((done) => {
       process.once('SIGINT', () => done('SIGINT'));
@@ -128,16 +178,11 @@ export const serveCommand: CliCommand = {
       .option('--port <n>', 'port to listen on (default: config server.port, 8787)')
       .option('--host <addr>', 'address to listen on (default: config server.host, 127.0.0.1)')
       .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
-      .option('--models <dir>', 'models directory (default: config modelsDir)')
+      .option('--models <dir>', 'models directory holding clip/ and clap/ (default: config modelsDir)')
       .option('--allow-file-urls', 'let producers ingest file: URLs from this machine (for local testing only)')
+      .option('--print-urls', 'print the capture and overlay URLs with the generated tokens again')
       .action(async (flags: ServeFlags) => {
-        try {
-          process.exitCode = await runServe(flags);
-        } catch (error) {
-          const e = toCuecastError(error);
-          process.stderr.write(`error ${e.code}: ${e.message}\n`);
-          process.exitCode = 1;
-        }
+        process.exitCode = await runServe(flags).catch((error: unknown) => reportError(error));
       });
   },
 };

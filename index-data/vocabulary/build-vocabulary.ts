@@ -100,5 +100,10 @@ function main(csvPath: string): void {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv[2] ?? '/work/shared/data/musiccaps/musiccaps-public.csv');
+  const csv = process.argv[2];
+  if (!csv) {
+    console.error('usage: tsx index-data/vocabulary/build-vocabulary.ts <musiccaps-public.csv> (MusicCaps, CC BY-SA 4.0)');
+    process.exit(2);
+  }
+  main(csv);
 }

@@ -29,6 +29,12 @@ interface OrtSessionLike {
 
 const log = logger('model');
 
+/** fetch()'s "fetch failed" and the socket errors under it: the hub, not the model, is the problem. */
+function isNetworkFailure(error: unknown): boolean {
+  const text = `${(error as Error)?.message ?? ''} ${String((error as { cause?: { code?: string } })?.cause?.code ?? '')}`;
+  return /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|ENETUNREACH|EHOSTUNREACH|UND_ERR_CONNECT_TIMEOUT|network/i.test(text);
+}
+
 export abstract class OnnxEncoder<Item, Prepared> {
   /** transformers.js class whose `from_pretrained` picks the right `onnx/<name>.onnx`. */
   protected abstract readonly modelClass: ModelClass;
@@ -200,6 +206,13 @@ export abstract class OnnxEncoder<Item, Prepared> {
     if (error instanceof ModelError) return error;
     const message = error instanceof Error ? error.message : String(error);
     if (this.settings.device === 'cuda' && isCudaFailure(message)) return cudaUnavailable(message);
+    if (!this.source.local && isNetworkFailure(error)) {
+      return new ModelError(
+        'MODEL_UNREACHABLE',
+        `The model hub cannot be reached while loading ${this.modelFile} of ${this.label} (${message}); place the model in the models directory (docs/models.md), or try again when the hub can be reached`,
+        { model: this.source.configured },
+      );
+    }
     const notFound = /could not locate|not found|no such file|ENOENT|404|unauthorized|allowRemoteModels|local_files_only/i.test(message);
     if (!notFound) return new ModelError('MODEL_INVALID', `Could not load ${this.modelFile} of ${this.label}: ${message}`, { model: this.source.configured });
     const where = this.source.local ? `the directory ${this.source.location}` : `the hub id ${this.source.location}`;

@@ -10,17 +10,21 @@ export const TRIGGERS: ReadonlyMap<string, Polarity> = new Map<string, Polarity>
   // hard exclusions
   ...['no', 'not', 'without', 'w/o', 'avoid', 'never', 'nothing', 'none', 'zero', 'minus', 'skip', 'drop', 'remove', 'lose',
     'ditch', 'hate', 'dont want', 'do not want', 'dont like', 'do not like', 'dont use', 'get rid of', 'cut', 'cut out',
-    'free of', 'no more', 'nothing with', 'exclude', 'excluding', 'leave out', 'stop the', 'kill the', 'ban']
+    'free of', 'no more', 'nothing with', 'exclude', 'excluding', 'leave out', 'stop the', 'kill the', 'ban', 'dont', 'do not', 'doesnt',
+    'does not', 'shouldnt', 'should not', 'shouldnt have', 'cant stand', 'can not stand', 'not into', 'im not into', 'lose the', 'take out',
+    'take away', 'strip out', 'mute', 'silence', 'hold the', 'spare me', 'anything but', 'everything but', 'other than', 'rather than',
+    'instead of', 'except', 'except for', 'apart from', 'aside from', 'save for', 'not any', 'no need for', 'dont need', 'dont add']
     .map((w) => [w, 'exclude'] as const),
   // soft down-weights
   ...['less', 'fewer', 'not so', 'not too', 'not as', 'not that', 'not very', 'not overly', 'reduce', 'lower', 'tone down',
-    'a bit less', 'a little less', 'bit less', 'little less', 'less of', 'down on', 'dial back', 'dial down', 'turn down',
-    'lighter on', 'easy on', 'go easy on', 'ease off', 'ease off the', 'not much', 'less of the', 'too much']
+    'less of', 'down on', 'dial back', 'dial down', 'turn down', 'lighter on', 'easy on', 'go easy on', 'ease off', 'ease off the',
+    'not much', 'less of the', 'too much', 'too many', 'too much of', 'too', 'overly', 'excessively', 'not so much',
+    'not a fan of', 'not a big fan of', 'not keen on', 'not crazy about', 'not loving', 'not feeling', 'tired of', 'sick of', 'enough']
     .map((w) => [w, 'less'] as const),
   // soft boosts
-  ...['more', 'extra', 'add', 'add some', 'lots of', 'a lot of', 'plenty of', 'increase', 'boost', 'higher', 'heavier on',
-    'with', 'more of', 'a bit more', 'a little more', 'bit more', 'little more', 'crank up', 'turn up', 'up the', 'even more',
-    'much more', 'way more', 'featuring', 'focus on', 'emphasis on', 'emphasize']
+  ...['more', 'extra', 'add', 'add some', 'add a', 'add in', 'lots of', 'a lot of', 'plenty of', 'increase', 'boost', 'higher', 'heavier on',
+    'with', 'with some', 'more of', 'crank up', 'turn up', 'up the', 'featuring', 'focus on', 'emphasis on', 'emphasize', 'bring in',
+    'throw in', 'put in', 'include', 'layer in', 'some more', 'more of the', 'load up on']
     .map((w) => [w, 'more'] as const),
   // hard inclusions
   ...['only', 'just', 'must have', 'must be', 'has to be', 'have to be', 'has to have', 'needs', 'needs to be', 'need',
@@ -69,7 +73,7 @@ export const ENERGY_WORDS = scale(
   ['calm', 'chill', 'chilled', 'mellow', 'relaxed', 'relaxing', 'soft', 'gentle', 'quiet', 'laid back', 'laidback', 'peaceful',
     'soothing', 'subtle', 'low key', 'lowkey', 'sleepy', 'low energy', 'tranquil', 'serene'],
   ['livelier', 'punchier', 'harder', 'heavier', 'louder', 'intenser', 'pump it up', 'amp it up', 'turn it up', 'crank it up',
-    'higher energy', 'wilder', 'hype it up', 'kick it up a notch'],
+    'higher energy', 'wilder', 'hype it up', 'kick it up a notch', 'liven it up', 'liven up'],
   ['calmer', 'chiller', 'mellower', 'softer', 'gentler', 'quieter', 'tone it down', 'chill out', 'lower energy', 'calm it down', 'calm down', 'bring it down'],
   ['energy', 'intensity', 'power'],
 );
@@ -78,7 +82,7 @@ export const MOOD_WORDS = scale(
   ['bright', 'happy', 'cheerful', 'uplifting', 'joyful', 'sunny', 'optimistic', 'hopeful', 'fun', 'playful', 'positive', 'feel good', 'joyous'],
   ['dark', 'sad', 'melancholic', 'melancholy', 'gloomy', 'moody', 'somber', 'sombre', 'ominous', 'sinister', 'tense', 'eerie',
     'spooky', 'bleak', 'depressing', 'grim', 'creepy', 'scary'],
-  ['brighter', 'happier', 'cheerier', 'lighter', 'sunnier', 'cheer up'],
+  ['brighter', 'happier', 'cheerier', 'lighter', 'sunnier', 'cheer up', 'cheer it up', 'brighten it up', 'brighten up', 'lighten it up', 'lighten up'],
   ['darker', 'sadder', 'gloomier', 'moodier', 'grimmer', 'bleaker', 'spookier', 'creepier', 'scarier'],
   ['mood'],
 );
@@ -86,8 +90,36 @@ export const MOOD_WORDS = scale(
 export const CONJUNCTIONS: ReadonlySet<string> = new Set(['and', 'or', 'nor', '&', 'plus', 'also', 'and also', 'as well as']);
 
 export const RESET_PHRASES: ReadonlySet<string> = new Set([
-  'reset', 'start over', 'start again', 'clear', 'clear all', 'forget it', 'forget that', 'forget everything', 'from scratch', 'reset everything',
+  'reset', 'start over', 'start again', 'clear', 'clear all', 'forget everything', 'from scratch', 'reset everything', 'start from scratch',
+  'lets start over', 'start over please', 'begin again', 'clear everything', 'reset please', 'start fresh', 'restart', 'new search',
 ]);
+
+/** A turn that takes back the previous turn (the state before it returns, with its picks). */
+export const UNDO_PHRASES: ReadonlySet<string> = new Set([
+  'undo', 'undo that', 'undo please', 'undo the last one', 'undo last', 'undo the last change', 'go back', 'go back one', 'step back',
+  'back', 'take that back', 'revert', 'revert that', 'previous', 'never mind', 'nevermind', 'scratch that', 'forget that', 'forget it',
+  'go back to the previous ones', 'go back to the last picks', 'back to the previous picks', 'undo the last refinement',
+]);
+
+/**
+ * How strongly a change applies: "a bit faster" (0.5), "faster" (1), "way faster" (2). Before a trigger or
+ * a comparative, or trailing after one ("tone it down a bit").
+ */
+export const INTENSITY: ReadonlyMap<string, number> = new Map([
+  ...['a bit', 'a little', 'a little bit', 'a tiny bit', 'little bit', 'bit', 'little', 'slightly', 'somewhat', 'a touch', 'a tad', 'tad',
+    'a smidge', 'a hair', 'a wee bit', 'mildly', 'marginally', 'just a bit', 'just a little']
+    .map((w) => [w, 0.5] as const),
+  ...['much', 'way', 'a lot', 'lots', 'far', 'a whole lot', 'loads', 'a ton', 'tons', 'significantly', 'considerably', 'massively',
+    'so much', 'a great deal', 'drastically', 'heaps', 'even', 'way way']
+    .map((w) => [w, 2] as const),
+]);
+
+/**
+ * Clauses that take back an earlier exclusion ("drums are fine now", "I don't mind strings", "bring the
+ * guitar back"): what they name is lifted, never added as a preference.
+ */
+export const LIFT_CUE =
+  /\b(?:(?:is|are|s|re|was|were|be|seem|seems|sound|sounds)\s+(?:now\s+|actually\s+|totally\s+|perfectly\s+|also\s+|still\s+)?(?:fine|ok|okay|alright|all right|allowed|acceptable)\b|(?:dont|do not|wouldnt|would not)\s+mind\b|\bbring\s+back\b|\bbring\b.*\bback\b|\bput\b.*\bback\b|\bback\s+in\b|\ballow\b|\bunban\b|\bno\s+longer\s+(?:a\s+problem|an\s+issue)|\b(?:can|could|may)\s+(?:use|have|add|include|keep)\b.*\b(?:again|back|after\s+all)\b|\b(?:any|whatever)\s+(?:tempo|bpm|speed|energy|mood|pace)\b)/;
 
 /** Common words that carry no constraint; never "corrected" into a tag or a control word. */
 export const STOPWORDS: ReadonlySet<string> = new Set(
@@ -99,7 +131,9 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   even same other another over under into out up down off about around while when where why all both each few such
   own right sound sounds sounding style piece pieces background clip video scene for thanks thank okay ok yes yeah
   hmm um well actually instead rather though but either whatever cool nice good great better best awesome please put
-  use used using play playing played choose pick picks picked option options show need`.split(/\s+/).filter(Boolean),
+  use used using play playing played choose pick picks picked option options show need youd itd thatd id hear heard listen
+  listening somewhere somehow whatever anyway anyways honestly basically just please maybe bring now again ones any song's
+  prefer think guess wish hope mean feel felt overall kinda sorta totally completely absolutely definitely know care love loved loving enjoy enjoyed adore`.split(/\s+/).filter(Boolean),
 );
 
 export const ORDINALS: ReadonlyMap<string, number> = new Map([

@@ -1,10 +1,12 @@
 import type { RefinementState } from '../types.js';
-import { editDistance, typoBudget } from './edit-distance.js';
+import { ANALOGY_BY_PHRASE, type Analogy } from './analogies.js';
 import {
   CONJUNCTIONS,
   ENERGY_WORDS,
   FEMALE_WORDS,
   INSTRUMENTAL_WORDS,
+  INTENSITY,
+  LIFT_CUE,
   MALE_WORDS,
   MOOD_WORDS,
   ORDINALS,
@@ -12,17 +14,20 @@ import {
   STOPWORDS,
   TEMPO_WORDS,
   TRIGGERS,
+  UNDO_PHRASES,
   VOCAL_WORDS,
   type Polarity,
   type ScaleWord,
 } from './lexicon.js';
-import { composeStates, EMPTY_STATE, stripTerms } from './state.js';
+import { composeStates, EMPTY_STATE, stripTerms, type Lift } from './state.js';
+import { TypoCorrector } from './typos.js';
 import type { TagVocabulary } from './vocabulary.js';
+import { isDictionaryWord } from './words.js';
 
-/** A "#n" reference to a pick shown earlier (1-based), resolved against the shown list by the caller. */
+/** A "#n" reference to a pick shown earlier (1-based, -1 the last, 'all' every one), resolved by the caller. */
 export interface TrackRef {
   readonly kind: 'like' | 'exclude';
-  readonly position: number;
+  readonly position: number | 'all';
   readonly phrase: string;
 }
 
@@ -32,8 +37,10 @@ export interface ParsedRefinement {
   readonly refs: readonly TrackRef[];
   /** Words this turn negated; removed from earlier free text so no encoder sees them as wanted. */
   readonly negatedTerms: readonly string[];
-  /** The turn asked to start over. */
-  readonly reset: boolean;
+  /** The turn asked to start over, or to take back the previous turn. */
+  readonly action?: 'reset' | 'undo';
+  /** Earlier exclusions this turn takes back ("drums are fine now"). */
+  readonly lift?: Lift;
 }
 
 export interface ParseOptions {
@@ -66,25 +73,42 @@ const BPM_PATTERNS: readonly (readonly [BpmKind, RegExp])[] = [
 
 const ORDINAL_WORDS = 'first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|1st|2nd|3rd|[4-9]th|10th';
 const REF_TARGET = String.raw`(?:#\s*(\d{1,2})\b|(?:number|nr\.?|track|pick|option|song|result)\s*#?\s*(\d{1,2})\b|(?:the\s+)?(${ORDINAL_WORDS})(?:\s+(?:one|pick|track|song|option|result))?\b|(\d{1,2})\b(?!\s*(?:bpm|beats|%|\.\d)))`;
+const EXCLUDE_REF = String.raw`not|no|drop|remove|skip|hide|exclude|ditch|lose|without|get\s+rid\s+of|never|nix|ban|less\s+like|nothing\s+like|not\s+like|dont\s+like|do\s+not\s+like|didnt\s+like|hate|hated|dislike|disliked|no\s+more|anything\s+but|everything\s+but|other\s+than|except(?:\s+for)?|apart\s+from|aside\s+from|unlike|different\s+from|instead\s+of|rather\s+than|not\s+a\s+fan\s+of|not\s+into`;
 const REF_PATTERNS: readonly (readonly ['like' | 'exclude', RegExp])[] = [
-  ['exclude', new RegExp(String.raw`\b(?:not|no|drop|remove|skip|hide|exclude|ditch|lose|without|get\s+rid\s+of|never|nix|ban|less\s+like|nothing\s+like|not\s+like|dont\s+like|do\s+not\s+like|hate|hated|dislike|disliked|no\s+more)\s+(?:(?:anything|something|stuff)\s+like\s+)?${REF_TARGET}`, 'g')],
-  ['like', new RegExp(String.raw`\b(?:(?:(?:a\s+)?(?:bit|little|lot)\s+)?more\s+|something\s+|anything\s+|stuff\s+|i\s+|even\s+more\s+)?(?:like|similar\s+to|closer\s+to|in\s+the\s+style\s+of|same\s+vibe\s+as|along\s+the\s+lines\s+of|the\s+same\s+as|same\s+as|liked|loved|love|keep)\s+${REF_TARGET}`, 'g')],
+  ['exclude', new RegExp(String.raw`\b(?:${EXCLUDE_REF})\s+(?:(?:anything|something|stuff)\s+(?:like|similar\s+to)\s+)?${REF_TARGET}`, 'g')],
+  ['like', new RegExp(String.raw`\b(?:(?:(?:a\s+)?(?:bit|little|lot)\s+)?more\s+|something\s+|anything\s+|stuff\s+|i\s+|even\s+more\s+)?(?:like|similar\s+to|closer\s+to|in\s+the\s+style\s+of|same\s+vibe\s+as|along\s+the\s+lines\s+of|the\s+same\s+as|same\s+as|liked|loved|love|keep|go\s+with|based\s+on)\s+${REF_TARGET}`, 'g')],
   ['like', new RegExp(String.raw`#\s*(\d{1,2})\b()()()`, 'g')],
   // "the 2nd one but darker": an ordinal naming a pick, with nothing negating it, means that one.
   ['like', new RegExp(String.raw`\b()()(?:the\s+)?(${ORDINAL_WORDS})\s+(?:one|pick|track|song|option|result)\b()`, 'g')],
 ];
+/** "none of these", "all of those are wrong", "different ones": every pick shown is excluded. */
+const EXCLUDE_ALL = /\b(?:none\s+of\s+(?:these|those|them|the\s+above|this\s+list|the\s+picks|the\s+songs|the\s+tracks)|not\s+any\s+of\s+(?:these|those|them)|(?:all\s+of\s+)?(?:these|those|them|they)\s+(?:are|were|all)\s+(?:all\s+)?(?:bad|wrong|terrible|awful|off|no\s+good|meh|boring)|(?:something|anything)\s+(?:completely\s+|totally\s+)?(?:else|different)\s+(?:than|from)\s+(?:these|those|them)|(?:show\s+me\s+)?(?:different|other|new)\s+(?:ones|picks|songs|tracks|options)|neither\s+of\s+(?:these|those))\b/g;
 
 const POSTFIX_NEGATIONS: ReadonlySet<string> = new Set(['no', 'not', 'none', 'nope']);
 const POSTFIX_FILLERS: ReadonlySet<string> = new Set(['yes', 'please', 'pls', 'ok', 'yeah']);
 
-const CLAUSE_SPLIT = /[,;.!?|()]+|\b(?:but|though|although|however|whereas|yet|except|instead)\b/;
+const CLAUSE_SPLIT = /[,;.!?|()]+|\b(?:but|though|although|however|whereas|yet)\b/;
 
 /** Words the parser itself understands, for typo correction besides the vocabulary's words. */
 const CONTROL_WORDS: ReadonlySet<string> = new Set(
-  [...TRIGGERS.keys(), ...VOCAL_WORDS, ...FEMALE_WORDS, ...MALE_WORDS, ...INSTRUMENTAL_WORDS, ...TEMPO_WORDS.keys(), ...ENERGY_WORDS.keys(), ...MOOD_WORDS.keys()]
+  [...TRIGGERS.keys(), ...VOCAL_WORDS, ...FEMALE_WORDS, ...MALE_WORDS, ...INSTRUMENTAL_WORDS, ...TEMPO_WORDS.keys(), ...ENERGY_WORDS.keys(), ...MOOD_WORDS.keys(), ...ANALOGY_BY_PHRASE.keys()]
     .flatMap((p) => p.split(' '))
     .filter((w) => w.length >= 3 && !STOPWORDS.has(w)),
 );
+
+const correctors = new WeakMap<TagVocabulary, TypoCorrector>();
+function correctorFor(vocabulary: TagVocabulary): TypoCorrector {
+  let corrector = correctors.get(vocabulary);
+  if (!corrector) {
+    const sameTags = (a: string, b: string): boolean => {
+      const ta = vocabulary.resolve(a).join('|');
+      return ta !== '' && ta === vocabulary.resolve(b).join('|');
+    };
+    corrector = new TypoCorrector([...CONTROL_WORDS, ...vocabulary.words], sameTags);
+    correctors.set(vocabulary, corrector);
+  }
+  return corrector;
+}
 
 function normalize(text: string): string {
   return text
@@ -101,22 +125,29 @@ function ordinalPosition(word: string): number | undefined {
 }
 
 interface Item {
-  readonly kind: 'trigger' | 'conj' | 'vocals' | 'tempo' | 'energy' | 'mood' | 'tag';
+  readonly kind: 'trigger' | 'conj' | 'intensity' | 'vocals' | 'tempo' | 'energy' | 'mood' | 'tag' | 'analogy';
   readonly n: number;
   readonly surface: string;
   readonly polarity?: Polarity;
+  readonly strength?: number;
   readonly scale?: ScaleWord;
   readonly tags?: readonly string[];
   readonly gender?: 'female' | 'male';
   readonly instrumental?: boolean;
+  readonly analogy?: Analogy;
 }
 
 const MAX_PHRASE = 5;
 
+/** Alone, these name a singer ("has to be a woman"); "man" and "guy" alone are too often something else. */
+const SINGLE_GENDER_WORDS: ReadonlySet<string> = new Set(['female', 'male', 'woman', 'women', 'girl', 'girls']);
+
 /**
  * Parses one refinement turn ("no vocals, a bit faster, more like #2") into structured constraints.
- * Negated words ("no drums", "less piano", "not so sad") become exclusions or down-weights and are
- * never kept as free text, so no encoder is asked to understand "no".
+ * Negated words ("no drums", "less piano", "too cheesy") become exclusions, down-weights or negative
+ * text and are never kept as wanted text, so no encoder is asked to understand "no". Linear in the
+ * input: a bounded number of regular-expression passes, then one left-to-right scan per clause with
+ * hash look-ups (typos through a deletion index).
  */
 export function parseRefinement(input: string, options: ParseOptions): ParsedRefinement {
   const { vocabulary } = options;
@@ -125,10 +156,14 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
   const refs: TrackRef[] = [];
   const negatedTerms: string[] = [];
   const texts: string[] = [];
+  const negativeTexts: string[] = [];
+  const lifts: LiftSink = { tags: new Set(), vocals: false, tempo: false, energy: false, mood: false, terms: [], phrases: [] };
+  const analogies = new Set<string>();
   let s = normalize(input);
 
   const bare = s.replace(/[^a-z ]+/g, ' ').replace(/\s+/g, ' ').trim();
-  if (RESET_PHRASES.has(bare)) return { delta: EMPTY_STATE, refs: [], negatedTerms: [], reset: true };
+  if (RESET_PHRASES.has(bare)) return { ...NOTHING, action: 'reset' };
+  if (UNDO_PHRASES.has(bare)) return { ...NOTHING, action: 'undo' };
 
   for (const [kind, pattern] of BPM_PATTERNS) {
     s = s.replace(pattern, (match: string, a: string, b?: string) => {
@@ -150,6 +185,15 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
     });
   }
 
+  // "nothing but jazz" is "only jazz"; "anything but jazz" is "no jazz" (before "but" splits clauses).
+  s = s
+    .replace(/\bnothing\s+but\b/g, ' only ')
+    .replace(/\b(?:anything|everything|something|whatever|all)\s+(?:else\s+)?(?:but|except(?:\s+for)?|other\s+than|apart\s+from|aside\s+from|save\s+for)\b/g, ' no ');
+
+  s = s.replace(EXCLUDE_ALL, (match: string) => {
+    refs.push({ kind: 'exclude', position: 'all', phrase: match.trim() });
+    return ' ; ';
+  });
   for (const [kind, pattern] of REF_PATTERNS) {
     s = s.replace(pattern, (match: string, hash?: string, numbered?: string, ordinal?: string, digit?: string) => {
       const phrase = match.trim();
@@ -160,16 +204,23 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
     });
   }
 
+  const corrector = correctorFor(vocabulary);
   for (const clause of s.split(CLAUSE_SPLIT)) {
     const tokens = clause
       .replace(/(\p{L})-(\p{L})/gu, '$1 $2')
       .split(/[^\p{L}\p{N}&#/+]+/u)
       .filter(Boolean);
-    correctTypos(tokens, vocabulary, notes);
+    cleanTokens(tokens, vocabulary, corrector, notes);
+    if (tokens.length === 0) continue;
+    const sink: Sink = { effects, notes, negatedTerms, texts, negativeTexts, analogies };
+    if (LIFT_CUE.test(tokens.join(' '))) {
+      liftClause(tokens, clause.trim(), vocabulary, lifts);
+      continue;
+    }
     // "bass no", "vocals none": a trailing negation applies to what came before it.
     if (tokens.length >= 2 && POSTFIX_NEGATIONS.has(tokens.at(-1)!)) tokens.unshift(tokens.pop()!);
     while (tokens.length > 1 && POSTFIX_FILLERS.has(tokens.at(-1)!)) tokens.pop();
-    parseClause(tokens, vocabulary, { effects, notes, negatedTerms, texts });
+    parseClause(tokens, vocabulary, sink);
   }
 
   // Effects fold in reading order, so within one turn a later phrase also wins ("fast, no, slow").
@@ -180,38 +231,43 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
     conflicts.push(...delta.notes);
   }
   // A word negated anywhere in the turn is never positive text, even where it appeared first ("calm, no calm").
-  const text = stripTerms(texts.length ? [texts.join(', ')] : [], [...new Set(negatedTerms)]);
-  delta = { ...delta, text, notes: [...notes, ...conflicts] };
-  return { delta, refs, negatedTerms: [...new Set(negatedTerms)], reset: false };
+  const negated = [...new Set(negatedTerms)];
+  const text = stripTerms(texts.length ? [texts.join(', ')] : [], negated);
+  const negativeText = [...new Set(negativeTexts)];
+  delta = { ...delta, text, ...(negativeText.length ? { negativeText } : {}), notes: [...notes, ...conflicts] };
+  const lift = lifts.phrases.length
+    ? { tags: [...lifts.tags], vocals: lifts.vocals, tempo: lifts.tempo, energy: lifts.energy, mood: lifts.mood, terms: lifts.terms, phrase: lifts.phrases.join(', ') }
+    : undefined;
+  return { delta, refs, negatedTerms: negated, ...(lift ? { lift } : {}) };
 }
 
-const stem = (w: string): string => (w.length > 3 && w.endsWith('s') ? w.slice(0, -1) : w);
+const NOTHING: ParsedRefinement = { delta: EMPTY_STATE, refs: [], negatedTerms: [] };
 
-function correctTypos(tokens: string[], vocabulary: TagVocabulary, notes: string[]): void {
+/** A non-English, non-music token: corrected when one word is clearly meant, else dropped with a note. */
+function cleanTokens(tokens: string[], vocabulary: TagVocabulary, corrector: TypoCorrector, notes: string[]): void {
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
-    if (token.length < 4 || /[^a-z]/.test(token) || STOPWORDS.has(token) || CONTROL_WORDS.has(token) || vocabulary.words.has(token)) continue;
-    if (vocabulary.resolve(token).length > 0) continue;
-    const budget = typoBudget(token.length);
-    let best: string | undefined;
-    let bestDistance = budget + 1;
-    let tied = false;
-    for (const word of [...CONTROL_WORDS, ...vocabulary.words]) {
-      if (word.length < 3 || STOPWORDS.has(word)) continue;
-      const d = editDistance(token, word, budget);
-      if (d < bestDistance) {
-        best = word;
-        bestDistance = d;
-        tied = false;
-      } else if (d === bestDistance && best !== undefined && stem(word) !== stem(best)) {
-        tied = true;
-      }
+    if (/^\d+$/.test(token)) {
+      notes.push(`ignored '${token}': a number needs a unit (BPM) or a '#' for a pick`);
+      tokens.splice(i--, 1);
+      continue;
     }
-    if (best && bestDistance <= budget && !tied) {
-      tokens[i] = best;
-      notes.push(`read '${token}' as '${best}'`);
+    if (!/^\p{L}+$/u.test(token) || isKnownToken(token, vocabulary, corrector)) continue;
+    const fixed = /^[a-z]+$/.test(token) ? corrector.correct(token) : undefined;
+    if (fixed) {
+      tokens[i] = fixed;
+      notes.push(`read '${token}' as '${fixed}'`);
+      continue;
     }
+    notes.push(`ignored '${token}': not a word I know`);
+    tokens.splice(i--, 1);
   }
+}
+
+function isKnownToken(token: string, vocabulary: TagVocabulary, corrector: TypoCorrector): boolean {
+  if (token.length < 2 || STOPWORDS.has(token) || corrector.has(token) || vocabulary.words.has(token) || isDictionaryWord(token)) return true;
+  if (token.length > 3 && token.endsWith('s') && isDictionaryWord(token.slice(0, -1))) return true;
+  return vocabulary.resolve(token).length > 0;
 }
 
 function matchAt(tokens: readonly string[], i: number, vocabulary: TagVocabulary): Item | undefined {
@@ -223,7 +279,9 @@ function matchAt(tokens: readonly string[], i: number, vocabulary: TagVocabulary
     }
     if (INSTRUMENTAL_WORDS.has(phrase)) return { kind: 'vocals', n, surface: phrase, instrumental: true };
     if (VOCAL_WORDS.has(phrase)) return { kind: 'vocals', n, surface: phrase };
-    if (n === 1 && (phrase === 'female' || phrase === 'male')) return { kind: 'vocals', n, surface: phrase, gender: phrase };
+    if (n === 1 && SINGLE_GENDER_WORDS.has(phrase)) return { kind: 'vocals', n, surface: phrase, gender: FEMALE_WORDS.has(phrase) ? 'female' : 'male' };
+    const analogy = ANALOGY_BY_PHRASE.get(phrase);
+    if (analogy) return { kind: 'analogy', n, surface: phrase, analogy };
     const tempo = TEMPO_WORDS.get(phrase);
     if (tempo) return { kind: 'tempo', n, surface: phrase, scale: tempo };
     const energy = ENERGY_WORDS.get(phrase);
@@ -232,10 +290,16 @@ function matchAt(tokens: readonly string[], i: number, vocabulary: TagVocabulary
     if (mood) return { kind: 'mood', n, surface: phrase, scale: mood, tags: vocabulary.resolve(phrase) };
     const polarity = TRIGGERS.get(phrase);
     if (polarity) return { kind: 'trigger', n, surface: phrase, polarity };
+    const strength = INTENSITY.get(phrase);
+    if (strength !== undefined) return { kind: 'intensity', n, surface: phrase, strength };
     if (CONJUNCTIONS.has(phrase)) return { kind: 'conj', n, surface: phrase };
     if (n === 1 && STOPWORDS.has(phrase)) return undefined;
     const tags = vocabulary.resolve(phrase);
     if (tags.length > 0) return { kind: 'tag', n, surface: phrase, tags };
+    // "jazzy", "bluesy", "folkish": a tag with an adjective ending.
+    const base = n === 1 ? /^([a-z&]{3,}?)(?:y|ish|sy)$/.exec(phrase)?.[1] : undefined;
+    const derived = base ? vocabulary.resolve(base) : [];
+    if (derived.length > 0) return { kind: 'tag', n, surface: phrase, tags: derived };
   }
   return undefined;
 }
@@ -245,9 +309,83 @@ interface Sink {
   readonly notes: string[];
   readonly negatedTerms: string[];
   readonly texts: string[];
+  readonly negativeTexts: string[];
+  /** Analogies applied in this turn ("a western saloon" names one scene twice). */
+  readonly analogies: Set<string>;
 }
 
+interface LiftSink {
+  readonly tags: Set<string>;
+  vocals: boolean;
+  tempo: boolean;
+  energy: boolean;
+  mood: boolean;
+  readonly terms: string[];
+  readonly phrases: string[];
+}
+
+/** "drums are fine now", "any tempo is fine", "I don't mind strings": what the clause names is lifted. */
+function liftClause(tokens: readonly string[], phrase: string, vocabulary: TagVocabulary, lifts: LiftSink): void {
+  lifts.phrases.push(phrase);
+  for (let i = 0; i < tokens.length; ) {
+    const item = matchAt(tokens, i, vocabulary);
+    if (!item) {
+      const word = tokens[i]!;
+      if (!STOPWORDS.has(word) && !LIFT_WORDS.has(word)) lifts.terms.push(word);
+      i += 1;
+      continue;
+    }
+    i += item.n;
+    if (item.kind === 'vocals') {
+      if (item.gender) {
+        for (const t of vocabulary.tagsInGroup('vocals')) if (item.gender === 'female' ? /female/.test(t) : /(^|[^e])male/.test(t)) lifts.tags.add(t);
+      } else lifts.vocals = true;
+      for (const t of vocabulary.tagsInGroup('vocals')) if (!/instrumental/.test(t)) lifts.tags.add(t);
+    } else if (item.kind === 'tempo') lifts.tempo = true;
+    else if (item.kind === 'energy' || item.kind === 'mood') {
+      for (const t of item.tags ?? []) lifts.tags.add(t);
+      lifts.terms.push(item.surface);
+      if (item.scale!.direction === 'neutral' || (item.tags ?? []).length === 0) lifts[item.kind] = true;
+    } else if (item.kind === 'tag') for (const t of item.tags ?? []) lifts.tags.add(t);
+    else if (item.kind === 'analogy') lifts.terms.push(item.surface);
+  }
+}
+
+const LIFT_WORDS: ReadonlySet<string> = new Set(['fine', 'okay', 'alright', 'allowed', 'acceptable', 'mind', 'back', 'allow', 'unban', 'longer', 'problem', 'issue', 'after']);
+
 const isNegative = (p: Polarity): boolean => p === 'exclude' || p === 'less';
+
+/** Copulas and fillers between a tag and a complaint about it ("the drums are way too busy"). */
+const COMPLAINT_BRIDGE: ReadonlySet<string> = new Set(['is', 'are', 's', 're', 'sound', 'sounds', 'feel', 'feels', 'seem', 'seems', 'get', 'gets', 'getting', 'still', 'just', 'kind', 'of', 'kinda', 'really', 'very']);
+const COMPLAINT_WORDS: ReadonlySet<string> = new Set(['too', 'overly', 'excessively']);
+
+/** After a tag: "… are (a bit / way) too X" -> the index after X and the strength, or undefined. */
+function complaintAfter(tokens: readonly string[], i: number, vocabulary: TagVocabulary): { end: number; strength: number } | undefined {
+  let j = i;
+  let strength = 1;
+  while (j < tokens.length) {
+    const word = tokens[j]!;
+    if (COMPLAINT_BRIDGE.has(word)) {
+      j += 1;
+      continue;
+    }
+    const item = matchAt(tokens, j, vocabulary);
+    if (item?.kind === 'intensity') {
+      strength = item.strength!;
+      j += item.n;
+      continue;
+    }
+    break;
+  }
+  if (j === i) return undefined;
+  const at = matchAt(tokens, j, vocabulary);
+  // "too much", "too many": the complaint is complete.
+  if (at?.kind === 'trigger' && at.polarity === 'less' && at.surface.startsWith('too ')) return { end: j + at.n, strength };
+  if (!COMPLAINT_WORDS.has(tokens[j] ?? '')) return undefined;
+  const after = matchAt(tokens, j + 1, vocabulary);
+  const end = j + 1 + (after && after.kind !== 'trigger' && after.kind !== 'conj' ? after.n : tokens[j + 1] && !CONJUNCTIONS.has(tokens[j + 1]!) ? 1 : 0);
+  return { end, strength };
+}
 
 function parseClause(tokens: readonly string[], vocabulary: TagVocabulary, sink: Sink): void {
   let polarity: Polarity = 'neutral';
@@ -255,8 +393,25 @@ function parseClause(tokens: readonly string[], vocabulary: TagVocabulary, sink:
   let carry: Polarity = 'neutral';
   let carryTrigger = '';
   let skipped: string[] = [];
+  let strength = 1;
+  let carryStrength = 1;
   const text: string[] = [];
+  const kept: string[] = [];
+  let analogyText = false;
   let meaningful = false;
+  /** Effects of the latest item, so a trailing "a bit" / "a lot" can scale them. */
+  let lastEffects: { from: number; to: number } | undefined;
+
+  // Unknown words under a negation are what the user wants away from: negative text, never dropped silently.
+  const flushSkipped = (): void => {
+    const content = skipped.filter((w) => !STOPWORDS.has(w) && !CONJUNCTIONS.has(w));
+    if (isNegative(polarity) && content.length > 0) {
+      sink.negativeTexts.push(content.join(' '));
+      sink.negatedTerms.push(...content);
+      sink.notes.push(`'${[trigger, ...skipped].join(' ')}': '${content.join(' ')}' is not a tag this catalog knows; kept as text to steer away from`);
+    }
+    skipped = [];
+  };
 
   for (let i = 0; i < tokens.length; ) {
     const item = matchAt(tokens, i, vocabulary);
@@ -272,12 +427,21 @@ function parseClause(tokens: readonly string[], vocabulary: TagVocabulary, sink:
       continue;
     }
     i += item.n;
+    if (item.kind === 'intensity') {
+      // Trailing ("tone it down a bit", "pick up the pace a lot"): scales what came just before.
+      const next = matchAt(tokens, i, vocabulary);
+      const leads = next !== undefined && next.kind !== 'conj';
+      if (!leads && lastEffects && polarity === 'neutral') {
+        scaleEffects(sink.effects, lastEffects, item.strength!);
+        lastEffects = undefined;
+      } else strength = item.strength!;
+      continue;
+    }
     if (item.kind === 'trigger') {
+      flushSkipped();
       polarity = item.polarity!;
       trigger = item.surface;
-      skipped = [];
       carry = 'neutral';
-      if (polarity === 'more') text.push(item.surface);
       continue;
     }
     if (item.kind === 'conj') {
@@ -286,7 +450,9 @@ function parseClause(tokens: readonly string[], vocabulary: TagVocabulary, sink:
       if (continues) {
         polarity = carry;
         trigger = carryTrigger;
+        strength = carryStrength;
       } else if (!isNegative(polarity)) text.push(item.surface);
+      else flushSkipped();
       carry = 'neutral';
       continue;
     }
@@ -298,29 +464,52 @@ function parseClause(tokens: readonly string[], vocabulary: TagVocabulary, sink:
         continue;
       }
     }
-    const phrase = [polarity !== 'neutral' ? trigger : '', ...skipped, item.surface].filter(Boolean).join(' ');
-    const keepAsText = applyItem(item, polarity, phrase, vocabulary, sink);
+    let itemPolarity: Polarity = polarity;
+    let itemStrength = strength;
+    // "the drums are too busy": a complaint about the tag before it.
+    if (polarity === 'neutral' && (item.kind === 'tag' || item.kind === 'vocals')) {
+      const complaint = complaintAfter(tokens, i, vocabulary);
+      if (complaint) {
+        itemPolarity = 'less';
+        itemStrength = complaint.strength;
+        i = complaint.end;
+      }
+    }
+    const phrase = [itemPolarity !== 'neutral' ? trigger : '', ...skipped, item.surface].filter(Boolean).join(' ');
+    const from = sink.effects.length;
+    const keepAsText = applyItem(item, itemPolarity, itemStrength, phrase, vocabulary, sink);
+    lastEffects = { from, to: sink.effects.length };
     if (keepAsText) {
       text.push(item.surface);
+      kept.push(item.surface);
       meaningful = true;
-    } else if (polarity === 'more' || polarity === 'only') {
-      // "more" before a comparative ("a bit more upbeat") carries no meaning of its own as text.
-      if (text.at(-1) === trigger) text.pop();
+      if (item.kind === 'analogy') analogyText = true;
     }
-    carry = polarity;
+    skipped = [];
+    carry = itemPolarity;
     carryTrigger = trigger;
+    carryStrength = itemStrength;
     polarity = 'neutral';
     trigger = '';
-    skipped = [];
+    strength = 1;
   }
-  if (isNegative(polarity) && skipped.length > 0) {
-    const phrase = [trigger, ...skipped].join(' ');
-    sink.notes.push(`ignored '${phrase}': '${skipped.join(' ')}' is not a tag this catalog knows`);
-  }
-  if (meaningful) sink.texts.push(text.join(' '));
+  flushSkipped();
+  // An analogy carries the clause's meaning: the encoders get "coffee shop", not "something you'd hear in a".
+  if (analogyText) sink.texts.push(kept.join(' '));
+  else if (meaningful) sink.texts.push(text.join(' '));
 }
 
 const flip = (d: ScaleWord['direction']): ScaleWord['direction'] => (d === 'up' ? 'down' : d === 'down' ? 'up' : 'neutral');
+
+function scaleEffects(effects: Effect[], range: { from: number; to: number }, factor: number): void {
+  for (let k = range.from; k < range.to; k++) {
+    const e = effects[k]!;
+    if (e.weights) e.weights = Object.fromEntries(Object.entries(e.weights).map(([t, w]) => [t, w * factor]));
+    for (const field of ['tempo', 'energy', 'mood'] as const) {
+      if (e[field] !== undefined) e.strength = { ...e.strength, [field]: (e.strength?.[field] ?? 1) * factor };
+    }
+  }
+}
 
 function tagWeights(tags: readonly string[], w: number, phrase: string): Effect {
   return {
@@ -329,13 +518,35 @@ function tagWeights(tags: readonly string[], w: number, phrase: string): Effect 
   };
 }
 
+function direction(field: 'tempo' | 'energy' | 'mood', d: 'up' | 'down', strength: number, phrase: string): Effect {
+  const value =
+    field === 'tempo' ? (d === 'up' ? 'faster' : 'slower') : field === 'energy' ? (d === 'up' ? 'higher' : 'lower') : d === 'up' ? 'brighter' : 'darker';
+  return { [field]: value, sources: { [field]: phrase }, ...(strength !== 1 ? { strength: { [field]: strength } } : {}) } as Effect;
+}
+
 /** Records the item's effect; returns whether its words belong in the positive free text. */
-function applyItem(item: Item, polarity: Polarity, phrase: string, vocabulary: TagVocabulary, sink: Sink): boolean {
+function applyItem(item: Item, polarity: Polarity, strength: number, phrase: string, vocabulary: TagVocabulary, sink: Sink): boolean {
   const { effects } = sink;
   const negative = isNegative(polarity);
   if (negative) sink.negatedTerms.push(item.surface);
 
   switch (item.kind) {
+    case 'analogy': {
+      const analogy = item.analogy!;
+      if (negative) {
+        sink.negativeTexts.push(item.surface);
+        return false;
+      }
+      if (sink.analogies.has(analogy.name)) return true;
+      sink.analogies.add(analogy.name);
+      const known = Object.entries(analogy.weights).filter(([tag]) => vocabulary.groupOf(tag) !== undefined);
+      if (known.length) effects.push({ weights: Object.fromEntries(known), sources: Object.fromEntries(known.map(([t]) => [`tag:${t}`, phrase])) });
+      if (analogy.tempo) effects.push(direction('tempo', analogy.tempo[0] === 'faster' ? 'up' : 'down', analogy.tempo[1], phrase));
+      if (analogy.energy) effects.push(direction('energy', analogy.energy[0] === 'higher' ? 'up' : 'down', analogy.energy[1], phrase));
+      if (analogy.mood) effects.push(direction('mood', analogy.mood[0] === 'brighter' ? 'up' : 'down', analogy.mood[1], phrase));
+      sink.notes.push(`read '${item.surface}' as ${describeAnalogy(analogy, known)}`);
+      return true;
+    }
     case 'vocals': {
       if (item.instrumental) {
         effects.push({ vocals: negative ? 'on' : 'off', sources: { vocals: phrase } });
@@ -352,21 +563,21 @@ function applyItem(item: Item, polarity: Polarity, phrase: string, vocabulary: T
           sink.notes.push(`ignored '${phrase}': this catalog has no ${item.gender}-vocals tag to filter on`);
           return false;
         }
-        effects.push(polarity === 'exclude' ? { excludeTags: genderTags, sources: Object.fromEntries(genderTags.map((t) => [`tag:${t}`, phrase])) } : tagWeights(genderTags, -1, phrase));
+        effects.push(polarity === 'exclude' ? { excludeTags: genderTags, sources: Object.fromEntries(genderTags.map((t) => [`tag:${t}`, phrase])) } : tagWeights(genderTags, -strength, phrase));
         return false;
       }
       if (polarity === 'exclude') effects.push({ vocals: 'off', sources: { vocals: phrase } });
       else if (polarity === 'less') {
         if (singingTags.length === 0) sink.notes.push(`ignored '${phrase}': this catalog has no vocals tags to weigh`);
-        else effects.push(tagWeights(singingTags, -1, phrase));
+        else effects.push(tagWeights(singingTags, -strength, phrase));
       } else effects.push({ vocals: 'on', sources: { vocals: phrase } });
       return false;
     }
     case 'tempo': {
       const scale = item.scale!;
-      let direction = negative ? flip(scale.direction) : scale.direction;
-      if (scale.direction === 'neutral') direction = polarity === 'more' || polarity === 'only' ? 'up' : negative ? 'down' : 'neutral';
-      if (direction !== 'neutral') effects.push({ tempo: direction === 'up' ? 'faster' : 'slower', sources: { tempo: phrase } });
+      let d = negative ? flip(scale.direction) : scale.direction;
+      if (scale.direction === 'neutral') d = polarity === 'more' || polarity === 'only' ? 'up' : negative ? 'down' : 'neutral';
+      if (d !== 'neutral') effects.push(direction('tempo', d, strength, phrase));
       return false;
     }
     case 'energy':
@@ -374,23 +585,19 @@ function applyItem(item: Item, polarity: Polarity, phrase: string, vocabulary: T
       const scale = item.scale!;
       const tags = item.tags ?? [];
       const field = item.kind;
-      const value = (d: 'up' | 'down'): Effect =>
-        field === 'energy'
-          ? { energy: d === 'up' ? 'higher' : 'lower', sources: { energy: phrase } }
-          : { mood: d === 'up' ? 'brighter' : 'darker', sources: { mood: phrase } };
       if (polarity === 'exclude' && tags.length > 0 && !scale.comparative) {
         effects.push({ excludeTags: [...tags], sources: Object.fromEntries(tags.map((t) => [`tag:${t}`, phrase])) });
         return false;
       }
       if (scale.comparative || negative || polarity === 'more') {
-        let direction = negative ? flip(scale.direction) : scale.direction;
-        if (scale.direction === 'neutral') direction = polarity === 'more' ? 'up' : negative ? 'down' : 'neutral';
-        if (direction !== 'neutral') effects.push(value(direction));
-        if (!scale.comparative && tags.length > 0) effects.push(tagWeights(tags, negative ? -1 : 1, phrase));
+        let d = negative ? flip(scale.direction) : scale.direction;
+        if (scale.direction === 'neutral') d = polarity === 'more' ? 'up' : negative ? 'down' : 'neutral';
+        if (d !== 'neutral') effects.push(direction(field, d, strength, phrase));
+        if (!scale.comparative && tags.length > 0) effects.push(tagWeights(tags, negative ? -strength : strength, phrase));
         return false;
       }
       if (tags.length > 0) {
-        effects.push(polarity === 'only' ? { includeTags: [...tags], sources: Object.fromEntries(tags.map((t) => [`tag:${t}`, phrase])) } : tagWeights(tags, 1, phrase));
+        effects.push(polarity === 'only' ? { includeTags: [...tags], sources: Object.fromEntries(tags.map((t) => [`tag:${t}`, phrase])) } : tagWeights(tags, strength, phrase));
       }
       return true;
     }
@@ -403,15 +610,23 @@ function applyItem(item: Item, polarity: Polarity, phrase: string, vocabulary: T
         return false;
       }
       if (polarity === 'less') {
-        effects.push(tagWeights(tags, -1, phrase));
+        effects.push(tagWeights(tags, -strength, phrase));
         sink.negatedTerms.push(...tags);
         return false;
       }
       if (polarity === 'only') effects.push({ includeTags: [...tags], sources });
-      else effects.push(tagWeights(tags, 1, phrase));
+      else effects.push(tagWeights(tags, strength, phrase));
       return true;
     }
     default:
       return false;
   }
+}
+
+function describeAnalogy(analogy: Analogy, known: readonly (readonly [string, number])[]): string {
+  const parts = known.map(([t, w]) => `${t} ${w > 0 ? '+' : ''}${w}`);
+  if (analogy.tempo) parts.push(`tempo ${analogy.tempo[0]}`);
+  if (analogy.energy) parts.push(`energy ${analogy.energy[0]}`);
+  if (analogy.mood) parts.push(`mood ${analogy.mood[0]}`);
+  return parts.length ? parts.join(', ') : 'text only';
 }

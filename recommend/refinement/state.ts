@@ -16,7 +16,15 @@ export const EMPTY_STATE: RefinementState = Object.freeze({
 /** Largest magnitude a soft weight reaches however often it is repeated. */
 export const MAX_WEIGHT = 3;
 
-const stateSchema = z.object({
+/**
+ * The state stays bounded however long a conversation runs (a stream producer may refine thousands of
+ * times): free text keeps the latest entries, deduplicated, within a character budget; picks liked or
+ * excluded keep the latest; "undo" reaches back a few turns.
+ */
+export const STATE_LIMITS = { textEntries: 8, textChars: 1000, likedTracks: 10, excludedTracks: 100, undoTurns: 5 } as const;
+
+const strengthSchema = z.number().finite().positive().max(MAX_WEIGHT);
+const baseStateSchema = z.object({
   includeTags: z.array(z.string()),
   excludeTags: z.array(z.string()),
   weights: z.record(z.string(), z.number().finite()),
@@ -28,9 +36,12 @@ const stateSchema = z.object({
   likeTrackIds: z.array(z.string()),
   excludeTrackIds: z.array(z.string()),
   text: z.array(z.string()),
+  negativeText: z.array(z.string()).optional(),
+  strength: z.object({ tempo: strengthSchema.optional(), energy: strengthSchema.optional(), mood: strengthSchema.optional() }).optional(),
   notes: z.array(z.string()),
   sources: z.record(z.string(), z.string()).optional(),
 });
+const stateSchema = baseStateSchema.extend({ previous: z.array(baseStateSchema).max(STATE_LIMITS.undoTurns).optional() });
 
 /** Checks stored JSON (a bot's SQLite row, a session snapshot) and returns it as a state. */
 export function restoreState(json: unknown): RefinementState {
@@ -39,7 +50,55 @@ export function restoreState(json: unknown): RefinementState {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new InputError('INPUT_INVALID', `Stored refinement state is invalid: ${issues.join('; ')}`, { issues });
   }
-  return stripUndefined(parsed.data) as RefinementState;
+  const { previous, ...rest } = parsed.data;
+  const state = stripUndefined(rest) as RefinementState;
+  return previous?.length ? { ...state, previous: previous.map((p) => stripUndefined(p) as RefinementState) } : state;
+}
+
+/** Latest entries first kept, case-insensitively deduplicated (a repeat moves to the end), within the limits. */
+export function boundTexts(texts: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const kept: string[] = [];
+  let chars = 0;
+  for (let i = texts.length - 1; i >= 0 && kept.length < STATE_LIMITS.textEntries; i--) {
+    const t = texts[i]!.trim();
+    const key = t.toLowerCase();
+    if (!t || seen.has(key)) continue;
+    if (chars + t.length > STATE_LIMITS.textChars) break;
+    seen.add(key);
+    kept.unshift(t);
+    chars += t.length;
+  }
+  return kept;
+}
+
+/** The state within STATE_LIMITS, with sources only for constraints still present. */
+export function boundState(state: RefinementState): RefinementState {
+  const likeTrackIds = state.likeTrackIds.slice(-STATE_LIMITS.likedTracks);
+  const excludeTrackIds = state.excludeTrackIds.slice(-STATE_LIMITS.excludedTracks);
+  const live = new Set<string>([
+    'vocals', 'bpm', 'tempo', 'energy', 'mood',
+    ...[...state.includeTags, ...state.excludeTags, ...Object.keys(state.weights)].map((t) => `tag:${t}`),
+    ...[...likeTrackIds, ...excludeTrackIds].map((id) => `track:${id}`),
+  ]);
+  const sources = Object.fromEntries(Object.entries(state.sources ?? {}).filter(([key]) => live.has(key)));
+  const negativeText = boundTexts(state.negativeText ?? []);
+  const { negativeText: _n, previous, ...rest } = state;
+  return {
+    ...rest,
+    likeTrackIds,
+    excludeTrackIds,
+    text: boundTexts(state.text),
+    ...(negativeText.length ? { negativeText } : {}),
+    sources,
+    ...(previous?.length ? { previous: previous.slice(-STATE_LIMITS.undoTurns) } : {}),
+  };
+}
+
+/** The state without its undo history (what a snapshot in `previous` holds). */
+export function withoutHistory(state: RefinementState): RefinementState {
+  const { previous: _p, ...rest } = state;
+  return rest;
 }
 
 function safeJson(text: string): unknown {
@@ -79,6 +138,71 @@ export function stripTerms(texts: readonly string[], terms: readonly string[]): 
     .filter((t) => /[a-z0-9]/i.test(t));
 }
 
+const FUNCTION_WORDS = new Set(['a', 'an', 'the', 'and', 'or', 'of', 'to', 'in', 'on', 'it', 'is', 'for', 'with', 'some', 'more', 'less', 'music', 'song', 'sound']);
+
+/** The words of free-text entries that carry meaning (for moving a word between wanted and unwanted). */
+function contentWords(texts: readonly string[]): string[] {
+  return [...new Set(texts.flatMap((t) => t.toLowerCase().split(/[^a-z0-9&]+/)).filter((w) => w.length > 1 && !FUNCTION_WORDS.has(w)))];
+}
+
+/** What a "lifting" turn takes back ("drums are fine now", "any tempo is fine"): never a preference of its own. */
+export interface Lift {
+  readonly tags: readonly string[];
+  readonly vocals: boolean;
+  readonly tempo: boolean;
+  readonly energy: boolean;
+  readonly mood: boolean;
+  /** Words to drop from the negative text. */
+  readonly terms: readonly string[];
+  /** The user's words, for the notes. */
+  readonly phrase: string;
+}
+
+/** Removes the exclusions and down-weights a lift names from a state; notes say what was lifted or that nothing was. */
+export function liftConstraints(state: RefinementState, lift: Lift): { state: RefinementState; notes: string[] } {
+  const tags = new Set(lift.tags);
+  const lifted: string[] = [];
+  const excludeTags = state.excludeTags.filter((t) => !tags.has(t) || (lifted.push(`no ${t}`), false));
+  const weights = Object.fromEntries(Object.entries(state.weights).filter(([t, w]) => !(tags.has(t) && w < 0) || (lifted.push(`less ${t}`), false)));
+  const next: { -readonly [K in keyof RefinementState]: RefinementState[K] } = { ...state, excludeTags, weights };
+  // Lifting singing lifts "no vocals" and the down-weights of the singing tags; a named gender lifts its exclusion only.
+  if (lift.vocals && state.vocals !== undefined) {
+    delete next.vocals;
+    lifted.push(state.sources?.vocals ?? (state.vocals === 'off' ? 'no vocals' : `${state.vocals} vocals`));
+  }
+  const dropDirection = (field: 'tempo' | 'energy' | 'mood'): void => {
+    if (state[field] === undefined) return;
+    lifted.push(state.sources?.[field] ?? `${field} ${state[field]}`);
+    delete next[field];
+    if (next.strength) {
+      const { [field]: _gone, ...strength } = next.strength;
+      if (Object.keys(strength).length) next.strength = strength;
+      else delete next.strength;
+    }
+  };
+  if (lift.tempo) {
+    dropDirection('tempo');
+    if (state.bpm) {
+      lifted.push(state.sources?.bpm ?? describeBpm(state.bpm));
+      delete next.bpm;
+    }
+  }
+  // A direction goes too when the lifted words set it ("not so dark" then "dark is fine").
+  const named = (field: 'tempo' | 'energy' | 'mood'): boolean => lift.terms.some((t) => new RegExp(`\\b${escapeRegex(t)}\\b`).test(state.sources?.[field] ?? ''));
+  if (lift.energy || named('energy')) dropDirection('energy');
+  if (lift.mood || named('mood')) dropDirection('mood');
+  if (lift.terms.length && state.negativeText?.length) {
+    const kept = stripTerms(state.negativeText, lift.terms);
+    if (kept.length !== state.negativeText.length || kept.some((t, i) => t !== state.negativeText![i])) lifted.push(`away from '${lift.terms.join(' ')}'`);
+    if (kept.length) next.negativeText = kept;
+    else delete next.negativeText;
+  }
+  const notes = lifted.length
+    ? [`'${lift.phrase}' lifted ${lifted.map((l) => `'${l}'`).join(', ')}`]
+    : [`'${lift.phrase}': nothing earlier excluded that, so nothing changed`];
+  return { state: next, notes };
+}
+
 export interface ComposeOptions {
   /** Words to remove from earlier free text because the later turn negated them (defaults to tag names). */
   readonly negatedTerms?: readonly string[];
@@ -109,9 +233,20 @@ export function composeStates(earlier: RefinementState, later: RefinementState, 
       if (before !== undefined) (result as Record<string, unknown>)[field] = before;
       continue;
     }
-    if (before !== undefined && before !== now) replaced(field, `${field} ${now}`, `${field} ${before}`);
+    // "a singer" then "a woman" narrows, it does not contradict.
+    const narrows = field === 'vocals' && (before === 'on' || now === 'on') && before !== 'off' && now !== 'off';
+    if (before !== undefined && before !== now && !narrows) replaced(field, `${field} ${now}`, `${field} ${before}`);
+    if (narrows && now === 'on' && before !== undefined) {
+      (result as Record<string, unknown>)[field] = before;
+      continue;
+    }
     (result as Record<string, unknown>)[field] = now;
     if (later.sources?.[field]) sources[field] = later.sources[field];
+  }
+  const strength: Record<string, number> = {};
+  for (const field of ['tempo', 'energy', 'mood'] as const) {
+    const value = later[field] !== undefined ? later.strength?.[field] : earlier.strength?.[field];
+    if (result[field] !== undefined && value !== undefined && value !== 1) strength[field] = value;
   }
 
   if (later.bpm) {
@@ -203,7 +338,13 @@ export function composeStates(earlier: RefinementState, later: RefinementState, 
   result.excludeTrackIds = excludedIds;
 
   const negated = options.negatedTerms ?? [...later.excludeTags, ...Object.entries(later.weights).filter(([, w]) => w < 0).map(([t]) => t)];
-  result.text = [...stripTerms(earlier.text, negated), ...later.text];
+  result.text = boundTexts([...stripTerms(earlier.text, negated), ...later.text]);
+  // A word the later turn wants is no longer something to move away from, and the other way round.
+  const wanted = contentWords(later.text);
+  const negativeText = boundTexts([...stripTerms(earlier.negativeText ?? [], wanted), ...(later.negativeText ?? [])]);
+  result.text = stripTerms(result.text, contentWords(later.negativeText ?? []));
+  if (negativeText.length) result.negativeText = negativeText;
+  if (Object.keys(strength).length) result.strength = strength;
   result.notes = notes;
   result.sources = sources;
   return result;

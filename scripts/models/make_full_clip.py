@@ -28,8 +28,9 @@ from quantize import quantize_dynamic  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
-SHARED = os.environ.get('CUECAST_SHARED_DATA', os.path.join(ROOT, '..', 'shared', 'data'))
-SOURCE = os.path.join(SHARED, 'clip-vit-base-patch32')
+# OpenAI CLIP's configuration (here) and tokenizer/preprocessor files (the fixture's, the same content), MIT.
+CONFIG_SOURCE = os.path.join(HERE, 'clip-vit-base-patch32')
+SOURCE = os.path.join(ROOT, 'tests', 'fixtures', 'models', 'clip')
 FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'preprocessor_config.json']
 MODEL_ID = 'cuecast/clip-vit-b32-random'
 
@@ -84,7 +85,7 @@ def main() -> None:
     os.makedirs(onnx_dir)
     for name in FILES:
         shutil.copyfile(os.path.join(SOURCE, name), os.path.join(args.out, name))
-    with open(os.path.join(SOURCE, 'config.json'), encoding='utf-8') as f:
+    with open(os.path.join(CONFIG_SOURCE, 'config.json'), encoding='utf-8') as f:
         config = json.load(f)
     config['_name_or_path'] = MODEL_ID
     config['cuecast_random_weights'] = 'full-size random-weight CLIP ViT-B/32 (scripts/models/make_full_clip.py)'

@@ -86,9 +86,20 @@
   // Reconnects by itself (socket.io's manager, with back-off) and asks for the state on every connect.
   /** @type {OverlaySocket} */
   const socket = io('/overlay', { auth: { streamId, token }, reconnectionDelayMax: 5000 });
+  /** A badge while the server runs on the stand-in models, whose picks mean nothing (asked on every connect). */
+  function checkStandIn() {
+    fetch('/readyz', { cache: 'no-store' })
+      .then((response) => response.json())
+      .then((/** @type {{ standIn?: boolean }} */ status) => {
+        /** @type {HTMLElement} */ (document.getElementById('stand-in')).hidden = status.standIn !== true;
+      })
+      .catch(() => undefined);
+  }
+
   socket.on('connect', () => {
     body.dataset.connection = 'connected';
     say('');
+    checkStandIn();
     socket.timeout(5000).emit('state', (err, response) => {
       if (err || !('data' in response)) return;
       audioAllowed = response.data.audio;

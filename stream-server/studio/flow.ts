@@ -66,22 +66,16 @@ export class StudioFlow {
       if (turn.kind === 'refine') {
         const text = this.checkText(turn.text, 'refinement');
         if (!text) throw new InputError('INPUT_INVALID', 'Say how to change the picks, e.g. "less drums, a bit faster"');
-        state = this.recommender.refine(current.state, text, shown);
+        state = this.recommender.refineTurn ? await this.recommender.refineTurn(current.state, text, shown, signal) : this.recommender.refine(current.state, text, shown);
         said = text;
       } else {
-        const track = this.catalog.track(turn.trackId);
-        if (!track) throw new CuecastError('NOT_FOUND', 'That track is not in the catalog');
-        if (turn.kind === 'like') {
-          state = { ...current.state, likeTrackIds: [...current.state.likeTrackIds.filter((id) => id !== track.id), track.id] };
-          said = `more like "${track.title}"`;
-        } else {
-          state = {
-            ...current.state,
-            likeTrackIds: current.state.likeTrackIds.filter((id) => id !== track.id),
-            excludeTrackIds: [...current.state.excludeTrackIds.filter((id) => id !== track.id), track.id],
-          };
-          said = `not "${track.title}"`;
-        }
+        // The card buttons are turns of the same parser ("more like #2", "not #2"), so a typed "undo"
+        // or "start over" treats them like typed ones.
+        const position = shown.indexOf(turn.trackId);
+        if (position < 0) throw new InputError('INPUT_INVALID', 'That track is not among the picks on screen');
+        const title = current.picks[position]!.title;
+        state = this.recommender.refine(current.state, `${turn.kind === 'like' ? 'more like' : 'not'} #${position + 1}`, shown);
+        said = turn.kind === 'like' ? `more like "${title}"` : `not "${title}"`;
       }
       const result = await this.#query(current, state, signal);
       const snapshot: StudioSnapshot = { state: current.state, picks: current.picks, notes: current.notes, historyLength: current.history.length };

@@ -9,6 +9,8 @@ export interface StudioRecommender {
   recommend(request: RecommendRequest, signal?: AbortSignal): Promise<RecommendResult>;
   /** Folds one refinement into the state; `shown` resolves "#2"-style references. */
   refine(state: RefinementState, text: string, shown: readonly string[]): RefinementState;
+  /** The same through the configured language-model parser, when recommend has one. */
+  refineTurn?(state: RefinementState, text: string, shown: readonly string[], signal?: AbortSignal): Promise<RefinementState>;
 }
 
 export interface StudioTrack {

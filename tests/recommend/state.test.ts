@@ -88,8 +88,25 @@ describe('applyRefinement: composition', () => {
 
   it('given "start over", returns an empty state', () => {
     const state = turns('no vocals', 'faster', 'start over');
-    expect({ ...state, notes: [] }).toEqual({ ...EMPTY_STATE, notes: [] });
+    expect({ ...state, notes: [], previous: undefined }).toEqual({ ...EMPTY_STATE, notes: [], previous: undefined });
     expect(state.notes[0]).toMatch(/started over/);
+  });
+
+  it('given "undo" after "start over", brings the earlier refinements back', () => {
+    const state = turns('no vocals', 'faster', 'start over', 'undo');
+    expect(state.vocals).toBe('off');
+    expect(state.tempo).toBe('faster');
+    expect(state.notes).toEqual(['undid the last refinement']);
+  });
+
+  it('given "undo" twice, steps back one turn each time, and says so when nothing is left', () => {
+    const once = turns('no vocals', 'faster', 'undo');
+    expect(once.tempo).toBeUndefined();
+    expect(once.vocals).toBe('off');
+    const twice = applyRefinements(once, ['undo'], { vocabulary, shown });
+    expect(twice.vocals).toBeUndefined();
+    const more = applyRefinements(twice, ['undo'], { vocabulary, shown });
+    expect(more.notes).toEqual(['nothing to undo: no earlier refinement is remembered']);
   });
 });
 

@@ -7,6 +7,8 @@ import { SqliteConversationStore } from '../../../bot/conversation-store.js';
 import { studioConversations } from '../../../cli/studio.js';
 import { createStudio, DEFAULT_STUDIO_LIMITS, type Studio, type StudioCatalog, type StudioLimits, type StudioRecommender } from '../../../stream-server/studio/index.js';
 import type { FrameEncoder } from '../../../model/types.js';
+import { applyRefinement } from '../../../recommend/refinement/apply.js';
+import { TagVocabulary } from '../../../recommend/refinement/vocabulary.js';
 import { makeTrack } from '../../support/media.js';
 import { CatalogPickSource, TEST_TRACKS } from './catalog-picks.js';
 import { ColorFrameEncoder } from './color-encoder.js';
@@ -31,6 +33,16 @@ export function fileCatalog(files: ReadonlyMap<string, string>): StudioCatalog {
   };
 }
 
+/**
+ * recommend's own refinement parser over the test tracks' keywords as tags, with the keyword and colour
+ * scorer of CatalogPickSource: "no fire", "not #2" and "more like #1" read as the bot reads them.
+ */
+export function parsingPickSource(): StudioRecommender {
+  const source = new CatalogPickSource();
+  const vocabulary = new TagVocabulary(TEST_TRACKS.flatMap((t) => t.keywords.map((tag) => ({ group: 'mood' as const, tag }))));
+  return { recommend: (request) => source.recommend(request), refine: (state, text, shown) => applyRefinement(state, text, { vocabulary, shown }) };
+}
+
 export interface StudioServer extends TestServer {
   readonly studio: Studio;
   readonly dir: string;
@@ -53,7 +65,7 @@ export async function startStudioServer(setup: StudioSetup = {}): Promise<Studio
   const store = new SqliteConversationStore(join(dir, 'discord', 'conversations.sqlite'), 3600_000);
   const catalog = setup.catalog ?? fileCatalog(await testTrackFiles());
   const studio = createStudio(
-    { frameEncoder: setup.frameEncoder ?? new ColorFrameEncoder(), recommender: setup.recommender ?? new CatalogPickSource(), catalog, conversations: studioConversations(store) },
+    { frameEncoder: setup.frameEncoder ?? new ColorFrameEncoder(), recommender: setup.recommender ?? parsingPickSource(), catalog, conversations: studioConversations(store) },
     {
       token: STUDIO_TOKEN,
       dir: join(dir, 'studio'),
