@@ -5,6 +5,7 @@ import type { Catalog } from '../index-data/types.js';
 import type { FrameEncoder } from '../model/types.js';
 import type { Recommender } from '../recommend/recommender.js';
 import { EMPTY_STATE } from '../recommend/refinement/state.js';
+import type { StoredTokens } from './token-store.js';
 import { createStudio, DEFAULT_STUDIO_LIMITS, type NewStudioConversation, type Studio, type StudioConversation, type StudioConversationStore } from '../stream-server/studio/index.js';
 
 /** What the bot's conversation record carries for a studio conversation, beside its own fields. */
@@ -79,4 +80,29 @@ export function studioFor(config: Config, parts: StudioParts): Studio {
       mediaTimeoutMs: config.media.timeoutMs,
     },
   );
+}
+
+/** Where the studio's token came from: the config, or the token store (generated now or earlier). */
+export interface StudioAccess {
+  readonly token: string;
+  readonly source: 'config' | 'generated' | 'stored';
+  /** The token store's file, when the token is kept there. */
+  readonly path?: string;
+}
+
+/** The configured studio token, else the token store's (`stored`, or read/created by `load`). */
+export function studioAccess(config: Config, stored: StoredTokens | undefined, load: () => StoredTokens): StudioAccess {
+  if (config.server.studioToken) return { token: config.server.studioToken, source: 'config' };
+  const tokens = stored ?? load();
+  return { token: tokens.tokens.studio, source: tokens.created.includes('studio') ? 'generated' : 'stored', path: tokens.path };
+}
+
+/** What `cuecast serve` prints about the studio: the whole URL when the token is new or asked for. */
+export function studioLine(base: string, access: StudioAccess, printUrls: boolean): string {
+  const url = `${base}/studio?token=${encodeURIComponent(access.token)}`;
+  if (access.source === 'config') return `studio (video editors): ${base}/studio?token=<CUECAST_STUDIO_TOKEN>\n`;
+  if (access.source === 'generated' || printUrls) {
+    return `    studio (video editors):          ${url}\n${access.source === 'generated' ? `(studio token generated and kept in ${access.path}; keep the URL secret)\n` : ''}`;
+  }
+  return `studio: ${base}/studio (token in ${access.path}; \`cuecast serve --print-urls\` prints the full URL)\n`;
 }

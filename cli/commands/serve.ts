@@ -12,6 +12,8 @@ import { streamSettings } from '../../stream-server/settings.js';
 import { TokenTable } from '../../stream-server/tokens.js';
 import type { CliCommand } from '../command.js';
 import { reportError } from '../output.js';
+import type { SqliteConversationStore } from '../../bot/conversation-store.js';
+import type { Studio } from '../../stream-server/studio/index.js';
 import type { StoredTokens } from '../token-store.js';
 
 export interface ServeFlags {
@@ -63,11 +65,12 @@ export function pageUrls(base: string, tokens: StoredTokens): { capture: string;
 
 /** Runs the stream server until SIGINT/SIGTERM; resolves with the exit code after a graceful drain. */
 export async function runServe(flags: ServeFlags): Promise<number> {
-  const [{ configWithFlags }, { logger }, { configureMedia }, { loadOrCreateTokens }] = await Promise.all([
+  const [{ configWithFlags }, { logger }, { configureMedia }, { loadOrCreateTokens }, { studioAccess, studioLine, studioFor, conversationsFile }] = await Promise.all([
     import('../setup.js'),
     import('../../core/logger.js'),
     import('../../core/media/index.js'),
     import('../token-store.js'),
+    import('../studio.js'),
   ]);
   const log = logger('serve');
   const config = configWithFlags(flags, {
@@ -110,11 +113,15 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       process.stdout.write(`stream "${generated.streamId}": capture ${base}/capture, overlay ${base}/overlay (tokens in ${generated.path}; \`cuecast serve --print-urls\` prints the full URLs)\n`);
     }
   }
+  const studioToken = studioAccess(config, generated, () => loadOrCreateTokens(config.dataDir));
+  process.stdout.write(studioLine(base, studioToken, flags.printUrls === true));
 
   let encoders: Encoders | undefined;
   let redis: RedisAdapter | undefined;
   let catalog: Catalog | undefined;
   let catalogOpen = false;
+  let conversations: SqliteConversationStore | undefined;
+  let studio: Studio | undefined;
   try {
     // Redis first: a wrong REDIS_URL fails start-up in seconds, before minutes of model loading.
     const [{ createEncoders }, { createApplication }, { mediaFrameSource }, { recommenderPickSource }, { connectRedisAdapter, redact }, { createRecommender, openCatalogFor }] = await Promise.all([
@@ -138,6 +145,9 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     const recommender = await createRecommender(config, models, opened);
     log.info({ mode: recommender.mode }, 'recommending');
     await models.warmup(['clipImage', 'clipText', 'clapText']);
+    const { SqliteConversationStore: ConversationStore } = await import('../../bot/conversation-store.js');
+    conversations = new ConversationStore(conversationsFile(config), config.discord.conversationTtlHours * 3600_000);
+    studio = studioFor(config, { token: studioToken.token, frameEncoder: models.clipImage, recommender, catalog: opened, conversations });
     http.off('request', loading);
     const app = createApplication(
       http,
@@ -148,6 +158,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
         frameSource: mediaFrameSource(),
         readiness: () => ({ models: models.stats().workers > 0, catalog: catalogOpen, ...(redis ? { redis: redis.ready() } : {}) }),
         standIn: models.standIn !== undefined,
+        studio,
       },
       { ...options, ...(redis ? { adapter: redis.adapter } : {}) },
     );
@@ -162,6 +173,8 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     return 0;
   } finally {
     if (http.listening) http.close();
+    await studio?.close();
+    conversations?.close();
     await redis?.close();
     catalogOpen = false;
     catalog?.close();
@@ -174,13 +187,13 @@ export const serveCommand: CliCommand = {
   register(program: Command): void {
     program
       .command('serve')
-      .description('run the live stream server: socket.io /stream and /overlay, the OBS overlay and capture pages, /metrics')
+      .description('run the live stream server: socket.io /stream and /overlay, the OBS overlay and capture pages, the studio, /metrics')
       .option('--port <n>', 'port to listen on (default: config server.port, 8787)')
       .option('--host <addr>', 'address to listen on (default: config server.host, 127.0.0.1)')
       .option('--catalog <dir>', 'catalog directory (default: config catalogDir)')
       .option('--models <dir>', 'models directory holding clip/ and clap/ (default: config modelsDir)')
       .option('--allow-file-urls', 'let producers ingest file: URLs from this machine (for local testing only)')
-      .option('--print-urls', 'print the capture and overlay URLs with the generated tokens again')
+      .option('--print-urls', 'print the capture, overlay and studio URLs with the generated tokens again')
       .action(async (flags: ServeFlags) => {
         process.exitCode = await runServe(flags).catch((error: unknown) => reportError(error));
       });
