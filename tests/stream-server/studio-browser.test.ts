@@ -108,7 +108,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     await server?.close();
     await studio?.close();
     store?.close();
-    catalog?.close();
+    await catalog?.close();
     await encoders?.dispose();
     rmSync(work, { recursive: true, force: true });
   });
