@@ -160,7 +160,8 @@ export function createStudio(deps: StudioDeps, options: StudioOptions): Studio {
   }
 
   function trackFor(conversation: StudioConversation, trackId: string): { path: string; title: string; artist: string; start: number; seconds: number } {
-    const pick = conversation.picks.find((p) => p.trackId === trackId);
+    // Picks on screen, or shown before a turn (a waveform or preview asked for just before "Not this").
+    const pick = conversation.picks.find((p) => p.trackId === trackId) ?? conversation.undo.flatMap((u) => u.picks).find((p) => p.trackId === trackId);
     const path = pick ? deps.catalog.audioPath(trackId) : undefined;
     if (!pick || !path) throw new CuecastError('NOT_FOUND', 'That track is not among this conversation\'s picks');
     return { path, title: pick.title, artist: pick.artist, start: conversation.segmentStarts[trackId] ?? pick.segmentStart, seconds: Math.max(1, pick.segmentEnd - pick.segmentStart) };

@@ -164,6 +164,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     return { video: video.currentTime, videoPaused: video.paused, music: audio.currentTime, musicPaused: audio.paused, musicSrc: audio.currentSrc, videoVolume: video.muted ? 0 : video.volume, pick: document.body.dataset.pick };
   });
 
+  /**
+   * Waits until the music plays at the current pick's segment start plus the clip's position (within
+   * 0.3 s, as the page keeps it); polled, so a loaded machine only makes it take longer.
+   */
+  async function inSync(page: Page, segmentStart: number): Promise<void> {
+    await page.waitForFunction((start) => {
+      const video = document.getElementById('clip') as HTMLVideoElement;
+      const audio = document.getElementById('music') as HTMLAudioElement;
+      return !video.paused && !audio.paused && audio.currentTime >= start && Math.abs(audio.currentTime - (start + video.currentTime)) < 0.3;
+    }, segmentStart, { timeout: 20_000 });
+  }
+
   async function segmentStartOf(page: Page, index: number): Promise<number> {
     return Number(await page.locator('.card').nth(index).locator('.wave').getAttribute('aria-valuenow'));
   }
@@ -241,30 +253,29 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
       const audio = document.getElementById('music') as HTMLAudioElement;
       return !video.paused && !audio.paused && video.currentTime > 1.0;
     }, undefined, { timeout: 20_000 });
-    const first = await state(page);
     const firstStart = await segmentStartOf(page, 0);
+    await inSync(page, firstStart);
+    const first = await state(page);
     expect(first.pick).toBe(await cards.nth(0).getAttribute('data-track-id'));
     expect(first.musicSrc).toContain(`track=${encodeURIComponent(first.pick!)}`);
-    expect(Math.abs(first.music - (firstStart + first.video))).toBeLessThan(0.5);
+    expect(first.music).toBeGreaterThan(firstStart);
     expect(first.videoVolume).toBeCloseTo(0.15, 2);
 
     // N switches to the next pick while playing; the clip keeps its position.
     await page.keyboard.press('n');
     await page.waitForFunction((pick) => document.body.dataset.pick !== pick, first.pick);
-    await page.waitForFunction(() => !(document.getElementById('music') as HTMLAudioElement).paused);
     const second = await state(page);
     expect(second.video).toBeGreaterThanOrEqual(first.video);
     expect(second.videoPaused).toBe(false);
+    expect(second.musicSrc).toContain(`track=${encodeURIComponent(second.pick!)}`);
     const secondStart = await segmentStartOf(page, 1);
-    expect(Math.abs(second.music - (secondStart + second.video))).toBeLessThan(0.5);
+    await inSync(page, secondStart);
 
     // Move the second pick's segment 3 s later with the keyboard: the music follows.
     await cards.nth(1).locator('.wave').focus();
     for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
     expect(await segmentStartOf(page, 1)).toBe(Math.round(secondStart + 3));
-    await page.waitForTimeout(400);
-    const moved = await state(page);
-    expect(Math.abs(moved.music - (secondStart + 3 + moved.video))).toBeLessThan(0.5);
+    await inSync(page, secondStart + 3);
     // The mouse drags a segment too: grab the third card's waveform near its end.
     const wave3 = (await cards.nth(2).locator('.wave').boundingBox())!;
     await page.mouse.move(wave3.x + wave3.width * 0.2, wave3.y + wave3.height / 2);
@@ -342,16 +353,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     await page.evaluate(() => window.scrollTo(0, 0));
     await checkLayout(page, 'studio');
 
-    expect(consoleErrors).toEqual([]);
+    expect(consoleErrors, consoleErrors.join("\n")).toEqual([]);
     expect(external).toEqual([]);
     await page.close();
   }, 240_000);
 
   it('tells the person why a clip is refused: too large (before any bytes are sent) and not a video', async () => {
     const page = await context.newPage();
-    await page.goto(studioUrl());
+    // A fresh start: forget the conversation the other test left (from a page that cannot reopen it).
+    await page.goto(`${server.url}/healthz`);
     await page.evaluate(() => localStorage.clear());
     await page.goto(studioUrl());
+    expect(await page.getAttribute('body', 'data-state')).toBe('empty');
     const puts: string[] = [];
     page.on('request', (request) => {
       if (request.method() === 'PUT') puts.push(request.url());
