@@ -1,4 +1,5 @@
-import { InputError, MediaError } from '../core/errors.js';
+import { MediaError } from '../core/errors.js';
+import { checkDeclaredClip } from '../core/media/clip-rules.js';
 
 export interface AttachmentRef {
   readonly url: string;
@@ -13,20 +14,10 @@ export interface DownloadLimits {
   readonly timeoutMs: number;
 }
 
-const VIDEO_EXTENSIONS = /\.(mp4|m4v|mov|webm|mkv|avi|mpe?g|ogv|3gp|gif)$/i;
-
-/** Refuses, before any download, attachments that cannot be a usable video clip. */
+/** Refuses, before any download, attachments that cannot be a usable video clip (rules shared with the studio). */
 export function checkAttachment(attachment: AttachmentRef | null | undefined, maxBytes: number): AttachmentRef {
-  if (!attachment) throw new InputError('INPUT_INVALID', 'no video attached', { reason: 'no-attachment' });
-  const type = attachment.contentType?.split(';')[0]?.trim().toLowerCase();
-  const looksVideo = type ? type.startsWith('video/') || type === 'image/gif' : VIDEO_EXTENSIONS.test(attachment.name);
-  if (!looksVideo) {
-    throw new MediaError('MEDIA_NO_VIDEO', `${attachment.name} is not a video (${type ?? 'unknown type'})`, { contentType: type ?? 'unknown', name: attachment.name });
-  }
-  if (attachment.size > maxBytes) {
-    throw new MediaError('MEDIA_TOO_LARGE', `${attachment.name} is ${attachment.size} bytes, over the ${maxBytes} byte limit`, { size: attachment.size, maxBytes });
-  }
-  return attachment;
+  checkDeclaredClip(attachment, maxBytes);
+  return attachment!;
 }
 
 /**

@@ -19,6 +19,8 @@ export function userMessage(error: unknown, requestId: string): string {
     case 'PROMPT_TOO_LONG':
       return `That prompt is too long (${String(d.length)} characters; the limit is ${String(d.max ?? d.limit)}). Please shorten it.`;
     case 'MEDIA_NO_VIDEO':
+      // Refused from its first bytes (core/media clip rules): a renamed image, audio, document or a damaged head.
+      if (d.sniffed) return `I could not read that video: the file is ${d.content ? String(d.content) : 'in no video format I know'}. Please attach a video clip (mp4, webm, mov...).`;
       return d.contentType && String(d.contentType).startsWith('image/')
         ? 'That is an image, not a video. Please attach a video clip (mp4, webm, mov...).'
         : d.contentType && String(d.contentType).startsWith('audio/')

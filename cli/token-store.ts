@@ -9,8 +9,11 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, w
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 
-/** The tokens the store holds: `stream` lets a producer send frames, `overlay` lets the OBS overlay watch. */
-export const TOKEN_NAMES = ['stream', 'overlay'] as const;
+/**
+ * The tokens the store holds: `stream` lets a producer send frames, `overlay` lets the OBS overlay watch,
+ * `studio` opens the studio page (docs/studio.md).
+ */
+export const TOKEN_NAMES = ['stream', 'overlay', 'studio'] as const;
 export type TokenName = (typeof TOKEN_NAMES)[number];
 
 /** The stream id the generated tokens open. */

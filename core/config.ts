@@ -117,6 +117,8 @@ export const configSchema = z.object({
       redisUrl: z.string().optional(),
       /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
       metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+      /** The studio page's token; unset: generated on first start and kept in the data dir's token store. */
+      studioToken: z.string().min(16, 'must be at least 16 characters').optional(),
     })
     .prefault({}),
   /** Live stream sessions of `cuecast serve` (window, cadence, hysteresis, ingest, producer limits). */
@@ -243,6 +245,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CUECAST_OVERLAY_TOKENS: 'server.overlayTokens',
   REDIS_URL: 'server.redisUrl',
   CUECAST_METRICS_TOKEN: 'server.metricsToken',
+  CUECAST_STUDIO_TOKEN: 'server.studioToken',
   CUECAST_STREAM_WINDOW_SECONDS: 'stream.windowSeconds',
   CUECAST_STREAM_WINDOW_FRAMES: 'stream.windowFrames',
   CUECAST_STREAM_UPDATE_INTERVAL_MS: 'stream.updateIntervalMs',

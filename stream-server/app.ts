@@ -27,6 +27,7 @@ import { createHttpHandler, type HttpRouteDeps } from './http-routes.js';
 import { checkImage } from './image-check.js';
 import { parseIngestUrl, type FrameSource } from './ingest.js';
 import { StreamMetrics } from './metrics.js';
+import type { Studio } from './studio/index.js';
 import { TokenBucket } from './rate-limiter.js';
 import { eventCost, eventLabel } from './event-budget.js';
 import { StreamSession, type PickSource, type SessionOptions } from './session.js';
@@ -43,6 +44,8 @@ export interface Components {
   readonly frameSource?: FrameSource;
   /** Extra readiness checks (e.g. `{ models: true, catalog: true }`). */
   readonly readiness?: () => Readonly<Record<string, boolean>>;
+  /** The studio page and its API under /studio (stream-server/studio). */
+  readonly studio?: Studio;
   /** The encoders are the random-weight stand-ins: /readyz says so and the overlay shows a badge. */
   readonly standIn?: boolean;
   /** Each encoder's dtype and how it was chosen, shown on /readyz. */
@@ -160,6 +163,7 @@ export function createApplication(httpServer: HttpServer, components: Components
       audioPath: components.audioPath,
       latestPicks: (streamId) => sessions.get(streamId)?.session.picks ?? latest.get(streamId),
       readiness: () => ({ accepting: !draining, ...components.readiness?.() }),
+      studio: components.studio,
       standIn: components.standIn === true,
       ...(components.dtypes ? { dtypes: components.dtypes } : {}),
     }),

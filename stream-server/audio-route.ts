@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-const AUDIO_TYPES: Readonly<Record<string, string>> = {
+export const AUDIO_TYPES: Readonly<Record<string, string>> = {
   '.mp3': 'audio/mpeg',
   '.flac': 'audio/flac',
   '.wav': 'audio/wav',

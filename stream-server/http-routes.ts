@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { sendAudioFile } from './audio-route.js';
 import type { PicksPayload } from './events.js';
 import type { StreamMetrics } from './metrics.js';
+import type { Studio } from './studio/index.js';
 import type { TokenTable } from './tokens.js';
 
 // Beside this module when running from source; from dist/stream-server/ the pages stay in the
@@ -62,6 +63,8 @@ export interface HttpRouteDeps {
   readonly audioPath: ((trackId: string) => string | undefined) | undefined;
   /** The latest picks of a stream, on this node or received from another. */
   readonly latestPicks: (streamId: string) => PicksPayload | undefined;
+  /** The studio's routes (everything under /studio), when serve mounts it. */
+  readonly studio?: Studio | undefined;
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {
@@ -76,6 +79,7 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
+    if (deps.studio?.handles(url.pathname)) return deps.studio.handle(request, response);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       json(response, 405, problem('INPUT_INVALID', 'Only GET and HEAD are served here'));
       return;

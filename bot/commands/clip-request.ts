@@ -1,5 +1,6 @@
 import type { ChatInputCommandInteraction, MessageContextMenuCommandInteraction } from 'discord.js';
 import type { RequestContext } from '../command.js';
+import { checkClipContent, SNIFF_BYTES } from '../../core/media/clip-rules.js';
 import { checkAttachment, downloadAttachment, type AttachmentRef } from '../attachment.js';
 import { publishPicks, takeCooldown, underLimit } from '../respond.js';
 
@@ -23,6 +24,7 @@ export async function answerClip(interaction: ChatInputCommandInteraction | Mess
   await interaction.deferReply();
   const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
   const video = await downloadAttachment(attachment, { maxBytes, timeoutMs: ctx.limits.downloadTimeoutMs }, signal);
+  checkClipContent(video.subarray(0, SNIFF_BYTES), attachment.name);
   ctx.log.info({ bytes: video.byteLength, name: attachment.name }, 'clip downloaded');
   const view = await underLimit(interaction, ctx, signal, async () => {
     const features = await ctx.analyser.analyse(video, signal);

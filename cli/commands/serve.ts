@@ -9,6 +9,8 @@ import type { ApplicationOptions } from '../../stream-server/app.js';
 import type { RedisAdapter } from '../../stream-server/redis.js';
 import { streamEncodeInFlight, streamSettings } from '../../stream-server/settings.js';
 import { TokenTable } from '../../stream-server/tokens.js';
+import type { SqliteConversationStore } from '../../bot/conversation-store.js';
+import type { Studio } from '../../stream-server/studio/index.js';
 import type { StoredTokens } from '../token-store.js';
 
 export interface ServeFlags {
@@ -61,11 +63,12 @@ export function pageUrls(base: string, tokens: StoredTokens): { capture: string;
 
 /** Runs the stream server until SIGINT/SIGTERM; resolves with the exit code after a graceful drain. */
 export async function runServe(flags: ServeFlags): Promise<number> {
-  const [{ configWithFlags }, { logger }, { configureMedia }, { loadOrCreateTokens }] = await Promise.all([
+  const [{ configWithFlags }, { logger }, { configureMedia }, { loadOrCreateTokens }, { studioAccess, studioLine, studioFor, conversationsFile }] = await Promise.all([
     import('../setup.js'),
     import('../../core/logger.js'),
     import('../../core/media/index.js'),
     import('../token-store.js'),
+    import('../studio.js'),
   ]);
   const log = logger('serve');
   const config = configWithFlags(flags, {
@@ -108,11 +111,15 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       process.stdout.write(`stream "${generated.streamId}": capture ${base}/capture, overlay ${base}/overlay (tokens in ${generated.path}; \`cuecast serve --print-urls\` prints the full URLs)\n`);
     }
   }
+  const studioToken = studioAccess(config, generated, () => loadOrCreateTokens(config.dataDir));
+  process.stdout.write(studioLine(base, studioToken, flags.printUrls === true));
 
   let encoders: Encoders | undefined;
   let redis: RedisAdapter | undefined;
   let catalog: Catalog | undefined;
   let catalogOpen = false;
+  let conversations: SqliteConversationStore | undefined;
+  let studio: Studio | undefined;
   try {
     // Redis first: a wrong REDIS_URL fails start-up in seconds, before minutes of model loading.
     const [{ createEncoders, frameSize }, { createApplication }, { mediaFrameSource }, { recommenderPickSource }, { connectRedisAdapter, redact }, { createRecommender, openConfiguredCatalogFor }] = await Promise.all([
@@ -136,6 +143,9 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     const recommender = await createRecommender(config, models, opened);
     log.info({ mode: recommender.mode }, 'recommending');
     await models.warmup(['clipImage', 'clipText', 'clapText']);
+    const { SqliteConversationStore: ConversationStore } = await import('../../bot/conversation-store.js');
+    conversations = new ConversationStore(conversationsFile(config), config.discord.conversationTtlHours * 3600_000);
+    studio = studioFor(config, { token: studioToken.token, frameEncoder: models.clipImage, recommender, catalog: opened, conversations });
     http.off('request', loading);
     const app = createApplication(
       http,
@@ -147,6 +157,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
         readiness: () => ({ models: models.stats().workers > 0, catalog: catalogOpen, ...(redis ? { redis: redis.ready() } : {}) }),
         standIn: models.standIn !== undefined,
         dtypes: models.dtypes,
+        studio,
       },
       { ...options, ...(redis ? { adapter: redis.adapter } : {}) },
     );
@@ -161,6 +172,8 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     return 0;
   } finally {
     if (http.listening) http.close();
+    await studio?.close();
+    conversations?.close();
     await redis?.close();
     catalogOpen = false;
     await catalog?.close();

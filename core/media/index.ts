@@ -8,3 +8,5 @@ export { configureMedia, mediaSettings, DEFAULT_MEDIA_SETTINGS, type MediaSettin
 export { liveChildPids } from './process.js';
 export { DAMAGE_TOLERANCE, type DecodeDamage } from './failure.js';
 export { loudness, type LoudnessOptions, type LoudnessTrace } from './loudness.js';
+export { checkClipContent, checkDeclaredClip, sniffVideoContainer, SNIFF_BYTES, type DeclaredClip, type VideoContainer } from './clip-rules.js';
+export { muxSoundtrack, soundtrackCommand, soundtrackContainer, shellQuote, type Soundtracked, type SoundtrackContainer, type SoundtrackOptions } from './mux.js';

@@ -60,7 +60,8 @@ export class CatalogPickSource implements PickSource {
     const state = request.state ?? EMPTY_STATE;
     const words = [request.prompt ?? '', ...state.text].join(' ').toLowerCase();
     const query = request.frameEmbeddings?.length ? mean(request.frameEmbeddings) : undefined;
-    const excluded = new Set(request.excludeTrackIds ?? []);
+    // As recommend/ does: the request's exclusions and the conversation's ("not this one").
+    const excluded = new Set([...(request.excludeTrackIds ?? []), ...state.excludeTrackIds]);
     const picks: Pick[] = this.tracks
       .filter((t) => !excluded.has(t.id) && !t.keywords.some((k) => state.excludeTags.includes(k)))
       .map((t) => {
