@@ -32,13 +32,14 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
     for (const text of [flags.prompt ?? '', ...flags.refine]) {
       if (text.length > config.maxTextChars) throw new InputError('PROMPT_TOO_LONG', `A prompt or refinement is ${text.length} characters; the limit is ${config.maxTextChars} (maxTextChars)`);
     }
-    if (!existsSync(resolve(video))) throw new MediaError('MEDIA_NOT_FOUND', `The video file ${resolve(video)} does not exist`, { path: resolve(video) });
+    // A URL (http(s), rtmp, srt) is read as is; anything else is a path, checked before models load.
+    const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(video);
+    const input = isUrl ? video : resolve(video);
+    if (!isUrl && !existsSync(input)) throw new MediaError('MEDIA_NOT_FOUND', `The video file ${input} does not exist`, { path: input });
     configureMedia({ ...config.media });
     return await withEncodersAndCatalog(config, async (encoders, catalog) => {
       const standIn = await announceStandIn(encoders);
       const recommender = await createRecommender(config, encoders, catalog, flags.heads ? resolve(flags.heads) : undefined);
-      // A URL (http(s), rtmp, srt) is read as is; anything else is a path.
-      const input = /^[a-z][a-z0-9+.-]*:\/\//i.test(video) ? video : resolve(video);
       const frameEmbeddings = await clipFeatures(input, encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
       const turns = await runConversation(recommender, {
         frameEmbeddings,
@@ -50,7 +51,7 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
       const final = turns.at(-1)!.result;
       if (flags.json) {
         const json = toRecommendJson(turns, {
-          video: resolve(video),
+          video: input,
           frames: frameEmbeddings.length,
           prompt: flags.prompt ?? null,
           refinements: flags.refine,

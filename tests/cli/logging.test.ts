@@ -98,7 +98,7 @@ describe('cuecast demo and recommend on stand-in models (real CLI, child process
 
   beforeAll(async () => {
     demo = await run(['demo', '--stand-in', '--dir', work]);
-  }, 150_000);
+  }, 330_000);
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -121,7 +121,7 @@ describe('cuecast demo and recommend on stand-in models (real CLI, child process
     expect(verbose.stderr).toMatch(/^cuecast info model: encoders ready /m);
     // Logged inside the inference worker thread, which took the format from the main thread.
     expect(verbose.stderr).toMatch(/^cuecast debug model: model loaded /m);
-  }, 120_000);
+  }, 300_000);
 
   it('with CUECAST_LOG_LEVEL=debug and CUECAST_LOG_FORMAT=json, logs JSON records; --json keeps stdout one JSON document', async () => {
     const [json, quiet] = await Promise.all([recommend(['--json'], { CUECAST_LOG_LEVEL: 'debug', CUECAST_LOG_FORMAT: 'json' }), recommend(['--json'])]);
@@ -134,5 +134,5 @@ describe('cuecast demo and recommend on stand-in models (real CLI, child process
       expect(recommendJsonSchema.parse(JSON.parse(out)).picks.length).toBeGreaterThan(0);
     }
     expect(withoutBanner(quiet.stderr)).toBe('');
-  }, 120_000);
+  }, 300_000);
 });

@@ -266,8 +266,9 @@ describe('network inputs', () => {
     const startedAt = performance.now();
     const error = await caught(drain(frames(hangingUrl, { info, timeoutMs: Infinity, networkTimeoutMs: 1_000 })));
     expect(error.code).toBe('MEDIA_TIMEOUT');
-    expect(error.message).toMatch(/Cannot read frames from http:\/\/127\.0\.0\.1:\d+\/.*timed out/);
-    expect(performance.now() - startedAt).toBeLessThan(5_000);
+    expect(error.message).toMatch(/Cannot read frames from http:\/\/127\.0\.0\.1:\d+\/.*: no frame for 1000 ms \(the network timeout\)/);
+    // Bounded by the network timeout, not by the (infinite) call limit; generous for a loaded machine.
+    expect(performance.now() - startedAt).toBeLessThan(20_000);
     expect(liveChildPids()).toEqual([]);
   });
 

@@ -141,8 +141,14 @@ describe('no child outlives cuecast', () => {
     let out = '';
     serve.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     serve.stderr!.resume();
-    await until(() => /stream server on (http:\/\/\S+)/.test(out), 90_000, 'the server to start');
-    const base = /stream server on (http:\/\/\S+)/.exec(out)![1]!;
+    await until(() => /stream server listening on (http:\/\/\S+)/.test(out), 90_000, 'the server to start');
+    const base = /stream server listening on (http:\/\/\S+)/.exec(out)![1]!;
+    // serve listens first and loads the models and catalog after; /readyz answers 200 once it serves streams.
+    let ready = false;
+    await until(() => {
+      void fetch(`${base}/readyz`).then((r) => (ready = r.ok), () => {});
+      return ready;
+    }, 90_000, 'the server to be ready');
     const cam = connect(`${base}/stream`, { auth: { streamId: 'live', token: 'producer-token-1' }, transports: ['websocket'], reconnection: false, forceNew: true });
     try {
       const ack = (await cam.timeout(10_000).emitWithAck('ingest', source.url)) as { data?: unknown; error?: unknown };

@@ -32,7 +32,7 @@ export function fixtureCliEnv(dataDir: string, extra: Readonly<Record<string, st
 
 /** Runs `node <entry> ...args` (entry: bin/cuecast.js unless `node` says otherwise) to completion. */
 export function runCuecast(args: readonly string[], env: NodeJS.ProcessEnv, node: readonly string[] = [cuecastBin]): Promise<CliRun> {
-  const child = spawn(process.execPath, [...node, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+  const child = spawn(process.execPath, [...node, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
