@@ -39,7 +39,7 @@ export function applyParsed(state: RefinementState, parsed: ParsedRefinement, sh
       notes.push(`ignored '${ref.phrase}': no picks have been shown yet`);
       continue;
     }
-    const ids = ref.position === 'all' ? [...shown] : [shown[ref.position === -1 ? shown.length - 1 : ref.position - 1]];
+    const ids = ref.position === 'all' ? [...shown] : [shown[ref.position < 0 ? shown.length + ref.position : ref.position - 1]];
     if (ids[0] === undefined) {
       notes.push(`ignored '${ref.phrase}': only ${shown.length} pick${shown.length === 1 ? ' was' : 's were'} shown`);
       continue;

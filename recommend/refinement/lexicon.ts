@@ -13,16 +13,17 @@ export const TRIGGERS: ReadonlyMap<string, Polarity> = new Map<string, Polarity>
     'free of', 'no more', 'nothing with', 'exclude', 'excluding', 'leave out', 'stop the', 'kill the', 'ban', 'dont', 'do not', 'doesnt',
     'does not', 'shouldnt', 'should not', 'shouldnt have', 'cant stand', 'can not stand', 'not into', 'im not into', 'lose the', 'take out',
     'take away', 'strip out', 'mute', 'silence', 'hold the', 'spare me', 'anything but', 'everything but', 'other than', 'rather than',
-    'instead of', 'except', 'except for', 'apart from', 'aside from', 'save for', 'not any', 'no need for', 'dont need', 'dont add']
+    'instead of', 'except', 'except for', 'apart from', 'aside from', 'save for', 'not any', 'no need for', 'dont need', 'dont add',
+    'scrap', 'toss', 'forget', 'forget about']
     .map((w) => [w, 'exclude'] as const),
   // soft down-weights
   ...['less', 'fewer', 'not so', 'not too', 'not as', 'not that', 'not very', 'not overly', 'reduce', 'lower', 'tone down',
-    'less of', 'down on', 'dial back', 'dial down', 'turn down', 'lighter on', 'easy on', 'go easy on', 'ease off', 'ease off the',
+    'less of', 'down on', 'dial back', 'dial down', 'turn down', 'lighter on', 'light on', 'go light on', 'easy on', 'go easy on', 'ease off', 'ease off the',
     'not much', 'less of the', 'too much', 'too many', 'too much of', 'too', 'overly', 'excessively', 'not so much',
     'not a fan of', 'not a big fan of', 'not keen on', 'not crazy about', 'not loving', 'not feeling', 'tired of', 'sick of', 'enough']
     .map((w) => [w, 'less'] as const),
   // soft boosts
-  ...['more', 'extra', 'add', 'add some', 'add a', 'add in', 'lots of', 'a lot of', 'plenty of', 'increase', 'boost', 'higher', 'heavier on',
+  ...['more', 'extra', 'add', 'add some', 'add a', 'add in', 'lots of', 'a lot of', 'plenty of', 'increase', 'boost', 'higher', 'heavier on', 'heavy on',
     'with', 'with some', 'more of', 'crank up', 'turn up', 'up the', 'featuring', 'focus on', 'emphasis on', 'emphasize', 'bring in',
     'throw in', 'put in', 'include', 'layer in', 'some more', 'more of the', 'load up on']
     .map((w) => [w, 'more'] as const),
@@ -133,7 +134,8 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   hmm um well actually instead rather though but either whatever cool nice good great better best awesome please put
   use used using play playing played choose pick picks picked option options show need youd itd thatd id hear heard listen
   listening somewhere somehow whatever anyway anyways honestly basically just please maybe bring now again ones any song's
-  prefer think guess wish hope mean feel felt overall kinda sorta totally completely absolutely definitely know care love loved loving enjoy enjoyed adore`.split(/\s+/).filter(Boolean),
+  prefer think guess wish hope mean feel felt overall kinda sorta totally completely absolutely definitely know care love loved loving enjoy enjoyed adore
+  fine version versions`.split(/\s+/).filter(Boolean),
 );
 
 export const ORDINALS: ReadonlyMap<string, number> = new Map([
@@ -141,3 +143,14 @@ export const ORDINALS: ReadonlyMap<string, number> = new Map([
   ['ninth', 9], ['tenth', 10], ['1st', 1], ['2nd', 2], ['3rd', 3], ['4th', 4], ['5th', 5], ['6th', 6], ['7th', 7],
   ['8th', 8], ['9th', 9], ['10th', 10], ['one', 1], ['two', 2], ['three', 3], ['four', 4], ['five', 5],
 ]);
+
+/**
+ * Words that are complaints on their own ("this is boring", "sounds cheap"): kept as negative text,
+ * never as wanted text, and after a tag ("the strings are corny") they lower it like "too …" does.
+ * Only words that are not tags; a tag ("harsh" is aggressive) is read as the tag.
+ */
+export const COMPLAINT_WORDS_ALONE: ReadonlySet<string> = new Set(
+  `boring bored dull bland generic cheesy corny cheap annoying irritating grating repetitive monotonous samey tacky lame
+  cringe cringey cringy tedious predictable forgettable muddy tinny shrill cluttered messy overproduced overdone cliche
+  cliched uninspired lifeless soulless awful terrible horrible`.split(/\s+/).filter(Boolean),
+);

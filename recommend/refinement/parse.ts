@@ -1,6 +1,7 @@
 import type { RefinementState } from '../types.js';
 import { ANALOGY_BY_PHRASE, type Analogy } from './analogies.js';
 import {
+  COMPLAINT_WORDS_ALONE,
   CONJUNCTIONS,
   ENERGY_WORDS,
   FEMALE_WORDS,
@@ -24,7 +25,7 @@ import { TypoCorrector } from './typos.js';
 import type { TagVocabulary } from './vocabulary.js';
 import { isDictionaryWord } from './words.js';
 
-/** A "#n" reference to a pick shown earlier (1-based, -1 the last, 'all' every one), resolved by the caller. */
+/** A "#n" reference to a pick shown earlier (1-based; -1 the last, -2 the one before; 'all' every one), resolved by the caller. */
 export interface TrackRef {
   readonly kind: 'like' | 'exclude';
   readonly position: number | 'all';
@@ -73,18 +74,40 @@ const BPM_PATTERNS: readonly (readonly [BpmKind, RegExp])[] = [
 
 const ORDINAL_WORDS = 'first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|1st|2nd|3rd|[4-9]th|10th';
 const REF_TARGET = String.raw`(?:#\s*(\d{1,2})\b|(?:number|nr\.?|track|pick|option|song|result)\s*#?\s*(\d{1,2})\b|(?:the\s+)?(${ORDINAL_WORDS})(?:\s+(?:one|pick|track|song|option|result))?\b|(\d{1,2})\b(?!\s*(?:bpm|beats|%|\.\d)))`;
-const EXCLUDE_REF = String.raw`not|no|drop|remove|skip|hide|exclude|ditch|lose|without|get\s+rid\s+of|never|nix|ban|less\s+like|nothing\s+like|not\s+like|dont\s+like|do\s+not\s+like|didnt\s+like|hate|hated|dislike|disliked|no\s+more|anything\s+but|everything\s+but|other\s+than|except(?:\s+for)?|apart\s+from|aside\s+from|unlike|different\s+from|instead\s+of|rather\s+than|not\s+a\s+fan\s+of|not\s+into`;
+const EXCLUDE_REF = String.raw`not|no|drop|remove|skip|hide|exclude|ditch|lose|scrap|toss|forget(?:\s+about)?|without|get\s+rid\s+of|never|nix|ban|less\s+like|nothing\s+like|not\s+like|dont\s+like|do\s+not\s+like|didnt\s+like|hate|hated|dislike|disliked|no\s+more|anything\s+but|everything\s+but|other\s+than|except(?:\s+for)?|apart\s+from|aside\s+from|unlike|different\s+from|instead\s+of|rather\s+than|not\s+a\s+fan\s+of|not\s+into`;
+/** "#2 was the best", "the first one is wrong": a pick judged by what follows it. */
+const GOOD_VERDICT = String.raw`(?:the\s+|my\s+)?(?:best|perfect|great|good|close|closest|closer|nice|right|it|spot\s+on|almost\s+there|ideal|favou?rite|the\s+one|lovely|awesome|excellent|nearly\s+there)`;
+const BAD_VERDICT = String.raw`(?:all\s+)?(?:bad|wrong|awful|terrible|horrible|off|meh|boring|rubbish|no\s+good|not\s+(?:it|right|good|great)|the\s+worst|worse)`;
+const VERDICT_VERB = String.raw`\s+(?:is|was|are|were|s|seems|sounds|sounded)\s+(?:really\s+|pretty\s+|so\s+|quite\s+|very\s+)?`;
 const REF_PATTERNS: readonly (readonly ['like' | 'exclude', RegExp])[] = [
+  ['exclude', new RegExp(String.raw`\b${REF_TARGET}${VERDICT_VERB}${BAD_VERDICT}\b`, 'g')],
+  ['like', new RegExp(String.raw`\b${REF_TARGET}${VERDICT_VERB}${GOOD_VERDICT}\b`, 'g')],
   ['exclude', new RegExp(String.raw`\b(?:${EXCLUDE_REF})\s+(?:(?:anything|something|stuff)\s+(?:like|similar\s+to)\s+)?${REF_TARGET}`, 'g')],
   ['like', new RegExp(String.raw`\b(?:(?:(?:a\s+)?(?:bit|little|lot)\s+)?more\s+|something\s+|anything\s+|stuff\s+|i\s+|even\s+more\s+)?(?:like|similar\s+to|closer\s+to|in\s+the\s+style\s+of|same\s+vibe\s+as|along\s+the\s+lines\s+of|the\s+same\s+as|same\s+as|liked|loved|love|keep|go\s+with|based\s+on)\s+${REF_TARGET}`, 'g')],
   ['like', new RegExp(String.raw`#\s*(\d{1,2})\b()()()`, 'g')],
+  ['like', new RegExp(String.raw`\b()(?:number|nr\.?|pick|option)\s*#?\s*(\d{1,2})\b()()`, 'g')],
   // "the 2nd one but darker": an ordinal naming a pick, with nothing negating it, means that one.
   ['like', new RegExp(String.raw`\b()()(?:the\s+)?(${ORDINAL_WORDS})\s+(?:one|pick|track|song|option|result)\b()`, 'g')],
 ];
+const GROUP_COUNT: ReadonlyMap<string, number> = new Map([['two', 2], ['three', 3], ['four', 4], ['2', 2], ['3', 3], ['4', 4]]);
+const PICK_GROUP = String.raw`(?:the\s+)?(first|top|last|bottom)\s+(two|three|four|2|3|4)(?:\s+(?:ones|picks|tracks|songs|options|results))?`;
+/** "drop the first two", "the last three are wrong", "keep the top two": several picks named at once. */
+const GROUP_PATTERNS: readonly (readonly ['like' | 'exclude', RegExp])[] = [
+  ['exclude', new RegExp(String.raw`\b(?:${EXCLUDE_REF})\s+${PICK_GROUP}\b`, 'g')],
+  ['exclude', new RegExp(String.raw`\b${PICK_GROUP}${VERDICT_VERB}${BAD_VERDICT}\b`, 'g')],
+  ['like', new RegExp(String.raw`\b(?:(?:more\s+)?like|liked|loved|keep|go\s+with|closer\s+to|similar\s+to)\s+${PICK_GROUP}\b`, 'g')],
+  ['like', new RegExp(String.raw`\b${PICK_GROUP}${VERDICT_VERB}${GOOD_VERDICT}\b`, 'g')],
+];
+
 /** "none of these", "all of those are wrong", "different ones": every pick shown is excluded. */
 const EXCLUDE_ALL = /\b(?:none\s+of\s+(?:these|those|them|the\s+above|this\s+list|the\s+picks|the\s+songs|the\s+tracks)|not\s+any\s+of\s+(?:these|those|them)|(?:all\s+of\s+)?(?:these|those|them|they)\s+(?:are|were|all)\s+(?:all\s+)?(?:bad|wrong|terrible|awful|off|no\s+good|meh|boring)|(?:something|anything)\s+(?:completely\s+|totally\s+)?(?:else|different)\s+(?:than|from)\s+(?:these|those|them)|(?:show\s+me\s+)?(?:different|other|new)\s+(?:ones|picks|songs|tracks|options)|neither\s+of\s+(?:these|those))\b/g;
 
+const APPROVAL =
+  /\b(?:would|could|might|will|itd|thatd|thisd)\s+(?:be|sound|make\s+it)\s+(?:really\s+|so\s+|pretty\s+|very\s+|super\s+|kind\s+of\s+)?(?:fun|nice|cool|great|good|awesome|lovely|neat|perfect|ideal|interesting|better|amazing|sweet)\b/g;
+
 const POSTFIX_NEGATIONS: ReadonlySet<string> = new Set(['no', 'not', 'none', 'nope']);
+const POSTFIX_OFF: ReadonlySet<string> = new Set(['off', 'out']);
+const namesSomething = (word: string, vocabulary: TagVocabulary): boolean => VOCAL_WORDS.has(word) || vocabulary.resolve(word).length > 0;
 const POSTFIX_FILLERS: ReadonlySet<string> = new Set(['yes', 'please', 'pls', 'ok', 'yeah']);
 
 const CLAUSE_SPLIT = /[,;.!?|()]+|\b(?:but|though|although|however|whereas|yet)\b/;
@@ -159,6 +182,7 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
   const negativeTexts: string[] = [];
   const lifts: LiftSink = { tags: new Set(), vocals: false, tempo: false, energy: false, mood: false, terms: [], phrases: [] };
   const analogies = new Set<string>();
+  const wanted = new Map<string, string>();
   let s = normalize(input);
 
   const bare = s.replace(/[^a-z ]+/g, ' ').replace(/\s+/g, ' ').trim();
@@ -185,6 +209,9 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
     });
   }
 
+  // "a banjo would be fun", "that'd be nice": approval of what was named, not a mood or a wish of its own.
+  s = s.replace(APPROVAL, ' ');
+
   // "nothing but jazz" is "only jazz"; "anything but jazz" is "no jazz" (before "but" splits clauses).
   s = s
     .replace(/\bnothing\s+but\b/g, ' only ')
@@ -194,6 +221,14 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
     refs.push({ kind: 'exclude', position: 'all', phrase: match.trim() });
     return ' ; ';
   });
+  for (const [kind, pattern] of /first|top|last|bottom/.test(s) ? GROUP_PATTERNS : []) {
+    s = s.replace(pattern, (match: string, end: string, count: string) => {
+      const n = GROUP_COUNT.get(count)!;
+      const fromEnd = end === 'last' || end === 'bottom';
+      for (let k = 1; k <= n; k++) refs.push({ kind, position: fromEnd ? k - n - 1 : k, phrase: match.trim() });
+      return ' ; ';
+    });
+  }
   for (const [kind, pattern] of /#|\d|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last/.test(s) ? REF_PATTERNS : []) {
     s = s.replace(pattern, (match: string, hash?: string, numbered?: string, ordinal?: string, digit?: string) => {
       const phrase = match.trim();
@@ -212,13 +247,18 @@ export function parseRefinement(input: string, options: ParseOptions): ParsedRef
       .filter(Boolean);
     cleanTokens(tokens, vocabulary, corrector, notes);
     if (tokens.length === 0) continue;
-    const sink: Sink = { effects, notes, negatedTerms, texts, negativeTexts, analogies };
+    const sink: Sink = { effects, notes, negatedTerms, texts, negativeTexts, analogies, wanted };
     if (LIFT_CUE.test(tokens.join(' '))) {
       liftClause(tokens, clause.trim(), vocabulary, lifts);
       continue;
     }
     // "bass no", "vocals none": a trailing negation applies to what came before it.
     if (tokens.length >= 2 && POSTFIX_NEGATIONS.has(tokens.at(-1)!)) tokens.unshift(tokens.pop()!);
+    // "vocals off", "drums out": off/out after what it switches off.
+    else if (tokens.length >= 2 && POSTFIX_OFF.has(tokens.at(-1)!) && namesSomething(tokens.at(-2)!, vocabulary)) {
+      tokens.pop();
+      tokens.unshift('no');
+    }
     while (tokens.length > 1 && POSTFIX_FILLERS.has(tokens.at(-1)!)) tokens.pop();
     parseClause(tokens, vocabulary, sink);
   }
@@ -405,6 +445,8 @@ interface Sink {
   readonly negativeTexts: string[];
   /** Analogies applied in this turn ("a western saloon" names one scene twice). */
   readonly analogies: Set<string>;
+  /** Tag -> the words that asked for it in this turn ("jazz"), so a narrower negation ("not smooth jazz") does not drop it. */
+  readonly wanted: Map<string, string>;
 }
 
 interface LiftSink {
@@ -471,6 +513,8 @@ function complaintAfter(tokens: readonly string[], i: number, vocabulary: TagVoc
     break;
   }
   if (j === i) return undefined;
+  // "the strings are corny": a word that is a complaint by itself.
+  if (COMPLAINT_WORDS_ALONE.has(tokens[j] ?? '')) return { end: j + 1, strength };
   const at = matchAt(tokens, j, vocabulary);
   // "too much", "too many": the complaint is complete.
   if (at?.kind === 'trigger' && at.polarity === 'less' && at.surface.startsWith('too ')) return { end: j + at.n, strength };
@@ -511,7 +555,12 @@ function parseClause(tokens: readonly string[], vocabulary: TagVocabulary, sink:
     if (!item) {
       const word = tokens[i]!;
       if (isNegative(polarity)) skipped.push(word);
-      else {
+      else if (COMPLAINT_WORDS_ALONE.has(word) && !modifiesNext(tokens, i + 1, vocabulary)) {
+        // "this is boring", "sounds cheap": what to steer away from. Before a noun it describes what is
+        // wanted ("cheesy synths"), so it stays text.
+        sink.negativeTexts.push(word);
+        sink.negatedTerms.push(word);
+      } else {
         text.push(word);
         if (!STOPWORDS.has(word)) meaningful = true;
       }
@@ -594,6 +643,14 @@ function parseClause(tokens: readonly string[], vocabulary: TagVocabulary, sink:
   // An analogy carries the clause's meaning: the encoders get "coffee shop", not "something you'd hear in a".
   if (analogyText) sink.texts.push(kept.join(' '));
   else if (meaningful) sink.texts.push(text.join(' '));
+}
+
+/** Whether the word at `j` is something an adjective before it would describe (a tag, vocals, a scene, a noun). */
+function modifiesNext(tokens: readonly string[], j: number, vocabulary: TagVocabulary): boolean {
+  if (j >= tokens.length) return false;
+  const next = matchAt(tokens, j, vocabulary);
+  if (next) return next.kind === 'tag' || next.kind === 'vocals' || next.kind === 'analogy';
+  return !STOPWORDS.has(tokens[j]!) && !CONJUNCTIONS.has(tokens[j]!) && !COMPLAINT_WORDS_ALONE.has(tokens[j]!);
 }
 
 const flip = (d: ScaleWord['direction']): ScaleWord['direction'] => (d === 'up' ? 'down' : d === 'down' ? 'up' : 'neutral');
@@ -701,6 +758,14 @@ function applyItem(item: Item, polarity: Polarity, strength: number, phrase: str
     case 'tag': {
       const tags = item.tags ?? [];
       const sources = Object.fromEntries(tags.map((t) => [`tag:${t}`, phrase]));
+      const broader = negative ? narrowerThanWanted(item.surface, tags, sink.wanted) : undefined;
+      if (broader !== undefined) {
+        // "jazz but not smooth jazz": the catalog's one tag covers both, so the narrower phrase steers as text.
+        sink.negativeTexts.push(item.surface);
+        sink.notes.push(`'${phrase}': the tag '${tags.join(', ')}' also covers '${broader}', which was asked for; '${item.surface}' is kept as text to steer away from`);
+        return false;
+      }
+      if (!negative) for (const t of tags) sink.wanted.set(t, item.surface);
       if (polarity === 'exclude') {
         effects.push({ excludeTags: [...tags], sources });
         sink.negatedTerms.push(...tags);
@@ -718,6 +783,15 @@ function applyItem(item: Item, polarity: Polarity, strength: number, phrase: str
     default:
       return false;
   }
+}
+
+/** The wanted phrase a negated phrase narrows ("jazz" for "smooth jazz"), when it names only tags asked for in this turn. */
+function narrowerThanWanted(surface: string, tags: readonly string[], wanted: ReadonlyMap<string, string>): string | undefined {
+  const asked = tags.map((t) => wanted.get(t));
+  const first = asked[0];
+  if (first === undefined || asked.some((a) => a !== first) || first === surface) return undefined;
+  const words = new Set(surface.split(' '));
+  return first.split(' ').every((w) => words.has(w)) ? first : undefined;
 }
 
 function describeAnalogy(analogy: Analogy, known: readonly (readonly [string, number])[]): string {

@@ -338,11 +338,12 @@ export function composeStates(earlier: RefinementState, later: RefinementState, 
   result.excludeTrackIds = excludedIds;
 
   const negated = options.negatedTerms ?? [...later.excludeTags, ...Object.entries(later.weights).filter(([, w]) => w < 0).map(([t]) => t)];
-  result.text = boundTexts([...stripTerms(earlier.text, negated), ...later.text]);
-  // A word the later turn wants is no longer something to move away from, and the other way round.
+  // A word the later turn wants is no longer something to move away from, and the other way round; within
+  // the later turn the parser has already decided ("jazz but not smooth jazz" wants jazz and avoids smooth jazz).
+  const avoided = contentWords(later.negativeText ?? []);
+  result.text = boundTexts([...stripTerms(stripTerms(earlier.text, negated), avoided), ...later.text]);
   const wanted = contentWords(later.text);
   const negativeText = boundTexts([...stripTerms(earlier.negativeText ?? [], wanted), ...(later.negativeText ?? [])]);
-  result.text = stripTerms(result.text, contentWords(later.negativeText ?? []));
   if (negativeText.length) result.negativeText = negativeText;
   if (Object.keys(strength).length) result.strength = strength;
   result.notes = notes;

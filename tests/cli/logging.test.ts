@@ -135,4 +135,21 @@ describe('cuecast demo and recommend on stand-in models (real CLI, child process
     }
     expect(withoutBanner(quiet.stderr)).toBe('');
   }, 300_000);
+
+  it('`cuecast recommend --json` whose last refinement empties the list still prints every turn\'s list and the final state, and exits 1', async () => {
+    const emptied = await recommend(['--json', '--refine', 'faster', '--refine', 'over 250 bpm']);
+    expect(emptied.code, emptied.stderr).toBe(1);
+    expect(emptied.stderr).toMatch(/error NO_RESULTS: /);
+    expect(lines(emptied.stdout)).toHaveLength(1);
+    const json = recommendJsonSchema.parse(JSON.parse(emptied.stdout));
+    expect(json.picks).toEqual([]);
+    expect(json.emptiedBy).toBe('over 250 bpm');
+    expect(json.turns.map((t) => t.refinement)).toEqual([null, 'faster', 'over 250 bpm']);
+    expect(json.turns[0]!.picks.length).toBe(2);
+    expect(json.turns[1]!.picks.length).toBe(2);
+    expect(json.turns[2]!.picks).toEqual([]);
+    expect(json.turns[2]!.state).toMatchObject({ tempo: 'faster', bpm: { min: 250 } });
+    expect(json.state).toMatchObject({ tempo: 'faster', bpm: { min: 250 } });
+    expect(json.state).not.toHaveProperty('previous');
+  }, 300_000);
 });

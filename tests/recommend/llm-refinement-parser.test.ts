@@ -127,7 +127,7 @@ describe('language-model refinement parser against a loopback endpoint', () => {
   });
 
   it('resolves the picks the model names; a pick exclusion only the model found is ignored with a note', async () => {
-    const { state } = await turn('the last one was the closest, the first was awful', { content: JSON.stringify(nothing({ like_picks: [-1], exclude_picks: [1] })) });
+    const { state } = await turn('the last one was the closest, the opener made me wince', { content: JSON.stringify(nothing({ like_picks: [-1], exclude_picks: [1] })) });
     expect(state.likeTrackIds).toEqual(['t5']);
     expect(state.excludeTrackIds).toEqual([]);
     expect(state.notes.join(' ')).toMatch(/not #1'.*ignored/);

@@ -3,28 +3,30 @@
  * `npx tsx tests/recommend/phrasebook/report.ts [--failures tuning]`.
  */
 import { HELD_OUT } from './held-out.js';
-import { accuracyByCategory, ruleApply, score, shippedVocabulary } from './score.js';
+import { HELD_OUT_2 } from './held-out-2.js';
+import { accuracyByCategory, ruleApply, score, shippedVocabulary, type CategoryAccuracy } from './score.js';
 import { TUNING } from './tuning.js';
 
 const apply = ruleApply(shippedVocabulary());
 const tuning = score(TUNING, apply);
 const args = process.argv.slice(2);
 if (args[0] === '--failures') {
-  // Only the tuning part: the held-out part's failures are not looked at while tuning.
+  // Only the tuning part: the held-out parts' failures are not looked at while tuning.
   if (args[1] !== 'tuning') throw new Error('only the tuning part may be listed: --failures tuning');
   for (const o of tuning.filter((x) => !x.ok)) console.log(`${o.phrasing.category}: ${JSON.stringify(o.phrasing.say)}\n  want ${JSON.stringify(o.want)}\n  got  ${JSON.stringify(o.got)}`);
 } else {
-  const held = score(HELD_OUT, apply);
-  const t = accuracyByCategory(tuning);
-  const h = accuracyByCategory(held);
+  const parts = [accuracyByCategory(tuning), accuracyByCategory(score(HELD_OUT, apply)), accuracyByCategory(score(HELD_OUT_2, apply))];
   const pct = (p: number, n: number): string => (n ? `${((100 * p) / n).toFixed(1)}%` : '-');
-  console.log('| category | tuning | held out | all |\n|---|---|---|---|');
-  t.forEach((row, i) => {
-    const hr = h[i]!;
-    console.log(`| ${row.category} | ${row.passed}/${row.total} | ${hr.passed}/${hr.total} | ${pct(row.passed + hr.passed, row.total + hr.total)} |`);
+  const cell = (r: { passed: number; total: number }): string => `${r.passed}/${r.total}`;
+  console.log('| category | tuning | held out 1 | held out 2 | all |\n|---|---|---|---|---|');
+  parts[0]!.forEach((row, i) => {
+    const rows = parts.map((p) => p[i]!);
+    const passed = rows.reduce((a, r) => a + r.passed, 0);
+    const total = rows.reduce((a, r) => a + r.total, 0);
+    console.log(`| ${row.category} | ${rows.map(cell).join(' | ')} | ${pct(passed, total)} |`);
   });
-  const sum = (rows: typeof t): [number, number] => [rows.reduce((a, r) => a + r.passed, 0), rows.reduce((a, r) => a + r.total, 0)];
-  const [tp, tn] = sum(t);
-  const [hp, hn] = sum(h);
-  console.log(`| **overall** | ${tp}/${tn} (${pct(tp, tn)}) | ${hp}/${hn} (${pct(hp, hn)}) | ${tp + hp}/${tn + hn} (${pct(tp + hp, tn + hn)}) |`);
+  const sum = (rows: readonly CategoryAccuracy[]) => ({ passed: rows.reduce((a, r) => a + r.passed, 0), total: rows.reduce((a, r) => a + r.total, 0) });
+  const sums = parts.map(sum);
+  const all = { passed: sums.reduce((a, s) => a + s.passed, 0), total: sums.reduce((a, s) => a + s.total, 0) };
+  console.log(`| **overall** | ${[...sums, all].map((s) => `${cell(s)} (${pct(s.passed, s.total)})`).join(' | ')} |`);
 }

@@ -19,6 +19,14 @@ export const TUNING: readonly Phrasing[] = [
   { category: 'vocals', say: 'get rid of the lyrics', expect: { vocals: 'off' } },
   { category: 'vocals', say: 'mute the vocals', expect: { vocals: 'off' } },
   { category: 'vocals', say: 'the singer has to be a woman', expect: { vocals: 'female' } },
+  { category: 'vocals', say: 'get rid of the singer', expect: { vocals: 'off' } },
+  { category: 'vocals', say: 'vocals: none', expect: { vocals: 'off' } },
+  { category: 'vocals', say: 'sung by women', expect: { vocals: 'female' } },
+  { category: 'vocals', say: 'a man singing', expect: { vocals: 'male' } },
+  { category: 'vocals', say: 'lose the male voice', expect: { exclude: ['male vocals'] } },
+  { category: 'vocals', say: 'singing off', expect: { vocals: 'off' } },
+  { category: 'vocals', say: 'no lyrics please', expect: { vocals: 'off' } },
+  { category: 'vocals', say: 'a version without the vocals', expect: { vocals: 'off' } },
 
   // instruments
   { category: 'instruments', say: 'more piano', expect: { weights: { piano: 1 }, text: 'piano' } },
@@ -38,6 +46,11 @@ export const TUNING: readonly Phrasing[] = [
   { category: 'instruments', say: 'lots more drums', expect: { weights: weights(DRUMS, 2), text: 'drums' } },
   { category: 'instruments', say: 'an organ would be cool', expect: { weights: { organ: 1 }, text: 'organ' } },
   { category: 'instruments', say: 'some harp', expect: { weights: { harp: 1 }, text: 'harp' } },
+  { category: 'instruments', say: 'more horns', expect: { weights: { brass: 1 }, text: 'horns' } },
+  { category: 'instruments', say: 'a guitar solo would be nice', expect: { weights: { 'electric guitar': 1 }, text: 'guitar solo' } },
+  { category: 'instruments', say: 'the piano sounds great, more of it', expect: { weights: { piano: 1 }, text: 'piano' } },
+  { category: 'instruments', say: 'light on the percussion', expect: { weights: weights(DRUMS, -1) } },
+  { category: 'instruments', say: 'a banjo would be fun', expect: { weights: { banjo: 1 }, text: 'banjo' } },
 
   // tempo and BPM
   { category: 'tempo', say: 'faster', expect: { tempo: 'faster' } },
@@ -130,6 +143,12 @@ export const TUNING: readonly Phrasing[] = [
   { category: 'references', say: 'more like number 9', expect: {} },
   { category: 'references', say: 'anything but #2', expect: { notLike: [2] } },
   { category: 'references', say: 'other than the first one', expect: { notLike: [1] } },
+  { category: 'references', say: 'the third one but without drums', expect: { like: [3], exclude: DRUMS } },
+  { category: 'references', say: 'scrap the first two', expect: { notLike: [1, 2] } },
+  { category: 'references', say: 'the first three are bad', expect: { notLike: [1, 2, 3] } },
+  { category: 'references', say: 'number 2 was the best', expect: { like: [2] } },
+  { category: 'references', say: 'go with #4', expect: { like: [4] } },
+  { category: 'references', say: 'the second was closest', expect: { like: [2] } },
 
   // negation and exclusion
   { category: 'negation', say: 'without drums', expect: { exclude: DRUMS } },
@@ -187,6 +206,10 @@ export const TUNING: readonly Phrasing[] = [
   { category: 'complaints', say: 'overly dramatic', expect: { weights: { epic: -1, cinematic: -1 } } },
   { category: 'complaints', say: 'these are too busy', expect: { neg: 'busy' } },
   { category: 'complaints', say: 'too repetitive and too fast', expect: { neg: 'repetitive', tempo: 'slower' } },
+  { category: 'complaints', say: 'it is so dull', expect: { neg: 'dull' } },
+  { category: 'complaints', say: 'sounds cheap', expect: { neg: 'cheap' } },
+  { category: 'complaints', say: 'kinda annoying', expect: { neg: 'annoying' } },
+  { category: 'complaints', say: 'the strings are corny', expect: { weights: { strings: -1 } } },
 
   // analogies
   {
@@ -222,8 +245,8 @@ export const TUNING: readonly Phrasing[] = [
   { category: 'typos', say: 'calmr', expect: { energy: 'lower', corrected: ['calmr>calmer'] } },
   { category: 'typos', say: 'withuot piano', expect: { exclude: ['piano'], corrected: ['withuot>without'] } },
   { category: 'typos', say: 'more violn', expect: { weights: { violin: 1 }, text: 'violin', corrected: ['violn>violin'] } },
-  { category: 'typos', say: 'this is boring', expect: { text: 'boring' } },
-  { category: 'typos', say: 'fine, a bit faster', expect: { tempo: 'faster*0.5', text: 'fine' } },
+  { category: 'typos', say: 'this is boring', expect: { neg: 'boring' } },
+  { category: 'typos', say: 'fine, a bit faster', expect: { tempo: 'faster*0.5' } },
   { category: 'typos', say: "you'd think it'd be louder", expect: { energy: 'higher' } },
   { category: 'typos', say: 'no elctronic', expect: { exclude: ['electronic'], corrected: ['elctronic>electronic'] } },
   { category: 'typos', say: 'happyer', expect: { mood: 'brighter', corrected: ['happyer>happier'] } },
@@ -246,7 +269,8 @@ export const TUNING: readonly Phrasing[] = [
   { category: 'clauses', say: 'fast, actually no, slow', expect: { tempo: 'slower' } },
   { category: 'clauses', say: 'like a lullaby but with strings', expect: { weights: { calm: 1, dreamy: 0.5, piano: 0.5, strings: 1 }, energy: 'lower', tempo: 'slower', text: 'lullaby strings' } },
   { category: 'clauses', say: 'no guitar. more bass. slower.', expect: { exclude: GUITARS, weights: { 'bass guitar': 1 }, text: 'bass', tempo: 'slower' } },
-  { category: 'clauses', say: 'i want jazz but not smooth jazz', expect: { exclude: ['jazz'] } },
+  // The catalog's 'jazz' tag cannot tell smooth jazz apart: excluding it would drop what was asked for.
+  { category: 'clauses', say: 'i want jazz but not smooth jazz', expect: { weights: { jazz: 1 }, text: 'jazz', neg: 'smooth jazz' } },
   { category: 'clauses', say: 'happier, and the drums are too busy', expect: { mood: 'brighter', weights: weights(DRUMS, -1) } },
   { category: 'clauses', say: 'upbeat electronic music for a night drive', expect: { weights: { energetic: 1, electronic: 1 }, text: 'upbeat electronic night drive' } },
 
