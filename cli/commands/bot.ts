@@ -40,6 +40,7 @@ async function openServices(config: Config, log: Log): Promise<Resources> {
     catalog = await openConfiguredCatalogFor(config, encoders);
     const opened = catalog;
     const recommender = await createRecommender(config, encoders, opened);
+    recommender.warmRefinementParser();
     log.info({ mode: recommender.mode }, 'recommending');
     const analyser = new MediaClipAnalyser(encoders.clipImage, {
       fps: config.video.fps,

@@ -141,6 +141,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     catalogOpen = true;
     const opened = catalog;
     const recommender = await createRecommender(config, models, opened);
+    recommender.warmRefinementParser();
     log.info({ mode: recommender.mode }, 'recommending');
     await models.warmup(['clipImage', 'clipText', 'clapText']);
     const { SqliteConversationStore: ConversationStore } = await import('../../bot/conversation-store.js');
