@@ -182,12 +182,20 @@
     const keep = view.picks.findIndex((p) => p.trackId === previous);
     const count = view.picks.length;
     setState('ready', count ? `${count} pick${count === 1 ? '' : 's'} for ${view.clip ? view.clip.name : 'your clip'}${view.prompt ? ` · “${view.prompt}”` : ''}` : 'No picks fit; undo or say something else.');
+    picksList.dataset.empty = count ? 'false' : 'true';
     if (count) selectPick(keep >= 0 ? keep : 0);
-    else {
-      current = -1;
-      music.removeAttribute('src');
-      delete document.body.dataset.pick;
-    }
+    else stopMusic();
+  }
+
+  /** No pick to play: silence the music and forget its source, so the same pick coming back (undo) loads again. */
+  function stopMusic() {
+    current = -1;
+    music.pause();
+    music.removeAttribute('src');
+    delete music.dataset.trackId;
+    music.load();
+    delete document.body.dataset.pick;
+    $('now').textContent = 'No music: no pick fits.';
   }
 
   function renderHistory(view) {

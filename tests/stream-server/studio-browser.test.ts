@@ -29,6 +29,7 @@ import { startTestServer, type TestServer } from './support/server.js';
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'studio-browser-token-0123456789';
 const MAX_CLIP_BYTES = 3 * 1024 * 1024;
+const CLIP_SECONDS = 16;
 const TRACKS = [
   { title: 'Harbour Lights', artist: 'Quay Street', freq: 220, bpm: 84 },
   { title: 'Copper Wire', artist: 'Signal Path', freq: 440, bpm: 120 },
@@ -46,7 +47,8 @@ let studio: Studio;
 let server: TestServer;
 let context: BrowserContext;
 let clipPath: string;
-const external: string[] = [];
+/** Every request the browser made (to check that none left cuecast, and that the recording saw the page's own). */
+const requests: string[] = [];
 
 async function startStudio(): Promise<void> {
   const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog) });
@@ -67,13 +69,16 @@ async function startStudio(): Promise<void> {
 
 describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => {
   beforeAll(async () => {
+    const T0 = Date.now();
     work = mkdtempSync(join(tmpdir(), 'cuecast-studio-browser-'));
     mkdirSync(SHOTS, { recursive: true });
     const music = join(work, 'music');
     for (const [i, t] of TRACKS.entries()) {
       await makeTrack({ path: join(music, `track-${i}.wav`), seconds: 50, freq: t.freq, bpm: t.bpm, timbre: i % 2 ? 'triangle' : 'sine', sampleRate: 22_050, title: t.title, artist: t.artist });
     }
+    console.log('TIMING tracks', Date.now() - T0);
     encoders = await createFixtureEncoders();
+    console.log('TIMING encoders', Date.now() - T0);
     const catalogDir = join(work, 'catalog');
     await indexMusic({
       roots: [music],
@@ -86,9 +91,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
       hopSeconds: 10,
       jobs: 1,
     });
+    console.log('TIMING index', Date.now() - T0);
     catalog = openCatalog(catalogDir);
     store = new SqliteConversationStore(join(work, 'data', 'discord', 'conversations.sqlite'), 3600_000);
-    clipPath = await makeVideo({ container: 'webm', seconds: 8, width: 320, height: 180, scenes: ['orange', 'teal'] });
+    // Long enough that the clip is still playing through every preview step on a slow machine.
+    clipPath = await makeVideo({ container: 'webm', seconds: CLIP_SECONDS, width: 320, height: 180, fps: 10, scenes: ['orange', 'teal'] });
     await startStudio();
     context = await chromium.launchPersistentContext(join(work, 'profile'), {
       executablePath: CHROMIUM,
@@ -97,10 +104,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
       viewport: { width: 1280, height: 720 },
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
     });
-    context.on('request', (request) => {
-      const url = request.url();
-      if (!url.startsWith(server.url) && !url.startsWith('blob:') && !url.startsWith('data:')) external.push(url);
-    });
+    context.on('request', (request) => requests.push(request.url()));
+    console.log('TIMING all', Date.now() - T0);
   }, 240_000);
 
   afterAll(async () => {
@@ -245,6 +250,19 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     expect(inked).toBeGreaterThan(0.05);
     await checkLayout(page, 'desktop-picks');
 
+    // Keyboard order past the prompt: the transport, the refinement box, then the first card's waveform and buttons.
+    await page.focus('#play');
+    const order: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        return el.id || `${el.closest('.card') ? 'card1 ' : ''}${el.className}`;
+      }));
+    }
+    // Undo is skipped while there is nothing to undo.
+    expect(order).toEqual(['prev', 'next', 'duck', 'say', 'refine-go', 'card1 wave', 'card1 preview']);
+
     // Play with K: the clip plays (ducked) and the first pick's segment plays under it, offset by the clip's position.
     await page.locator('h1').click();
     await page.keyboard.press('k');
@@ -269,6 +287,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     expect(second.videoPaused).toBe(false);
     expect(second.musicSrc).toContain(`track=${encodeURIComponent(second.pick!)}`);
     const secondStart = await segmentStartOf(page, 1);
+    await inSync(page, secondStart);
+    // P goes back to the first pick, N forward again, the music following each time.
+    await page.keyboard.press('p');
+    await page.waitForFunction((pick) => document.body.dataset.pick === pick, first.pick);
+    await inSync(page, firstStart);
+    await page.keyboard.press('n');
+    await page.waitForFunction((pick) => document.body.dataset.pick === pick, second.pick);
     await inSync(page, secondStart);
 
     // Move the second pick's segment 3 s later with the keyboard: the music follows.
@@ -302,12 +327,31 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     expect(await page.locator('#history li').allTextContents()).toEqual([`not "${titles[0]}"`]);
     await cards.nth(0).locator('.like').click();
     await page.waitForFunction(() => document.querySelectorAll('#history li').length === 2 && document.body.dataset.state === 'ready');
-    await page.fill('#say', 'slower, no vocals');
+    // A typed refinement, "none of these", rules out every track (one was "Not this" already): the
+    // music stops and the picks column says why; Undo brings the picks back and the same pick plays
+    // again (its audio loaded afresh).
+    await page.evaluate(() => { (document.getElementById('clip') as HTMLVideoElement).currentTime = 0; });
+    await cards.nth(0).locator('.preview').click();
+    const previewed = (await cards.nth(0).getAttribute('data-track-id'))!;
+    await inSync(page, await segmentStartOf(page, 0));
+    await page.fill('#say', 'none of these');
     await page.press('#say', 'Enter');
     await page.waitForFunction(() => document.querySelectorAll('#history li').length === 3 && document.body.dataset.state === 'ready');
     expect(await page.inputValue('#say')).toBe('');
+    expect(await cards.count()).toBe(0);
+    expect(await page.evaluate(() => ({ musicPaused: (document.getElementById('music') as HTMLAudioElement).paused, pick: document.body.dataset.pick ?? null }))).toEqual({ musicPaused: true, pick: null });
+    expect(await page.textContent('#now')).toBe('No music: no pick fits.');
+    expect(await page.evaluate(() => getComputedStyle(document.getElementById('picks')!, '::before').content)).toMatch(/No pick fits/);
+    await checkLayout(page, 'desktop-emptied');
     await page.click('#undo');
     await page.waitForFunction(() => document.querySelectorAll('#history li').length === 2 && document.body.dataset.state === 'ready');
+    expect(await cards.nth(0).getAttribute('data-track-id')).toBe(previewed);
+    await page.evaluate(() => { (document.getElementById('clip') as HTMLVideoElement).currentTime = 0; });
+    if (await page.evaluate(() => (document.getElementById('clip') as HTMLVideoElement).paused)) await page.click('#play');
+    await inSync(page, await segmentStartOf(page, 0));
+    expect((await state(page)).musicSrc).toContain(`track=${encodeURIComponent(previewed)}`);
+    await page.click('#play');
+    await page.waitForFunction(() => (document.getElementById('music') as HTMLAudioElement).paused);
     const starts = () => page.$$eval('.card', (all) => all.map((card) => `${(card as HTMLElement).dataset.trackId}@${card.querySelector('.wave')!.getAttribute('aria-valuenow')}`));
     const before = { titles: await page.locator('.card .title').allTextContents(), history: await page.locator('#history li').allTextContents(), starts: await starts() };
 
@@ -336,13 +380,19 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     await mixDownload.saveAs(mixFile);
     const mixed = await probe(mixFile);
     expect(mixed.streams.map((s) => `${s.type}:${s.codec}`).sort()).toEqual(['audio:aac', 'video:vp9']);
-    expect(mixed.duration!).toBeGreaterThan(7.5);
-    expect(mixed.duration!).toBeLessThan(8.5);
+    expect(mixed.duration!).toBeGreaterThan(CLIP_SECONDS - 0.5);
+    expect(mixed.duration!).toBeLessThan(CLIP_SECONDS + 0.5);
 
     await cards.nth(0).locator('.export-command').click();
     await page.waitForSelector('.card .command:not([hidden])');
-    expect(await cards.nth(0).locator('.command').textContent()).toMatch(/^ffmpeg -i \S+\.webm -ss \d+\.\d{3} -t 8\.\d{3} -i track-\d\.wav -map 0:v:0 -map 1:a:0 -c:v copy -c:a aac/);
+    expect(await cards.nth(0).locator('.command').textContent()).toMatch(new RegExp(`^ffmpeg -i \\S+\\.webm -ss \\d+\\.\\d{3} -t ${CLIP_SECONDS}\\.\\d{3} -i track-\\d\\.wav -map 0:v:0 -map 1:a:0 -c:v copy -c:a aac`));
     await checkLayout(page, 'desktop-refined');
+    // Scrolled to the last card, the clip and its transport are still in view (the left column stays put).
+    await cards.last().scrollIntoViewIfNeeded();
+    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+    const [clipBox, playBox] = await Promise.all([page.locator('#clip').boundingBox(), page.locator('#play').boundingBox()]);
+    expect(clipBox!.y).toBeGreaterThanOrEqual(0);
+    expect(playBox!.y + playBox!.height).toBeLessThanOrEqual(720);
 
     // A phone-sized screen: one column, nothing cut or overlapping.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -354,7 +404,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     await checkLayout(page, 'studio');
 
     expect(consoleErrors, consoleErrors.join("\n")).toEqual([]);
-    expect(external).toEqual([]);
+    // Everything came from cuecast: the recording saw the page, its script and style, the clip, the
+    // music, the waveforms, the API, and nothing from anywhere else.
+    const paths = requests.filter((url) => url.startsWith(server.url)).map((url) => new URL(url).pathname);
+    for (const path of ['/studio', '/studio/studio.js', '/studio/studio.css', '/studio/api/uploads']) expect(paths).toContain(path);
+    for (const part of [/^\/studio\/api\/clips\/[\w-]+\/video$/, /\/audio$/, /\/waveform$/, /\/turns$/, /\/export$/]) expect(paths.some((path) => part.test(path)), String(part)).toBe(true);
+    expect(requests.filter((url) => !url.startsWith(`${server.url}/`) && !url.startsWith('blob:') && !url.startsWith('data:'))).toEqual([]);
     await page.close();
   }, 240_000);
 
