@@ -267,19 +267,29 @@
       const box = wave.getBoundingClientRect();
       return ((event.clientX - box.left) / box.width) * pick.trackSeconds;
     };
+    // Grabbing the segment drags it by where it was grabbed; pressing elsewhere centres it there first.
     let dragging = false;
+    let grab = 0;
     wave.addEventListener('pointerdown', (event) => {
       dragging = true;
       wave.setPointerCapture(event.pointerId);
-      moveTo(card, pick, index, timeAt(event) - pick.segmentSeconds / 2, false);
+      wave.classList.add('dragging');
+      const at = timeAt(event);
+      const inside = at >= pick.segmentStart && at <= pick.segmentStart + pick.segmentSeconds;
+      grab = inside ? at - pick.segmentStart : pick.segmentSeconds / 2;
+      if (!inside) moveTo(card, pick, index, at - grab, false);
     });
     wave.addEventListener('pointermove', (event) => {
-      if (dragging) moveTo(card, pick, index, timeAt(event) - pick.segmentSeconds / 2, false);
+      if (dragging) moveTo(card, pick, index, timeAt(event) - grab, false);
     });
-    wave.addEventListener('pointerup', () => {
+    const release = () => {
+      if (!dragging) return;
       dragging = false;
+      wave.classList.remove('dragging');
       moveTo(card, pick, index, pick.segmentStart, true);
-    });
+    };
+    wave.addEventListener('pointerup', release);
+    wave.addEventListener('pointercancel', release);
     wave.addEventListener('keydown', (event) => {
       const step = event.shiftKey ? 5 : 1;
       const moves = { ArrowLeft: -step, ArrowDown: -step, ArrowRight: step, ArrowUp: step };

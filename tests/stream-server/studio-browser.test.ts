@@ -30,6 +30,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'studio-browser-token-0123456789';
 const MAX_CLIP_BYTES = 3 * 1024 * 1024;
 const CLIP_SECONDS = 16;
+/** 20 s segments every 10 s: any segment start (at most 30 s), moved 3 s later, plus the clip stays inside the track. */
+const TRACK_SECONDS = 50;
 const TRACKS = [
   { title: 'Harbour Lights', artist: 'Quay Street', freq: 220, bpm: 84 },
   { title: 'Copper Wire', artist: 'Signal Path', freq: 440, bpm: 120 },
@@ -69,16 +71,13 @@ async function startStudio(): Promise<void> {
 
 describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => {
   beforeAll(async () => {
-    const T0 = Date.now();
     work = mkdtempSync(join(tmpdir(), 'cuecast-studio-browser-'));
     mkdirSync(SHOTS, { recursive: true });
     const music = join(work, 'music');
     for (const [i, t] of TRACKS.entries()) {
-      await makeTrack({ path: join(music, `track-${i}.wav`), seconds: 50, freq: t.freq, bpm: t.bpm, timbre: i % 2 ? 'triangle' : 'sine', sampleRate: 22_050, title: t.title, artist: t.artist });
+      await makeTrack({ path: join(music, `track-${i}.wav`), seconds: TRACK_SECONDS, freq: t.freq, bpm: t.bpm, timbre: i % 2 ? 'triangle' : 'sine', sampleRate: 22_050, title: t.title, artist: t.artist });
     }
-    console.log('TIMING tracks', Date.now() - T0);
     encoders = await createFixtureEncoders();
-    console.log('TIMING encoders', Date.now() - T0);
     const catalogDir = join(work, 'catalog');
     await indexMusic({
       roots: [music],
@@ -91,7 +90,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
       hopSeconds: 10,
       jobs: 1,
     });
-    console.log('TIMING index', Date.now() - T0);
     catalog = openCatalog(catalogDir);
     store = new SqliteConversationStore(join(work, 'data', 'discord', 'conversations.sqlite'), 3600_000);
     // Long enough that the clip is still playing through every preview step on a slow machine.
@@ -105,7 +103,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
     });
     context.on('request', (request) => requests.push(request.url()));
-    console.log('TIMING all', Date.now() - T0);
   }, 240_000);
 
   afterAll(async () => {
@@ -301,16 +298,29 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
     expect(await segmentStartOf(page, 1)).toBe(Math.round(secondStart + 3));
     await inSync(page, secondStart + 3);
-    // The mouse drags a segment too: grab the third card's waveform near its end.
+    // The mouse drags a segment too: grab the third card's segment in its middle and drag it 10 s later.
+    await cards.nth(2).locator('.wave').scrollIntoViewIfNeeded();
+    const before3 = await segmentStartOf(page, 2);
     const wave3 = (await cards.nth(2).locator('.wave').boundingBox())!;
-    await page.mouse.move(wave3.x + wave3.width * 0.2, wave3.y + wave3.height / 2);
+    const segment3 = (await cards.nth(2).locator('.segment').boundingBox())!;
+    const pxPerSecond = wave3.width / TRACK_SECONDS;
+    const grabX = segment3.x + segment3.width / 2;
+    await page.mouse.move(grabX, wave3.y + wave3.height / 2);
     await page.mouse.down();
-    await page.mouse.move(wave3.x + wave3.width * 0.9, wave3.y + wave3.height / 2, { steps: 4 });
+    await page.mouse.move(grabX + 10 * pxPerSecond, wave3.y + wave3.height / 2, { steps: 5 });
     await page.mouse.up();
     const dragged = await segmentStartOf(page, 2);
+    expect(Math.abs(dragged - (before3 + 10))).toBeLessThanOrEqual(1);
     const box3 = (await cards.nth(2).locator('.segment').boundingBox())!;
-    expect(dragged).toBeGreaterThan(20);
     expect(box3.x + box3.width).toBeLessThanOrEqual(wave3.x + wave3.width + 1);
+    // And it was saved: the server's conversation has the new start.
+    const track3 = (await cards.nth(2).getAttribute('data-track-id'))!;
+    await expect.poll(() => page.evaluate(async (track) => {
+      const key = decodeURIComponent(/c=([^&]+)/.exec(location.hash)![1]!);
+      const token = new URLSearchParams(location.search).get('token');
+      const view = await (await fetch(`/studio/api/conversations/${key}`, { headers: { authorization: `Bearer ${token}` } })).json();
+      return Math.round(view.picks.find((p: { trackId: string }) => p.trackId === track).segmentStart);
+    }, track3), { timeout: 20_000 }).toBe(dragged);
 
     // Clip sound: muted, then back to ducked.
     await page.selectOption('#duck', '0');
@@ -373,7 +383,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     expect(segmentDownload.suggestedFilename()).toMatch(new RegExp(`${pickTitle} \\(\\d+m\\d\\ds-\\d+m\\d\\ds\\)\\.mp3$`));
     const cut = await probe(segmentFile);
     expect(cut.streams.map((s) => s.codec)).toEqual(['mp3']);
-    expect(cut.duration!).toBeGreaterThan(Math.min(20, 50 - segmentStart) - 1);
+    expect(cut.duration!).toBeGreaterThan(Math.min(20, TRACK_SECONDS - segmentStart) - 1);
 
     const [mixDownload] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), cards.nth(0).locator('.export-mix').click()]);
     const mixFile = join(work, 'mix.mp4');
