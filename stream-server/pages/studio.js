@@ -481,6 +481,14 @@
     drop.classList.remove('over');
     choose(event.dataTransfer.files[0]);
   });
+  // A clip dropped anywhere else on the page is chosen too, rather than the browser leaving the
+  // studio to show the file.
+  document.addEventListener('dragover', (event) => event.preventDefault());
+  document.addEventListener('drop', (event) => {
+    event.preventDefault();
+    if (drop.contains(event.target) || !event.dataTransfer || event.dataTransfer.files.length === 0) return;
+    choose(event.dataTransfer.files[0]);
+  });
   $('upload').addEventListener('submit', submitUpload);
   $('refine').addEventListener('submit', async (event) => {
     event.preventDefault();

@@ -442,6 +442,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     });
     await page.dispatchEvent('#drop', 'drop', { dataTransfer: dropped });
     expect(await page.textContent('.drop-title')).toBe('dropped.mp4');
+    // Dropped anywhere else on the page, it is chosen as well (the browser does not navigate to it).
+    const elsewhere = await page.evaluateHandle(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array([26, 69, 223, 163])], 'elsewhere.webm', { type: 'video/webm' }));
+      return transfer;
+    });
+    await page.dispatchEvent('.right', 'drop', { dataTransfer: elsewhere });
+    expect(await page.textContent('.drop-title')).toBe('elsewhere.webm');
 
     const big = join(work, 'big.mp4');
     writeFileSync(big, pseudoRandomBytes(MAX_CLIP_BYTES + 1024));
