@@ -48,6 +48,8 @@ let store: SqliteConversationStore;
 let studio: Studio;
 let server: TestServer;
 let context: BrowserContext;
+/** The browser starting (closed in afterAll even when set-up failed before it was awaited). */
+let launching: Promise<BrowserContext> | undefined;
 let clipPath: string;
 /** Every request the browser made (to check that none left cuecast, and that the recording saw the page's own). */
 const requests: string[] = [];
@@ -73,11 +75,20 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'cuecast-studio-browser-'));
     mkdirSync(SHOTS, { recursive: true });
+    // The browser, the clip and the encoders start while the tracks are made and indexed.
+    launching = chromium.launchPersistentContext(join(work, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      acceptDownloads: true,
+      viewport: { width: 1280, height: 720 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+    });
+    // Long enough that the clip is still playing through every preview step on a slow machine.
+    const making = makeVideo({ container: 'webm', seconds: CLIP_SECONDS, width: 320, height: 180, fps: 10, scenes: ['orange', 'teal'] });
+    const loading = createFixtureEncoders();
     const music = join(work, 'music');
-    for (const [i, t] of TRACKS.entries()) {
-      await makeTrack({ path: join(music, `track-${i}.wav`), seconds: TRACK_SECONDS, freq: t.freq, bpm: t.bpm, timbre: i % 2 ? 'triangle' : 'sine', sampleRate: 22_050, title: t.title, artist: t.artist });
-    }
-    encoders = await createFixtureEncoders();
+    await Promise.all(TRACKS.map((t, i) => makeTrack({ path: join(music, `track-${i}.wav`), seconds: TRACK_SECONDS, freq: t.freq, bpm: t.bpm, timbre: i % 2 ? 'triangle' : 'sine', sampleRate: 22_050, title: t.title, artist: t.artist })));
+    encoders = await loading;
     const catalogDir = join(work, 'catalog');
     await indexMusic({
       roots: [music],
@@ -92,21 +103,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     });
     catalog = openCatalog(catalogDir);
     store = new SqliteConversationStore(join(work, 'data', 'discord', 'conversations.sqlite'), 3600_000);
-    // Long enough that the clip is still playing through every preview step on a slow machine.
-    clipPath = await makeVideo({ container: 'webm', seconds: CLIP_SECONDS, width: 320, height: 180, fps: 10, scenes: ['orange', 'teal'] });
+    clipPath = await making;
     await startStudio();
-    context = await chromium.launchPersistentContext(join(work, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      acceptDownloads: true,
-      viewport: { width: 1280, height: 720 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-    });
+    context = await launching;
     context.on('request', (request) => requests.push(request.url()));
   }, 240_000);
 
   afterAll(async () => {
-    await context?.close();
+    await (await launching?.catch(() => undefined))?.close();
     await server?.close();
     await studio?.close();
     store?.close();
