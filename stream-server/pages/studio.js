@@ -182,12 +182,20 @@
     const keep = view.picks.findIndex((p) => p.trackId === previous);
     const count = view.picks.length;
     setState('ready', count ? `${count} pick${count === 1 ? '' : 's'} for ${view.clip ? view.clip.name : 'your clip'}${view.prompt ? ` · “${view.prompt}”` : ''}` : 'No picks fit; undo or say something else.');
+    picksList.dataset.empty = count ? 'false' : 'true';
     if (count) selectPick(keep >= 0 ? keep : 0);
-    else {
-      current = -1;
-      music.removeAttribute('src');
-      delete document.body.dataset.pick;
-    }
+    else stopMusic();
+  }
+
+  /** No pick to play: silence the music and forget its source, so the same pick coming back (undo) loads again. */
+  function stopMusic() {
+    current = -1;
+    music.pause();
+    music.removeAttribute('src');
+    delete music.dataset.trackId;
+    music.load();
+    delete document.body.dataset.pick;
+    $('now').textContent = 'No music: no pick fits.';
   }
 
   function renderHistory(view) {
@@ -259,19 +267,29 @@
       const box = wave.getBoundingClientRect();
       return ((event.clientX - box.left) / box.width) * pick.trackSeconds;
     };
+    // Grabbing the segment drags it by where it was grabbed; pressing elsewhere centres it there first.
     let dragging = false;
+    let grab = 0;
     wave.addEventListener('pointerdown', (event) => {
       dragging = true;
       wave.setPointerCapture(event.pointerId);
-      moveTo(card, pick, index, timeAt(event) - pick.segmentSeconds / 2, false);
+      wave.classList.add('dragging');
+      const at = timeAt(event);
+      const inside = at >= pick.segmentStart && at <= pick.segmentStart + pick.segmentSeconds;
+      grab = inside ? at - pick.segmentStart : pick.segmentSeconds / 2;
+      if (!inside) moveTo(card, pick, index, at - grab, false);
     });
     wave.addEventListener('pointermove', (event) => {
-      if (dragging) moveTo(card, pick, index, timeAt(event) - pick.segmentSeconds / 2, false);
+      if (dragging) moveTo(card, pick, index, timeAt(event) - grab, false);
     });
-    wave.addEventListener('pointerup', () => {
+    const release = () => {
+      if (!dragging) return;
       dragging = false;
+      wave.classList.remove('dragging');
       moveTo(card, pick, index, pick.segmentStart, true);
-    });
+    };
+    wave.addEventListener('pointerup', release);
+    wave.addEventListener('pointercancel', release);
     wave.addEventListener('keydown', (event) => {
       const step = event.shiftKey ? 5 : 1;
       const moves = { ArrowLeft: -step, ArrowDown: -step, ArrowRight: step, ArrowUp: step };
@@ -461,6 +479,14 @@
   drop.addEventListener('drop', (event) => {
     event.preventDefault();
     drop.classList.remove('over');
+    choose(event.dataTransfer.files[0]);
+  });
+  // A clip dropped anywhere else on the page is chosen too, rather than the browser leaving the
+  // studio to show the file.
+  document.addEventListener('dragover', (event) => event.preventDefault());
+  document.addEventListener('drop', (event) => {
+    event.preventDefault();
+    if (drop.contains(event.target) || !event.dataTransfer || event.dataTransfer.files.length === 0) return;
     choose(event.dataTransfer.files[0]);
   });
   $('upload').addEventListener('submit', submitUpload);

@@ -29,6 +29,9 @@ import { startTestServer, type TestServer } from './support/server.js';
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'studio-browser-token-0123456789';
 const MAX_CLIP_BYTES = 3 * 1024 * 1024;
+const CLIP_SECONDS = 16;
+/** 20 s segments every 10 s: any segment start (at most 30 s), moved 3 s later, plus the clip stays inside the track. */
+const TRACK_SECONDS = 50;
 const TRACKS = [
   { title: 'Harbour Lights', artist: 'Quay Street', freq: 220, bpm: 84 },
   { title: 'Copper Wire', artist: 'Signal Path', freq: 440, bpm: 120 },
@@ -45,8 +48,11 @@ let store: SqliteConversationStore;
 let studio: Studio;
 let server: TestServer;
 let context: BrowserContext;
+/** The browser starting (closed in afterAll even when set-up failed before it was awaited). */
+let launching: Promise<BrowserContext> | undefined;
 let clipPath: string;
-const external: string[] = [];
+/** Every request the browser made (to check that none left cuecast, and that the recording saw the page's own). */
+const requests: string[] = [];
 
 async function startStudio(): Promise<void> {
   const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog) });
@@ -69,11 +75,20 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'cuecast-studio-browser-'));
     mkdirSync(SHOTS, { recursive: true });
+    // The browser, the clip and the encoders start while the tracks are made and indexed.
+    launching = chromium.launchPersistentContext(join(work, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      acceptDownloads: true,
+      viewport: { width: 1280, height: 720 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+    });
+    // Long enough that the clip is still playing through every preview step on a slow machine.
+    const making = makeVideo({ container: 'webm', seconds: CLIP_SECONDS, width: 320, height: 180, fps: 10, scenes: ['orange', 'teal'] });
+    const loading = createFixtureEncoders();
     const music = join(work, 'music');
-    for (const [i, t] of TRACKS.entries()) {
-      await makeTrack({ path: join(music, `track-${i}.wav`), seconds: 50, freq: t.freq, bpm: t.bpm, timbre: i % 2 ? 'triangle' : 'sine', sampleRate: 22_050, title: t.title, artist: t.artist });
-    }
-    encoders = await createFixtureEncoders();
+    await Promise.all(TRACKS.map((t, i) => makeTrack({ path: join(music, `track-${i}.wav`), seconds: TRACK_SECONDS, freq: t.freq, bpm: t.bpm, timbre: i % 2 ? 'triangle' : 'sine', sampleRate: 22_050, title: t.title, artist: t.artist })));
+    encoders = await loading;
     const catalogDir = join(work, 'catalog');
     await indexMusic({
       roots: [music],
@@ -88,23 +103,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     });
     catalog = openCatalog(catalogDir);
     store = new SqliteConversationStore(join(work, 'data', 'discord', 'conversations.sqlite'), 3600_000);
-    clipPath = await makeVideo({ container: 'webm', seconds: 8, width: 320, height: 180, scenes: ['orange', 'teal'] });
+    clipPath = await making;
     await startStudio();
-    context = await chromium.launchPersistentContext(join(work, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      acceptDownloads: true,
-      viewport: { width: 1280, height: 720 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-    });
-    context.on('request', (request) => {
-      const url = request.url();
-      if (!url.startsWith(server.url) && !url.startsWith('blob:') && !url.startsWith('data:')) external.push(url);
-    });
+    context = await launching;
+    context.on('request', (request) => requests.push(request.url()));
   }, 240_000);
 
   afterAll(async () => {
-    await context?.close();
+    await (await launching?.catch(() => undefined))?.close();
     await server?.close();
     await studio?.close();
     store?.close();
@@ -245,6 +251,19 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     expect(inked).toBeGreaterThan(0.05);
     await checkLayout(page, 'desktop-picks');
 
+    // Keyboard order past the prompt: the transport, the refinement box, then the first card's waveform and buttons.
+    await page.focus('#play');
+    const order: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        return el.id || `${el.closest('.card') ? 'card1 ' : ''}${el.className}`;
+      }));
+    }
+    // Undo is skipped while there is nothing to undo.
+    expect(order).toEqual(['prev', 'next', 'duck', 'say', 'refine-go', 'card1 wave', 'card1 preview']);
+
     // Play with K: the clip plays (ducked) and the first pick's segment plays under it, offset by the clip's position.
     await page.locator('h1').click();
     await page.keyboard.press('k');
@@ -270,22 +289,42 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     expect(second.musicSrc).toContain(`track=${encodeURIComponent(second.pick!)}`);
     const secondStart = await segmentStartOf(page, 1);
     await inSync(page, secondStart);
+    // P goes back to the first pick, N forward again, the music following each time.
+    await page.keyboard.press('p');
+    await page.waitForFunction((pick) => document.body.dataset.pick === pick, first.pick);
+    await inSync(page, firstStart);
+    await page.keyboard.press('n');
+    await page.waitForFunction((pick) => document.body.dataset.pick === pick, second.pick);
+    await inSync(page, secondStart);
 
     // Move the second pick's segment 3 s later with the keyboard: the music follows.
     await cards.nth(1).locator('.wave').focus();
     for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
     expect(await segmentStartOf(page, 1)).toBe(Math.round(secondStart + 3));
     await inSync(page, secondStart + 3);
-    // The mouse drags a segment too: grab the third card's waveform near its end.
+    // The mouse drags a segment too: grab the third card's segment in its middle and drag it 10 s later.
+    await cards.nth(2).locator('.wave').scrollIntoViewIfNeeded();
+    const before3 = await segmentStartOf(page, 2);
     const wave3 = (await cards.nth(2).locator('.wave').boundingBox())!;
-    await page.mouse.move(wave3.x + wave3.width * 0.2, wave3.y + wave3.height / 2);
+    const segment3 = (await cards.nth(2).locator('.segment').boundingBox())!;
+    const pxPerSecond = wave3.width / TRACK_SECONDS;
+    const grabX = segment3.x + segment3.width / 2;
+    await page.mouse.move(grabX, wave3.y + wave3.height / 2);
     await page.mouse.down();
-    await page.mouse.move(wave3.x + wave3.width * 0.9, wave3.y + wave3.height / 2, { steps: 4 });
+    await page.mouse.move(grabX + 10 * pxPerSecond, wave3.y + wave3.height / 2, { steps: 5 });
     await page.mouse.up();
     const dragged = await segmentStartOf(page, 2);
+    expect(Math.abs(dragged - (before3 + 10))).toBeLessThanOrEqual(1);
     const box3 = (await cards.nth(2).locator('.segment').boundingBox())!;
-    expect(dragged).toBeGreaterThan(20);
     expect(box3.x + box3.width).toBeLessThanOrEqual(wave3.x + wave3.width + 1);
+    // And it was saved: the server's conversation has the new start.
+    const track3 = (await cards.nth(2).getAttribute('data-track-id'))!;
+    await expect.poll(() => page.evaluate(async (track) => {
+      const key = decodeURIComponent(/c=([^&]+)/.exec(location.hash)![1]!);
+      const token = new URLSearchParams(location.search).get('token');
+      const view = await (await fetch(`/studio/api/conversations/${key}`, { headers: { authorization: `Bearer ${token}` } })).json();
+      return Math.round(view.picks.find((p: { trackId: string }) => p.trackId === track).segmentStart);
+    }, track3), { timeout: 20_000 }).toBe(dragged);
 
     // Clip sound: muted, then back to ducked.
     await page.selectOption('#duck', '0');
@@ -302,12 +341,31 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     expect(await page.locator('#history li').allTextContents()).toEqual([`not "${titles[0]}"`]);
     await cards.nth(0).locator('.like').click();
     await page.waitForFunction(() => document.querySelectorAll('#history li').length === 2 && document.body.dataset.state === 'ready');
-    await page.fill('#say', 'slower, no vocals');
+    // A typed refinement, "none of these", rules out every track (one was "Not this" already): the
+    // music stops and the picks column says why; Undo brings the picks back and the same pick plays
+    // again (its audio loaded afresh).
+    await page.evaluate(() => { (document.getElementById('clip') as HTMLVideoElement).currentTime = 0; });
+    await cards.nth(0).locator('.preview').click();
+    const previewed = (await cards.nth(0).getAttribute('data-track-id'))!;
+    await inSync(page, await segmentStartOf(page, 0));
+    await page.fill('#say', 'none of these');
     await page.press('#say', 'Enter');
     await page.waitForFunction(() => document.querySelectorAll('#history li').length === 3 && document.body.dataset.state === 'ready');
     expect(await page.inputValue('#say')).toBe('');
+    expect(await cards.count()).toBe(0);
+    expect(await page.evaluate(() => ({ musicPaused: (document.getElementById('music') as HTMLAudioElement).paused, pick: document.body.dataset.pick ?? null }))).toEqual({ musicPaused: true, pick: null });
+    expect(await page.textContent('#now')).toBe('No music: no pick fits.');
+    expect(await page.evaluate(() => getComputedStyle(document.getElementById('picks')!, '::before').content)).toMatch(/No pick fits/);
+    await checkLayout(page, 'desktop-emptied');
     await page.click('#undo');
     await page.waitForFunction(() => document.querySelectorAll('#history li').length === 2 && document.body.dataset.state === 'ready');
+    expect(await cards.nth(0).getAttribute('data-track-id')).toBe(previewed);
+    await page.evaluate(() => { (document.getElementById('clip') as HTMLVideoElement).currentTime = 0; });
+    if (await page.evaluate(() => (document.getElementById('clip') as HTMLVideoElement).paused)) await page.click('#play');
+    await inSync(page, await segmentStartOf(page, 0));
+    expect((await state(page)).musicSrc).toContain(`track=${encodeURIComponent(previewed)}`);
+    await page.click('#play');
+    await page.waitForFunction(() => (document.getElementById('music') as HTMLAudioElement).paused);
     const starts = () => page.$$eval('.card', (all) => all.map((card) => `${(card as HTMLElement).dataset.trackId}@${card.querySelector('.wave')!.getAttribute('aria-valuenow')}`));
     const before = { titles: await page.locator('.card .title').allTextContents(), history: await page.locator('#history li').allTextContents(), starts: await starts() };
 
@@ -329,20 +387,26 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     expect(segmentDownload.suggestedFilename()).toMatch(new RegExp(`${pickTitle} \\(\\d+m\\d\\ds-\\d+m\\d\\ds\\)\\.mp3$`));
     const cut = await probe(segmentFile);
     expect(cut.streams.map((s) => s.codec)).toEqual(['mp3']);
-    expect(cut.duration!).toBeGreaterThan(Math.min(20, 50 - segmentStart) - 1);
+    expect(cut.duration!).toBeGreaterThan(Math.min(20, TRACK_SECONDS - segmentStart) - 1);
 
     const [mixDownload] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), cards.nth(0).locator('.export-mix').click()]);
     const mixFile = join(work, 'mix.mp4');
     await mixDownload.saveAs(mixFile);
     const mixed = await probe(mixFile);
     expect(mixed.streams.map((s) => `${s.type}:${s.codec}`).sort()).toEqual(['audio:aac', 'video:vp9']);
-    expect(mixed.duration!).toBeGreaterThan(7.5);
-    expect(mixed.duration!).toBeLessThan(8.5);
+    expect(mixed.duration!).toBeGreaterThan(CLIP_SECONDS - 0.5);
+    expect(mixed.duration!).toBeLessThan(CLIP_SECONDS + 0.5);
 
     await cards.nth(0).locator('.export-command').click();
     await page.waitForSelector('.card .command:not([hidden])');
-    expect(await cards.nth(0).locator('.command').textContent()).toMatch(/^ffmpeg -i \S+\.webm -ss \d+\.\d{3} -t 8\.\d{3} -i track-\d\.wav -map 0:v:0 -map 1:a:0 -c:v copy -c:a aac/);
+    expect(await cards.nth(0).locator('.command').textContent()).toMatch(new RegExp(`^ffmpeg -i \\S+\\.webm -ss \\d+\\.\\d{3} -t ${CLIP_SECONDS}\\.\\d{3} -i track-\\d\\.wav -map 0:v:0 -map 1:a:0 -c:v copy -c:a aac`));
     await checkLayout(page, 'desktop-refined');
+    // Scrolled to the last card, the clip and its transport are still in view (the left column stays put).
+    await cards.last().scrollIntoViewIfNeeded();
+    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+    const [clipBox, playBox] = await Promise.all([page.locator('#clip').boundingBox(), page.locator('#play').boundingBox()]);
+    expect(clipBox!.y).toBeGreaterThanOrEqual(0);
+    expect(playBox!.y + playBox!.height).toBeLessThanOrEqual(720);
 
     // A phone-sized screen: one column, nothing cut or overlapping.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -354,7 +418,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     await checkLayout(page, 'studio');
 
     expect(consoleErrors, consoleErrors.join("\n")).toEqual([]);
-    expect(external).toEqual([]);
+    // Everything came from cuecast: the recording saw the page, its script and style, the clip, the
+    // music, the waveforms, the API, and nothing from anywhere else.
+    const paths = requests.filter((url) => url.startsWith(server.url)).map((url) => new URL(url).pathname);
+    for (const path of ['/studio', '/studio/studio.js', '/studio/studio.css', '/studio/api/uploads']) expect(paths).toContain(path);
+    for (const part of [/^\/studio\/api\/clips\/[\w-]+\/video$/, /\/audio$/, /\/waveform$/, /\/turns$/, /\/export$/]) expect(paths.some((path) => part.test(path)), String(part)).toBe(true);
+    expect(requests.filter((url) => !url.startsWith(`${server.url}/`) && !url.startsWith('blob:') && !url.startsWith('data:'))).toEqual([]);
     await page.close();
   }, 240_000);
 
@@ -377,6 +446,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     });
     await page.dispatchEvent('#drop', 'drop', { dataTransfer: dropped });
     expect(await page.textContent('.drop-title')).toBe('dropped.mp4');
+    // Dropped anywhere else on the page, it is chosen as well (the browser does not navigate to it).
+    const elsewhere = await page.evaluateHandle(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array([26, 69, 223, 163])], 'elsewhere.webm', { type: 'video/webm' }));
+      return transfer;
+    });
+    await page.dispatchEvent('.right', 'drop', { dataTransfer: elsewhere });
+    expect(await page.textContent('.drop-title')).toBe('elsewhere.webm');
 
     const big = join(work, 'big.mp4');
     writeFileSync(big, pseudoRandomBytes(MAX_CLIP_BYTES + 1024));
