@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../../core/config.js';
 import { InputError, isCuecastError } from '../../core/errors.js';
@@ -66,12 +65,12 @@ async function openServices(config: Config, log: Log): Promise<Resources> {
 }
 
 async function runBot(flags: { models?: string }): Promise<void> {
-  const [{ configWithFlags }, { logger, setLogLevel }, { configureMedia }, { createBot, DEFAULT_LIMITS }, { SqliteConversationStore }] = await Promise.all([
+  const [{ configWithFlags }, { logger, setLogLevel }, { configureMedia }, { createBot, DEFAULT_LIMITS }, { botStateSettings, openBotState }] = await Promise.all([
     import('../setup.js'),
     import('../../core/logger.js'),
     import('../../core/media/index.js'),
     import('../../bot/app.js'),
-    import('../../bot/conversation-store.js'),
+    import('../bot-state.js'),
   ]);
   const config = configWithFlags(flags);
   setLogLevel(config.logLevel);
@@ -79,10 +78,11 @@ async function runBot(flags: { models?: string }): Promise<void> {
   configureMedia(config.media);
   const d = config.discord;
   const token = requireSetting(d.token, 'DISCORD_TOKEN', 'discord.token');
+  const state = await openBotState(botStateSettings(config));
+  log.info({ state: state.where, shared: state.guards !== undefined }, 'bot state');
   const resources = await openServices(config, log);
-  const store = new SqliteConversationStore(join(config.dataDir, 'discord', 'conversations.sqlite'), d.conversationTtlHours * 3600_000);
   const bot = createBot(
-    { ...resources.services, store },
+    { ...resources.services, store: state.store, ...(state.guards ? { guards: state.guards } : {}) },
     {
       token,
       messageContent: d.messageContentIntent,
@@ -103,8 +103,7 @@ async function runBot(flags: { models?: string }): Promise<void> {
       .stop()
       .then(() => resources.close())
       .finally(() => {
-        store.close();
-        process.exit(0);
+        void state.close().finally(() => process.exit(0));
       });
   };
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -69,7 +69,7 @@ describe('archived conversation threads', () => {
       return m.content.includes('more like #1') && m.embeds.length > 0 ? m : undefined;
     }, 'the picks in the thread to change');
     expect(edited.channel_id).toBe(thread);
-    expect(b.store.get(keyOf(picks))?.state.likeTrackIds).toEqual([picksShown(picks)[0]!.trackId]);
+    expect((await b.store.get(keyOf(picks)))?.state.likeTrackIds).toEqual([picksShown(picks)[0]!.trackId]);
     expect(unarchives(b, thread)).toHaveLength(1);
     expect(b.fake.isArchived(thread)).toBe(false);
     expect(b.fake.callbacks(click).map((c) => c.type)).toEqual([InteractionResponseType.DeferredMessageUpdate]);
@@ -109,7 +109,7 @@ describe('archived conversation threads', () => {
     // Writing in the thread reopens it (Discord tells the guild first); the bot answers there.
     const answer = await answerTo(b, thread, b.fake.sendUserMessage(thread, 'under 100 bpm'));
     expect(picksShown(answer).every((p) => p.bpm !== undefined && p.bpm <= 100)).toBe(true);
-    expect(b.store.byThread(thread)?.history).toEqual(['no drums', 'under 100 bpm']);
+    expect((await b.store.byThread(thread))?.history).toEqual(['no drums', 'under 100 bpm']);
   });
 
   it('given the thread dropped from the cache, a refinement written in it fetches the thread and is answered', async () => {

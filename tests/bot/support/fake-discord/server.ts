@@ -202,10 +202,10 @@ export class FakeDiscord {
   }
 
   /** Polls until `probe` returns something truthy, and returns it. */
-  async waitFor<T>(probe: () => T | undefined | null | false | 0 | '', what: string, timeoutMs = 10_000): Promise<T> {
+  async waitFor<T>(probe: () => T | undefined | null | false | 0 | '' | Promise<T | undefined | null | false | 0 | ''>, what: string, timeoutMs = 10_000): Promise<T> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const value = probe();
+      const value = await probe();
       if (value) return value;
       if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 10));
