@@ -11,7 +11,7 @@ import { UnavailableServices } from '../../bot/unavailable.js';
 import type { ClipAnalyser, ClipFeatures } from '../../bot/ports.js';
 import { BotHarness, type HarnessOptions } from './support/harness.js';
 import { FakeDiscord } from './support/fake-discord/server.js';
-import { attachmentOption, buttonClick, selectChoice, slashCommand, stringOption } from './support/fake-discord/payloads.js';
+import { attachmentOption, mp4Bytes, buttonClick, selectChoice, slashCommand, stringOption } from './support/fake-discord/payloads.js';
 import { componentsOf, looksInternal, picksShown } from './support/expect-discord.js';
 import { SmallRecommender } from './support/small-services.js';
 import { createFixtureEncoders } from '../support/models.js';
@@ -47,7 +47,7 @@ async function start(options: HarnessOptions): Promise<BotHarness> {
 }
 
 function sendMusic(harness: BotHarness, user = harness.world.user, channelId?: string): APIInteraction {
-  const clip = harness.fake.addAttachment('clip.mp4', new Uint8Array(2048).fill(7), 'video/mp4');
+  const clip = harness.fake.addAttachment('clip.mp4', mp4Bytes(2048), 'video/mp4');
   return harness.fake.sendInteraction(slashCommand(harness.world, 'music', { user, ...(channelId ? { channelId } : {}), options: [attachmentOption('clip', clip)], attachments: [clip] }));
 }
 

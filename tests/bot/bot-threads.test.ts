@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InteractionResponseType, MessageFlags, type APIInteraction, type APIMessage, type ThreadChannel } from 'discord.js';
 import { BotHarness } from './support/harness.js';
-import { attachmentOption, buttonClick, selectChoice, slashCommand, stringOption } from './support/fake-discord/payloads.js';
+import { attachmentOption, mp4Bytes, buttonClick, selectChoice, slashCommand, stringOption } from './support/fake-discord/payloads.js';
 import { componentsOf, looksInternal, picksShown } from './support/expect-discord.js';
 
 let h: BotHarness | undefined;
@@ -23,7 +23,7 @@ const keyOf = (message: APIMessage): string => componentsOf(message)[0]![0]!.cus
 
 /** /music, then one refinement written in the thread: the answer is a picks message inside the thread. */
 async function conversationWithPicksInThread(b: BotHarness): Promise<{ thread: string; picks: APIMessage }> {
-  const clip = b.fake.addAttachment('clip.mp4', new Uint8Array(2048).fill(7), 'video/mp4');
+  const clip = b.fake.addAttachment('clip.mp4', mp4Bytes(2048), 'video/mp4');
   const music = b.fake.sendInteraction(slashCommand(b.world, 'music', { options: [attachmentOption('clip', clip)], attachments: [clip] }));
   const reply = await b.fake.waitFor(() => b.fake.original(music)?.embeds.length && b.fake.original(music), 'the picks');
   const thread = (await b.fake.waitFor(() => b.fake.threads.get(reply.id), 'the thread')).id;
@@ -125,7 +125,7 @@ describe('archived conversation threads', () => {
 
   it('without the MessageContent intent, /refine in a thread archived before a restart reopens it and answers there', async () => {
     const b = (h = await BotHarness.start({ messageContent: false }));
-    const clip = b.fake.addAttachment('clip.mp4', new Uint8Array(2048).fill(7), 'video/mp4');
+    const clip = b.fake.addAttachment('clip.mp4', mp4Bytes(2048), 'video/mp4');
     const music = b.fake.sendInteraction(slashCommand(b.world, 'music', { options: [attachmentOption('clip', clip)], attachments: [clip] }));
     const reply = await b.fake.waitFor(() => b.fake.original(music)?.embeds.length && b.fake.original(music), 'the picks');
     const thread = (await b.fake.waitFor(() => b.fake.threads.get(reply.id), 'the thread')).id;
