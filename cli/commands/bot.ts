@@ -3,7 +3,7 @@ import type { Config } from '../../core/config.js';
 import { InputError, isCuecastError } from '../../core/errors.js';
 import type { Catalog } from '../../index-data/types.js';
 import type { Encoders } from '../../model/index.js';
-import type { BotServices } from '../../bot/app.js';
+import type { BotServices, ShardAssignment } from '../../bot/app.js';
 import type { CliCommand } from '../command.js';
 import { reportError } from '../output.js';
 
@@ -64,6 +64,16 @@ async function openServices(config: Config, log: Log): Promise<Resources> {
   }
 }
 
+/** The shards of this process from config (DISCORD_SHARDS + DISCORD_SHARD_COUNT), checked together. */
+function shardAssignment(ids: string | undefined, count: number | undefined): ShardAssignment | undefined {
+  if (ids === undefined && count === undefined) return undefined;
+  if (ids === undefined || count === undefined) throw new InputError('INPUT_INVALID', 'DISCORD_SHARDS and DISCORD_SHARD_COUNT go together: set both (e.g. DISCORD_SHARDS=0,1 DISCORD_SHARD_COUNT=4) or neither');
+  const list = ids.split(',').map(Number);
+  const wrong = list.filter((id) => id >= count);
+  if (wrong.length > 0) throw new InputError('INPUT_INVALID', `DISCORD_SHARDS names shard ${wrong.join(', ')}, but DISCORD_SHARD_COUNT is ${count} (ids run from 0 to ${count - 1})`);
+  return { ids: [...new Set(list)], count };
+}
+
 async function runBot(flags: { models?: string }): Promise<void> {
   const [{ configWithFlags }, { logger, setLogLevel }, { configureMedia }, { createBot, DEFAULT_LIMITS }, { botStateSettings, openBotState }] = await Promise.all([
     import('../setup.js'),
@@ -78,6 +88,7 @@ async function runBot(flags: { models?: string }): Promise<void> {
   configureMedia(config.media);
   const d = config.discord;
   const token = requireSetting(d.token, 'DISCORD_TOKEN', 'discord.token');
+  const shards = shardAssignment(d.shards, d.shardCount);
   const state = await openBotState(botStateSettings(config));
   log.info({ state: state.where, shared: state.guards !== undefined }, 'bot state');
   const resources = await openServices(config, log);
@@ -89,6 +100,7 @@ async function runBot(flags: { models?: string }): Promise<void> {
       ...(d.apiBaseUrl ? { apiBaseUrl: d.apiBaseUrl } : {}),
       ...(d.gatewayUrl ? { gatewayUrl: d.gatewayUrl } : {}),
       maxConcurrent: d.maxConcurrent,
+      ...(shards ? { shards } : {}),
       cooldownMs: d.cooldownSeconds * 1000,
       actionRate: { burst: d.actionBurst, perMinute: d.actionsPerMinute },
       limits: { ...DEFAULT_LIMITS, maxClipBytes: d.maxClipBytes, maxClipSeconds: d.maxClipSeconds, maxPromptChars: config.maxTextChars },
