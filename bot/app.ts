@@ -4,8 +4,8 @@ import { logger, type Logger } from '../core/logger.js';
 import type { BotContext, BotLimits, Command, RequestContext } from './command.js';
 import { COMMANDS, loadCommands } from './commands/index.js';
 import { handleComponent } from './components.js';
-import type { SqliteConversationStore } from './conversation-store.js';
-import { ActionRateLimit, ConcurrencyLimiter, Cooldown, type ActionRate } from './fairness.js';
+import type { ConversationStore } from './conversation-store.js';
+import { ActionRateLimit, ConcurrencyLimiter, Cooldown, type ActionRate, type UserGuard } from './fairness.js';
 import { MusicFlow } from './music-flow.js';
 import type { ClipAnalyser, MusicRecommender, PreviewCutter, TrackDirectory } from './ports.js';
 import { replyWithError } from './respond.js';
@@ -17,8 +17,19 @@ export interface BotServices {
   readonly recommender: MusicRecommender;
   readonly analyser: ClipAnalyser;
   readonly tracks: TrackDirectory;
-  readonly store: SqliteConversationStore;
+  readonly store: ConversationStore;
   readonly preview?: PreviewCutter;
+  /**
+   * Shared cooldown and action-rate state (PostgreSQL, for several bot processes); by default each
+   * process keeps its own in memory, from `cooldownMs` and `actionRate`.
+   */
+  readonly guards?: { readonly cooldown: UserGuard; readonly actions: UserGuard };
+}
+
+/** Which gateway shards this process runs, of how many (discord.js's `shards` / `shardCount`). */
+export interface ShardAssignment {
+  readonly ids: readonly number[];
+  readonly count: number;
 }
 
 export interface BotOptions {
@@ -38,6 +49,11 @@ export interface BotOptions {
   readonly commands?: readonly Command[];
   /** How often expired conversations are swept from the store. */
   readonly sweepIntervalMs?: number;
+  /**
+   * The shards of this process. Unset: what the ShardingManager that spawned the process says
+   * (discord.js reads SHARDS and SHARD_COUNT), else one shard.
+   */
+  readonly shards?: ShardAssignment;
 }
 
 export const DEFAULT_LIMITS: BotLimits = {
@@ -60,7 +76,7 @@ export interface Bot {
 }
 
 /** discord.js client options, pointing REST and the gateway at overrides when given. */
-export function clientOptions(options: Pick<BotOptions, 'messageContent' | 'apiBaseUrl' | 'gatewayUrl'>): ClientOptions {
+export function clientOptions(options: Pick<BotOptions, 'messageContent' | 'apiBaseUrl' | 'gatewayUrl' | 'shards'>): ClientOptions {
   const intents = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages];
   if (options.messageContent) intents.push(GatewayIntentBits.MessageContent);
   const gatewayUrl = options.gatewayUrl;
@@ -68,6 +84,7 @@ export function clientOptions(options: Pick<BotOptions, 'messageContent' | 'apiB
     intents,
     partials: [Partials.Channel],
     allowedMentions: ALLOWED_MENTIONS,
+    ...(options.shards ? { shards: [...options.shards.ids], shardCount: options.shards.count } : {}),
     ...(options.apiBaseUrl ? { rest: { api: options.apiBaseUrl } } : {}),
     ...(gatewayUrl
       ? {
@@ -92,8 +109,8 @@ export function createBot(services: BotServices, options: BotOptions): Bot {
     analyser: services.analyser,
     tracks: services.tracks,
     ...(services.preview ? { preview: services.preview } : {}),
-    cooldown: new Cooldown(options.cooldownMs),
-    actions: new ActionRateLimit(options.actionRate ?? DEFAULT_ACTION_RATE),
+    cooldown: services.guards?.cooldown ?? new Cooldown(options.cooldownMs),
+    actions: services.guards?.actions ?? new ActionRateLimit(options.actionRate ?? DEFAULT_ACTION_RATE),
     limiter: new ConcurrencyLimiter(options.maxConcurrent),
     limits: options.limits,
     messageContent: options.messageContent,
@@ -115,15 +132,17 @@ export function createBot(services: BotServices, options: BotOptions): Bot {
     });
   }
   client.on(Events.Error, (error) => log.error({ err: error }, 'client error'));
-  client.once(Events.ClientReady, (ready) => log.info({ user: ready.user.tag, guilds: ready.guilds.cache.size }, 'connected to Discord'));
+  client.once(Events.ClientReady, (ready) => log.info({ user: ready.user.tag, guilds: ready.guilds.cache.size, shards: ready.ws.shards.map((s) => s.id), shardCount: ready.options.shardCount }, 'connected to Discord'));
 
   let sweeper: NodeJS.Timeout | undefined;
   return {
     client,
     context,
     async start() {
-      services.store.sweep();
-      sweeper = setInterval(() => services.store.sweep(), options.sweepIntervalMs ?? 10 * 60_000);
+      const sweep = (): Promise<unknown> =>
+        Promise.all([services.store.sweep(), context.cooldown.sweep?.(), context.actions.sweep?.()]).catch((error: unknown) => log.warn({ err: error }, 'could not sweep expired bot state'));
+      await sweep();
+      sweeper = setInterval(() => void sweep(), options.sweepIntervalMs ?? 10 * 60_000);
       sweeper.unref();
       await client.login(options.token);
     },

@@ -1,6 +1,6 @@
 import type { AutocompleteInteraction, ChatInputCommandInteraction, MessageContextMenuCommandInteraction, RESTPostAPIApplicationCommandsJSONBody } from 'discord.js';
 import type { Logger } from '../core/logger.js';
-import type { ActionRateLimit, Cooldown, ConcurrencyLimiter } from './fairness.js';
+import type { ConcurrencyLimiter, UserGuard } from './fairness.js';
 import type { MusicFlow } from './music-flow.js';
 import type { ClipAnalyser, PreviewCutter, TrackDirectory } from './ports.js';
 
@@ -22,9 +22,9 @@ export interface BotContext {
   readonly tracks: TrackDirectory;
   readonly preview?: PreviewCutter;
   /** Between new requests (`/music`, "Find music", `/similar`). */
-  readonly cooldown: Cooldown;
+  readonly cooldown: UserGuard;
   /** On what follows a request: buttons, the pick select, `/refine` and refinements typed in a thread. */
-  readonly actions: ActionRateLimit;
+  readonly actions: UserGuard;
   readonly limiter: ConcurrencyLimiter;
   readonly limits: BotLimits;
   readonly messageContent: boolean;

@@ -19,8 +19,8 @@ export async function handleComponent(interaction: ComponentInteraction, ctx: Re
   const id = parseCustomId(interaction.customId);
   if (!id) throw new CuecastError('EXPIRED', `unknown custom id ${interaction.customId}`);
   // A modal submit was paid for by the press that opened it.
-  if (!interaction.isModalSubmit()) takeAction(ctx, interaction.user.id);
-  const conversation = ctx.flow.conversation(id.key);
+  if (!interaction.isModalSubmit()) await takeAction(ctx, interaction.user.id);
+  const conversation = await ctx.flow.conversation(id.key);
   if (conversation.userId !== interaction.user.id) {
     await interaction.reply({ content: 'These picks belong to someone else. Start your own with `/music`.', flags: MessageFlags.Ephemeral });
     return;
@@ -58,11 +58,11 @@ async function steer(interaction: ComponentInteraction, id: ParsedCustomId, conv
     return;
   }
   const message = await interaction.editReply(picksMessage(view));
-  ctx.flow.attach(view.conversation, { messageId: message.id });
+  await ctx.flow.attach(view.conversation, { messageId: message.id });
 }
 
 async function choose(interaction: StringSelectMenuInteraction, conversation: Conversation, ctx: RequestContext): Promise<void> {
-  const { pick } = ctx.flow.choose(conversation, Number(interaction.values[0] ?? 0));
+  const { pick } = await ctx.flow.choose(conversation, Number(interaction.values[0] ?? 0));
   await interaction.deferReply();
   const content = `🎧 <@${interaction.user.id}> chose **${plainClip(pick.title, 200)}** by ${plainClip(pick.artist, 200)}: use ${clock(pick.segmentStart)}–${clock(pick.segmentEnd)}.`;
   const files: AttachmentBuilder[] = [];

@@ -38,18 +38,57 @@ export interface Conversation {
 
 export type NewConversation = Omit<Conversation, 'key' | 'updatedAt'>;
 
-interface Row {
-  key: string;
-  thread_id: string | null;
-  message_id: string | null;
-  data: string;
-  frames: Buffer;
-  dim: number;
-  updated_at: number;
+/**
+ * Where conversations live: a SQLite file for one bot process (the default), PostgreSQL when several
+ * bot processes (shards) and serve nodes share them (`bot/state/pg-conversation-store.ts`).
+ * Entries untouched for the store's time to live are gone.
+ */
+export interface ConversationStore {
+  create(conversation: NewConversation): Promise<Conversation>;
+  /** Replaces the stored conversation and refreshes its expiry. */
+  save(conversation: Conversation): Promise<Conversation>;
+  get(key: string): Promise<Conversation | undefined>;
+  byThread(threadId: string): Promise<Conversation | undefined>;
+  /** Deletes expired conversations; returns how many. */
+  sweep(): Promise<number>;
+  close(): Promise<void>;
 }
 
-/** Conversation state in its own SQLite file; entries untouched for `ttlMs` are gone. */
-export class SqliteConversationStore {
+/** A fresh compact key for a conversation (carried in component custom ids). */
+export const newConversationKey = (): string => randomBytes(6).toString('base64url');
+
+/** A stored row: the conversation without its frames as JSON, the frames as packed float32. */
+export interface ConversationRow {
+  readonly key: string;
+  readonly thread_id: string | null;
+  readonly message_id: string | null;
+  readonly data: string;
+  readonly frames: Buffer;
+  readonly dim: number;
+  readonly updated_at: number;
+}
+
+export function toRow(c: Conversation): ConversationRow {
+  const { frameEmbeddings, ...rest } = c;
+  const dim = frameEmbeddings[0]?.length ?? 0;
+  const frames = Buffer.alloc(frameEmbeddings.length * dim * 4);
+  frameEmbeddings.forEach((v, i) => frames.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), i * dim * 4));
+  return { key: c.key, thread_id: c.threadId ?? null, message_id: c.messageId ?? null, data: JSON.stringify(rest), frames, dim, updated_at: c.updatedAt };
+}
+
+export function fromRow(row: ConversationRow): Conversation {
+  const frameEmbeddings: Float32Array[] = [];
+  for (let offset = 0; row.dim > 0 && offset < row.frames.byteLength; offset += row.dim * 4) {
+    // Copy out: the Buffer may share a pool and need not be 4-byte aligned.
+    frameEmbeddings.push(new Float32Array(new Uint8Array(row.frames.subarray(offset, offset + row.dim * 4)).buffer));
+  }
+  // The thread column is the truth: another conversation may have taken the thread over.
+  const { threadId: _stale, ...data } = JSON.parse(row.data) as Omit<Conversation, 'frameEmbeddings'>;
+  return { ...data, ...(row.thread_id ? { threadId: row.thread_id } : {}), frameEmbeddings, updatedAt: Number(row.updated_at) };
+}
+
+/** Conversation state in its own SQLite file (one bot process); entries untouched for `ttlMs` are gone. */
+export class SqliteConversationStore implements ConversationStore {
   private readonly db: Database.Database;
 
   constructor(
@@ -72,60 +111,48 @@ export class SqliteConversationStore {
     CREATE INDEX IF NOT EXISTS conversations_updated ON conversations(updated_at);`);
   }
 
-  create(conversation: NewConversation): Conversation {
-    const stored: Conversation = { ...conversation, key: randomBytes(6).toString('base64url'), updatedAt: this.now() };
+  async create(conversation: NewConversation): Promise<Conversation> {
+    const stored: Conversation = { ...conversation, key: newConversationKey(), updatedAt: this.now() };
     this.write(stored);
     return stored;
   }
 
-  /** Replaces the stored conversation and refreshes its expiry. */
-  save(conversation: Conversation): Conversation {
+  async save(conversation: Conversation): Promise<Conversation> {
     const stored = { ...conversation, updatedAt: this.now() };
     this.write(stored);
     return stored;
   }
 
-  get(key: string): Conversation | undefined {
-    return this.live(this.db.prepare<[string], Row>('SELECT * FROM conversations WHERE key = ?').get(key));
+  async get(key: string): Promise<Conversation | undefined> {
+    return this.live(this.db.prepare<[string], ConversationRow>('SELECT * FROM conversations WHERE key = ?').get(key));
   }
 
-  byThread(threadId: string): Conversation | undefined {
-    return this.live(this.db.prepare<[string], Row>('SELECT * FROM conversations WHERE thread_id = ?').get(threadId));
+  async byThread(threadId: string): Promise<Conversation | undefined> {
+    return this.live(this.db.prepare<[string], ConversationRow>('SELECT * FROM conversations WHERE thread_id = ?').get(threadId));
   }
 
-  /** Deletes expired conversations; returns how many. */
-  sweep(): number {
+  async sweep(): Promise<number> {
     return this.db.prepare('DELETE FROM conversations WHERE updated_at < ?').run(this.now() - this.ttlMs).changes;
   }
 
-  close(): void {
-    this.db.close();
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
   }
 
   private write(c: Conversation): void {
     // A thread holds one conversation: a new one started in it takes the thread over.
     if (c.threadId) this.db.prepare('UPDATE conversations SET thread_id = NULL WHERE thread_id = ? AND key != ?').run(c.threadId, c.key);
-    const { frameEmbeddings, ...rest } = c;
-    const dim = frameEmbeddings[0]?.length ?? 0;
-    const frames = Buffer.alloc(frameEmbeddings.length * dim * 4);
-    frameEmbeddings.forEach((v, i) => frames.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), i * dim * 4));
+    const row = toRow(c);
     this.db
       .prepare(
-        `INSERT INTO conversations (key, thread_id, message_id, data, frames, dim, updated_at) VALUES (@key, @thread, @message, @data, @frames, @dim, @updated)
+        `INSERT INTO conversations (key, thread_id, message_id, data, frames, dim, updated_at) VALUES (@key, @thread_id, @message_id, @data, @frames, @dim, @updated_at)
          ON CONFLICT(key) DO UPDATE SET thread_id = excluded.thread_id, message_id = excluded.message_id, data = excluded.data, frames = excluded.frames, dim = excluded.dim, updated_at = excluded.updated_at`,
       )
-      .run({ key: c.key, thread: c.threadId ?? null, message: c.messageId ?? null, data: JSON.stringify(rest), frames, dim, updated: c.updatedAt });
+      .run(row);
   }
 
-  private live(row: Row | undefined): Conversation | undefined {
+  private live(row: ConversationRow | undefined): Conversation | undefined {
     if (!row || row.updated_at < this.now() - this.ttlMs) return undefined;
-    const frameEmbeddings: Float32Array[] = [];
-    for (let offset = 0; row.dim > 0 && offset < row.frames.byteLength; offset += row.dim * 4) {
-      // Copy out: the Buffer may share a pool and need not be 4-byte aligned.
-      frameEmbeddings.push(new Float32Array(new Uint8Array(row.frames.subarray(offset, offset + row.dim * 4)).buffer));
-    }
-    // The thread column is the truth: another conversation may have taken the thread over.
-    const { threadId: _stale, ...data } = JSON.parse(row.data) as Omit<Conversation, 'frameEmbeddings'>;
-    return { ...data, ...(row.thread_id ? { threadId: row.thread_id } : {}), frameEmbeddings, updatedAt: row.updated_at };
+    return fromRow(row);
   }
 }

@@ -10,8 +10,18 @@ export type GuardResult =
       readonly repeated: boolean;
     };
 
-/** Guards return results instead of throwing: the caller turns a refusal into a polite reply. */
-export class Cooldown {
+/**
+ * A per-user guard (cooldown, action rate). Guards return results instead of throwing: the caller turns
+ * a refusal into a polite reply. The classes here keep their state in this process's memory (one bot
+ * process); `bot/state/pg-guards.ts` keeps it in PostgreSQL so that every shard sees the same user.
+ */
+export interface UserGuard {
+  take(userId: string): Promise<GuardResult>;
+  /** Forgets users whose state no longer matters; returns how many. */
+  sweep?(): Promise<number>;
+}
+
+export class Cooldown implements UserGuard {
   private readonly lastUse = new Map<string, number>();
 
   constructor(
@@ -20,7 +30,7 @@ export class Cooldown {
   ) {}
 
   /** Records a use when allowed; a refused attempt does not extend the wait. */
-  take(userId: string): GuardResult {
+  async take(userId: string): Promise<GuardResult> {
     const now = this.now();
     const last = this.lastUse.get(userId);
     if (last !== undefined && now - last < this.cooldownMs) return { ok: false, identifier: 'cooldown', remainingMs: this.cooldownMs - (now - last), repeated: false };
@@ -41,11 +51,17 @@ export interface ActionRate {
   readonly perMinute: number;
 }
 
+/** Milliseconds per refilled token, after checking the rate makes sense. */
+export function msPerToken(rate: ActionRate): number {
+  if (!(rate.burst >= 1) || !(rate.perMinute > 0)) throw new RangeError(`action rate needs burst >= 1 and perMinute > 0, got ${rate.burst} and ${rate.perMinute}`);
+  return 60_000 / rate.perMinute;
+}
+
 /**
  * A token bucket per user for what follows a request (refinements typed in the thread, buttons, the
  * pick select, `/refine`): short bursts pass, a flood is refused before it reaches the shared queue.
  */
-export class ActionRateLimit {
+export class ActionRateLimit implements UserGuard {
   private readonly buckets = new Map<string, { tokens: number; at: number; refused: boolean }>();
   private readonly msPerToken: number;
 
@@ -53,12 +69,11 @@ export class ActionRateLimit {
     private readonly rate: ActionRate,
     private readonly now: () => number = Date.now,
   ) {
-    if (!(rate.burst >= 1) || !(rate.perMinute > 0)) throw new RangeError(`action rate needs burst >= 1 and perMinute > 0, got ${rate.burst} and ${rate.perMinute}`);
-    this.msPerToken = 60_000 / rate.perMinute;
+    this.msPerToken = msPerToken(rate);
   }
 
   /** Spends a token when one is left; a refused attempt spends nothing. */
-  take(userId: string): GuardResult {
+  async take(userId: string): Promise<GuardResult> {
     const now = this.now();
     const bucket = this.buckets.get(userId) ?? { tokens: this.rate.burst, at: now, refused: false };
     bucket.tokens = Math.min(this.rate.burst, bucket.tokens + (now - bucket.at) / this.msPerToken);

@@ -1,6 +1,6 @@
 import { CuecastError, InputError } from '../core/errors.js';
 import type { RecommendResult, RefinementState } from '../recommend/types.js';
-import type { Conversation, ShownPick, SqliteConversationStore } from './conversation-store.js';
+import type { Conversation, ConversationStore, ShownPick } from './conversation-store.js';
 import { EMPTY_REFINEMENT, type ClipFeatures, type MusicRecommender } from './ports.js';
 
 export interface MusicFlowOptions {
@@ -33,7 +33,7 @@ export class MusicFlow {
 
   constructor(
     private readonly recommender: MusicRecommender,
-    private readonly store: SqliteConversationStore,
+    private readonly store: ConversationStore,
     private readonly options: MusicFlowOptions,
   ) {}
 
@@ -65,25 +65,25 @@ export class MusicFlow {
       seen: [],
     };
     const result = await this.query(draft, state, [], signal);
-    const conversation = this.store.create(this.withShown(draft, result));
+    const conversation = await this.store.create(this.withShown(draft, result));
     return { conversation, result };
   }
 
   /** The live conversation for a component's key, or EXPIRED. */
-  conversation(key: string): Conversation {
-    const found = this.store.get(key);
+  async conversation(key: string): Promise<Conversation> {
+    const found = await this.store.get(key);
     if (!found) throw new CuecastError('EXPIRED', `conversation ${key} expired or unknown`, { key });
     return found;
   }
 
-  conversationInThread(threadId: string): Conversation | undefined {
+  conversationInThread(threadId: string): Promise<Conversation | undefined> {
     return this.store.byThread(threadId);
   }
 
   /** Records where the conversation lives on Discord (reply message, thread). */
-  attach(conversation: Conversation, where: { messageId?: string; threadId?: string }): Conversation {
+  async attach(conversation: Conversation, where: { messageId?: string; threadId?: string }): Promise<Conversation> {
     // Re-read: a click may have changed the conversation while the reply and thread were being posted.
-    return this.store.save({ ...(this.store.get(conversation.key) ?? conversation), ...where });
+    return this.store.save({ ...((await this.store.get(conversation.key)) ?? conversation), ...where });
   }
 
   async refine(conversation: Conversation, text: string, signal?: AbortSignal): Promise<PicksView> {
@@ -123,7 +123,7 @@ export class MusicFlow {
    */
   private async exclusive<T>(key: string, turn: (current: Conversation) => Promise<T>): Promise<T> {
     const previous = this.turns.get(key) ?? Promise.resolve();
-    const run = previous.then(() => turn(this.conversation(key)));
+    const run = previous.then(async () => turn(await this.conversation(key)));
     const settled = run.then(
       () => undefined,
       () => undefined,
@@ -136,9 +136,9 @@ export class MusicFlow {
     }
   }
 
-  choose(conversation: Conversation, index: number): { conversation: Conversation; pick: ShownPick } {
+  async choose(conversation: Conversation, index: number): Promise<{ conversation: Conversation; pick: ShownPick }> {
     const pick = this.shownAt(conversation, index);
-    return { conversation: this.store.save({ ...conversation, chosen: pick.trackId }), pick };
+    return { conversation: await this.store.save({ ...conversation, chosen: pick.trackId }), pick };
   }
 
   private shownAt(conversation: Conversation, index: number): ShownPick {
@@ -165,8 +165,8 @@ export class MusicFlow {
     return { ...conversation, state: result.state, shown, seen: [...new Set([...conversation.seen, ...shown.map((p) => p.trackId)])] };
   }
 
-  private commit(conversation: Conversation, result: RecommendResult): PicksView {
-    return { conversation: this.store.save(this.withShown(conversation, result)), result };
+  private async commit(conversation: Conversation, result: RecommendResult): Promise<PicksView> {
+    return { conversation: await this.store.save(this.withShown(conversation, result)), result };
   }
 }
 

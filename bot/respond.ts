@@ -59,14 +59,14 @@ export function rateLimitError(guard: Extract<GuardResult, { ok: false }>): Cuec
 }
 
 /** Refuses with RATE_LIMITED while the user's cooldown for new requests runs. */
-export function takeCooldown(ctx: RequestContext, userId: string): void {
-  const guard = ctx.cooldown.take(userId);
+export async function takeCooldown(ctx: RequestContext, userId: string): Promise<void> {
+  const guard = await ctx.cooldown.take(userId);
   if (!guard.ok) throw rateLimitError(guard);
 }
 
 /** Refuses with RATE_LIMITED when the user has spent their actions (buttons, select, refinements). */
-export function takeAction(ctx: RequestContext, userId: string): void {
-  const guard = ctx.actions.take(userId);
+export async function takeAction(ctx: RequestContext, userId: string): Promise<void> {
+  const guard = await ctx.actions.take(userId);
   if (!guard.ok) throw rateLimitError(guard);
 }
 
@@ -77,7 +77,7 @@ export function takeAction(ctx: RequestContext, userId: string): void {
 export async function publishPicks(interaction: ChatInputCommandInteraction | MessageContextMenuCommandInteraction, view: PicksView, ctx: RequestContext): Promise<void> {
   const reply = await interaction.editReply(picksMessage(view));
   const threadId = await openThread(reply, interaction, ctx);
-  ctx.flow.attach(view.conversation, { messageId: reply.id, ...(threadId ? { threadId } : {}) });
+  await ctx.flow.attach(view.conversation, { messageId: reply.id, ...(threadId ? { threadId } : {}) });
 }
 
 async function openThread(reply: Message, interaction: ChatInputCommandInteraction | MessageContextMenuCommandInteraction, ctx: RequestContext): Promise<string | undefined> {

@@ -19,7 +19,7 @@ export const RATE_LIMITED_REACTION = '⏳';
  */
 export async function handleThreadMessage(message: Message, ctx: RequestContext): Promise<boolean> {
   if (message.author.bot) return false;
-  const conversation = ctx.flow.conversationInThread(message.channelId);
+  const conversation = await ctx.flow.conversationInThread(message.channelId);
   if (!conversation || conversation.userId !== message.author.id) return false;
   const text = refinementFromMessage(message.content, message.client.user.id);
   if (!text) return false;
@@ -29,7 +29,7 @@ export async function handleThreadMessage(message: Message, ctx: RequestContext)
       thread.send({ ...options, reply: { messageReference: message.id, failIfNotExists: false } }),
     );
 
-  const guard = ctx.actions.take(message.author.id);
+  const guard = await ctx.actions.take(message.author.id);
   if (!guard.ok) {
     // Not queued. One explanation per flood; later messages only get the reaction.
     ctx.log.info({ remainingMs: guard.remainingMs, repeated: guard.repeated }, 'thread refinement refused by the rate limit');
@@ -45,7 +45,7 @@ export async function handleThreadMessage(message: Message, ctx: RequestContext)
     await thread.sendTyping().catch(() => {});
     const view = await beforeDeadline(ctx.limiter.run(() => ctx.flow.refine(conversation, text, signal), undefined, signal), signal);
     const answer = await reply(picksMessage(view));
-    ctx.flow.attach(view.conversation, { messageId: answer.id });
+    await ctx.flow.attach(view.conversation, { messageId: answer.id });
   } catch (error) {
     ctx.log.warn({ err: error }, 'thread refinement failed');
     // When the thread itself is the problem (deleted, locked), this may not arrive either: then it is logged.

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../core/config.js';
-import type { Conversation, SqliteConversationStore } from '../bot/conversation-store.js';
+import type { Conversation, ConversationStore } from '../bot/conversation-store.js';
 import type { Catalog } from '../index-data/types.js';
 import type { FrameEncoder } from '../model/types.js';
 import type { Recommender } from '../recommend/recommender.js';
@@ -12,14 +12,12 @@ import { createStudio, DEFAULT_STUDIO_LIMITS, type NewStudioConversation, type S
 type StudioPart = Pick<StudioConversation, 'clipId' | 'picks' | 'notes' | 'segmentStarts' | 'undo'> & { readonly emptiedBy?: string };
 type StudioRecord = Conversation & { readonly studio: StudioPart };
 
-/** The bot's conversations file, where the studio's conversations are kept too. */
-export const conversationsFile = (config: Config): string => join(config.dataDir, 'discord', 'conversations.sqlite');
 
 /**
  * Studio conversations stored with the bot's: the fields they share (frames, prompt, state, history,
  * picks shown) in the bot's record, the studio's own in a `studio` part of it.
  */
-export function studioConversations(store: Pick<SqliteConversationStore, 'create' | 'save' | 'get'>): StudioConversationStore {
+export function studioConversations(store: Pick<ConversationStore, 'create' | 'save' | 'get'>): StudioConversationStore {
   const toRecord = (c: NewStudioConversation): Omit<StudioRecord, 'key' | 'updatedAt'> => ({
     userId: 'studio',
     channelId: `studio:${c.clipId}`,
@@ -63,7 +61,7 @@ export interface StudioParts {
   readonly frameEncoder: FrameEncoder;
   readonly recommender: Pick<Recommender, 'recommend' | 'refine' | 'refineTurn'>;
   readonly catalog: Pick<Catalog, 'track' | 'audioPath'>;
-  readonly conversations: Pick<SqliteConversationStore, 'create' | 'save' | 'get'>;
+  readonly conversations: Pick<ConversationStore, 'create' | 'save' | 'get'>;
 }
 
 /** The studio with the limits of the bot's attachments, the one text limit and the conversation lifetime. */

@@ -188,6 +188,16 @@ export const configSchema = z.object({
       maxClipSeconds: positiveInt.default(15 * 60),
       /** Conversations untouched this long expire (buttons then answer "expired"). */
       conversationTtlHours: z.coerce.number().positive().default(72),
+      /**
+       * Gateway shards this process runs, e.g. "0,1" (with `shardCount`); unset: one shard, or what a
+       * discord.js ShardingManager that spawned the process says. Several processes need shared state
+       * (`database.url`), or each keeps its own conversations and rates.
+       */
+      shards: z
+        .string()
+        .regex(/^\d+(,\d+)*$/, 'a comma-separated list of shard ids, e.g. 0,1')
+        .optional(),
+      shardCount: positiveInt.optional(),
     })
     .prefault({}),
 });
@@ -281,6 +291,8 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   DISCORD_MAX_CLIP_BYTES: 'discord.maxClipBytes',
   DISCORD_MAX_CLIP_SECONDS: 'discord.maxClipSeconds',
   DISCORD_CONVERSATION_TTL_HOURS: 'discord.conversationTtlHours',
+  DISCORD_SHARDS: 'discord.shards',
+  DISCORD_SHARD_COUNT: 'discord.shardCount',
 };
 
 type Json = Record<string, unknown>;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // tsc emits only JavaScript: copy the runtime assets that sit beside the sources (JSON data such as
-// the tag vocabulary, the stream server's pages) into dist/ at the same relative paths.
+// the tag vocabulary, the stream server's pages, the PostgreSQL migrations) into dist/ at the same relative paths.
 import { cpSync, readdirSync, statSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_FOLDERS = ['core', 'model', 'index-data', 'recommend', 'stream-server', 'bot', 'cli', 'bench'];
 const SKIP_DIRS = new Set(['node_modules', 'train', '__pycache__']);
-const ASSET = /\.(json|html|css|js|svg|png|ico|txt)$/;
+const ASSET = /\.(json|html|css|js|svg|png|ico|txt|sql)$/;
 
 function copyAssets(dir) {
   for (const name of readdirSync(dir)) {

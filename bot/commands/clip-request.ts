@@ -20,7 +20,7 @@ export async function answerClip(interaction: ChatInputCommandInteraction | Mess
   const uploadLimit = interaction.attachmentSizeLimit > 0 ? interaction.attachmentSizeLimit : Number.POSITIVE_INFINITY;
   const maxBytes = Math.min(ctx.limits.maxClipBytes, uploadLimit);
   const attachment = checkAttachment(request.attachment, maxBytes);
-  takeCooldown(ctx, interaction.user.id);
+  await takeCooldown(ctx, interaction.user.id);
   await interaction.deferReply();
   const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
   const video = await downloadAttachment(attachment, { maxBytes, timeoutMs: ctx.limits.downloadTimeoutMs }, signal);

@@ -15,15 +15,15 @@ export const refine = {
     .toJSON(),
   async execute(interaction, ctx) {
     const text = ctx.flow.checkText(interaction.options.getString('text', true));
-    const conversation = ctx.flow.conversationInThread(interaction.channelId);
+    const conversation = await ctx.flow.conversationInThread(interaction.channelId);
     if (!conversation) throw new InputError('INPUT_INVALID', 'refine outside a music thread', { reason: 'not-in-conversation' });
-    takeAction(ctx, interaction.user.id);
+    await takeAction(ctx, interaction.user.id);
     // The answer is posted in the thread: reopen it first when it was archived.
     await openConversationThread(interaction.client, interaction.channelId, ctx.log);
     await interaction.deferReply();
     const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
     const view = await underLimit(interaction, ctx, signal, () => ctx.flow.refine(conversation, text ?? '', signal));
     const reply = await interaction.editReply(picksMessage(view));
-    ctx.flow.attach(view.conversation, { messageId: reply.id });
+    await ctx.flow.attach(view.conversation, { messageId: reply.id });
   },
 } satisfies Command;

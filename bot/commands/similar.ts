@@ -22,7 +22,7 @@ export const similar = {
     const trackId = interaction.options.getString('track', true);
     if (ctx.tracks.size() === 0) throw new InputError('CATALOG_EMPTY', 'catalog has no tracks');
     if (!ctx.tracks.track(trackId)) throw new InputError('INPUT_INVALID', `unknown track ${trackId}`, { reason: 'unknown-track' });
-    takeCooldown(ctx, interaction.user.id);
+    await takeCooldown(ctx, interaction.user.id);
     await interaction.deferReply();
     const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
     const view = await underLimit(interaction, ctx, signal, () =>

@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../../core/config.js';
 import { InputError, isCuecastError } from '../../core/errors.js';
 import type { Catalog } from '../../index-data/types.js';
 import type { Encoders } from '../../model/index.js';
-import type { BotServices } from '../../bot/app.js';
+import type { BotServices, ShardAssignment } from '../../bot/app.js';
 import type { CliCommand } from '../command.js';
 import { reportError } from '../output.js';
 
@@ -66,13 +65,23 @@ async function openServices(config: Config, log: Log): Promise<Resources> {
   }
 }
 
+/** The shards of this process from config (DISCORD_SHARDS + DISCORD_SHARD_COUNT), checked together. */
+function shardAssignment(ids: string | undefined, count: number | undefined): ShardAssignment | undefined {
+  if (ids === undefined && count === undefined) return undefined;
+  if (ids === undefined || count === undefined) throw new InputError('INPUT_INVALID', 'DISCORD_SHARDS and DISCORD_SHARD_COUNT go together: set both (e.g. DISCORD_SHARDS=0,1 DISCORD_SHARD_COUNT=4) or neither');
+  const list = ids.split(',').map(Number);
+  const wrong = list.filter((id) => id >= count);
+  if (wrong.length > 0) throw new InputError('INPUT_INVALID', `DISCORD_SHARDS names shard ${wrong.join(', ')}, but DISCORD_SHARD_COUNT is ${count} (ids run from 0 to ${count - 1})`);
+  return { ids: [...new Set(list)], count };
+}
+
 async function runBot(flags: { models?: string }): Promise<void> {
-  const [{ configWithFlags }, { logger, setLogLevel }, { configureMedia }, { createBot, DEFAULT_LIMITS }, { SqliteConversationStore }] = await Promise.all([
+  const [{ configWithFlags }, { logger, setLogLevel }, { configureMedia }, { createBot, DEFAULT_LIMITS }, { botStateSettings, openBotState }] = await Promise.all([
     import('../setup.js'),
     import('../../core/logger.js'),
     import('../../core/media/index.js'),
     import('../../bot/app.js'),
-    import('../../bot/conversation-store.js'),
+    import('../bot-state.js'),
   ]);
   const config = configWithFlags(flags);
   setLogLevel(config.logLevel);
@@ -80,16 +89,19 @@ async function runBot(flags: { models?: string }): Promise<void> {
   configureMedia(config.media);
   const d = config.discord;
   const token = requireSetting(d.token, 'DISCORD_TOKEN', 'discord.token');
+  const shards = shardAssignment(d.shards, d.shardCount);
+  const state = await openBotState(botStateSettings(config));
+  log.info({ state: state.where, shared: state.guards !== undefined }, 'bot state');
   const resources = await openServices(config, log);
-  const store = new SqliteConversationStore(join(config.dataDir, 'discord', 'conversations.sqlite'), d.conversationTtlHours * 3600_000);
   const bot = createBot(
-    { ...resources.services, store },
+    { ...resources.services, store: state.store, ...(state.guards ? { guards: state.guards } : {}) },
     {
       token,
       messageContent: d.messageContentIntent,
       ...(d.apiBaseUrl ? { apiBaseUrl: d.apiBaseUrl } : {}),
       ...(d.gatewayUrl ? { gatewayUrl: d.gatewayUrl } : {}),
       maxConcurrent: d.maxConcurrent,
+      ...(shards ? { shards } : {}),
       cooldownMs: d.cooldownSeconds * 1000,
       actionRate: { burst: d.actionBurst, perMinute: d.actionsPerMinute },
       limits: { ...DEFAULT_LIMITS, maxClipBytes: d.maxClipBytes, maxClipSeconds: d.maxClipSeconds, maxPromptChars: config.maxTextChars },
@@ -104,8 +116,7 @@ async function runBot(flags: { models?: string }): Promise<void> {
       .stop()
       .then(() => resources.close())
       .finally(() => {
-        store.close();
-        process.exit(0);
+        void state.close().finally(() => process.exit(0));
       });
   };
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -9,7 +9,7 @@ import type { ApplicationOptions } from '../../stream-server/app.js';
 import type { RedisAdapter } from '../../stream-server/redis.js';
 import { streamEncodeInFlight, streamSettings } from '../../stream-server/settings.js';
 import { TokenTable } from '../../stream-server/tokens.js';
-import type { SqliteConversationStore } from '../../bot/conversation-store.js';
+import type { BotState } from '../../bot/state/open.js';
 import type { Studio } from '../../stream-server/studio/index.js';
 import type { StoredTokens } from '../token-store.js';
 
@@ -63,7 +63,7 @@ export function pageUrls(base: string, tokens: StoredTokens): { capture: string;
 
 /** Runs the stream server until SIGINT/SIGTERM; resolves with the exit code after a graceful drain. */
 export async function runServe(flags: ServeFlags): Promise<number> {
-  const [{ configWithFlags }, { logger }, { configureMedia }, { loadOrCreateTokens }, { studioAccess, studioLine, studioFor, conversationsFile }] = await Promise.all([
+  const [{ configWithFlags }, { logger }, { configureMedia }, { loadOrCreateTokens }, { studioAccess, studioLine, studioFor }] = await Promise.all([
     import('../setup.js'),
     import('../../core/logger.js'),
     import('../../core/media/index.js'),
@@ -118,7 +118,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   let redis: RedisAdapter | undefined;
   let catalog: Catalog | undefined;
   let catalogOpen = false;
-  let conversations: SqliteConversationStore | undefined;
+  let botState: BotState | undefined;
   let studio: Studio | undefined;
   try {
     // Redis first: a wrong REDIS_URL fails start-up in seconds, before minutes of model loading.
@@ -144,9 +144,10 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     recommender.warmRefinementParser();
     log.info({ mode: recommender.mode }, 'recommending');
     await models.warmup(['clipImage', 'clipText', 'clapText']);
-    const { SqliteConversationStore: ConversationStore } = await import('../../bot/conversation-store.js');
-    conversations = new ConversationStore(conversationsFile(config), config.discord.conversationTtlHours * 3600_000);
-    studio = studioFor(config, { token: studioToken.token, frameEncoder: models.clipImage, recommender, catalog: opened, conversations });
+    // The studio keeps its conversations with the bot's: in PostgreSQL when configured, so any node answers them.
+    const { botStateSettings, openBotState } = await import('../bot-state.js');
+    botState = await openBotState(botStateSettings(config));
+    studio = studioFor(config, { token: studioToken.token, frameEncoder: models.clipImage, recommender, catalog: opened, conversations: botState.store });
     http.off('request', loading);
     const app = createApplication(
       http,
@@ -174,7 +175,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   } finally {
     if (http.listening) http.close();
     await studio?.close();
-    conversations?.close();
+    await botState?.close();
     await redis?.close();
     catalogOpen = false;
     await catalog?.close();

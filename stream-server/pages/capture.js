@@ -11,6 +11,8 @@
   // socket.io's client bundle (/socket.io/socket.io.min.js, loaded first) defines window.io.
   const io = /** @type {{ io: typeof import('socket.io-client').io }} */ (/** @type {unknown} */ (window)).io;
   const MAX_WIDTH = 512;
+  /** WebSocket first, polling when a proxy blocks WebSockets. */
+  const CONNECT_OPTIONS = { transports: ['websocket', 'polling'], tryAllTransports: true };
   const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
   const connectForm = /** @type {HTMLFormElement} */ ($('connect'));
   const video = /** @type {HTMLVideoElement} */ ($('preview'));
@@ -59,8 +61,11 @@
     await video.play();
     media.getVideoTracks()[0]?.addEventListener('ended', stop);
 
+    // WebSocket first (one connection, no polling requests to pin to a node), polling only when a proxy
+    // blocks WebSockets. `producer` in the URL lets a load balancer keep a stream's producer on one
+    // node (its session lives there); it carries the stream id only, never the token.
     /** @type {StreamSocket} */
-    const connection = io('/stream', { auth: { streamId, token } });
+    const connection = io('/stream', { auth: { streamId, token }, query: { producer: streamId }, ...CONNECT_OPTIONS });
     socket = connection;
     connection.on('connect', () => show('connection', 'connected'));
     connection.on('disconnect', () => show('connection', 'disconnected, reconnecting'));

@@ -84,8 +84,10 @@
   }
 
   // Reconnects by itself (socket.io's manager, with back-off) and asks for the state on every connect.
+  // WebSocket first: the whole connection is one request, so behind a load balancer overlays need no
+  // sticky session (polling, the fallback when a proxy blocks WebSockets, does need one).
   /** @type {OverlaySocket} */
-  const socket = io('/overlay', { auth: { streamId, token }, reconnectionDelayMax: 5000 });
+  const socket = io('/overlay', { auth: { streamId, token }, reconnectionDelayMax: 5000, transports: ['websocket', 'polling'], tryAllTransports: true });
   /** A badge while the server runs on the stand-in models, whose picks mean nothing (asked on every connect). */
   function checkStandIn() {
     fetch('/readyz', { cache: 'no-store' })

@@ -11,7 +11,7 @@ import { UnavailableServices } from '../../bot/unavailable.js';
 import type { ClipAnalyser, ClipFeatures } from '../../bot/ports.js';
 import { BotHarness, type HarnessOptions } from './support/harness.js';
 import { FakeDiscord } from './support/fake-discord/server.js';
-import { attachmentOption, buttonClick, selectChoice, slashCommand, stringOption } from './support/fake-discord/payloads.js';
+import { attachmentOption, mp4Bytes, buttonClick, selectChoice, slashCommand, stringOption } from './support/fake-discord/payloads.js';
 import { componentsOf, looksInternal, picksShown } from './support/expect-discord.js';
 import { SmallRecommender } from './support/small-services.js';
 import { createFixtureEncoders } from '../support/models.js';
@@ -47,7 +47,7 @@ async function start(options: HarnessOptions): Promise<BotHarness> {
 }
 
 function sendMusic(harness: BotHarness, user = harness.world.user, channelId?: string): APIInteraction {
-  const clip = harness.fake.addAttachment('clip.mp4', new Uint8Array(2048).fill(7), 'video/mp4');
+  const clip = harness.fake.addAttachment('clip.mp4', mp4Bytes(2048), 'video/mp4');
   return harness.fake.sendInteraction(slashCommand(harness.world, 'music', { user, ...(channelId ? { channelId } : {}), options: [attachmentOption('clip', clip)], attachments: [clip] }));
 }
 
@@ -151,7 +151,7 @@ describe('per-user action rate', () => {
     const slash = b.fake.sendInteraction(slashCommand(b.world, 'refine', { channelId: thread.id, options: [stringOption('text', 'faster')] }));
     expect(await refusal(b, slash)).toMatch(/going a bit fast/);
     expect(recommender.requests.length).toBe(asked);
-    expect(b.store.get(keyOf(reply))?.chosen).toBeUndefined();
+    expect((await b.store.get(keyOf(reply)))?.chosen).toBeUndefined();
 
     // The other user has their own allowance.
     const theirs = await final(b, sendMusic(b, b.world.otherUser));
@@ -179,7 +179,7 @@ describe('per-user action rate', () => {
     const answers = b.fake.channelMessages(thread.id).filter((m) => m.author.bot && flood.some((f) => f.id === m.message_reference?.message_id));
     expect(answers).toHaveLength(1);
     expect(recommender.requests.length).toBe(asked);
-    expect(b.store.byThread(thread.id)?.history).toEqual(['no drums', 'slower']);
+    expect((await b.store.byThread(thread.id))?.history).toEqual(['no drums', 'slower']);
 
     // Another user's conversation is not held back.
     const theirs = await final(b, sendMusic(b, b.world.otherUser));
@@ -201,7 +201,7 @@ describe('conversations', () => {
     const callback = await b.fake.waitFor(() => b.fake.callbacks(click)[0], 'the reply');
     expect(Number(callback.data?.flags) & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
     expect(callback.data?.content).toMatch(/This conversation has expired\. Start a new one with `\/music`/);
-    expect(b.store.sweep()).toBe(1);
+    expect(await b.store.sweep()).toBe(1);
   });
 
   it('without the MessageContent intent, identifies without it, ignores thread messages, and /refine steers the picks', async () => {

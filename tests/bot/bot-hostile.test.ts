@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelType, type APIEmbed, type APIMessage } from 'discord.js';
 import type { RecommendRequest, RecommendResult } from '../../recommend/types.js';
 import { BotHarness } from './support/harness.js';
-import { attachmentOption, buttonClick, integerOption, modalSubmit, slashCommand, stringOption } from './support/fake-discord/payloads.js';
+import { attachmentOption, mp4Bytes, buttonClick, integerOption, modalSubmit, slashCommand, stringOption } from './support/fake-discord/payloads.js';
 import { componentsOf } from './support/expect-discord.js';
 import { SmallRecommender } from './support/small-services.js';
 
@@ -98,7 +98,7 @@ function shownText(payload: Record<string, unknown>): string {
 
 describe('a hostile user and hostile tags', () => {
   it('every message, edit, follow-up, modal reply and thread post pings nobody, escapes Markdown and stays within Discord limits', async () => {
-    const clip = h.fake.addAttachment('clip.mp4', new Uint8Array(2048).fill(7), 'video/mp4');
+    const clip = h.fake.addAttachment('clip.mp4', mp4Bytes(2048), 'video/mp4');
     const prompt = `${MENTIONS} **bold** ${'p'.repeat(300)}`.slice(0, 450);
     const music = h.fake.sendInteraction(slashCommand(h.world, 'music', { options: [attachmentOption('clip', clip), stringOption('prompt', prompt), integerOption('count', 5)], attachments: [clip] }));
     const reply = await h.fake.waitFor(() => h.fake.original(music)?.embeds.length && h.fake.original(music), 'the picks', 20_000);

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InteractionResponseType, MessageFlags, type APIInteraction, type APIMessage, type ThreadChannel } from 'discord.js';
 import { BotHarness } from './support/harness.js';
-import { attachmentOption, buttonClick, selectChoice, slashCommand, stringOption } from './support/fake-discord/payloads.js';
+import { attachmentOption, mp4Bytes, buttonClick, selectChoice, slashCommand, stringOption } from './support/fake-discord/payloads.js';
 import { componentsOf, looksInternal, picksShown } from './support/expect-discord.js';
 
 let h: BotHarness | undefined;
@@ -23,7 +23,7 @@ const keyOf = (message: APIMessage): string => componentsOf(message)[0]![0]!.cus
 
 /** /music, then one refinement written in the thread: the answer is a picks message inside the thread. */
 async function conversationWithPicksInThread(b: BotHarness): Promise<{ thread: string; picks: APIMessage }> {
-  const clip = b.fake.addAttachment('clip.mp4', new Uint8Array(2048).fill(7), 'video/mp4');
+  const clip = b.fake.addAttachment('clip.mp4', mp4Bytes(2048), 'video/mp4');
   const music = b.fake.sendInteraction(slashCommand(b.world, 'music', { options: [attachmentOption('clip', clip)], attachments: [clip] }));
   const reply = await b.fake.waitFor(() => b.fake.original(music)?.embeds.length && b.fake.original(music), 'the picks');
   const thread = (await b.fake.waitFor(() => b.fake.threads.get(reply.id), 'the thread')).id;
@@ -69,7 +69,7 @@ describe('archived conversation threads', () => {
       return m.content.includes('more like #1') && m.embeds.length > 0 ? m : undefined;
     }, 'the picks in the thread to change');
     expect(edited.channel_id).toBe(thread);
-    expect(b.store.get(keyOf(picks))?.state.likeTrackIds).toEqual([picksShown(picks)[0]!.trackId]);
+    expect((await b.store.get(keyOf(picks)))?.state.likeTrackIds).toEqual([picksShown(picks)[0]!.trackId]);
     expect(unarchives(b, thread)).toHaveLength(1);
     expect(b.fake.isArchived(thread)).toBe(false);
     expect(b.fake.callbacks(click).map((c) => c.type)).toEqual([InteractionResponseType.DeferredMessageUpdate]);
@@ -109,7 +109,7 @@ describe('archived conversation threads', () => {
     // Writing in the thread reopens it (Discord tells the guild first); the bot answers there.
     const answer = await answerTo(b, thread, b.fake.sendUserMessage(thread, 'under 100 bpm'));
     expect(picksShown(answer).every((p) => p.bpm !== undefined && p.bpm <= 100)).toBe(true);
-    expect(b.store.byThread(thread)?.history).toEqual(['no drums', 'under 100 bpm']);
+    expect((await b.store.byThread(thread))?.history).toEqual(['no drums', 'under 100 bpm']);
   });
 
   it('given the thread dropped from the cache, a refinement written in it fetches the thread and is answered', async () => {
@@ -125,7 +125,7 @@ describe('archived conversation threads', () => {
 
   it('without the MessageContent intent, /refine in a thread archived before a restart reopens it and answers there', async () => {
     const b = (h = await BotHarness.start({ messageContent: false }));
-    const clip = b.fake.addAttachment('clip.mp4', new Uint8Array(2048).fill(7), 'video/mp4');
+    const clip = b.fake.addAttachment('clip.mp4', mp4Bytes(2048), 'video/mp4');
     const music = b.fake.sendInteraction(slashCommand(b.world, 'music', { options: [attachmentOption('clip', clip)], attachments: [clip] }));
     const reply = await b.fake.waitFor(() => b.fake.original(music)?.embeds.length && b.fake.original(music), 'the picks');
     const thread = (await b.fake.waitFor(() => b.fake.threads.get(reply.id), 'the thread')).id;

@@ -119,7 +119,7 @@ describe('the bot against a local Discord', () => {
     expect(picks3.every((p) => p.bpm !== undefined && p.bpm <= 100)).toBe(true);
     expect(third.content).toContain('not #1');
     // The state persisted: the conversation remembers both turns.
-    expect(h.store.byThread(thread.id)?.history).toEqual(['slower please, under 100 bpm', 'not #1']);
+    expect((await h.store.byThread(thread.id))?.history).toEqual(['slower please, under 100 bpm', 'not #1']);
   });
 
   it('ignores small talk and other people in the thread', async () => {
@@ -165,7 +165,7 @@ describe('the bot against a local Discord', () => {
     h.fake.sendInteraction(buttonClick(h.world, next, `cc:more:${key}:1`));
     const more = await h.fake.waitFor(() => (h.fake.messages.get(reply.id)!.content.includes('more like #2') ? h.fake.messages.get(reply.id) : undefined), 'more like #2');
     expect(more.embeds.length).toBeGreaterThan(0);
-    expect(h.store.get(key)?.state.likeTrackIds).toEqual([picksShown(next)[1]!.trackId]);
+    expect((await h.store.get(key))?.state.likeTrackIds).toEqual([picksShown(next)[1]!.trackId]);
   });
 
   it('choosing a pick posts the segment to use with a preview cut within the upload limit', async () => {
@@ -181,7 +181,7 @@ describe('the bot against a local Discord', () => {
     expect(upload?.files[0]?.name).toMatch(/^preview-.*\.ogg$/);
     expect(upload!.files[0]!.size).toBeGreaterThan(1000);
     expect(upload!.files[0]!.size).toBeLessThanOrEqual(choice.attachment_size_limit);
-    expect(h.store.get(key)?.chosen).toBe(pick.trackId);
+    expect((await h.store.get(key))?.chosen).toBe(pick.trackId);
   });
 
   it('/similar autocompletes titles from the catalog and answers with picks like the chosen track', async () => {
@@ -209,14 +209,14 @@ describe('the bot against a local Discord', () => {
     const first = await answered(sendMusic({ prompt: 'calm' }));
     const thread = await h.fake.waitFor(() => h.fake.threads.get(first.id), 'the thread');
     const oldKey = keyOf(first);
-    await h.fake.waitFor(() => h.store.byThread(thread.id)?.key === oldKey, 'the first conversation in the thread');
+    await h.fake.waitFor(async () => (await h.store.byThread(thread.id))?.key === oldKey, 'the first conversation in the thread');
     const attachment = h.fake.addAttachment('clip.mp4', clip, 'video/mp4');
     const second = await answered(
       h.fake.sendInteraction(slashCommand(h.world, 'music', { channelId: thread.id, channelType: ChannelType.PublicThread, options: [attachmentOption('clip', attachment)], attachments: [attachment] })),
     );
     expect(h.fake.threads.has(second.id)).toBe(false); // no thread inside a thread
-    await h.fake.waitFor(() => h.store.byThread(thread.id)?.key === keyOf(second), 'the new conversation to own the thread');
-    expect(h.store.get(oldKey)?.threadId).toBeUndefined(); // still usable from its buttons, no longer the thread's
+    await h.fake.waitFor(async () => (await h.store.byThread(thread.id))?.key === keyOf(second), 'the new conversation to own the thread');
+    expect((await h.store.get(oldKey))?.threadId).toBeUndefined(); // still usable from its buttons, no longer the thread's
   });
 
   it('after a restart, the buttons and the thread of an earlier conversation still work', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeDiscord } from './support/fake-discord/server.js';
-import { attachmentOption, slashCommand } from './support/fake-discord/payloads.js';
+import { attachmentOption, mp4Bytes, slashCommand } from './support/fake-discord/payloads.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const children: ChildProcess[] = [];
@@ -70,7 +70,7 @@ describe('cuecast bot (process)', () => {
     });
     await fake.waitFor(() => fake.identifies.length > 0 && fake.connected, 'the bot to identify', 30_000);
     await new Promise((r) => setTimeout(r, 300));
-    const clip = fake.addAttachment('clip.mp4', new Uint8Array(1024).fill(1), 'video/mp4');
+    const clip = fake.addAttachment('clip.mp4', mp4Bytes(1024, 1), 'video/mp4');
     const interaction = fake.sendInteraction(slashCommand(fake.world, 'music', { options: [attachmentOption('clip', clip)], attachments: [clip] }));
     const reply = await fake.waitFor(() => fake.original(interaction)?.content.startsWith('⚠️') && fake.original(interaction), 'the answer', 20_000);
     expect(reply.content).toMatch(/models are not installed/);

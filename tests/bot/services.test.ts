@@ -47,73 +47,73 @@ async function rejection(promise: Promise<unknown> | (() => unknown)): Promise<C
 }
 
 describe('SqliteConversationStore', () => {
-  it('round-trips a conversation, frame embeddings bit for bit, with a compact key', () => {
+  it('round-trips a conversation, frame embeddings bit for bit, with a compact key', async () => {
     const store = new SqliteConversationStore(tempFile('c.sqlite'), 60_000);
-    const saved = store.create(conversation({ threadId: 'th1' }));
+    const saved = await store.create(conversation({ threadId: 'th1' }));
     expect(saved.key).toMatch(/^[\w-]{8}$/);
-    const loaded = store.get(saved.key)!;
+    const loaded = (await store.get(saved.key))!;
     expect(loaded.frameEmbeddings).toEqual(conversation().frameEmbeddings);
     expect(loaded.state).toEqual(conversation().state);
     expect(loaded.shown).toEqual(conversation().shown);
-    expect(store.byThread('th1')?.key).toBe(saved.key);
-    store.close();
+    expect((await store.byThread('th1'))?.key).toBe(saved.key);
+    await store.close();
   });
 
-  it('keeps conversations across a restart (a new store on the same file)', () => {
+  it('keeps conversations across a restart (a new store on the same file)', async () => {
     const file = tempFile('c.sqlite');
     const first = new SqliteConversationStore(file, 60_000);
-    const { key } = first.create(conversation({ threadId: 'th9' }));
-    first.close();
+    const { key } = await first.create(conversation({ threadId: 'th9' }));
+    await first.close();
     const second = new SqliteConversationStore(file, 60_000);
-    expect(second.get(key)?.prompt).toBe('dreamy lo-fi');
-    expect(second.byThread('th9')?.key).toBe(key);
-    second.close();
+    expect((await second.get(key))?.prompt).toBe('dreamy lo-fi');
+    expect((await second.byThread('th9'))?.key).toBe(key);
+    await second.close();
   });
 
-  it('given a conversation untouched past its TTL, no longer returns it; saving refreshes the TTL; sweep deletes the expired', () => {
+  it('given a conversation untouched past its TTL, no longer returns it; saving refreshes the TTL; sweep deletes the expired', async () => {
     let now = 1_000_000;
     const store = new SqliteConversationStore(tempFile('c.sqlite'), 1_000, () => now);
-    const a = store.create(conversation({ threadId: 'a' }));
-    const b = store.create(conversation({ threadId: 'b' }));
+    const a = await store.create(conversation({ threadId: 'a' }));
+    const b = await store.create(conversation({ threadId: 'b' }));
     now += 800;
-    store.save(store.get(b.key)!);
+    await store.save((await store.get(b.key))!);
     now += 400;
-    expect(store.get(a.key)).toBeUndefined();
-    expect(store.byThread('a')).toBeUndefined();
-    expect(store.get(b.key)).toBeDefined();
-    expect(store.sweep()).toBe(1);
-    store.close();
+    expect(await store.get(a.key)).toBeUndefined();
+    expect(await store.byThread('a')).toBeUndefined();
+    expect(await store.get(b.key)).toBeDefined();
+    expect(await store.sweep()).toBe(1);
+    await store.close();
   });
 });
 
 describe('Cooldown', () => {
-  it('refuses a second use within the window with the remaining time, without extending it', () => {
+  it('refuses a second use within the window with the remaining time, without extending it', async () => {
     let now = 0;
     const cooldown = new Cooldown(10_000, () => now);
-    expect(cooldown.take('u')).toEqual({ ok: true });
+    expect(await cooldown.take('u')).toEqual({ ok: true });
     now = 4_000;
-    expect(cooldown.take('u')).toEqual({ ok: false, identifier: 'cooldown', remainingMs: 6_000, repeated: false });
-    expect(cooldown.take('other')).toEqual({ ok: true });
+    expect(await cooldown.take('u')).toEqual({ ok: false, identifier: 'cooldown', remainingMs: 6_000, repeated: false });
+    expect(await cooldown.take('other')).toEqual({ ok: true });
     now = 10_000;
-    expect(cooldown.take('u')).toEqual({ ok: true });
+    expect(await cooldown.take('u')).toEqual({ ok: true });
   });
 });
 
 describe('ActionRateLimit', () => {
-  it('lets a burst through, then refills one action per interval; refusals spend nothing and say whether they repeat', () => {
+  it('lets a burst through, then refills one action per interval; refusals spend nothing and say whether they repeat', async () => {
     let now = 0;
     const limit = new ActionRateLimit({ burst: 3, perMinute: 6 }, () => now); // a token every 10 s
-    expect([limit.take('u'), limit.take('u'), limit.take('u')]).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
-    expect(limit.take('u')).toEqual({ ok: false, identifier: 'actions', remainingMs: 10_000, repeated: false });
+    expect(await Promise.all([limit.take('u'), limit.take('u'), limit.take('u')])).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+    expect(await limit.take('u')).toEqual({ ok: false, identifier: 'actions', remainingMs: 10_000, repeated: false });
     now = 4_000;
-    expect(limit.take('u')).toEqual({ ok: false, identifier: 'actions', remainingMs: 6_000, repeated: true });
-    expect(limit.take('other')).toEqual({ ok: true });
+    expect(await limit.take('u')).toEqual({ ok: false, identifier: 'actions', remainingMs: 6_000, repeated: true });
+    expect(await limit.take('other')).toEqual({ ok: true });
     now = 10_000;
-    expect(limit.take('u')).toEqual({ ok: true });
+    expect(await limit.take('u')).toEqual({ ok: true });
     // A new flood after an allowed action is explained again.
-    expect(limit.take('u')).toMatchObject({ ok: false, repeated: false });
+    expect(await limit.take('u')).toMatchObject({ ok: false, repeated: false });
     now = 1_000_000;
-    expect([limit.take('u'), limit.take('u'), limit.take('u'), limit.take('u')].map((r) => r.ok)).toEqual([true, true, true, false]);
+    expect((await Promise.all([limit.take('u'), limit.take('u'), limit.take('u'), limit.take('u')])).map((r) => r.ok)).toEqual([true, true, true, false]);
   });
 
   it('refuses a rate that could never allow anything', () => {
@@ -190,7 +190,7 @@ describe('MusicFlow', () => {
     expect(start.conversation.shown.map((p) => p.trackId)).toEqual(start.result.picks.map((p) => p.trackId));
     const drums = new Set(recommender.tracks.filter((t) => t.tags.some((x) => x.tag === 'drums')).map((t) => t.id));
 
-    const refined = await flow.refine(flow.conversation(start.conversation.key), 'no drums');
+    const refined = await flow.refine(await flow.conversation(start.conversation.key), 'no drums');
     expect(refined.result.picks.length).toBeGreaterThan(0);
     expect(refined.result.picks.filter((p) => drums.has(p.trackId))).toEqual([]);
     expect(refined.conversation.history).toEqual(['no drums']);
@@ -208,34 +208,34 @@ describe('MusicFlow', () => {
       expect(more.conversation.state.likeTrackIds).toContain(liked);
       expect(more.conversation.history.at(-1)).toBe('more like #1');
     }
-    const current = flow.conversation(start.conversation.key);
-    const { pick } = flow.choose(current, 0);
-    expect(flow.conversation(start.conversation.key).chosen).toBe(pick.trackId);
+    const current = await flow.conversation(start.conversation.key);
+    const { pick } = await flow.choose(current, 0);
+    expect((await flow.conversation(start.conversation.key)).chosen).toBe(pick.trackId);
   });
 
   it('after a turn that empties the list, "#2" still means the picks shown before; "undo" and "start over" step back', async () => {
     const { flow } = flowWith();
     const start = await flow.start({ userId: 'u', channelId: 'c', features, prompt: 'lo-fi', count: 3 });
     const key = start.conversation.key;
-    const emptied = await flow.refine(flow.conversation(key), 'over 290 bpm');
+    const emptied = await flow.refine(await flow.conversation(key), 'over 290 bpm');
     expect(emptied.result.picks).toEqual([]);
     expect(emptied.conversation.shown).toEqual(start.conversation.shown);
 
-    const liked = await flow.refine(flow.conversation(key), 'more like #2');
+    const liked = await flow.refine(await flow.conversation(key), 'more like #2');
     expect(liked.conversation.state.likeTrackIds).toEqual([start.result.picks[1]!.trackId]);
     expect(liked.conversation.state.notes.join(' ')).not.toMatch(/no picks/);
 
-    const back = await flow.refine(flow.conversation(key), 'undo');
+    const back = await flow.refine(await flow.conversation(key), 'undo');
     expect(back.conversation.state.likeTrackIds).toEqual([]);
     expect(back.conversation.state.bpm).toEqual({ min: 290 });
-    const before = await flow.refine(flow.conversation(key), 'undo');
+    const before = await flow.refine(await flow.conversation(key), 'undo');
     expect(before.conversation.state.bpm).toBeUndefined();
     expect(before.result.picks.length).toBeGreaterThan(0);
 
-    await flow.refine(flow.conversation(key), 'no drums');
-    const cleared = await flow.refine(flow.conversation(key), 'start over');
+    await flow.refine(await flow.conversation(key), 'no drums');
+    const cleared = await flow.refine(await flow.conversation(key), 'start over');
     expect(cleared.conversation.state.excludeTags).toEqual([]);
-    const restored = await flow.refine(flow.conversation(key), 'undo');
+    const restored = await flow.refine(await flow.conversation(key), 'undo');
     expect(restored.conversation.state.excludeTags.length).toBeGreaterThan(0);
   });
 
@@ -262,15 +262,15 @@ describe('MusicFlow', () => {
     expect(second.conversation.history).toEqual(['no drums', 'under 100 bpm']);
     expect(second.conversation.state.excludeTags).toContain('drums');
     expect(second.conversation.state.bpm?.max).toBe(100);
-    expect(flow.conversation(conversation.key).history).toEqual(['no drums', 'under 100 bpm']);
+    expect((await flow.conversation(conversation.key)).history).toEqual(['no drums', 'under 100 bpm']);
   });
 
   it('attaching the thread keeps changes made meanwhile (no stale overwrite)', async () => {
     const { flow } = flowWith();
     const { conversation } = await flow.start({ userId: 'u', channelId: 'c', features });
-    flow.choose(conversation, 1);
-    flow.attach(conversation, { messageId: 'm', threadId: 't' });
-    const stored = flow.conversationInThread('t')!;
+    await flow.choose(conversation, 1);
+    await flow.attach(conversation, { messageId: 'm', threadId: 't' });
+    const stored = (await flow.conversationInThread('t'))!;
     expect(stored.chosen).toBe(conversation.shown[1]!.trackId);
     expect(stored.messageId).toBe('m');
   });

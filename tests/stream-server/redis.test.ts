@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OverlayState, PicksPayload } from '../../stream-server/events.js';
 import { connectRedisAdapter, type RedisAdapter } from '../../stream-server/redis.js';
 import { jpegOf } from './support/color-encoder.js';
+import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
 import { OVERLAY_TOKEN, STREAM_ID, closeClients, overlay, producer, request, startTestServer, waitFor, waitUntil, type TestServer } from './support/server.js';
 
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
+const hasRedis = redisAvailable;
 if (!hasRedis) console.warn('redis-server is not installed: skipping the two-node Redis adapter test (apt-get install redis-server)');
 
 function freePort(): Promise<number> {
@@ -24,25 +25,14 @@ function freePort(): Promise<number> {
 }
 
 describe.skipIf(!hasRedis)('two server nodes sharing picks through Redis', () => {
-  let redis: ChildProcess;
+  let redis: RedisServer | undefined;
   let url: string;
   const adapters: RedisAdapter[] = [];
   const nodes: TestServer[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    url = `redis://127.0.0.1:${port}`;
-    // Ready when it accepts a client.
-    await waitUntil(async () => {
-      try {
-        const probe = await connectRedisAdapter(url, { connectTimeoutMs: 200 });
-        await probe.close();
-        return true;
-      } catch {
-        return false;
-      }
-    }, 10_000, 'redis-server to start');
+    redis = await startRedis();
+    url = redis.url;
     for (let i = 0; i < 2; i += 1) {
       const adapter = await connectRedisAdapter(url);
       adapters.push(adapter);
@@ -54,7 +44,7 @@ describe.skipIf(!hasRedis)('two server nodes sharing picks through Redis', () =>
     closeClients();
     for (const node of nodes) await node.close();
     for (const adapter of adapters) await adapter.close();
-    redis?.kill('SIGTERM');
+    redis?.stop();
   });
 
   it('an overlay on node B receives the picks node A computes, and a late overlay on B gets them as state', async () => {

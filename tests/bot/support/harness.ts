@@ -77,7 +77,7 @@ export class BotHarness {
   /** Stops the bot as a crash or deploy would, keeping the data dir. */
   async disconnect(): Promise<void> {
     await this.bot.stop();
-    this.store.close();
+    await this.store.close();
   }
 
   async stop(): Promise<void> {

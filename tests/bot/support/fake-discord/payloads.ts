@@ -170,3 +170,13 @@ export function userMessage(world: World, channelId: string, content: string, au
     components: [],
   };
 }
+
+/**
+ * Bytes that pass the bot's container sniffing as MP4 (an `ftyp` box first) and nothing more, for
+ * tests whose analyser never decodes them.
+ */
+export function mp4Bytes(size: number, fill = 7): Uint8Array {
+  const bytes = new Uint8Array(size).fill(fill);
+  bytes.set([0, 0, 0, 24, ...Buffer.from('ftypisom')], 0);
+  return bytes;
+}

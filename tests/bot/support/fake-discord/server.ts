@@ -3,6 +3,10 @@
  * server for the REST routes the bot uses (plus an attachment CDN) and a WebSocket gateway that does
  * HELLO / IDENTIFY / READY / GUILD_CREATE and dispatches what the test sends. It records every call
  * so tests can assert what the bot sent back.
+ *
+ * Sharded as Discord shards: GET /gateway/bot advertises `shardCount` shards; a connection that
+ * identifies with `shard: [id, count]` hears only of the guilds with `(guild_id >> 22) % count === id`
+ * (READY, GUILD_CREATE and every guild event), and an invalid shard is closed with 4010 as Discord does.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,8 +60,14 @@ export class FakeDiscord {
   private readonly files = new Map<string, { bytes: Uint8Array; contentType: string; expired: boolean }>();
   private readonly sockets = new Set<WebSocket>();
   private readonly wss = new WebSocketServer({ noServer: true });
+  /** Which shard (id, count) each gateway connection identified as. */
+  private readonly shardOf = new Map<WebSocket, readonly [number, number]>();
+  /** Guilds beside the world's own (`addGuild`), each with one text channel. */
+  private readonly extraGuilds: { readonly guildId: string; readonly channelId: string }[] = [];
   private sequence = 0;
   private port = 0;
+  /** How many shards GET /gateway/bot recommends. */
+  shardCount = 1;
   /** What GET /gateway/bot advertises (default: this gateway); tests of the URL override change it. */
   advertisedGatewayUrl: string | undefined;
 
@@ -77,9 +87,10 @@ export class FakeDiscord {
     });
   }
 
-  static async start(world: World = createWorld()): Promise<FakeDiscord> {
+  static async start(world: World = createWorld(), options: { shardCount?: number } = {}): Promise<FakeDiscord> {
     const server = createServer();
     const fake = new FakeDiscord(server, world);
+    fake.shardCount = options.shardCount ?? 1;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     fake.port = (server.address() as AddressInfo).port;
     return fake;
@@ -91,6 +102,34 @@ export class FakeDiscord {
 
   get gatewayUrl(): string {
     return `ws://127.0.0.1:${this.port}/gateway`;
+  }
+
+  /**
+   * Adds a guild (with one text channel) that lands on `shard` of `shardCount`, and returns the world
+   * as seen from it (same application, bot and users) for building its payloads.
+   */
+  addGuild(shard: number, shardCount: number = this.shardCount): World {
+    let guildId = snowflake();
+    while (shardOfGuild(guildId, shardCount) !== shard) guildId = snowflake();
+    const guild = { guildId, channelId: snowflake() };
+    this.extraGuilds.push(guild);
+    return { ...this.world, ...guild };
+  }
+
+  /** The shard ids whose connections are identified now (with the shard count they gave). */
+  get identifiedShards(): (readonly [number, number])[] {
+    return [...this.shardOf.values()];
+  }
+
+  private get guilds(): { readonly guildId: string; readonly channelId: string }[] {
+    return [{ guildId: this.world.guildId, channelId: this.world.channelId }, ...this.extraGuilds];
+  }
+
+  /** The guild a channel (or thread) belongs to. */
+  private guildOfChannel(channelId: string): string {
+    const thread = this.threads.get(channelId);
+    if (thread?.guild_id) return thread.guild_id;
+    return this.guilds.find((g) => g.channelId === channelId)?.guildId ?? this.world.guildId;
   }
 
   /** Puts a file on the CDN and returns the attachment object Discord would put in a payload. */
@@ -125,7 +164,7 @@ export class FakeDiscord {
     if (thread?.thread_metadata?.locked) throw new Error(`${author.username} cannot write in locked thread ${channelId}`);
     // As Discord does: a message in an archived thread reopens it, and the guild hears of it first.
     if (thread?.thread_metadata?.archived) this.setArchived(thread, false);
-    const message = { ...userMessage(this.world, channelId, content, author), channel_type: thread ? thread.type : ChannelType.GuildText };
+    const message = { ...userMessage(this.world, channelId, content, author), guild_id: this.guildOfChannel(channelId), channel_type: thread ? thread.type : ChannelType.GuildText };
     this.messages.set(message.id, message);
     this.dispatch(GatewayDispatchEvents.MessageCreate, message);
     return message;
@@ -173,9 +212,16 @@ export class FakeDiscord {
     return undefined;
   }
 
+  /** Sends an event to the connections of the shard that owns its guild (events without a guild: shard 0). */
   dispatch(event: GatewayDispatchEvents, data: unknown): void {
     const payload = JSON.stringify({ op: GatewayOpcodes.Dispatch, t: event, s: ++this.sequence, d: data });
-    for (const ws of this.sockets) ws.send(payload);
+    const guildId = (data as { guild_id?: unknown } | null)?.guild_id;
+    for (const ws of this.sockets) {
+      const shard = this.shardOf.get(ws);
+      if (!shard) continue;
+      const owner = typeof guildId === 'string' ? shardOfGuild(guildId, shard[1]) : 0;
+      if (owner === shard[0]) ws.send(payload);
+    }
   }
 
   /** The interaction responses (callbacks) the bot sent for an interaction. */
@@ -202,10 +248,10 @@ export class FakeDiscord {
   }
 
   /** Polls until `probe` returns something truthy, and returns it. */
-  async waitFor<T>(probe: () => T | undefined | null | false | 0 | '', what: string, timeoutMs = 10_000): Promise<T> {
+  async waitFor<T>(probe: () => T | undefined | null | false | 0 | '' | Promise<T | undefined | null | false | 0 | ''>, what: string, timeoutMs = 10_000): Promise<T> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const value = probe();
+      const value = await probe();
       if (value) return value;
       if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 10));
@@ -223,7 +269,10 @@ export class FakeDiscord {
 
   private onGatewayConnection(ws: WebSocket): void {
     this.sockets.add(ws);
-    ws.on('close', () => this.sockets.delete(ws));
+    ws.on('close', () => {
+      this.sockets.delete(ws);
+      this.shardOf.delete(ws);
+    });
     ws.send(JSON.stringify({ op: GatewayOpcodes.Hello, d: { heartbeat_interval: 45_000 } }));
     ws.on('message', (raw) => {
       const packet = JSON.parse(String(raw)) as { op: number; d: unknown };
@@ -234,19 +283,32 @@ export class FakeDiscord {
 
   private onIdentify(ws: WebSocket, identify: GatewayIdentifyData): void {
     this.identifies.push(identify);
+    const shard = identify.shard ?? [0, 1];
+    const [shardId, shardCount] = shard;
+    if (!Number.isInteger(shardId) || !Number.isInteger(shardCount) || shardCount < 1 || shardId < 0 || shardId >= shardCount) {
+      ws.close(4010, 'Invalid shard');
+      return;
+    }
+    this.shardOf.set(ws, [shardId, shardCount]);
     const { world } = this;
+    const mine = this.guilds.filter((g) => shardOfGuild(g.guildId, shardCount) === shardId);
     const send = (t: string, d: unknown): void => ws.send(JSON.stringify({ op: GatewayOpcodes.Dispatch, t, s: ++this.sequence, d }));
     send(GatewayDispatchEvents.Ready, {
       v: 10,
       user: world.bot,
-      guilds: [{ id: world.guildId, unavailable: true }],
+      guilds: mine.map((g) => ({ id: g.guildId, unavailable: true })),
       session_id: `session-${snowflake()}`,
       resume_gateway_url: this.gatewayUrl,
-      shard: [0, 1],
+      shard: [shardId, shardCount],
       application: { id: world.applicationId, flags: 0 },
     });
-    send(GatewayDispatchEvents.GuildCreate, {
-      id: world.guildId,
+    for (const guild of mine) send(GatewayDispatchEvents.GuildCreate, this.guildCreate(guild.guildId, guild.channelId));
+  }
+
+  private guildCreate(guildId: string, channelId: string): unknown {
+    const { world } = this;
+    return {
+      id: guildId,
       name: 'Editors',
       icon: null,
       splash: null,
@@ -257,7 +319,7 @@ export class FakeDiscord {
       verification_level: 0,
       default_message_notifications: 0,
       explicit_content_filter: 0,
-      roles: [{ id: world.guildId, name: '@everyone', permissions: '2248473465835073', position: 0, color: 0, hoist: false, managed: false, mentionable: false, icon: null, unicode_emoji: null, flags: 0 }],
+      roles: [{ id: guildId, name: '@everyone', permissions: '2248473465835073', position: 0, color: 0, hoist: false, managed: false, mentionable: false, icon: null, unicode_emoji: null, flags: 0 }],
       emojis: [],
       stickers: [],
       features: [],
@@ -281,14 +343,14 @@ export class FakeDiscord {
       member_count: 3,
       voice_states: [],
       members: [guildMember(world.bot)],
-      channels: [{ id: world.channelId, type: ChannelType.GuildText, guild_id: world.guildId, name: 'clips', position: 0, permission_overwrites: [], nsfw: false, parent_id: null, topic: null, last_message_id: null, rate_limit_per_user: 0 }],
+      channels: [{ id: channelId, type: ChannelType.GuildText, guild_id: guildId, name: 'clips', position: 0, permission_overwrites: [], nsfw: false, parent_id: null, topic: null, last_message_id: null, rate_limit_per_user: 0 }],
       // Only active threads: archived ones reach the bot when it fetches them (or they are reopened).
-      threads: [...this.threads.values()].filter((t) => !t.thread_metadata?.archived),
+      threads: [...this.threads.values()].filter((t) => t.guild_id === guildId && !t.thread_metadata?.archived),
       presences: [],
       stage_instances: [],
       guild_scheduled_events: [],
       soundboard_sounds: [],
-    });
+    };
   }
 
   // --- REST ---
@@ -309,7 +371,7 @@ export class FakeDiscord {
     let m: RegExpMatchArray | null;
 
     if (method === 'GET' && path === '/gateway/bot') {
-      return json(200, { url: this.advertisedGatewayUrl ?? this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 60_000, max_concurrency: 1 } });
+      return json(200, { url: this.advertisedGatewayUrl ?? this.gatewayUrl, shards: this.shardCount, session_start_limit: { total: 1000, remaining: 999, reset_after: 60_000, max_concurrency: 1 } });
     }
     if (method === 'PUT' && (m = path.match(/^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/))) {
       const commands = (body as unknown as Record<string, unknown>[]) ?? [];
@@ -361,7 +423,7 @@ export class FakeDiscord {
       const thread: APIThreadChannel = {
         id: m[2]!, // Discord gives a thread started from a message the message's id.
         type: ChannelType.PublicThread,
-        guild_id: world.guildId,
+        guild_id: this.guildOfChannel(parent),
         parent_id: parent,
         owner_id: world.bot.id,
         name: String(body?.name ?? 'thread'),
@@ -500,3 +562,6 @@ async function readBody(req: IncomingMessage): Promise<{ body: Record<string, un
   }
   return { body: JSON.parse(raw.toString('utf8')) as Record<string, unknown>, files: [] };
 }
+
+/** The shard a guild's events go to, as Discord computes it. */
+export const shardOfGuild = (guildId: string, shardCount: number): number => Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
