@@ -1,5 +1,5 @@
 /**
- * `npm run bench:real [CORPUS] [--out FILE] [--catalog DIR] [--skip-index] [--reference-cache FILE]`: cuecast
+ * `npm run bench:real [CORPUS] [--out FILE] [--catalog DIR] [--skip-index] [--parts index,recommend,bpm] [--reference-cache FILE]`: cuecast
  * on real music and video made by people outside this project (the Debian-packaged corpus that
  * ../shared/real-media/install.sh lays out, see its README).
  *
@@ -11,7 +11,8 @@
  * for each step of the estimator.
  *
  * `--catalog DIR` keeps the catalog there (default: a scratch folder, removed); with `--skip-index` the
- * catalog already in DIR is measured instead of a new one. aubio's answers are cached by file path,
+ * catalog already in DIR is measured instead of a new one. `--parts` runs only some parts (`bpm` alone
+ * needs no catalog and no encoders: the estimator against aubio). aubio's answers are cached by file path,
  * size and modification time (`--reference-cache`, default ~/.cache/cuecast/bench-real-aubio.json):
  * the reference does not change when the estimator does.
  *
@@ -46,7 +47,11 @@ interface Args {
   readonly catalog?: string;
   readonly skipIndex: boolean;
   readonly referenceCache: string;
+  readonly parts: ReadonlySet<Part>;
 }
+
+const PARTS = ['index', 'recommend', 'bpm'] as const;
+type Part = (typeof PARTS)[number];
 
 function parseArgs(argv: readonly string[]): Args {
   let corpus: string | undefined;
@@ -55,17 +60,25 @@ function parseArgs(argv: readonly string[]): Args {
   let skipIndex = false;
   const cacheHome = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
   let referenceCache = join(cacheHome, 'cuecast', 'bench-real-aubio.json');
+  let parts = new Set<Part>(PARTS);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--out') out = argv[++i];
     else if (a === '--catalog') catalog = resolve(argv[++i] ?? '');
     else if (a === '--reference-cache') referenceCache = resolve(argv[++i] ?? '');
     else if (a === '--skip-index') skipIndex = true;
+    else if (a === '--parts') {
+      const named = (argv[++i] ?? '').split(',');
+      const unknown = named.filter((n) => !(PARTS as readonly string[]).includes(n));
+      if (unknown.length > 0) throw new Error(`--parts takes ${PARTS.join(', ')}; got ${unknown.join(', ')}`);
+      parts = new Set(named as Part[]);
+    }
     else corpus = a;
   }
-  if (skipIndex && !catalog) throw new Error('--skip-index measures an existing catalog: name it with --catalog DIR');
+  if (skipIndex) parts.delete('index');
+  if (parts.has('recommend') && !parts.has('index') && !catalog) throw new Error('recommending without indexing measures an existing catalog: name it with --catalog DIR');
   const fallback = join(cacheHome, 'cuecast-real-media');
-  return { corpus: resolve(corpus ?? process.env.CUECAST_REAL_MEDIA ?? fallback), ...(out ? { out } : {}), ...(catalog ? { catalog } : {}), skipIndex, referenceCache };
+  return { corpus: resolve(corpus ?? process.env.CUECAST_REAL_MEDIA ?? fallback), ...(out ? { out } : {}), ...(catalog ? { catalog } : {}), skipIndex, referenceCache, parts };
 }
 
 /** The estimator's steps, switched on one at a time (each row adds one). */
@@ -376,17 +389,29 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'cuecast-bench-real-'));
   try {
     const catalogDir = args.catalog ?? join(scratch, 'catalog');
-    if (args.skipIndex && !existsSync(join(catalogDir, 'manifest.json'))) throw new Error(`--skip-index: no catalog in ${catalogDir}`);
-    const encoders = await createEncoders(loadConfig());
-    try {
-      if (!args.skipIndex) await indexCorpus(args, catalogDir, encoders, lines, report);
-      process.stderr.write('  recommending on the videos\n');
-      await recommendLatency(args.corpus, videos, catalogDir, encoders, lines, report);
-    } finally {
-      await encoders.dispose();
+    const { parts } = args;
+    const withCatalog = parts.has('index') || parts.has('recommend');
+    if (withCatalog && !parts.has('index') && !existsSync(join(catalogDir, 'manifest.json'))) throw new Error(`no catalog in ${catalogDir} (index it first, or leave out --skip-index)`);
+    if (withCatalog) {
+      const encoders = await createEncoders(loadConfig());
+      try {
+        if (parts.has('index')) await indexCorpus(args, catalogDir, encoders, lines, report);
+        if (parts.has('recommend')) {
+          process.stderr.write('  recommending on the videos\n');
+          await recommendLatency(args.corpus, videos, catalogDir, encoders, lines, report);
+        }
+      } finally {
+        await encoders.dispose();
+      }
     }
-    const stored = catalogFigures(catalogDir, lines);
+    const stored = withCatalog ? catalogFigures(catalogDir, lines) : new Map<string, number | undefined>();
 
+    if (!parts.has('bpm')) {
+      const text = `${lines.join('\n')}\n`;
+      process.stdout.write(text);
+      if (args.out) writeFileSync(args.out, JSON.stringify({ ...report, markdown: text }, null, 2));
+      return;
+    }
     const withAubio = await hasAubio();
     if (!withAubio) lines.push('BPM agreement skipped: `aubio` (aubio-tools) is not installed.', '');
     process.stderr.write('  BPM: decoding each track, running the estimator steps and aubio (cached)\n');
