@@ -391,7 +391,7 @@ async function main(): Promise<void> {
     const catalogDir = args.catalog ?? join(scratch, 'catalog');
     const { parts } = args;
     const withCatalog = parts.has('index') || parts.has('recommend');
-    if (withCatalog && !parts.has('index') && !existsSync(join(catalogDir, 'manifest.json'))) throw new Error(`no catalog in ${catalogDir} (index it first, or leave out --skip-index)`);
+    if (withCatalog && !parts.has('index') && !existsSync(join(catalogDir, 'CURRENT'))) throw new Error(`no catalog in ${catalogDir} (index it first, or leave out --skip-index)`);
     if (withCatalog) {
       const encoders = await createEncoders(loadConfig());
       try {
