@@ -72,9 +72,14 @@ export interface TempoTuning {
   /** `rayleigh`: weight a beat period p by p/b^2 exp(-p^2/2b^2), b = rayleighSeconds (Davies & Plumbley, as aubio). */
   readonly prior: 'log-normal' | 'rayleigh';
   readonly rayleighSeconds: number;
+  /**
+   * How the local windows make one tempo: `median` of each window's pick, or `mean-periodicity`: one
+   * pick from the mean of the windows' normalised periodicity (a tempogram summed over time).
+   */
+  readonly aggregate: 'median' | 'mean-periodicity';
 }
 
-export const DEFAULT_TUNING: TempoTuning = { priorCentreBpm: 120, priorOctaves: 0.5, relativeShare: 0.8, clarityThreshold: CLARITY_THRESHOLD, minOnsetStrength: 1, localSeconds: 8, prior: 'log-normal', rayleighSeconds: 0.557 };
+export const DEFAULT_TUNING: TempoTuning = { priorCentreBpm: 120, priorOctaves: 0.5, relativeShare: 0.8, clarityThreshold: CLARITY_THRESHOLD, minOnsetStrength: 1, localSeconds: 8, prior: 'log-normal', rayleighSeconds: 0.557, aggregate: 'median' };
 
 /** Onset strength per band at FRAME_RATE, built from audio pushed in order. */
 export class OnsetEnvelope {
@@ -259,12 +264,17 @@ export function estimateTempo(envelope: EnvelopeData, steps: TempoSteps = ALL_ST
     // Local estimates over windows with half overlap; their median is the track's tempo (as a beat
     // tracker's median beat period is), robust to intros, breaks and tempo changes.
     const picks: number[] = [];
+    const summed = new Float64Array(maxLag + 1);
     for (let start = 0; start + local <= span; start += Math.round(local / 2)) {
       const r = periodicityOf(signals, start, start + local, maxLag);
-      if (r) picks.push(pick(r));
+      if (!r) continue;
+      if (tuning.aggregate === 'median') picks.push(pick(r));
+      else for (let lag = 0; lag <= maxLag; lag++) summed[lag]! += r[lag]!;
     }
     picks.sort((a, b) => a - b);
-    if (picks.length > 0) best = picks[Math.floor(picks.length / 2)]!;
+    if (tuning.aggregate === 'mean-periodicity') {
+      if (summed[0]! > 0) best = pick(summed.map((v) => v / summed[0]!));
+    } else if (picks.length > 0) best = picks[Math.floor(picks.length / 2)]!;
   }
   const confidence = Math.max(0, at(whole, (60 * fr) / best));
   if (steps.clarityGate && confidence < tuning.clarityThreshold) return { reason: 'no-steady-beat', confidence, onsetStrength: strength };

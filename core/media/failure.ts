@@ -29,7 +29,7 @@ const RULES: readonly Rule[] = [
   {
     pattern: /Invalid data found|moov atom not found|could not find codec parameters|partial file|Invalid argument|does not contain any stream|Error while decoding|EBML header parsing failed|Format .* detected only with low score/i,
     code: 'MEDIA_UNREADABLE',
-    what: 'it is not media ffmpeg can read (corrupt, truncated or another kind of file)',
+    what: 'it is not a media file that can be read (corrupt, truncated or another kind of file)',
   },
 ];
 

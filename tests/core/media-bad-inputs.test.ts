@@ -130,7 +130,7 @@ describe('bad files', () => {
   it('given random bytes named .mp4, rejects with MEDIA_UNREADABLE', async () => {
     const error = await caught(probe(await randomBytesFile('noise.mp4')));
     expect(error.code).toBe('MEDIA_UNREADABLE');
-    expect(error.message).toMatch(/not media ffmpeg can read/);
+    expect(error.message).toMatch(/not a media file that can be read/);
   });
 
   it('given random bytes, without ffprobe too, rejects with MEDIA_UNREADABLE', async () => {
