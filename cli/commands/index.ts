@@ -5,7 +5,7 @@ import { InputError, MediaError } from '../../core/errors.js';
 import type { DescriptionMode } from '../../index-data/describe/backend.js';
 import type { IndexEvent, IndexSummary } from '../../index-data/indexer.js';
 import type { CliCommand } from '../command.js';
-import { announceStandIn, errorJson, reportError } from '../output.js';
+import { announceStandIn, reportError } from '../output.js';
 
 interface IndexFlags {
   catalog?: string;
@@ -200,14 +200,7 @@ export const indexCommand: CliCommand = {
       .option('--describer <mode>', `description backend: ${MODES.join(', ')} (default: config llm.backend)`)
       .option('--json', 'one JSON object per progress event on stdout')
       .action(async (dirs: string[], flags: IndexFlags) => {
-        process.exitCode = await runIndex(dirs, flags).catch((error: unknown) => {
-          // The progress stream is JSON lines of events: the error is one more line, an event like the others.
-          if (flags.json) {
-            process.stdout.write(`${JSON.stringify({ event: 'error', ...errorJson(error) })}\n`);
-            return 1;
-          }
-          return reportError(error);
-        });
+        process.exitCode = await runIndex(dirs, flags).catch((error: unknown) => reportError(error, { json: flags.json, asEvent: true }));
       });
   },
 };

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { InputError, MediaError } from '../../core/errors.js';
 import type { DescriptionMode } from '../../index-data/describe/backend.js';
 import type { CliCommand } from '../command.js';
-import { announceStandIn, errorJson, reportError } from '../output.js';
+import { announceStandIn, reportError } from '../output.js';
 
 interface Flags {
   out: string;
@@ -97,10 +97,7 @@ export const prepareTrainingCommand: CliCommand = {
             await llm?.dispose?.();
           }
         } catch (error) {
-          if (flags.json) {
-            process.stdout.write(`${JSON.stringify({ event: 'error', ...errorJson(error) })}\n`);
-            process.exitCode = 1;
-          } else process.exitCode = reportError(error);
+          process.exitCode = reportError(error, { json: flags.json, asEvent: true });
         }
       });
   },
