@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError, MediaError } from '../../core/errors.js';
-import type { DescriptionMode } from '../../index-data/describe/backend.js';
+import { DESCRIPTION_MODES as MODES } from '../../index-data/describe/llm-backends.js';
 import type { IndexEvent, IndexSummary } from '../../index-data/indexer.js';
 import type { CliCommand } from '../command.js';
 import { announceStandIn, reportError } from '../output.js';
@@ -16,7 +16,6 @@ interface IndexFlags {
   catalogName?: string;
 }
 
-const MODES: readonly DescriptionMode[] = ['tags', 'template', 'openai', 'local'];
 
 /** Exit codes: 0 everything indexed, 2 some files skipped (listed), 1 the run failed. */
 export const EXIT_SKIPPED = 2;
@@ -121,7 +120,7 @@ export function checkMusicFolders(dirs: readonly string[]): void {
 }
 
 async function runIndex(dirs: string[], flags: IndexFlags): Promise<number> {
-  if (flags.describer && !MODES.includes(flags.describer as DescriptionMode)) {
+  if (flags.describer && !(MODES as readonly string[]).includes(flags.describer)) {
     throw new InputError('INPUT_INVALID', `unknown --describer "${flags.describer}". Should be one of: ${MODES.join(', ')}`);
   }
   checkMusicFolders(dirs);
