@@ -5,6 +5,7 @@
  * checks that these files exist and import none of the heavy parts.
  */
 export const UNIT_TESTS: readonly string[] = [
+  'tests/architecture/function-size.test.ts',
   'tests/architecture/layering.test.ts',
   'tests/architecture/planted.test.ts',
   'tests/architecture/tiers.test.ts',
