@@ -1,7 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
+import { openSqliteFile, type SqliteDatabase } from '../index-data/storage/sqlite.js';
 import type { RefinementState } from '../recommend/types.js';
 
 /** What the user saw of one pick, enough to answer "#2" and to cut a preview after a restart. */
@@ -89,16 +87,14 @@ export function fromRow(row: ConversationRow): Conversation {
 
 /** Conversation state in its own SQLite file (one bot process); entries untouched for `ttlMs` are gone. */
 export class SqliteConversationStore implements ConversationStore {
-  private readonly db: Database.Database;
+  private readonly db: SqliteDatabase;
 
   constructor(
     file: string,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    this.db = openSqliteFile(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS conversations (
       key TEXT PRIMARY KEY,
       thread_id TEXT UNIQUE,

@@ -1,8 +1,8 @@
 import { MediaError } from '../core/errors.js';
 import { cutSegment } from '../core/media/index.js';
-import type { Catalog } from '../index-data/types.js';
 import type { FrameEncoder } from '../model/types.js';
 import { clipEmbeddings } from '../recommend/clip-features.js';
+import type { CatalogTracks } from '../recommend/types.js';
 import type { ClipAnalyser, ClipFeatures, PreviewCutter, TrackDirectory, TrackSummary } from './ports.js';
 
 export interface FrameSampling {
@@ -40,7 +40,7 @@ export class MediaClipAnalyser implements ClipAnalyser {
 export class CatalogTrackDirectory implements TrackDirectory {
   private readonly all: TrackSummary[];
 
-  constructor(catalog: Catalog) {
+  constructor(catalog: Pick<CatalogTracks, 'tracks'>) {
     this.all = [...catalog.tracks()].map((t) => ({ id: t.id, title: t.title, artist: t.artist }));
     this.all.sort((a, b) => a.title.localeCompare(b.title));
   }
@@ -65,7 +65,7 @@ export class CatalogTrackDirectory implements TrackDirectory {
 /** Cuts the chosen segment of a track to an Ogg/Opus excerpt within the upload limit. */
 export class CatalogPreviewCutter implements PreviewCutter {
   constructor(
-    private readonly catalog: Pick<Catalog, 'audioPath'>,
+    private readonly catalog: Pick<CatalogTracks, 'audioPath'>,
     private readonly timeoutMs: number,
   ) {}
 

@@ -22,10 +22,16 @@ export function errorJson(error: unknown): { error: { code: string; message: str
   return { error: { code: e.code, message: e.message } };
 }
 
+export interface ErrorReportOptions {
+  readonly json?: boolean | undefined;
+  /** The command's `--json` output is a stream of progress events: the error is one more `{"event":"error",...}` line. */
+  readonly asEvent?: boolean;
+}
+
 /** Prints `error` in full (text on stderr, or one JSON object on stdout with `json`); returns the exit code. */
-export function reportError(error: unknown, options: { readonly json?: boolean | undefined } = {}, out: Output = processOutput): number {
+export function reportError(error: unknown, options: ErrorReportOptions = {}, out: Output = processOutput): number {
   const e = toCuecastError(error);
-  if (options.json) out.stdout.write(`${JSON.stringify(errorJson(e))}\n`);
+  if (options.json) out.stdout.write(`${JSON.stringify(options.asEvent ? { event: 'error', ...errorJson(e) } : errorJson(e))}\n`);
   else out.stderr.write(`error ${e.code}: ${e.message}\n`);
   return EXIT_FAILED;
 }

@@ -97,7 +97,8 @@ export const configSchema = z.object({
     .prefault({}),
   llm: z
     .object({
-      backend: z.enum(['tags', 'template', 'openai', 'local']).default('template'),
+      /** A description mode: `tags`, `template`, or an LLM backend of index-data/describe/llm-backends.ts (checked there). */
+      backend: z.string().min(1).default('template'),
       baseUrl: z.string().url().optional(),
       model: z.string().optional(),
       apiKey: z.string().optional(),

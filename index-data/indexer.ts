@@ -5,6 +5,7 @@ import { CatalogError, isCuecastError } from '../core/errors.js';
 import { logger } from '../core/logger.js';
 import type { AudioEncoder, TextEncoder } from '../model/types.js';
 import type { DecodeDamage, LoudnessTrace } from '../core/media/index.js';
+import { isProcessAlive } from '../core/pid.js';
 import { estimateTempo, OnsetEnvelope } from './bpm.js';
 import { ANALYSIS_VERSION, segmentLoudness, trackLoudness } from './loudness.js';
 import { describeProtection, findProtection } from './drm.js';
@@ -183,16 +184,7 @@ function acquireLock(catalogDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number(readFileSync(file, 'utf8').trim());
-      let alive = false;
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
-        try {
-          process.kill(pid, 0);
-          alive = true;
-        } catch {
-          alive = false;
-        }
-      }
-      if (alive) throw new CatalogError('BUSY', `Another indexer (pid ${pid}) is updating the catalog at ${catalogDir}`, { pid });
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) throw new CatalogError('BUSY', `Another indexer (pid ${pid}) is updating the catalog at ${catalogDir}`, { pid });
       rmSync(file, { force: true });
     }
   }

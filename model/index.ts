@@ -12,6 +12,7 @@ import type { Descriptions, EncoderKind, ImageItem, ModelSource, TaskKind } from
 import { resolveEncoderModels, type ModelResolutionSettings, type ResolvedModels } from './sources.js';
 import { isStandInModelId, type StandInNotice } from './stand-in.js';
 import { copyArray, copyItems } from './transfer.js';
+import { WORKER_NICENESS } from './worker-supervision.js';
 import type { AudioEncoder, Dtype, EncoderInfo, FrameEncoder, ImageInput, PoolStats, TextEncoder } from './types.js';
 
 export type * from './types.js';
@@ -41,11 +42,6 @@ export interface Encoders {
   dispose(): Promise<void>;
 }
 
-/**
- * Inference threads run a little below normal priority, so on a busy machine the event loop serving
- * Discord or socket.io gets the CPU first; on an idle one it changes nothing.
- */
-const WORKER_NICENESS = 10;
 
 const ENCODER_KINDS: readonly EncoderKind[] = ['clipImage', 'clipText', 'clapAudio', 'clapText'];
 

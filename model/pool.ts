@@ -11,7 +11,8 @@ import { siblingModule, startWorker } from '../core/worker-entry.js';
 import { deserializeError, type ControlOp, type FromWorker, type SerializedError, type TaskItems, type TaskKind, type ToWorker, type WorkerInit } from './protocol.js';
 import { transferList } from './transfer.js';
 import { stopWorker } from './worker-stop.js';
-import type { Percentiles, PoolStats } from './types.js';
+import type { PoolStats } from './types.js';
+import { RecentDurations } from './worker-supervision.js';
 
 export interface PoolOptions {
   readonly workers: number;
@@ -66,21 +67,6 @@ interface Slot {
 const RECENT = 1024;
 const log = logger('model.pool');
 
-class Recent {
-  private readonly values: number[] = [];
-  private next = 0;
-  add(value: number): void {
-    if (this.values.length < RECENT) this.values.push(value);
-    else this.values[this.next] = value;
-    this.next = (this.next + 1) % RECENT;
-  }
-  summary(): Percentiles {
-    const sorted = [...this.values].sort((a, b) => a - b);
-    const at = (q: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
-    return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.at(-1) ?? 0 };
-  }
-}
-
 export class InferencePool {
   private readonly slots: Slot[] = [];
   private readonly queues = new Map<TaskKind, Entry[]>();
@@ -92,9 +78,9 @@ export class InferencePool {
   private readonly counters = { batches: 0, items: 0, failedItems: 0, largestBatch: 0, restarts: 0 };
   private readonly batchSizes: Record<number, number> = {};
   private readonly byKind: Record<string, { batches: number; items: number }> = {};
-  private readonly queueWait = new Recent();
-  private readonly runTime = new Recent();
-  private readonly latency = new Recent();
+  private readonly queueWait = new RecentDurations(RECENT);
+  private readonly runTime = new RecentDurations(RECENT);
+  private readonly latency = new RecentDurations(RECENT);
 
   private constructor(private readonly options: PoolOptions) {}
 

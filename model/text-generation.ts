@@ -14,6 +14,7 @@ import { siblingModule, startWorker } from '../core/worker-entry.js';
 import { deserializeError, type ModelSource } from './protocol.js';
 import type { Continuation, FromGenerationWorker, GenerationWorkerInit, LoadedModel, ToGenerationWorker } from './text-generation-protocol.js';
 import type { Device, DtypeSetting, Percentiles } from './types.js';
+import { RecentDurations, WORKER_NICENESS } from './worker-supervision.js';
 import { stopWorker } from './worker-stop.js';
 
 export type { Continuation } from './text-generation-protocol.js';
@@ -67,8 +68,6 @@ export interface TextGenerationStats {
 }
 
 export const DEFAULT_MAX_NEW_TOKENS = 120;
-/** Generation yields to the event loop serving Discord or socket.io, as the encoder workers do. */
-const WORKER_NICENESS = 10;
 const RECENT = 256;
 const log = logger('model.text-generation');
 
@@ -147,7 +146,7 @@ export class WorkerTextGenerator implements TextGenerator {
   #nextId = 1;
   #disposed = false;
   readonly #counts = { requests: 0, completed: 0, failed: 0, cancelled: 0, promptTokens: 0, generatedTokens: 0, restarts: 0 };
-  readonly #runMs: number[] = [];
+  readonly #runMs = new RecentDurations(RECENT);
 
   constructor(
     private readonly init: GenerationWorkerInit,
@@ -182,8 +181,6 @@ export class WorkerTextGenerator implements TextGenerator {
   }
 
   stats(): TextGenerationStats {
-    const sorted = [...this.#runMs].sort((a, b) => a - b);
-    const at = (q: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
     const { requests, completed, failed, cancelled, promptTokens, generatedTokens, restarts } = this.#counts;
     return {
       modelId: this.#loaded?.modelId ?? this.model,
@@ -196,7 +193,7 @@ export class WorkerTextGenerator implements TextGenerator {
       busy: this.#running !== undefined,
       promptTokens,
       generatedTokens,
-      runMs: { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.at(-1) ?? 0 },
+      runMs: this.#runMs.summary(),
       workerRestarts: restarts,
     };
   }
@@ -288,8 +285,7 @@ export class WorkerTextGenerator implements TextGenerator {
       // Counted even for a job aborted while running: the worker did generate these tokens.
       this.#counts.promptTokens += result.value.promptTokens;
       this.#counts.generatedTokens += result.value.newTokens;
-      if (this.#runMs.length >= RECENT) this.#runMs.shift();
-      this.#runMs.push(result.value.runMs);
+      this.#runMs.add(result.value.runMs);
     }
     this.#settle(job, result.ok ? undefined : result.error, result.ok ? result.value : undefined);
     this.#pump();

@@ -1,4 +1,13 @@
-import type { ScoredTag } from '../index-data/types.js';
+import type { Catalog, ScoredTag } from '../index-data/types.js';
+
+/**
+ * What the services (bot, stream server) may read of a catalog beside the Recommender: its track list
+ * and each track's audio file. They reach the catalog only through recommend's interfaces.
+ */
+export interface CatalogTracks {
+  tracks: Catalog['tracks'];
+  audioPath: Catalog['audioPath'];
+}
 
 export type RecommendMode = 'viml' | 'zero-shot';
 

@@ -50,7 +50,7 @@ export class StreamMetrics {
   readonly ingestRestarts = new Counter({ name: 'cuecast_stream_ingest_restarts_total', help: 'Ingest restarts after ffmpeg died', registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'cuecast_' });
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
   frameToPicked(seconds: number): void {

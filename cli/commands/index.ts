@@ -2,10 +2,10 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError, MediaError } from '../../core/errors.js';
-import type { DescriptionMode } from '../../index-data/describe/backend.js';
+import { DESCRIPTION_MODES as MODES } from '../../index-data/describe/llm-backends.js';
 import type { IndexEvent, IndexSummary } from '../../index-data/indexer.js';
 import type { CliCommand } from '../command.js';
-import { announceStandIn, errorJson, reportError } from '../output.js';
+import { announceStandIn, reportError } from '../output.js';
 
 interface IndexFlags {
   catalog?: string;
@@ -16,7 +16,6 @@ interface IndexFlags {
   catalogName?: string;
 }
 
-const MODES: readonly DescriptionMode[] = ['tags', 'template', 'openai', 'local'];
 
 /** Exit codes: 0 everything indexed, 2 some files skipped (listed), 1 the run failed. */
 export const EXIT_SKIPPED = 2;
@@ -121,7 +120,7 @@ export function checkMusicFolders(dirs: readonly string[]): void {
 }
 
 async function runIndex(dirs: string[], flags: IndexFlags): Promise<number> {
-  if (flags.describer && !MODES.includes(flags.describer as DescriptionMode)) {
+  if (flags.describer && !(MODES as readonly string[]).includes(flags.describer)) {
     throw new InputError('INPUT_INVALID', `unknown --describer "${flags.describer}". Should be one of: ${MODES.join(', ')}`);
   }
   checkMusicFolders(dirs);
@@ -200,14 +199,7 @@ export const indexCommand: CliCommand = {
       .option('--describer <mode>', `description backend: ${MODES.join(', ')} (default: config llm.backend)`)
       .option('--json', 'one JSON object per progress event on stdout')
       .action(async (dirs: string[], flags: IndexFlags) => {
-        process.exitCode = await runIndex(dirs, flags).catch((error: unknown) => {
-          // The progress stream is JSON lines of events: the error is one more line, an event like the others.
-          if (flags.json) {
-            process.stdout.write(`${JSON.stringify({ event: 'error', ...errorJson(error) })}\n`);
-            return 1;
-          }
-          return reportError(error);
-        });
+        process.exitCode = await runIndex(dirs, flags).catch((error: unknown) => reportError(error, { json: flags.json, asEvent: true }));
       });
   },
 };

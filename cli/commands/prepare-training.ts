@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError, MediaError } from '../../core/errors.js';
-import type { DescriptionMode } from '../../index-data/describe/backend.js';
+import { DESCRIPTION_MODES as MODES } from '../../index-data/describe/llm-backends.js';
 import type { CliCommand } from '../command.js';
-import { announceStandIn, errorJson, reportError } from '../output.js';
+import { announceStandIn, reportError } from '../output.js';
 
 interface Flags {
   out: string;
@@ -16,7 +16,6 @@ interface Flags {
   json?: boolean;
 }
 
-const MODES: readonly DescriptionMode[] = ['tags', 'template', 'openai', 'local'];
 
 function fraction(name: string, value: string): number {
   const n = Number(value);
@@ -41,7 +40,7 @@ export const prepareTrainingCommand: CliCommand = {
       .action(async (input: string, flags: Flags) => {
         try {
           if (!existsSync(resolve(input))) throw new MediaError('MEDIA_NOT_FOUND', `${resolve(input)} does not exist; give a folder of videos or a CSV of video,audio pairs`, { path: resolve(input) });
-          if (flags.describer && !MODES.includes(flags.describer as DescriptionMode)) {
+          if (flags.describer && !(MODES as readonly string[]).includes(flags.describer)) {
             throw new InputError('INPUT_INVALID', `unknown --describer "${flags.describer}". Should be one of: ${MODES.join(', ')}`);
           }
           const shardSize = Number(flags.shardSize);
@@ -97,10 +96,7 @@ export const prepareTrainingCommand: CliCommand = {
             await llm?.dispose?.();
           }
         } catch (error) {
-          if (flags.json) {
-            process.stdout.write(`${JSON.stringify({ event: 'error', ...errorJson(error) })}\n`);
-            process.exitCode = 1;
-          } else process.exitCode = reportError(error);
+          process.exitCode = reportError(error, { json: flags.json, asEvent: true });
         }
       });
   },

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InputError, MediaError } from '../../core/errors.js';
+import { CuecastError, InputError, MediaError } from '../../core/errors.js';
 import type { CliCommand } from '../command.js';
 import { announceStandIn, reportError } from '../output.js';
 
@@ -63,8 +63,7 @@ export async function runRecommend(video: string, flags: RecommendFlags, configO
         process.stdout.write(renderTable(turns));
       }
       if (final.picks.length === 0) {
-        process.stderr.write(`error NO_RESULTS: ${final.notes.find((n) => n.startsWith('nothing fits')) ?? final.notes.at(-1) ?? 'no track fits'}\n`);
-        return 1;
+        return reportError(new CuecastError('NO_RESULTS', final.notes.find((n) => n.startsWith('nothing fits')) ?? final.notes.at(-1) ?? 'no track fits'));
       }
       return 0;
     });

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { CliCommand } from '../command.js';
+import { reportError } from '../output.js';
 
 /**
  * `cuecast train|eval|export ARGS...` run the PyTorch trainer (`python3 -m viml`, model/train) with
@@ -66,8 +67,7 @@ export const trainCommands: CliCommand = {
           try {
             process.exitCode = await runTrainer(verb, args);
           } catch (error) {
-            process.stderr.write(`error INTERNAL: ${(error as Error).message}\n`);
-            process.exitCode = 1;
+            process.exitCode = reportError(error);
           }
         });
     }

@@ -1,5 +1,7 @@
+import type { Config } from '../../core/config.js';
 import type { ScoredTag } from '../types.js';
 import type { GuardReason } from './guard.js';
+import type { LlmBackendName } from './llm-backends.js';
 
 /** Why a description fell back to the template: the guard's reasons for rejecting attempts, or a failing backend. */
 export type FallbackReason = GuardReason | 'backend-failed';
@@ -11,14 +13,24 @@ export interface ChatMessage {
 
 /** A language model that continues a chat (OpenAI-compatible endpoint, local transformers.js model). */
 export interface LlmBackend {
-  /** `openai` or `local`: part of the description cache key. */
+  /** Its name in the registry (llm-backends.ts): part of the description cache key. */
   readonly name: string;
   readonly model: string;
   complete(messages: readonly ChatMessage[], signal?: AbortSignal): Promise<string>;
   dispose?(): Promise<void>;
 }
 
-export type DescriptionMode = 'tags' | 'template' | 'openai' | 'local';
+/** What an LLM backend may read of config when it is created. */
+export type LlmSettings = Pick<Config, 'llm' | 'encoders' | 'dataDir' | 'logLevel'>;
+
+/**
+ * How descriptions are written (DESIGN §2): the plain tag list, the data-to-text template, or a
+ * few-shot analogy prompt continued by a language model. Separate from which model (the transport).
+ */
+export type DescriptionStrategy = 'tags' | 'template' | 'prompt';
+
+/** What config `llm.backend` names: a strategy that needs no model, or an LLM backend (strategy `prompt`). */
+export type DescriptionMode = Exclude<DescriptionStrategy, 'prompt'> | LlmBackendName;
 
 export interface DescribeInput {
   /** The tagger's selected tags (see selectTags). */

@@ -4,13 +4,14 @@ import { buildAnalogyPrompt, DEFAULT_ANALOGIES, PROMPT_VERSION } from './analogy
 import type { DescribeInput, Description, DescriptionMode, FallbackReason, LlmBackend } from './backend.js';
 import { descriptionCacheKey, MemoryDescriptionCache, type DescriptionCache } from './cache.js';
 import { guardDescription, GUARD_VERSION } from './guard.js';
+import { strategyOf } from './llm-backends.js';
 import { tagsDescription, templateDescription } from './template.js';
 
 const log = logger('index-data.describe');
 
 export interface DescriberOptions {
   readonly mode: DescriptionMode;
-  /** Required for `openai` and `local`. */
+  /** Required for the `prompt` strategy (a mode naming an LLM backend). */
   readonly llm?: LlmBackend;
   readonly vocabulary: TagVocabulary;
   readonly examples: readonly MusicCapsExample[];
@@ -35,18 +36,18 @@ export class Describer {
   readonly #cache: DescriptionCache;
 
   constructor(options: DescriberOptions) {
-    if ((options.mode === 'openai' || options.mode === 'local') && !options.llm) {
+    if (strategyOf(options.mode) === 'prompt' && !options.llm) {
       throw new TypeError(`description mode "${options.mode}" needs an LLM backend`);
     }
     this.mode = options.mode;
-    this.model = options.mode === 'openai' || options.mode === 'local' ? options.llm!.model : options.mode;
+    this.model = strategyOf(options.mode) === 'prompt' ? options.llm!.model : options.mode;
     this.#options = options;
     this.#cache = options.cache ?? new MemoryDescriptionCache();
   }
 
   /** The prompt and the guard that accepted the text: descriptions written under older ones are checked again. */
   get promptVersion(): string {
-    return this.mode === 'openai' || this.mode === 'local' ? `${PROMPT_VERSION}/guard-${GUARD_VERSION}` : `${this.mode}-1`;
+    return strategyOf(this.mode) === 'prompt' ? `${PROMPT_VERSION}/guard-${GUARD_VERSION}` : `${this.mode}-1`;
   }
 
   async describe(input: DescribeInput, signal?: AbortSignal): Promise<Description> {

@@ -1,5 +1,16 @@
-import { DEFAULT_MAX_NEW_TOKENS, type TextGenerator } from '../../model/text-generation.js';
-import type { ChatMessage, LlmBackend } from './backend.js';
+import { join } from 'node:path';
+import { InputError } from '../../core/errors.js';
+import { createTextGenerator, DEFAULT_MAX_NEW_TOKENS, type TextGenerator } from '../../model/text-generation.js';
+import type { ChatMessage, LlmBackend, LlmSettings } from './backend.js';
+
+/** The `local` backend from config: `llm.model` is a transformers.js text-generation model id or folder. */
+export async function createLlmBackend(config: LlmSettings): Promise<LlmBackend> {
+  const { model } = config.llm;
+  if (!model) throw new InputError('INPUT_INVALID', 'The local description backend needs CUECAST_LLM_MODEL (llm.model): a transformers.js text-generation model id or folder');
+  const { allowRemote, dtype, device, threads } = config.encoders;
+  const generator = await createTextGenerator({ model, cacheDir: join(config.dataDir, 'hub'), allowRemote, dtype, device, threads, logLevel: config.logLevel });
+  return new LocalLlmBackend(generator);
+}
 
 /**
  * The `local` backend: a transformers.js text-generation model continuing the analogy prompt as plain

@@ -1,5 +1,14 @@
 import { ModelError } from '../../core/errors.js';
-import type { ChatMessage, LlmBackend } from './backend.js';
+import { InputError } from '../../core/errors.js';
+import type { ChatMessage, LlmBackend, LlmSettings } from './backend.js';
+
+/** The `openai` backend from config: `llm.baseUrl` and `llm.model` are required. */
+export async function createLlmBackend(config: LlmSettings): Promise<LlmBackend> {
+  const { baseUrl, model, apiKey, timeoutMs } = config.llm;
+  const missing = [!baseUrl && 'CUECAST_LLM_BASE_URL (llm.baseUrl)', !model && 'CUECAST_LLM_MODEL (llm.model)'].filter(Boolean);
+  if (!baseUrl || !model) throw new InputError('INPUT_INVALID', `The openai description backend needs ${missing.join(' and ')}`);
+  return Promise.resolve(new OpenAiChatBackend({ baseUrl, model, ...(apiKey ? { apiKey } : {}), timeoutMs }));
+}
 
 export interface OpenAiBackendOptions {
   /** Base URL of an OpenAI-compatible API, e.g. `http://localhost:8000/v1`. */

@@ -17,6 +17,7 @@ import { ClapTagger, selectTags } from '../tagger.js';
 import { meanNormalized } from '../vectors.js';
 import { tagVocabulary } from '../vocabulary/vocabulary.js';
 import { encodeNpy } from './npy.js';
+import { strategyOf } from '../describe/llm-backends.js';
 
 /** docs/training-data.md, version 1. */
 export const TRAINING_FORMAT_VERSION = 1;
@@ -108,9 +109,6 @@ export function splitOf(trackId: string, valFraction: number, testFraction: numb
   return 'train';
 }
 
-function textSource(mode: Describer['mode']): string {
-  return mode === 'openai' || mode === 'local' ? 'prompt' : mode;
-}
 
 /**
  * Aligned (video window, music segment) pairs -> ViML shards (docs/training-data.md): per segment of
@@ -208,7 +206,7 @@ export async function prepareTraining(options: PrepareTrainingOptions): Promise<
     windowSeconds,
     segmentSeconds: options.segmentSeconds,
     hopSeconds: options.hopSeconds,
-    textSource: textSource(options.describer.mode),
+    textSource: strategyOf(options.describer.mode),
     shards,
   };
   writeFileSync(join(tmp, 'dataset.json'), `${JSON.stringify(dataset, null, 2)}\n`);

@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BenchReport } from '../../bench/report.js';
+import { runCuecast } from '../support/cli.js';
 
-const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'cuecast-bench-test-'));
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,11 +12,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('cuecast bench --quick --json (index section, tiny scale)', () => {
   it('prints the index table and the target check, and writes a valid JSON report', async () => {
     const file = join(dir, 'bench.json');
-    const { stdout } = await run(
-      process.execPath,
-      [join(root, 'bin', 'cuecast.js'), 'bench', '--quick', '--only', 'index', '--index-sizes', '1500', '--json', file],
-      { cwd: root, timeout: 60_000, env: { ...process.env, CUECAST_LOG_LEVEL: 'silent' } },
-    );
+    const { code, stdout } = await runCuecast(['bench', '--quick', '--only', 'index', '--index-sizes', '1500', '--json', file], { ...process.env, CUECAST_LOG_LEVEL: 'silent' }, undefined, {
+      timeoutMs: 60_000,
+    });
+    expect(code).toBe(0);
     expect(stdout).toMatch(/Index: hnswlib-node vs exact brute force/);
     expect(stdout).toMatch(/HnswVectorIndex/);
     expect(stdout).toMatch(/Targets/);
@@ -43,11 +39,8 @@ describe('cuecast bench --quick --json (index section, tiny scale)', () => {
 
   it('given a CLIP directory without graphs, reports the encoder part as skipped with the reason and its targets as not measured', async () => {
     const file = join(dir, 'skipped.json');
-    const { stdout } = await run(
-      process.execPath,
-      [join(root, 'bin', 'cuecast.js'), 'bench', '--quick', '--only', 'encoder,gpu', '--clip-model', join(dir, 'no-such-model'), '--json', file],
-      { cwd: root, timeout: 30_000 },
-    );
+    const { code, stdout } = await runCuecast(['bench', '--quick', '--only', 'encoder,gpu', '--clip-model', join(dir, 'no-such-model'), '--json', file], process.env, undefined, { timeoutMs: 30_000 });
+    expect(code).toBe(0);
     expect(stdout).toMatch(/skipped: no CLIP graphs in .*no-such-model/);
     const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
     expect(report.sections.map((s) => [s.id, s.status])).toEqual([
@@ -61,8 +54,8 @@ describe('cuecast bench --quick --json (index section, tiny scale)', () => {
   });
 
   it('given an unknown section, exits non-zero and names the valid ones', async () => {
-    const failure = await run(process.execPath, [join(root, 'bin', 'cuecast.js'), 'bench', '--only', 'warp'], { cwd: root, timeout: 30_000 }).catch((e: unknown) => e);
-    expect(failure).toMatchObject({ code: expect.any(Number) });
-    expect(String((failure as { stderr: string }).stderr)).toMatch(/unknown bench section\(s\) warp.*index/s);
+    const failure = await runCuecast(['bench', '--only', 'warp'], process.env, undefined, { timeoutMs: 30_000 });
+    expect(failure.code).not.toBe(0);
+    expect(failure.stderr).toMatch(/unknown bench section\(s\) warp.*index/s);
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CuecastError } from '../../core/errors.js';
 import { audio, cutSegment, findBinaries, frames, probe, type RgbFrame } from '../../core/media/index.js';
 import { liveChildPids } from '../../core/media/process.js';
+import { isProcessAlive } from '../../core/pid.js';
 import {
   corruptCopy,
   makeAudio,
@@ -34,15 +35,6 @@ async function drain(iterable: AsyncIterable<RgbFrame>): Promise<number> {
   let count = 0;
   for await (const _ of iterable) count += 1;
   return count;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Command lines of live processes that carry MARKER (read from /proc; pgrep elsewhere). */
@@ -281,6 +273,6 @@ describe('network inputs', () => {
     expect(pids).toHaveLength(1);
     expect(markedProcesses()).toContain(MARKER); // the orphan check below can see our children
     expect((await pending).code).toBe('MEDIA_TIMEOUT');
-    expect(isAlive(pids[0]!)).toBe(false);
+    expect(isProcessAlive(pids[0]!)).toBe(false);
   });
 });

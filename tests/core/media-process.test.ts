@@ -4,16 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { findBinaries, frames, mediaBinaries, probe } from '../../core/media/index.js';
 import { failureFromExit } from '../../core/media/failure.js';
 import { liveChildPids, runChild, startChild, TailBuffer } from '../../core/media/process.js';
+import { isProcessAlive } from '../../core/pid.js';
 import { makeVideo } from '../support/media.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 let clip: string;
 
@@ -37,7 +29,7 @@ describe('child process runner', () => {
     expect(await child.exit).toMatchObject({ stopped: 'aborted', signal: 'SIGTERM' });
     const early = startChild({ command: 'sleep', args: ['30'], timeoutMs: 10_000, signal: AbortSignal.abort() });
     expect((await early.exit).stopped).toBe('aborted');
-    expect(isAlive(child.pid!)).toBe(false);
+    expect(isProcessAlive(child.pid!)).toBe(false);
   });
 
   it('stops a child whose output passes the cap, with MEDIA_TOO_LARGE', async () => {
@@ -99,7 +91,7 @@ describe('frames lifecycle', () => {
     }
     expect(seen).toBe(2);
     expect(pid).toBeDefined();
-    expect(isAlive(pid!)).toBe(false);
+    expect(isProcessAlive(pid!)).toBe(false);
     expect(liveChildPids()).toEqual([]);
   });
 

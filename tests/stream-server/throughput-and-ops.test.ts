@@ -104,7 +104,10 @@ describe('operations', () => {
     expect(text).toContain('cuecast_stream_picks_emitted_total 1');
     expect(text).toMatch(/cuecast_stream_encode_seconds_count 1/);
     expect(text).toMatch(/cuecast_stream_frame_to_pick_seconds_count [1-9]/);
-    expect(text).toContain('cuecast_nodejs_eventloop_lag_p99_seconds');
+    // Node's default metrics keep their standard names, so stock dashboards read them.
+    expect(text).toContain('nodejs_eventloop_lag_p99_seconds');
+    expect(text).toContain('process_cpu_seconds_total');
+    expect(text).not.toMatch(/cuecast_(?:process|nodejs)_/);
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
   });
 

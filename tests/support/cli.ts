@@ -30,9 +30,17 @@ export function fixtureCliEnv(dataDir: string, extra: Readonly<Record<string, st
   };
 }
 
-/** Runs `node <entry> ...args` (entry: bin/cuecast.js unless `node` says otherwise) to completion. */
-export function runCuecast(args: readonly string[], env: NodeJS.ProcessEnv, node: readonly string[] = [cuecastBin]): Promise<CliRun> {
-  const child = spawn(process.execPath, [...node, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+/**
+ * Runs `node <entry> ...args` (entry: bin/cuecast.js unless `node` says otherwise) to completion, from
+ * the repository root unless `cwd` says otherwise; killed after `timeoutMs` (default 300 s: a loaded 2-core machine).
+ */
+export function runCuecast(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  node: readonly string[] = [cuecastBin],
+  { cwd = repoRoot, timeoutMs = 300_000 }: { cwd?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
+  const child = spawn(process.execPath, [...node, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

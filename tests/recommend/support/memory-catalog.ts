@@ -1,5 +1,6 @@
-import { ExactVectorIndex, labelIndexView } from '../../../index-data/vector-index.js';
-import type { Catalog, CatalogManifest, ScoredTag, Segment, SkippedFile, Track, VectorIndex, VectorSpace } from '../../../index-data/types.js';
+import { InMemoryCatalog, type InMemoryCatalogParts } from '../../../index-data/in-memory-catalog.js';
+import type { CatalogManifest, ScoredTag, Segment, Track, VectorSpace } from '../../../index-data/types.js';
+import { ExactVectorIndex } from '../../../index-data/vector-index.js';
 import type { EncoderInfo, TextEncoder } from '../../../model/types.js';
 
 /** Axes of the hand-made embedding space: a vector's meaning can be read off its coordinates. */
@@ -30,98 +31,61 @@ export interface FixtureTrack {
 }
 
 /** A small in-memory Catalog over ExactVectorIndex, so scores are predictable by hand. */
-export class MemoryCatalog implements Catalog {
-  readonly manifest: CatalogManifest;
-  readonly #tracks: Track[] = [];
-  readonly #labels = new Map<string, number>();
-  readonly #segments = new Map<string, Segment[]>();
-  readonly #segmentsByLabel = new Map<number, Segment>();
-  readonly #indexes = new Map<VectorSpace, VectorIndex>();
+export class MemoryCatalog extends InMemoryCatalog {
   /** The in-memory indexes behind `index()`, for tests that read vectors directly. */
-  readonly raw = new Map<VectorSpace, ExactVectorIndex>();
+  readonly raw: ReadonlyMap<VectorSpace, ExactVectorIndex>;
 
   constructor(fixtures: readonly FixtureTrack[], options: { viml?: boolean } = {}) {
-    this.manifest = {
-      formatVersion: 1,
-      clip: { modelId: 'test-clip', dim: DIM },
-      clap: { modelId: 'test-clap', dim: DIM },
-      ...(options.viml ? { viml: { dim: DIM, manifestHash: 'test' } } : {}),
-      segmentSeconds: 30,
-      hopSeconds: 15,
-      tagVocabularyVersion: 'test',
-      builtAt: '2026-01-01T00:00:00.000Z',
-    };
-    const clip = new ExactVectorIndex(DIM);
-    const clap = new ExactVectorIndex(DIM);
-    const viml = new ExactVectorIndex(DIM);
-    let segLabel = 1000;
-    fixtures.forEach((f, i) => {
-      const track: Track = {
-        id: f.id,
-        path: `${f.id}.mp3`,
-        title: `Title ${f.id}`,
-        artist: f.artist ?? `Artist ${f.id}`,
-        durationSeconds: 15 * (f.sounds.length + 1),
-        fileGenres: [],
-        tags: f.tags ?? [],
-        ...(f.bpm !== undefined ? { bpm: f.bpm } : {}),
-        ...(f.silentSegments && f.silentSegments.length === f.sounds.length ? { silent: true } : {}),
-        description: f.looks.join(' '),
-      };
-      this.#tracks.push(track);
-      this.#labels.set(f.id, i);
-      clip.add(i, axis(...f.looks));
-      const segments: Segment[] = f.sounds.map((words, s) => {
-        const segment = { trackId: f.id, label: segLabel++, index: s, start: s * 15, end: s * 15 + 30, ...(f.silentSegments?.includes(s) ? { silent: true } : {}) };
-        clap.add(segment.label, axis(...words));
-        if (options.viml) viml.add(segment.label, axis(...(f.viml?.[s] ?? words)));
-        this.#segmentsByLabel.set(segment.label, segment);
-        return segment;
-      });
-      this.#segments.set(f.id, segments);
-    });
-    const bySegment = (label: number): Track | undefined => this.track(this.#segmentsByLabel.get(label)?.trackId ?? '');
-    this.raw.set('clip-text', clip).set('clap-audio', clap);
-    this.#indexes.set('clip-text', labelIndexView(clip, (label) => this.#tracks[label]));
-    this.#indexes.set('clap-audio', labelIndexView(clap, bySegment));
-    if (options.viml) {
-      this.raw.set('viml-music', viml);
-      this.#indexes.set('viml-music', labelIndexView(viml, bySegment));
-    }
+    const built = fixtureParts(fixtures, options.viml === true);
+    super(built.parts);
+    this.raw = built.raw;
   }
+}
 
-  trackCount(): number {
-    return this.#tracks.length;
-  }
-  tracks(): Iterable<Track> {
-    return this.#tracks;
-  }
-  track(id: string): Track | undefined {
-    const i = this.#labels.get(id);
-    return i === undefined ? undefined : this.#tracks[i];
-  }
-  trackLabel(id: string): number | undefined {
-    return this.#labels.get(id);
-  }
-  trackByLabel(label: number): Track | undefined {
-    return this.#tracks[label];
-  }
-  segments(trackId: string): readonly Segment[] {
-    return this.#segments.get(trackId) ?? [];
-  }
-  segmentByLabel(label: number): Segment | undefined {
-    return this.#segmentsByLabel.get(label);
-  }
-  index(space: VectorSpace): VectorIndex | undefined {
-    return this.#indexes.get(space);
-  }
-  audioPath(trackId: string): string | undefined {
-    return this.track(trackId) ? `/music/${trackId}.mp3` : undefined;
-  }
-  skipped(): readonly SkippedFile[] {
-    return [];
-  }
-  async close(): Promise<void> {}
+function fixtureParts(fixtures: readonly FixtureTrack[], withViml: boolean): { parts: InMemoryCatalogParts; raw: Map<VectorSpace, ExactVectorIndex> } {
+  const manifest: CatalogManifest = {
+    formatVersion: 1,
+    clip: { modelId: 'test-clip', dim: DIM },
+    clap: { modelId: 'test-clap', dim: DIM },
+    ...(withViml ? { viml: { dim: DIM, manifestHash: 'test' } } : {}),
+    segmentSeconds: 30,
+    hopSeconds: 15,
+    tagVocabularyVersion: 'test',
+    builtAt: '2026-01-01T00:00:00.000Z',
+  };
+  const clip = new ExactVectorIndex(DIM);
+  const clap = new ExactVectorIndex(DIM);
+  const viml = new ExactVectorIndex(DIM);
+  const tracks: Track[] = [];
+  const segments: Segment[] = [];
+  let segLabel = 1000;
+  fixtures.forEach((f, i) => {
+    tracks.push({
+      id: f.id,
+      path: `${f.id}.mp3`,
+      title: `Title ${f.id}`,
+      artist: f.artist ?? `Artist ${f.id}`,
+      durationSeconds: 15 * (f.sounds.length + 1),
+      fileGenres: [],
+      tags: f.tags ?? [],
+      ...(f.bpm !== undefined ? { bpm: f.bpm } : {}),
+      ...(f.silentSegments && f.silentSegments.length === f.sounds.length ? { silent: true } : {}),
+      description: f.looks.join(' '),
+    });
+    clip.add(i, axis(...f.looks));
+    f.sounds.forEach((words, s) => {
+      const segment = { trackId: f.id, label: segLabel++, index: s, start: s * 15, end: s * 15 + 30, ...(f.silentSegments?.includes(s) ? { silent: true } : {}) };
+      clap.add(segment.label, axis(...words));
+      if (withViml) viml.add(segment.label, axis(...(f.viml?.[s] ?? words)));
+      segments.push(segment);
+    });
+  });
+  const raw = new Map<VectorSpace, ExactVectorIndex>([
+    ['clip-text', clip],
+    ['clap-audio', clap],
+  ]);
+  if (withViml) raw.set('viml-music', viml);
+  return { parts: { manifest, tracks, segments, indexes: raw, audioPath: (track) => `/music/${track.id}.mp3` }, raw };
 }
 
 /** A text encoder over the same axes: each known word adds its axis (small, deterministic, real). */
