@@ -38,6 +38,8 @@ export const PACKAGE_RULES: readonly PackageRule[] = [
       'index-data/storage/',
       'index-data/store/',
       'index-data/catalog.ts',
+      // The bot's shared state (conversations, cooldowns, rates) in PostgreSQL: its own tables and migrations, not the catalog.
+      'bot/state/',
       // The storage benchmark reads PostgreSQL's query plans.
       'bench/storage-bench.ts',
       // Tests start throwaway PostgreSQL clusters and inspect stored rows.
@@ -74,7 +76,8 @@ export const FOLDER_BANS: readonly { readonly name: string; readonly from: reado
     from: ['bot', 'stream-server'],
     to: 'index-data',
     // The SQLite opener the bot's conversation store uses (not the catalog).
-    except: ['index-data/storage/sqlite.ts'],
+    // and the PostgreSQL pool (timeouts, connection errors) the bot's shared state uses.
+    except: ['index-data/storage/sqlite.ts', 'index-data/storage/pg/pool.ts'],
   },
 ];
 
