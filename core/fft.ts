@@ -1,6 +1,6 @@
 /**
  * In-place iterative radix-2 FFT of a complex signal (separate real and imaginary arrays). Small and
- * dependency-free: the BPM estimator needs a few thousand short transforms per track, nothing more.
+ * dependency-free: the BPM estimator (index-data/bpm.ts) and the CLAP log-mel features (model/encoders/log-mel.ts) use it.
  */
 export class Fft {
   readonly size: number;
