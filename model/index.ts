@@ -45,7 +45,7 @@ export interface Encoders {
  * Inference threads run a little below normal priority, so on a busy machine the event loop serving
  * Discord or socket.io gets the CPU first; on an idle one it changes nothing.
  */
-const WORKER_NICENESS = 10;
+export const WORKER_NICENESS = 10;
 
 const ENCODER_KINDS: readonly EncoderKind[] = ['clipImage', 'clipText', 'clapAudio', 'clapText'];
 
