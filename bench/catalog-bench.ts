@@ -14,11 +14,14 @@ import { indexMusic } from '../index-data/indexer.js';
 import { mediaAudioSource } from '../index-data/media-source.js';
 import { musicMetadataReader } from '../index-data/metadata.js';
 import { ClapTagger } from '../index-data/tagger.js';
-import { createEncoders, type Dtype, type DtypeSetting, type Encoders } from '../model/index.js';
+import { once } from 'node:events';
+import type { Worker } from 'node:worker_threads';
+import { siblingModule, startWorker } from '../core/worker-entry.js';
+import { createEncoders, WORKER_NICENESS, type Dtype, type DtypeSetting, type Encoders } from '../model/index.js';
 import { SectionSkipped, type BenchOptions, type BenchSection, type SectionOutcome } from './context.js';
 import { resolveClipDir } from './encoder-bench.js';
 import { defaultFullClapDir, packageRoot } from './paths.js';
-import { RawAudioSession } from './raw-onnx.js';
+import type { RawAudioReply, RawAudioRequest, RawAudioWorkerData } from './raw-audio-worker.js';
 import type { TargetCheck } from './report.js';
 import { formatNumber } from './stats.js';
 import type { Table } from './table.js';
@@ -53,13 +56,52 @@ export async function resolveClapDir(options: BenchOptions): Promise<string> {
   return dir;
 }
 
-async function rawWindowsPerSecond(session: RawAudioSession, windows: number, batch: number): Promise<number> {
-  const features = session.features(batch);
-  await session.run(session.features(1)); // warm-up
-  const runs = Math.max(1, Math.ceil(windows / batch));
-  const begin = performance.now();
-  for (let r = 0; r < runs; r++) await session.run(features);
-  return (runs * batch * 1000) / (performance.now() - begin);
+/** A raw onnxruntime CLAP audio session in its own thread at the pool's niceness (see raw-audio-worker.ts). */
+class RawAudioTimer {
+  private constructor(
+    private readonly worker: Worker,
+    /** False when the priority could not be lowered (the raw session then ran at normal priority). */
+    readonly niced: boolean,
+  ) {}
+
+  static async open(path: string, threads: number): Promise<RawAudioTimer> {
+    const workerData: RawAudioWorkerData = { path, threads, niceness: WORKER_NICENESS };
+    const worker = startWorker(siblingModule(import.meta.url, 'raw-audio-worker'), { workerData });
+    try {
+      const reply = await RawAudioTimer.reply(worker, 300_000);
+      if (reply.type !== 'ready') throw new Error(`the raw CLAP session did not start: ${reply.type === 'error' ? reply.message : reply.type}`);
+      return new RawAudioTimer(worker, reply.niceness);
+    } catch (error) {
+      await worker.terminate();
+      throw error;
+    }
+  }
+
+  private static async reply(worker: Worker, timeoutMs: number): Promise<RawAudioReply> {
+    const [reply] = (await Promise.race([
+      once(worker, 'message'),
+      once(worker, 'exit').then(() => {
+        throw new Error('the raw CLAP session thread exited');
+      }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer from the raw CLAP session within ${timeoutMs} ms`)), timeoutMs).unref()),
+    ])) as [RawAudioReply];
+    return reply;
+  }
+
+  async windowsPerSecond(windows: number, batch: number): Promise<number> {
+    this.worker.postMessage({ type: 'time', windows, batch } satisfies RawAudioRequest);
+    const reply = await RawAudioTimer.reply(this.worker, 600_000);
+    if (reply.type !== 'timed') throw new Error(`raw CLAP session: ${reply.type === 'error' ? reply.message : reply.type}`);
+    return reply.windowsPerSecond;
+  }
+
+  async dispose(): Promise<void> {
+    const exited = once(this.worker, 'exit');
+    this.worker.postMessage({ type: 'close' } satisfies RawAudioRequest);
+    const timer = setTimeout(() => void this.worker.terminate(), 30_000);
+    await exited;
+    clearTimeout(timer);
+  }
 }
 
 interface DtypeResult {
@@ -74,6 +116,7 @@ interface DtypeResult {
   readonly taggerTexts: number;
   readonly trackSeconds: number;
   readonly rawWindowsPerSecond: number;
+  readonly rawNiced: boolean;
   readonly indexWindowsPerSecond: number;
   readonly meanBatch: number;
 }
@@ -85,7 +128,7 @@ async function measure(setting: DtypeSetting, dirs: { clip: string; clap: string
   options.progress(`[catalog] ${setting}: starting the encoders${setting === 'auto' ? ' (the first start checks q8 against fp32 per model, then remembers)' : ''}`);
   const encoders: Encoders = await createEncoders(config);
   const dtype = encoders.dtypes.clapAudio.dtype;
-  const raw = await RawAudioSession.open(join(dirs.clap, 'onnx', `audio_model${dtype === 'q8' ? '_quantized' : ''}.onnx`), { device: 'cpu', threads: config.encoders.threads }).catch(async (error: unknown) => {
+  const raw = await RawAudioTimer.open(join(dirs.clap, 'onnx', `audio_model${dtype === 'q8' ? '_quantized' : ''}.onnx`), config.encoders.threads).catch(async (error: unknown) => {
     await encoders.dispose();
     throw error;
   });
@@ -95,7 +138,7 @@ async function measure(setting: DtypeSetting, dirs: { clip: string; clap: string
     await encoders.warmup(['clapAudio', 'clapText', 'clipText']);
     const expectedWindows = p.tracks * Math.ceil(p.seconds / 5);
     // Raw session before and after the indexing run; their mean is the ceiling (drift on a shared machine).
-    const rawBefore = await rawWindowsPerSecond(raw, Math.min(expectedWindows, 16), 8);
+    const rawBefore = await raw.windowsPerSecond(Math.min(expectedWindows, 16), 8);
     options.progress(`[catalog] ${setting}: tag prompts through the CLAP text encoder (a fixed cost per indexing run)`);
     let begin = performance.now();
     const tagger = await ClapTagger.create(encoders.clapText);
@@ -119,7 +162,7 @@ async function measure(setting: DtypeSetting, dirs: { clip: string; clap: string
     if (summary.indexed !== p.tracks) throw new Error(`indexed ${summary.indexed} of ${p.tracks} tracks (skipped: ${summary.skipped.map((s) => s.reason).join('; ')})`);
     const stats = encoders.stats();
     const windows = (stats.byKind.clapAudio?.items ?? 0) - before;
-    const rawAfter = await rawWindowsPerSecond(raw, Math.min(windows, 16), 8);
+    const rawAfter = await raw.windowsPerSecond(Math.min(windows, 16), 8);
     void tagger;
     // The run embeds the tag prompts again (once per run); the per-track phase is the rest.
     const trackSeconds = Math.max(1e-6, runSeconds - taggerSeconds);
@@ -134,6 +177,7 @@ async function measure(setting: DtypeSetting, dirs: { clip: string; clap: string
       taggerTexts,
       trackSeconds,
       rawWindowsPerSecond: (rawBefore + rawAfter) / 2,
+      rawNiced: raw.niced,
       indexWindowsPerSecond: windows / trackSeconds,
       meanBatch: stats.byKind.clapAudio ? stats.byKind.clapAudio.items / stats.byKind.clapAudio.batches : 0,
     };
@@ -166,7 +210,7 @@ export async function runCatalogBench(options: BenchOptions): Promise<SectionOut
     ]),
     notes: [
       'index: indexMusic (probe, decode, 10 s CLAP windows through the worker pool, tags, BPM, template description, CLIP text), catalog.jobs files at once; the per-run cost of embedding the tag prompts is timed apart and left out of windows/s, tracks/min and x realtime',
-      'raw: a bare onnxruntime session over audio_model.onnx fed ready log-mel features in batches of 8 (the indexer batch), timed before and after the run (mean)',
+      `raw: a bare onnxruntime session over audio_model.onnx fed ready log-mel features in batches of 8 (the indexer batch), timed before and after the run (mean), in a worker thread at the inference pool's niceness (+${WORKER_NICENESS}${results.every((r) => r.rawNiced) ? '' : '; could not be set here, so the raw session ran at normal priority'}), as the pool's workers run`,
       `tracks: ${tracks}; models: ${clap}, ${clip}`,
     ],
   };

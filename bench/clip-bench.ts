@@ -7,6 +7,7 @@ import { openEncoders, resolveClipDir } from './encoder-bench.js';
 import { formatNumber, summarize, type Summary } from './stats.js';
 import { SyntheticCatalog } from './synthetic-catalog.js';
 import { testClip } from './test-clip.js';
+import { decodeRows, measureDecodeStrategies, type DecodeStrategyResult } from './clip-decode.js';
 import { BusyMeter, Stopwatch, busyFrameEncoder, timedCatalog, timedTextEncoder } from './timed.js';
 import type { Table } from './table.js';
 
@@ -82,6 +83,22 @@ export async function runClipBench(options: BenchOptions): Promise<SectionOutcom
       options.progress(`[clip] repetition ${r + 1}/${reps}`);
       runs.push(await once());
     }
+    options.progress('[clip] decoding strategies: full decode, keyframes only, a seek per frame (interleaved)');
+    const spec = frameSpec(config.video, encoders.clipImage);
+    const decodeReps = options.quick ? 2 : 3;
+    const decoding: { label: string; results: DecodeStrategyResult[] }[] = [
+      { label: 'test clip (x264 keyframes, 250 frames apart at most)', results: await measureDecodeStrategies(clip, spec, decodeReps) },
+      { label: 'same clip with a keyframe every 1 s', results: await measureDecodeStrategies(await testClip(30, 1280, 720, 1), spec, decodeReps) },
+    ];
+    const decodeTable: Table = {
+      title: `Clip decoding strategies: 30 s 1280x720 H.264 at 30 fps, frame spec ${spec.fps} fps, at most ${spec.maxFrames} frames, short side ${spec.size} (wall ms, median (min-max) of ${decodeReps}, interleaved)`,
+      columns: ['clip', 'strategy', 'ms', 'x full decode', 'same frames as the full decode'],
+      rows: decoding.flatMap((d) => decodeRows(d.label, d.results)),
+      notes: [
+        'full decode: core/media frames() as clip to picks runs it (every frame decoded, the fps filter keeps the frame on screen at each slot); keyframes only: the same with -skip_frame nokey; seek per frame: frames() with start at each slot and one frame (one ffmpeg each, -ss before the input)',
+        'same frames: byte-identical RGB for the same slot; a strategy that does not give all of them does not meet the frame spec (model/frame-spec.ts) and is not used',
+      ],
+    };
     const summaries = Object.fromEntries([...PHASES, 'total'].map((p) => [p, summarize(runs.map((run) => run[p as Phase | 'total']))])) as Record<Phase | 'total', Summary>;
     const shares = runs.map((run) => 1 - run.encode / run.total);
     const share = summarize(shares);
@@ -101,7 +118,7 @@ export async function runClipBench(options: BenchOptions): Promise<SectionOutcom
       ],
     };
     return {
-      tables: [table],
+      tables: [table, decodeTable],
       targets: [
         {
           section: 'clip',
@@ -116,7 +133,7 @@ export async function runClipBench(options: BenchOptions): Promise<SectionOutcom
           met: total <= CLIP_TOTAL_TARGET_MS,
         },
       ],
-      data: { clip, prompt: PROMPT, tracks, segmentsPerTrack, reps, runs, summaries, nonEncodeShare: share },
+      data: { clip, prompt: PROMPT, tracks, segmentsPerTrack, reps, runs, summaries, nonEncodeShare: share, decoding },
     };
   } finally {
     await encoders.dispose();

@@ -12,9 +12,11 @@ const run = promisify(execFile);
  * .cache/bench/. The benchmark may start ffmpeg itself (tests/architecture allows it) because making
  * its input is not part of what it measures.
  */
-export async function testClip(seconds = 30, width = 1280, height = 720): Promise<string> {
+export async function testClip(seconds = 30, width = 1280, height = 720, keyframeSeconds?: number): Promise<string> {
   const dir = join(packageRoot(), '.cache', 'bench');
-  const file = join(dir, `clip-${seconds}s-${width}x${height}.mp4`);
+  const file = join(dir, `clip-${seconds}s-${width}x${height}${keyframeSeconds ? `-key${keyframeSeconds}s` : ''}.mp4`);
+  // Default: x264's own keyframe placement (at most 250 frames apart). With keyframeSeconds: a keyframe exactly every keyframeSeconds.
+  const gop = keyframeSeconds ? ['-g', String(Math.round(30 * keyframeSeconds)), '-keyint_min', String(Math.round(30 * keyframeSeconds)), '-sc_threshold', '0'] : [];
   if (existsSync(file)) return file;
   mkdirSync(dir, { recursive: true });
   const { ffmpeg } = await mediaBinaries();
@@ -25,7 +27,7 @@ export async function testClip(seconds = 30, width = 1280, height = 720): Promis
       '-hide_banner', '-loglevel', 'error', '-y',
       '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=30:duration=${seconds}`,
       '-f', 'lavfi', '-i', `sine=frequency=330:sample_rate=48000:duration=${seconds}`,
-      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', partial,
+      '-c:v', 'libx264', '-preset', 'veryfast', ...gop, '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', partial,
     ],
     { timeout: 300_000 },
   );

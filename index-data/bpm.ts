@@ -19,7 +19,7 @@
  * free-tempo passages). Every step can be switched off (`TempoSteps`) so the benchmark can show what
  * each one adds (bench/real).
  */
-import { Fft } from './fft.js';
+import { Fft } from '../core/fft.js';
 
 /** Analysis frames per second. */
 const FRAME_RATE = 100;

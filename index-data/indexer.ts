@@ -357,6 +357,21 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
       const limit = options.maxTrackSeconds ?? Infinity;
       if (probed > limit) throw new Skip('MEDIA_TOO_LONG', `longer than the limit (${formatSeconds(probed)} > ${formatSeconds(limit)})`);
 
+      // The loudness pass is a separate ffmpeg read of the file: it runs while the windows decode and embed.
+      const loudnessRun = new AbortController();
+      const stopLoudness = (): void => loudnessRun.abort(signal?.reason);
+      signal?.addEventListener('abort', stopLoudness, { once: true });
+      const loudnessTrace = options.audio.loudness(file.path, { signal: loudnessRun.signal });
+      loudnessTrace.catch(() => undefined); // awaited below; a skip before then stops it instead
+      try {
+        return await embedAndDescribe(file, hash, probed, loudnessTrace);
+      } finally {
+        signal?.removeEventListener('abort', stopLoudness);
+        loudnessRun.abort();
+      }
+    };
+
+    const embedAndDescribe = async (file: FoundFile, hash: string, probed: number, loudnessTrace: ReturnType<AudioSource['loudness']>): Promise<{ record: TrackRecord; decodedSeconds: number }> => {
       const rate = encoders.clapAudio.sampleRate;
       const windowSeconds = encoders.clapAudio.windowSeconds;
       const windowLength = Math.round(rate * windowSeconds);
@@ -370,14 +385,14 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
         damages.push(damage);
       };
       const onsets = new OnsetEnvelope(rate);
+      /** Each chunk's embedding, awaited one chunk later: the next chunk decodes while these windows embed. */
+      const embeddings: Promise<void>[] = [];
       let decodedSeconds = 0;
       for (let chunkStart = 0; chunkStart < probed; chunkStart += DECODE_CHUNK_SECONDS) {
         const inChunk = wanted.filter((w) => w >= chunkStart && w < chunkStart + DECODE_CHUNK_SECONDS);
         const asked = Math.min(DECODE_CHUNK_SECONDS + windowSeconds, probed - chunkStart);
         const samples = await options.audio.decode(file.path, { sampleRate: rate, start: chunkStart, duration: DECODE_CHUNK_SECONDS + windowSeconds, signal, onDamage });
         decodedSeconds = Math.max(decodedSeconds, chunkStart + samples.length / rate);
-        // The tempo analysis sees each second once: chunks overlap by a window.
-        onsets.push(samples.subarray(0, Math.min(samples.length, DECODE_CHUNK_SECONDS * rate)));
         const windows: Float32Array[] = [];
         const starts: number[] = [];
         for (const w of inChunk) {
@@ -390,13 +405,27 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
           windows.push(window);
           starts.push(w);
         }
+        // All of the chunk's batches are queued at once, before the tempo analysis below (seconds of main-thread
+        // work under load), so the pool has them while this thread is busy.
+        const batches: Promise<void>[] = [];
         for (let i = 0; i < windows.length; i += ENCODE_BATCH) {
-          const out = await encoders.clapAudio.encodeWindows(windows.slice(i, i + ENCODE_BATCH), signal);
-          out.forEach((v, j) => windowVectors.set(starts[i + j]!, v));
+          batches.push(
+            encoders.clapAudio.encodeWindows(windows.slice(i, i + ENCODE_BATCH), signal).then((out) => {
+              out.forEach((v, j) => windowVectors.set(starts[i + j]!, v));
+            }),
+          );
         }
+        const embedded = Promise.all(batches).then(() => undefined);
+        embedded.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
+        embeddings.push(embedded);
+        // The tempo analysis sees each second once: chunks overlap by a window.
+        onsets.push(samples.subarray(0, Math.min(samples.length, DECODE_CHUNK_SECONDS * rate)));
+        // At most two chunks' windows in memory per track.
+        if (embeddings.length >= 2) await embeddings[embeddings.length - 2];
         // Much less than asked: the audio ends here (truncation). A little less is damage skipped mid-file.
         if (samples.length < CHUNK_END_FRACTION * asked * rate && chunkStart + samples.length / rate < probed - 1) break;
       }
+      await Promise.all(embeddings);
       if (decodedSeconds <= 0) throw new Skip('MEDIA_UNREADABLE', 'decoded no audio (corrupt or truncated file)');
       // Container durations of VBR files are estimates, so only a large shortfall counts as truncation.
       if (decodedSeconds < TRUNCATED_FRACTION * probed && probed - decodedSeconds > 2) {
@@ -426,7 +455,7 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
           return v;
         }),
       );
-      const trace = await options.audio.loudness(file.path, { signal });
+      const trace = await loudnessTrace;
       const segments = plans.map((p) => ({ index: p.index, start: p.start, end: p.end, ...segmentLoudness(trace, p.start, p.end) }));
       const silent = segments.every((s) => s.silent);
       const clapAudio = segmentWindows.map((ws) => meanNormalized(ws));

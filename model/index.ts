@@ -42,6 +42,7 @@ export interface Encoders {
   dispose(): Promise<void>;
 }
 
+export { WORKER_NICENESS } from './worker-supervision.js';
 
 const ENCODER_KINDS: readonly EncoderKind[] = ['clipImage', 'clipText', 'clapAudio', 'clapText'];
 

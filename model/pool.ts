@@ -3,6 +3,12 @@
  * batches of up to `maxBatch` items, sent when a batch is full or its oldest item has waited
  * `maxWaitMs`, to whichever worker is idle. Each request gets its own results or error. The main thread
  * only queues and posts messages; onnxruntime runs in the workers.
+ *
+ * A busy worker is also sent the next batch when a full one is waiting (one in reserve), so it starts
+ * it as soon as its current batch ends, even while the main thread is busy (the indexer's tempo
+ * analysis, decoding): the worker's next batch never waits for a main-thread round trip. Only a full
+ * batch goes in reserve, as it could not grow by waiting. Bulk kinds (CLAP windows of whole tracks)
+ * yield to any other kind that is due, so a short text or frame request never waits behind a track.
  */
 import type { Worker } from 'node:worker_threads';
 import { CuecastError, ModelError } from '../core/errors.js';
@@ -60,11 +66,14 @@ interface Slot {
   ready: boolean;
   exited: boolean;
   readonly whenReady: Promise<void>;
-  batch: Batch | undefined;
+  /** The batch the worker is running first, then at most one in reserve. */
+  readonly batches: Batch[];
   readonly calls: Map<number, Call>;
 }
 
 const RECENT = 1024;
+/** Kinds queued by the dozen by batch jobs (the indexer, prepare-training). */
+const BULK_KINDS: ReadonlySet<TaskKind> = new Set<TaskKind>(['clapAudio']);
 const log = logger('model.pool');
 
 export class InferencePool {
@@ -149,7 +158,7 @@ export class InferencePool {
     const { batches, items, failedItems, largestBatch, restarts } = this.counters;
     return {
       workers: this.slots.filter((s) => !s.exited).length,
-      busyWorkers: this.slots.filter((s) => s.batch).length,
+      busyWorkers: this.slots.filter((s) => s.batches.length > 0).length,
       queuedItems,
       batches,
       items,
@@ -176,8 +185,8 @@ export class InferencePool {
     const shutdown = new CuecastError('SHUTTING_DOWN', 'The inference pool is shutting down');
     for (const queue of this.queues.values()) for (const entry of queue.splice(0)) this.fail(entry.request, shutdown);
     const workers = this.slots.map((slot) => {
-      for (const entry of slot.batch?.entries ?? []) this.fail(entry.request, shutdown);
-      slot.batch = undefined;
+      for (const entry of slot.batches.flatMap((b) => b.entries)) this.fail(entry.request, shutdown);
+      slot.batches.length = 0;
       for (const call of slot.calls.values()) call.reject(shutdown);
       slot.calls.clear();
       return stopWorker(slot.worker, this.options.stopTimeoutMs);
@@ -201,7 +210,7 @@ export class InferencePool {
       failStart = reject;
     });
     whenReady.catch(() => undefined);
-    const slot: Slot = { worker, ready: false, exited: false, whenReady, batch: undefined, calls: new Map() };
+    const slot: Slot = { worker, ready: false, exited: false, whenReady, batches: [], calls: new Map() };
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'ready') {
         slot.ready = true;
@@ -220,8 +229,8 @@ export class InferencePool {
       const error = new ModelError('MODEL_FAILED', `An inference worker stopped: ${reason}`);
       log.error({ reason }, 'inference worker stopped');
       failStart(error);
-      for (const entry of slot.batch?.entries ?? []) this.fail(entry.request, error);
-      slot.batch = undefined;
+      for (const entry of slot.batches.flatMap((b) => b.entries)) this.fail(entry.request, error);
+      slot.batches.length = 0;
       for (const call of slot.calls.values()) call.reject(error);
       slot.calls.clear();
       if (slot.ready) this.replace(slot);
@@ -279,12 +288,19 @@ export class InferencePool {
     this.timer = undefined;
     const now = performance.now();
     for (const slot of this.slots) {
-      if (!slot.ready || slot.batch) continue;
+      if (!slot.ready || slot.batches.length > 0) continue;
       const kind = this.readyKind(now);
       if (!kind) break;
       this.dispatch(slot, kind, now);
     }
-    const idle = this.slots.some((s) => s.ready && !s.batch);
+    // Idle workers are served first; then a busy worker gets a full batch in reserve.
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.batches.length !== 1) continue;
+      const kind = this.fullKind();
+      if (!kind) break;
+      this.dispatch(slot, kind, now);
+    }
+    const idle = this.slots.some((s) => s.ready && s.batches.length === 0);
     let earliest = Infinity;
     for (const queue of this.queues.values()) if (queue[0]) earliest = Math.min(earliest, queue[0].enqueuedAt);
     if (idle && earliest < Infinity) {
@@ -292,17 +308,26 @@ export class InferencePool {
     }
   }
 
-  /** The kind whose batch is due: full, or its oldest item has waited maxWaitMs; oldest first. */
+  /** The kind whose batch is due: full, or its oldest item has waited maxWaitMs; oldest first, bulk kinds last. */
   private readyKind(now: number): TaskKind | undefined {
+    return this.pick((queue) => queue.length >= this.options.maxBatch || now - queue[0]!.enqueuedAt >= this.options.maxWaitMs);
+  }
+
+  /** The kind with a full batch waiting (for a worker's reserve), by the same order. */
+  private fullKind(): TaskKind | undefined {
+    return this.pick((queue) => queue.length >= this.options.maxBatch);
+  }
+
+  private pick(due: (queue: readonly Entry[]) => boolean): TaskKind | undefined {
     let best: TaskKind | undefined;
-    let oldest = Infinity;
+    let bestKey: [number, number] = [Infinity, Infinity];
     for (const [kind, queue] of this.queues) {
       const head = queue[0];
-      if (!head) continue;
-      const due = queue.length >= this.options.maxBatch || now - head.enqueuedAt >= this.options.maxWaitMs;
-      if (due && head.enqueuedAt < oldest) {
+      if (!head || !due(queue)) continue;
+      const key: [number, number] = [BULK_KINDS.has(kind) ? 1 : 0, head.enqueuedAt];
+      if (key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) {
         best = kind;
-        oldest = head.enqueuedAt;
+        bestKey = key;
       }
     }
     return best;
@@ -311,7 +336,7 @@ export class InferencePool {
   private dispatch(slot: Slot, kind: TaskKind, now: number): void {
     const entries = this.queue(kind).splice(0, this.options.maxBatch);
     const batch: Batch = { id: this.nextId++, kind, entries };
-    slot.batch = batch;
+    slot.batches.push(batch);
     for (const entry of entries) this.queueWait.add(now - entry.enqueuedAt);
     this.counters.batches++;
     this.counters.items += entries.length;
@@ -324,16 +349,16 @@ export class InferencePool {
       const items = entries.map((e) => e.item);
       slot.worker.postMessage({ type: 'batch', id: batch.id, kind, items } satisfies ToWorker, transferList(items));
     } catch (error) {
-      slot.batch = undefined;
+      slot.batches.splice(slot.batches.indexOf(batch), 1);
       const failure = new ModelError('MODEL_FAILED', `Could not send a batch to an inference worker: ${(error as Error).message}`);
       for (const entry of entries) this.fail(entry.request, failure);
     }
   }
 
   private finishBatch(slot: Slot, id: number, results: readonly ({ ok: true; value: Float32Array } | { ok: false; error: SerializedError })[], runMs: number): void {
-    const batch = slot.batch;
-    if (!batch || batch.id !== id) return;
-    slot.batch = undefined;
+    const at = slot.batches.findIndex((b) => b.id === id);
+    if (at < 0) return;
+    const [batch] = slot.batches.splice(at, 1) as [Batch];
     this.runTime.add(runMs);
     batch.entries.forEach((entry, i) => {
       const result = results[i];

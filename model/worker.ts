@@ -128,6 +128,8 @@ async function checkDtype(kind: EncoderKind): Promise<DtypeCheck> {
 
 const inFlight = new InFlightWork();
 let stopping = false;
+/** Settles when every batch received so far has run. */
+let batchesDone: Promise<unknown> = Promise.resolve();
 
 async function shutDown(): Promise<void> {
   stopping = true;
@@ -142,15 +144,21 @@ port.on('message', (message: ToWorker) => {
   }
   if (stopping) return;
   if (message.type === 'batch') {
-    const started = performance.now();
-    inFlight.track(runBatch(message.kind, message.items)).then(
+    // The pool may send a batch in reserve while one runs: batches run one after another, in order.
+    let started = 0;
+    const run = batchesDone.then(() => {
+      started = performance.now();
+      return runBatch(message.kind, message.items);
+    });
+    batchesDone = run.catch(() => undefined);
+    inFlight.track(run).then(
       (results) => {
         const transfer = results.flatMap((r) => (r.ok ? [r.value.buffer as ArrayBuffer] : []));
         send({ type: 'batch', id: message.id, results, runMs: performance.now() - started }, transfer);
       },
       (error: unknown) => {
         const failed: ItemResult = { ok: false, error: serializeError(error) };
-        send({ type: 'batch', id: message.id, results: message.items.map(() => failed), runMs: performance.now() - started });
+        send({ type: 'batch', id: message.id, results: message.items.map(() => failed), runMs: performance.now() - (started || performance.now()) });
       },
     );
     return;

@@ -68,7 +68,7 @@ export function checkWindow(info: MediaInfo, label: string, start: number, durat
 }
 
 /** Arguments before the input: quiet logging, no console input, seek and window, protocol options. */
-export function inputArgs(input: OpenedInput, start: number, duration: number | undefined): string[] {
+export function inputArgs(input: OpenedInput, start: number, duration: number | undefined, decoderOptions: readonly string[] = []): string[] {
   return [
     '-hide_banner',
     '-nostdin',
@@ -77,6 +77,7 @@ export function inputArgs(input: OpenedInput, start: number, duration: number | 
     ...(start > 0 ? ['-ss', start.toFixed(6)] : []),
     ...(duration !== undefined ? ['-t', duration.toFixed(6)] : []),
     ...input.options,
+    ...decoderOptions,
     '-i',
     input.arg,
   ];

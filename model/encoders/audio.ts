@@ -1,11 +1,14 @@
-import { AutoFeatureExtractor, ClapAudioModelWithProjection, cat, type FeatureExtractor, type Tensor } from '@huggingface/transformers';
+import { AutoFeatureExtractor, ClapAudioModelWithProjection, cat, Tensor, type FeatureExtractor } from '@huggingface/transformers';
 import { ModelError } from '../../core/errors.js';
 import { OnnxEncoder, type ModelClass } from './base.js';
+import { LogMelSpectrogram } from './log-mel.js';
 import { projectionDim } from './text.js';
 
 /**
  * CLAP audio over exact windows (the main thread checks the length), so ClapFeatureExtractor neither
- * pads nor takes its random crop and the log-mel input is deterministic.
+ * pads nor takes its random crop and the log-mel input is deterministic. The log-mel is computed by
+ * log-mel.ts from the extractor's own window and Slaney filters (the extractor's path is kept for a
+ * preprocessor config that log-mel.ts does not cover).
  */
 export class ClapAudioEncoder extends OnnxEncoder<Float32Array, Tensor> {
   protected readonly modelClass: ModelClass = ClapAudioModelWithProjection;
@@ -14,9 +17,11 @@ export class ClapAudioEncoder extends OnnxEncoder<Float32Array, Tensor> {
   protected readonly providedInputs = ['input_features'] as const;
   protected readonly outputName = 'audio_embeds';
   private extractor: FeatureExtractor | undefined;
+  private logMel: LogMelSpectrogram | undefined;
 
   protected async loadPreprocessor(): Promise<void> {
     this.extractor ??= await this.fromPretrained(() => AutoFeatureExtractor.from_pretrained(this.source.location, this.pretrainedOptions()));
+    this.logMel ??= clapLogMel(this.extractor);
   }
 
   protected embeddingDim(config: Record<string, unknown>): number {
@@ -34,11 +39,30 @@ export class ClapAudioEncoder extends OnnxEncoder<Float32Array, Tensor> {
   }
 
   protected async prepare(window: Float32Array): Promise<Tensor> {
+    if (this.logMel) return new Tensor('float32', this.logMel.compute(window), [1, 1, this.logMel.framesFor(window.length), this.logMel.mels]);
     const { input_features } = (await this.extractor!(window)) as { input_features: Tensor };
     return input_features;
   }
 
   protected async toInputs(features: readonly Tensor[]): Promise<Record<string, Tensor>> {
     return { input_features: features.length === 1 ? features[0]! : cat([...features], 0) };
+  }
+}
+
+/**
+ * log-mel.ts for a ClapFeatureExtractor whose windows go in whole (rand_trunc on exact-length windows:
+ * no crop, no padding), with the Slaney filters that path uses; undefined for anything else.
+ */
+export function clapLogMel(extractor: FeatureExtractor): LogMelSpectrogram | undefined {
+  const { mel_filters_slaney: filters, window } = extractor as unknown as { mel_filters_slaney?: unknown; window?: unknown };
+  const config = extractor.config as Record<string, unknown>;
+  const hopLength = Number(config.hop_length);
+  const fftLength = Number(config.fft_window_size);
+  if (config.feature_extractor_type !== 'ClapFeatureExtractor' || config.truncation !== 'rand_trunc') return undefined;
+  if (!Array.isArray(filters) || !(window instanceof Float64Array || window instanceof Float32Array) || window.length !== fftLength || !(hopLength > 0)) return undefined;
+  try {
+    return new LogMelSpectrogram({ window, melFilters: filters as number[][], hopLength, maxFrames: Number(config.nb_max_samples) });
+  } catch {
+    return undefined;
   }
 }

@@ -43,6 +43,31 @@ describe('inference pool (stand-in worker)', () => {
     expect(performance.now() - started).toBeLessThan(1_000);
   });
 
+  it('sends a busy worker a full batch in reserve, but keeps a partial one queued to grow', async () => {
+    const p = await pool({ maxBatch: 2, maxWaitMs: 1 });
+    const slow = p.run('clipText', ['slow:300']);
+    await new Promise((r) => setTimeout(r, 20));
+    const partial = p.run('clipText', ['a']);
+    expect(p.stats()).toMatchObject({ batches: 1, queuedItems: 1 });
+    const full = p.run('clipText', ['b', 'c']);
+    // The oldest full batch ('a' + 'b') went to the busy worker; 'c' waits.
+    expect(p.stats()).toMatchObject({ batches: 2, queuedItems: 1 });
+    await Promise.all([slow, partial, full]);
+    expect(p.stats()).toMatchObject({ batches: 3, items: 4, queuedItems: 0 });
+  });
+
+  it('runs a due text request before bulk CLAP windows queued earlier', async () => {
+    const p = await pool({ maxBatch: 4, maxWaitMs: 1 });
+    const finished: string[] = [];
+    const slow = p.run('clipText', ['slow:200']);
+    await new Promise((r) => setTimeout(r, 20));
+    const windows = p.run('clapAudio', ['w1', 'w2'] as unknown as Float32Array[]).then(() => finished.push('clapAudio'));
+    await new Promise((r) => setTimeout(r, 20));
+    const text = p.run('clipText', ['t']).then(() => finished.push('clipText'));
+    await Promise.all([slow, windows, text]);
+    expect(finished).toEqual(['clipText', 'clapAudio']);
+  });
+
   it('keeps batching while the worker is busy: items queued meanwhile go out together', async () => {
     const p = await pool({ maxBatch: 8, maxWaitMs: 1 });
     const slow = p.run('clipText', ['slow:150']);
