@@ -269,12 +269,17 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
       if (current === undefined || (preferred(file.path) && !preferred(current))) ownerOfHash.set(hash, file.path);
     }
     const probes = new Map<string, { readonly duration?: number; readonly hasAudio: boolean }>();
+    const protections = new Map<string, Awaited<ReturnType<typeof findProtection>>>();
     const toProcess = scan.files.filter((f) => {
       const hash = hashes.get(f.path);
       return hash !== undefined && ownerOfHash.get(hash) === f.path && !work.failure(hash) && !work.record(hash) && f.size > 0;
     });
     await eachConcurrently(toProcess, options.jobs, async (file) => {
       try {
+        // A DRM-protected file is found from its boxes and never handed to ffmpeg, not even to plan.
+        const protection = protections.has(file.path) ? protections.get(file.path) : await findProtection(file.path);
+        protections.set(file.path, protection);
+        if (protection) return;
         probes.set(file.path, await options.audio.probe(file.path, signal));
       } catch {
         signal?.throwIfAborted(); // the file's own processing reports why
@@ -347,7 +352,7 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
 
     const processFile = async (file: FoundFile, hash: string): Promise<{ record: TrackRecord; decodedSeconds: number }> => {
       if (file.size === 0) throw new Skip('MEDIA_EMPTY', 'file is empty (0 bytes)');
-      const protection = await findProtection(file.path);
+      const protection = protections.has(file.path) ? protections.get(file.path) : await findProtection(file.path);
       if (protection) throw new Skip('drm-protected', describeProtection(protection));
       const info = probes.get(file.path) ?? (await options.audio.probe(file.path, signal));
       if (!info.hasAudio) throw new Skip('MEDIA_NO_AUDIO', 'no audio stream');

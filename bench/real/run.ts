@@ -37,7 +37,8 @@ import { musicMetadataReader } from '../../index-data/metadata.js';
 import { createEncoders, frameSpec, type Encoders } from '../../model/index.js';
 import { clipEmbeddings } from '../../recommend/clip-features.js';
 import { runConversation } from '../../recommend/conversation.js';
-import { createRecommender } from '../../cli/setup.js';
+import { catalogVocabulary } from '../../recommend/catalog-vocabulary.js';
+import { Recommender } from '../../recommend/recommender.js';
 
 const run = promisify(execFile);
 
@@ -319,7 +320,8 @@ async function recommendLatency(corpus: string, videos: readonly string[], catal
   const catalog = openCatalog(catalogDir, { expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info } });
   try {
     const silentIds = new Set([...catalog.tracks()].filter((t) => t.silent).map((t) => t.id));
-    const recommender = await createRecommender(config, encoders, catalog);
+    // Zero-shot, as a fresh install answers (the benchmark trains no heads).
+    const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), options: { maxPromptChars: config.maxTextChars } });
     const spec = frameSpec(config.video, encoders.clipImage);
     lines.push(
       '## Recommend on the real videos',

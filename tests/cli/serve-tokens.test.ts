@@ -109,10 +109,24 @@ describe('cuecast serve with no tokens configured', () => {
 
   it('configured tokens win: nothing generated, no token printed', async () => {
     const other = join(work, 'other-data');
-    const run = await serveOnce([], { CUECAST_DATA_DIR: other, CUECAST_STREAM_TOKENS: 'live:producer-token-1', CUECAST_OVERLAY_TOKENS: 'live:overlay-token-1' });
+    const run = await serveOnce([], { CUECAST_DATA_DIR: other, CUECAST_STREAM_TOKENS: 'live:producer-token-1', CUECAST_OVERLAY_TOKENS: 'live:overlay-token-1', CUECAST_STUDIO_TOKEN: 'studio-token-of-at-least-some-length-1' });
     expect(run.code).toBe(0);
     expect(existsSync(join(other, TOKEN_STORE_FILE))).toBe(false);
     expect(run.stdout).not.toMatch(/token=[A-Za-z0-9_-]/);
+    expect(run.stdout).not.toContain('overlay-token-1');
+    expect(run.stdout).not.toContain('studio-token-of-at-least-some-length-1');
+  }, 60_000);
+
+  it('configured stream tokens without a studio token: only the studio token is generated, the configured ones are never printed', async () => {
+    const other = join(work, 'studio-only-data');
+    const run = await serveOnce([], { CUECAST_DATA_DIR: other, CUECAST_STREAM_TOKENS: 'live:producer-token-1', CUECAST_OVERLAY_TOKENS: 'live:overlay-token-1' });
+    expect(run.code).toBe(0);
+    const stored = JSON.parse(readFileSync(join(other, TOKEN_STORE_FILE), 'utf8')) as { tokens: Record<string, string> };
+    expect(stored.tokens.studio).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    expect(JSON.stringify(stored)).not.toContain('producer-token-1');
+    expect(run.stdout).not.toMatch(/\/(capture|overlay)\?stream=[^&\s]+&token=[A-Za-z0-9_-]/);
+    expect(run.stdout).toMatch(/\/studio\?token=[A-Za-z0-9_-]{20,}/);
+    expect(run.stdout).not.toContain('producer-token-1');
     expect(run.stdout).not.toContain('overlay-token-1');
   }, 60_000);
 });
