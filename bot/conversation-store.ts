@@ -63,7 +63,8 @@ export interface ConversationRow {
   readonly data: string;
   readonly frames: Buffer;
   readonly dim: number;
-  readonly updated_at: number;
+  /** PostgreSQL returns its bigint as a string. */
+  readonly updated_at: number | string;
 }
 
 export function toRow(c: Conversation): ConversationRow {
@@ -85,6 +86,7 @@ export function fromRow(row: ConversationRow): Conversation {
   return { ...data, ...(row.thread_id ? { threadId: row.thread_id } : {}), frameEmbeddings, updatedAt: Number(row.updated_at) };
 }
 
+/* eslint-disable @typescript-eslint/require-await -- synchronous SQLite behind the async interface the PostgreSQL store needs */
 /** Conversation state in its own SQLite file (one bot process); entries untouched for `ttlMs` are gone. */
 export class SqliteConversationStore implements ConversationStore {
   private readonly db: SqliteDatabase;
@@ -148,7 +150,7 @@ export class SqliteConversationStore implements ConversationStore {
   }
 
   private live(row: ConversationRow | undefined): Conversation | undefined {
-    if (!row || row.updated_at < this.now() - this.ttlMs) return undefined;
+    if (!row || Number(row.updated_at) < this.now() - this.ttlMs) return undefined;
     return fromRow(row);
   }
 }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/require-await -- the in-memory guards answer at once behind the async UserGuard interface the PostgreSQL guards need */
 /** Per-user cooldown and a global concurrency limit, so one busy user cannot starve the others. */
 
 export type GuardResult =

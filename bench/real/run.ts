@@ -367,7 +367,7 @@ async function recommendLatency(corpus: string, videos: readonly string[], catal
     lines.push('');
     report.recommend = rows;
   } finally {
-    catalog.close();
+    await catalog.close();
   }
 }
 

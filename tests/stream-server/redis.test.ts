@@ -157,8 +157,8 @@ describe('cuecast serve with an unreachable REDIS_URL', () => {
     });
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((done) => child.on('close', done));
     expect(code).toBe(1);
     expect(stderr.trim()).toMatch(new RegExp(`^error REDIS_UNAVAILABLE: Could not connect to Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*unset REDIS_URL to run a single node`));

@@ -37,8 +37,8 @@ function serve(...args: string[]): Served {
   const lines: string[] = [];
   const waiting: { pattern: RegExp; done: (line: string) => void }[] = [];
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(line);
     for (const w of waiting.splice(0)) (w.pattern.test(line) ? w.done(line) : waiting.push(w));
   });
@@ -48,14 +48,14 @@ function serve(...args: string[]): Served {
     line: (pattern, timeoutMs = 120_000) =>
       new Promise((done, fail) => {
         const seen = lines.find((l) => pattern.test(l));
-        if (seen) return done(seen);
+        if (seen) { done(seen); return; }
         const timer = setTimeout(() => fail(new Error(`no line matching ${pattern} in ${timeoutMs} ms; stdout:\n${lines.join('\n')}\nstderr:\n${stderr}`)), timeoutMs);
         waiting.push({ pattern, done: (l) => (clearTimeout(timer), done(l)) });
         child.once('exit', (code) => fail(new Error(`serve exited with ${code}: ${stderr}`)));
       }),
     stop: () =>
       new Promise((done) => {
-        if (child.exitCode !== null) return done(child.exitCode);
+        if (child.exitCode !== null) { done(child.exitCode); return; }
         child.once('exit', (code) => done(code));
         child.kill('SIGTERM');
       }),

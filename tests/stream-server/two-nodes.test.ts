@@ -62,9 +62,9 @@ describe.skipIf(!enabled)('two serve nodes + Redis + PostgreSQL', () => {
     const child = spawn(process.execPath, [cuecastBin, 'serve', '--port', '0'], { cwd: repoRoot, env: { ...env, CUECAST_DATA_DIR: join(work, name) }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     return new Promise<string>((done, fail) => {
-      createInterface({ input: child.stdout! }).on('line', (text) => {
+      createInterface({ input: child.stdout }).on('line', (text) => {
         const url = /ready on (http:\/\/[^ ]+) \(4 tracks/.exec(text)?.[1];
         if (url) done(url);
       });
