@@ -113,7 +113,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     await (await launching?.catch(() => undefined))?.close();
     await server?.close();
     await studio?.close();
-    store?.close();
+    await store?.close();
     await catalog?.close();
     await encoders?.dispose();
     rmSync(work, { recursive: true, force: true });

@@ -93,8 +93,8 @@ describe('cuecast serve and the studio', () => {
       // The conversation is in the bot's conversation file.
       const { SqliteConversationStore } = await import('../../bot/conversation-store.js');
       const conversations = new SqliteConversationStore(join(dataDir, 'discord', 'conversations.sqlite'), 3600_000);
-      expect(conversations.get(view.key)).toMatchObject({ userId: 'studio', prompt: 'warm hum' });
-      conversations.close();
+      expect(await conversations.get(view.key)).toMatchObject({ userId: 'studio', prompt: 'warm hum' });
+      await conversations.close();
 
       // A second start keeps the token and does not print it; --print-urls prints it again.
       const second = serve();

@@ -85,7 +85,7 @@ export async function startStudioServer(setup: StudioSetup = {}): Promise<Studio
     async stop(remove = false) {
       await server.close();
       await studio.close();
-      store.close();
+      await store.close();
       if (remove) rmSync(dir, { recursive: true, force: true });
     },
   };
