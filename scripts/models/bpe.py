@@ -3,7 +3,6 @@ on MusicCaps captions so music words get whole tokens. Stands in for CLAP's RoBE
 from __future__ import annotations
 
 import collections
-import csv
 import re
 
 SPECIALS = ['<s>', '<pad>', '</s>', '<unk>']
@@ -60,11 +59,6 @@ def train(texts: list[str], merges_wanted: int) -> tuple[dict[str, int], list[st
         corpus = new_corpus
     vocab['<mask>'] = len(vocab)
     return vocab, merges
-
-
-def musiccaps_captions(csv_path: str, limit: int) -> list[str]:
-    with open(csv_path, newline='', encoding='utf-8') as f:
-        return [row['caption'] for _, row in zip(range(limit), csv.DictReader(f))]
 
 
 def tokenizer_json(vocab: dict[str, int], merges: list[str]) -> dict:

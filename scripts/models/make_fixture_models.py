@@ -4,7 +4,7 @@
 
 Each model directory has the transformers.js layout of the real Xenova exports: config.json,
 tokenizer and preprocessor files, onnx/{vision,text,audio}_model.onnx and the q8 variants
-onnx/*_quantized.onnx. CLIP reuses the real ViT-B/32 tokenizer and preprocessor (shared/data); CLAP
+onnx/*_quantized.onnx. CLIP reuses the real ViT-B/32 tokenizer and preprocessor (kept in the repository); CLAP
 gets the real ClapFeatureExtractor config and a small byte-level BPE tokenizer in the RoBERTa layout.
 Weights are random (seeded), so the outputs are deterministic but meaningless.
 """
@@ -19,13 +19,18 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bpe import TOKENIZER_CONFIG, musiccaps_captions, tokenizer_json, train  # noqa: E402
+from bpe import TOKENIZER_CONFIG, tokenizer_json, train  # noqa: E402
 from graphs import ClapAudio, ClapText, ClipText, ClipVision, export  # noqa: E402
 from quantize import quantize_dynamic  # noqa: E402
-from shared_data import shared_data_dir  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-SHARED = shared_data_dir(ROOT)
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
+# OpenAI CLIP's configuration (scripts/models/clip-vit-base-patch32) and its tokenizer/preprocessor files
+# (kept once, in the fixture: tests/fixtures/models/clip), MIT; the first 2,000 MusicCaps captions for the
+# fixture CLAP tokenizer (scripts/models/musiccaps, CC BY-SA 4.0). Nothing outside the repository.
+CLIP_CONFIG = os.path.join(HERE, 'clip-vit-base-patch32', 'config.json')
+CLIP_TOKENIZER_DIR = os.path.join(ROOT, 'tests', 'fixtures', 'models', 'clip')
+MUSICCAPS_CAPTIONS = os.path.join(HERE, 'musiccaps', 'captions.json')
 # tokenizer.json carries the vocabulary and merges, so vocab.json / merges.txt are not needed.
 CLIP_FILES = ['tokenizer_config.json', 'special_tokens_map.json', 'preprocessor_config.json']
 # What the fixtures report as their model ids (config.json `_name_or_path`), e.g. in ViML manifests.
@@ -80,12 +85,14 @@ def make_clip(out: str) -> None:
     onnx_dir = os.path.join(out, 'onnx')
     os.makedirs(onnx_dir, exist_ok=True)
     for name in CLIP_FILES:
-        shutil.copyfile(os.path.join(SHARED, 'clip-vit-base-patch32', name), os.path.join(out, name))
-    with open(os.path.join(SHARED, 'clip-vit-base-patch32', 'tokenizer.json'), encoding='utf-8') as f:
+        source = os.path.join(CLIP_TOKENIZER_DIR, name)
+        if os.path.abspath(source) != os.path.abspath(os.path.join(out, name)):
+            shutil.copyfile(source, os.path.join(out, name))
+    with open(os.path.join(CLIP_TOKENIZER_DIR, 'tokenizer.json'), encoding='utf-8') as f:
         tokenizer = json.load(f)
     with open(os.path.join(out, 'tokenizer.json'), 'w', encoding='utf-8') as f:
         json.dump(tokenizer, f, ensure_ascii=False, separators=(',', ':'))
-    with open(os.path.join(SHARED, 'clip-vit-base-patch32', 'config.json'), encoding='utf-8') as f:
+    with open(CLIP_CONFIG, encoding='utf-8') as f:
         config = json.load(f)
     config['_name_or_path'] = CLIP_ID
     config['projection_dim'] = c['projection']
@@ -116,7 +123,8 @@ def make_clap(out: str) -> None:
     c = CLAP
     onnx_dir = os.path.join(out, 'onnx')
     os.makedirs(onnx_dir, exist_ok=True)
-    captions = musiccaps_captions(os.path.join(SHARED, 'musiccaps', 'musiccaps-public.csv'), 2000)
+    with open(MUSICCAPS_CAPTIONS, encoding='utf-8') as f:
+        captions = json.load(f)
     vocab, merges = train(captions, c['merges'])
     with open(os.path.join(out, 'tokenizer.json'), 'w', encoding='utf-8') as f:
         json.dump(tokenizer_json(vocab, merges), f, ensure_ascii=False, separators=(',', ':'))

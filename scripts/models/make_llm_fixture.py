@@ -27,9 +27,9 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bpe import SPECIALS, musiccaps_captions, train  # noqa: E402
+from bpe import SPECIALS, train  # noqa: E402
 from graphs import OPSET  # noqa: E402
-from make_fixture_models import SHARED, write_json  # noqa: E402
+from make_fixture_models import MUSICCAPS_CAPTIONS, write_json  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 LLM_ID = 'cuecast/tiny-random-gpt2'
@@ -150,7 +150,8 @@ def make_llm(out: str) -> None:
     c = LLM
     onnx_dir = os.path.join(out, 'onnx')
     os.makedirs(onnx_dir, exist_ok=True)
-    captions = musiccaps_captions(os.path.join(SHARED, 'musiccaps', 'musiccaps-public.csv'), 2000)
+    with open(MUSICCAPS_CAPTIONS, encoding='utf-8') as f:
+        captions = json.load(f)
     vocab, merges = gpt2_tokenizer(captions, c['merges'])
     eos = vocab[EOS]
     with open(os.path.join(out, 'tokenizer.json'), 'w', encoding='utf-8') as f:
