@@ -151,11 +151,18 @@ describePg('two bot shards sharing their state in PostgreSQL', () => {
 
     // The buttons of the picks shown before the restart still work.
     const nextId = componentsOf(reply).flat().find((c) => c.customId?.startsWith('cc:next:'))!.customId!;
+    const editedBefore = fake!.messages.get(reply.id)?.edited_timestamp;
     const next = fake!.sendInteraction(buttonClick(away, fake!.messages.get(reply.id)!, nextId));
     const callback = await fake!.waitFor(() => fake!.callbacks(next)[0], 'the button answer');
     expect(callback.type).toBe(InteractionResponseType.DeferredMessageUpdate);
-    const edited = await fake!.waitFor(() => fake!.messages.get(reply.id)?.edited_timestamp && fake!.messages.get(reply.id), 'the picks edited');
-    expect(edited.embeds.length).toBeGreaterThan(0);
+    const edited = await fake!.waitFor(() => {
+      const message = fake!.messages.get(reply.id);
+      return message?.edited_timestamp && message.edited_timestamp !== editedBefore ? message : undefined;
+    }, 'the picks edited by Next');
+    // Answered from the conversation stored before the restart: its refinements, and no track already
+    // shown (with these six tracks nothing else fits 'no drums, under 100 bpm').
+    expect(edited.content).toContain('*no drums* → *under 100 bpm*');
+    expect(edited.content).not.toMatch(/expired/i);
   });
 
   it('given a user asking on one shard, their cooldown holds on the other shard too', async () => {
