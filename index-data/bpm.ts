@@ -331,23 +331,22 @@ function pickTempo(r: Float64Array, fr: number, steps: TempoSteps, tuning: Tempo
   const denom = a - 2 * bestScore + c;
   if (denom < 0) best += Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / denom)) * 0.25;
   if (!steps.relatives) return best;
-  // Relatives are compared at their own beat lag, not through the comb: the comb of twice the tempo
-  // includes the beat lag itself, so a steady 70 BPM pulse would pass for 140 (whose half-beat lag
-  // anti-correlates) and then fail the clarity gate.
-  const beatPeriodicity = (bpm: number): number => at(r, (60 * fr) / bpm);
-  const own = beatPeriodicity(best);
+  const own = periodicity(best);
   let chosen = best;
   for (const ratio of [2, 0.5, 1.5, 2 / 3]) {
     const candidate = best * ratio;
     if (candidate < MIN_BPM || candidate > MAX_BPM) continue;
-    const strong = beatPeriodicity(candidate) >= tuning.relativeShare * own;
+    const strong = periodicity(candidate) >= tuning.relativeShare * own;
     const nearer = Math.abs(Math.log2(candidate / tuning.priorCentreBpm)) < Math.abs(Math.log2(chosen / tuning.priorCentreBpm));
     if (strong && nearer) chosen = candidate;
   }
-  // A tempo whose own beat lag does not repeat while its half's does is twice the real one (the comb
-  // and the prior can prefer it for a slow pulse): take the half.
+  // A tempo whose own beat lag anti-correlates while its half's repeats is twice the real one (the comb
+  // and the prior can prefer it for a slow pulse with nothing between its beats): take the half. Real
+  // music with subdivisions keeps a positive half-beat periodicity and is left alone (on the real
+  // corpus a looser rule, with relatives compared at their beat lag too, made 5 octave errors).
+  const beatPeriodicity = (bpm: number): number => at(r, (60 * fr) / bpm);
   const half = chosen / 2;
-  if (half >= MIN_BPM && beatPeriodicity(chosen) < tuning.relativeShare * beatPeriodicity(half)) chosen = half;
+  if (half >= MIN_BPM && beatPeriodicity(chosen) <= 0 && beatPeriodicity(half) >= tuning.clarityThreshold) chosen = half;
   return chosen;
 }
 
