@@ -163,12 +163,14 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       },
       { ...options, ...(redis ? { adapter: redis.adapter } : {}) },
     );
-    process.stdout.write(`cuecast stream server ready on ${base} (${opened.trackCount()} tracks${models.standIn ? '; STAND-IN MODELS: picks are not meaningful' : ''}; overlay: ${base}/overlay?stream=<id>&token=<overlay token>, capture: ${base}/capture)\n`);
-
-    const signal = await new Promise<NodeJS.Signals>((done) => {
+    // Listen for the signals before saying ready: whoever reads that line may stop the server at once.
+    const stopped = new Promise<NodeJS.Signals>((done) => {
       process.once('SIGINT', () => done('SIGINT'));
       process.once('SIGTERM', () => done('SIGTERM'));
     });
+    process.stdout.write(`cuecast stream server ready on ${base} (${opened.trackCount()} tracks${models.standIn ? '; STAND-IN MODELS: picks are not meaningful' : ''}; overlay: ${base}/overlay?stream=<id>&token=<overlay token>, capture: ${base}/capture)\n`);
+
+    const signal = await stopped;
     log.info({ signal }, 'shutting down: draining sessions');
     await app.close();
     return 0;
