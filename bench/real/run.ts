@@ -1,7 +1,8 @@
 /**
  * `npm run bench:real [CORPUS] [--out FILE] [--catalog DIR] [--skip-index] [--parts index,recommend,bpm] [--reference-cache FILE]`: cuecast
  * on real music and video made by people outside this project (the Debian-packaged corpus that
- * ../shared/real-media/install.sh lays out, see its README).
+ * manifest.tsv in the corpus folder lists: kind (music|video), path, package, licence; our reference corpus is
+ * the Debian packages wesnoth-1.16-music, hyperrogue-music, singularity-music and opencv-doc, see docs/benchmarks.md).
  *
  * Indexes the corpus into a fresh catalog with the configured encoders and reports tracks/min and
  * x realtime, skips by reason, silence found, damaged files kept; recommends for each of the corpus's
@@ -377,7 +378,9 @@ async function main(): Promise<void> {
   if (!existsSync(manifestFile)) {
     process.stdout.write(
       `bench:real skipped: no real-media corpus at ${args.corpus} (no manifest.tsv).\n` +
-        'Lay it out with `bash ../shared/real-media/install.sh [DIR]` (needs root for apt-get), then run\n' +
+        'A corpus is a folder with manifest.tsv (tab-separated header kind, path, package, licence; one row per\n' +
+        'music or video file, path relative to the folder), e.g. the Debian packages wesnoth-1.16-music,\n' +
+        'hyperrogue-music, singularity-music and opencv-doc; aubio-tools is the tempo reference. Then run\n' +
         '`npm run bench:real [DIR]` or set CUECAST_REAL_MEDIA=DIR.\n',
     );
     return;

@@ -32,7 +32,7 @@ export function postgresUnavailable(): string | undefined {
   const config = pgConfig(bin);
   const share = config ? spawnSync(config, ['--sharedir'], { encoding: 'utf8' }).stdout.trim() : '/usr/share/postgresql/15';
   if (!existsSync(join(share, 'extension', 'vector.control'))) {
-    return `pgvector is not installed in ${share} (bash ../shared/scripts/install-pgvector.sh, or apt-get install postgresql-15-pgvector)`;
+    return `pgvector is not installed in ${share} (apt-get install postgresql-15-pgvector where the distribution has it, else build pgvector >= 0.8 from source into this PostgreSQL as .ci/run does; see the README)`;
   }
   if (process.getuid?.() === 0 && postgresUser() === undefined) return 'running as root and there is no `postgres` user to run initdb as';
   return undefined;
