@@ -9,20 +9,11 @@ import { connectRedisAdapter, type RedisAdapter } from '../../stream-server/redi
 import { jpegOf } from './support/color-encoder.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
 import { OVERLAY_TOKEN, STREAM_ID, closeClients, overlay, producer, request, startTestServer, waitFor, waitUntil, type TestServer } from './support/server.js';
+import { freePort } from '../support/free-port.js';
 
 const hasRedis = redisAvailable;
 if (!hasRedis) console.warn('redis-server is not installed: skipping the two-node Redis adapter test (apt-get install redis-server)');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe.skipIf(!hasRedis)('two server nodes sharing picks through Redis', () => {
   let redis: RedisServer | undefined;

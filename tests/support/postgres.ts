@@ -9,10 +9,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './free-port.js';
 
 const BIN_DIRS = [process.env.CUECAST_TEST_PG_BIN, '/usr/lib/postgresql/15/bin'].filter((d): d is string => !!d);
 
@@ -90,16 +90,6 @@ export function installWithoutPgvector(): { binDir: string; remove: () => void }
   return { binDir: newBin, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export interface PostgresServer {
   readonly port: number;

@@ -3,8 +3,8 @@
  * `redisAvailable` says whether redis-server is installed (tests skip with a warning when it is not).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { connectRedisAdapter } from '../../stream-server/redis.js';
+import { freePort } from './free-port.js';
 
 export const redisAvailable = spawnSync('redis-server', ['--version']).status === 0;
 
@@ -13,16 +13,6 @@ export interface RedisServer {
   stop(): void;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts redis-server and resolves once it accepts a client (within `timeoutMs`). */
 export async function startRedis(timeoutMs = 10_000): Promise<RedisServer> {
