@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ModelError } from '../core/errors.js';
 import type { Lift } from './refinement/state.js';
 import { EMPTY_STATE } from './refinement/state.js';
-import { parseRefinement, type ParsedRefinement, type TrackRef } from './refinement/parse.js';
+import { parseRefinement, type ParsedRefinement } from './refinement/parse.js';
+import type { TrackRef } from './refinement/pick-refs.js';
 import type { TagVocabulary } from './refinement/vocabulary.js';
 import type { RefinementState } from './types.js';
 
@@ -163,51 +164,14 @@ export class LlmRefinementParser {
  */
 export function crossCheck(answer: LlmAnswer, rules: ParsedRefinement, vocabulary: TagVocabulary): ParsedRefinement {
   if (answer.action === 'undo' || answer.action === 'reset') return { ...rules, action: answer.action };
-  const known = (tags: readonly string[]): string[] => [...new Set(tags.filter((t) => vocabulary.groupOf(t) !== undefined))];
   const r = rules.delta;
   const notes = [...r.notes];
   const softened: string[] = [];
-  const weights: Record<string, number> = { ...r.weights };
-  for (const { tag, weight } of answer.weights) if (vocabulary.groupOf(tag) !== undefined && weight !== 0) weights[tag] = weight;
-  for (const tag of known(answer.exclude_tags)) {
-    if (r.excludeTags.includes(tag)) continue;
-    weights[tag] = Math.min(weights[tag] ?? -1, -1);
-    softened.push(`no ${tag}`);
-  }
-  for (const tag of known(answer.include_tags)) {
-    if (r.includeTags.includes(tag)) continue;
-    weights[tag] = Math.max(weights[tag] ?? 1, 1);
-    softened.push(`only ${tag}`);
-  }
-  for (const tag of [...r.excludeTags, ...r.includeTags]) delete weights[tag];
-  const vocals = r.vocals;
-  if (answer.vocals !== 'unchanged' && answer.vocals !== r.vocals) {
-    softened.push(`vocals ${answer.vocals}`);
-    if (answer.vocals === 'off') for (const t of vocabulary.tagsInGroup('vocals').filter((t) => !/instrumental/.test(t))) weights[t] = Math.min(weights[t] ?? -1, -1);
-  }
-  const bpm = r.bpm;
-  if (!bpm && (answer.bpm_min !== null || answer.bpm_max !== null)) softened.push('a BPM range');
-  const pick = <T extends string>(model: T, rule: T | undefined): T | undefined => (model !== 'unchanged' ? model : rule);
-  const tempo = pick(answer.tempo, r.tempo) as RefinementState['tempo'];
-  const energy = pick(answer.energy, r.energy) as RefinementState['energy'];
-  const mood = pick(answer.mood, r.mood) as RefinementState['mood'];
-  const strength: Record<string, number> = {};
-  const setStrength = (field: 'tempo' | 'energy' | 'mood', model: string, value: number): void => {
-    const s = model !== 'unchanged' ? value : r.strength?.[field];
-    if (s !== undefined && s > 0 && s !== 1) strength[field] = Math.min(3, s);
-  };
-  setStrength('tempo', answer.tempo, answer.tempo_strength);
-  setStrength('energy', answer.energy, answer.energy_strength);
-  setStrength('mood', answer.mood, answer.mood_strength);
+  const weights = softenedWeights(answer, r, vocabulary, softened);
+  if (!r.bpm && (answer.bpm_min !== null || answer.bpm_max !== null)) softened.push('a BPM range');
   if (softened.length) notes.push(`the language model also read ${softened.map((s) => `'${s}'`).join(', ')}: kept as a soft preference, since the rule parser did not find it`);
-
-  // Picks: likes from either reader; exclusions (a hard filter) only where the rule parser has them.
-  const refs: TrackRef[] = [...rules.refs];
-  for (const p of answer.like_picks) if (p !== 0 && !refs.some((x) => x.kind === 'like' && x.position === p)) refs.push({ kind: 'like', position: p, phrase: `#${p === -1 ? 'last' : p}` });
-  const ruleExcluded = new Set(rules.refs.filter((x) => x.kind === 'exclude').map((x) => x.position));
-  const modelOnly = [...answer.exclude_picks.filter((p) => !ruleExcluded.has(p)), ...(answer.exclude_all_picks && !ruleExcluded.has('all') ? ['all'] : [])];
-  if (modelOnly.length) notes.push(`the language model also read 'not ${modelOnly.map((p) => (p === 'all' ? 'these' : `#${p}`)).join(', ')}': ignored, since the rule parser did not find it`);
-
+  const refs = crossCheckedRefs(answer, rules.refs, notes);
+  const { tempo, energy, mood, strength } = modelDirections(answer, r);
   const text = answer.text.trim() ? [answer.text.trim()] : [...r.text];
   const negativeText = answer.negative_text.trim() ? [answer.negative_text.trim()] : [...(r.negativeText ?? [])];
   const delta: RefinementState = {
@@ -215,8 +179,8 @@ export function crossCheck(answer: LlmAnswer, rules: ParsedRefinement, vocabular
     includeTags: [...r.includeTags],
     excludeTags: [...r.excludeTags],
     weights,
-    ...(vocals ? { vocals } : {}),
-    ...(bpm ? { bpm } : {}),
+    ...(r.vocals ? { vocals: r.vocals } : {}),
+    ...(r.bpm ? { bpm: r.bpm } : {}),
     ...(tempo ? { tempo } : {}),
     ...(energy ? { energy } : {}),
     ...(mood ? { mood } : {}),
@@ -226,21 +190,80 @@ export function crossCheck(answer: LlmAnswer, rules: ParsedRefinement, vocabular
     notes,
     sources: { ...r.sources },
   };
-  const liftTags = known(answer.lift_tags);
-  const lift: Lift | undefined =
-    rules.lift || liftTags.length || answer.lift_vocals || answer.lift_tempo
-      ? {
-          tags: [...new Set([...(rules.lift?.tags ?? []), ...liftTags])],
-          vocals: (rules.lift?.vocals ?? false) || answer.lift_vocals,
-          tempo: (rules.lift?.tempo ?? false) || answer.lift_tempo,
-          energy: rules.lift?.energy ?? false,
-          mood: rules.lift?.mood ?? false,
-          terms: rules.lift?.terms ?? [],
-          phrase: rules.lift?.phrase ?? 'lifted by the language model',
-        }
-      : undefined;
+  const lift = mergedLift(answer, rules.lift, vocabulary);
   const negated = [...rules.negatedTerms, ...Object.entries(weights).filter(([, w]) => w < 0).map(([t]) => t)];
   return { delta, refs, negatedTerms: [...new Set(negated)], ...(lift ? { lift } : {}) };
+}
+
+const knownTags = (tags: readonly string[], vocabulary: TagVocabulary): string[] => [...new Set(tags.filter((t) => vocabulary.groupOf(t) !== undefined))];
+
+/**
+ * The rule parser's weights with the model's on top; a hard filter only the model found (a tag
+ * included or excluded, vocals) becomes a weight instead, named in `softened`.
+ */
+function softenedWeights(answer: LlmAnswer, r: RefinementState, vocabulary: TagVocabulary, softened: string[]): Record<string, number> {
+  const weights: Record<string, number> = { ...r.weights };
+  for (const { tag, weight } of answer.weights) if (vocabulary.groupOf(tag) !== undefined && weight !== 0) weights[tag] = weight;
+  for (const tag of knownTags(answer.exclude_tags, vocabulary)) {
+    if (r.excludeTags.includes(tag)) continue;
+    weights[tag] = Math.min(weights[tag] ?? -1, -1);
+    softened.push(`no ${tag}`);
+  }
+  for (const tag of knownTags(answer.include_tags, vocabulary)) {
+    if (r.includeTags.includes(tag)) continue;
+    weights[tag] = Math.max(weights[tag] ?? 1, 1);
+    softened.push(`only ${tag}`);
+  }
+  // A tag the rule parser filters on needs no weight.
+  const filtered = new Set([...r.excludeTags, ...r.includeTags]);
+  const soft = Object.fromEntries(Object.entries(weights).filter(([tag]) => !filtered.has(tag)));
+  if (answer.vocals !== 'unchanged' && answer.vocals !== r.vocals) {
+    softened.push(`vocals ${answer.vocals}`);
+    if (answer.vocals === 'off') for (const t of vocabulary.tagsInGroup('vocals').filter((t) => !/instrumental/.test(t))) soft[t] = Math.min(soft[t] ?? -1, -1);
+  }
+  return soft;
+}
+
+/** Tempo, energy and mood with their strengths: the model's where it named one, else the rule parser's. */
+function modelDirections(answer: LlmAnswer, r: RefinementState): Pick<RefinementState, 'tempo' | 'energy' | 'mood'> & { strength: Record<string, number> } {
+  const pick = <T extends string>(model: T, rule: T | undefined): T | undefined => (model !== 'unchanged' ? model : rule);
+  const strength: Record<string, number> = {};
+  const setStrength = (field: 'tempo' | 'energy' | 'mood', model: string, value: number): void => {
+    const s = model !== 'unchanged' ? value : r.strength?.[field];
+    if (s !== undefined && s > 0 && s !== 1) strength[field] = Math.min(3, s);
+  };
+  setStrength('tempo', answer.tempo, answer.tempo_strength);
+  setStrength('energy', answer.energy, answer.energy_strength);
+  setStrength('mood', answer.mood, answer.mood_strength);
+  const tempo = pick(answer.tempo, r.tempo) as RefinementState['tempo'];
+  const energy = pick(answer.energy, r.energy) as RefinementState['energy'];
+  const mood = pick(answer.mood, r.mood) as RefinementState['mood'];
+  return { ...(tempo ? { tempo } : {}), ...(energy ? { energy } : {}), ...(mood ? { mood } : {}), strength };
+}
+
+/** Picks: likes from either reader; exclusions (a hard filter) only where the rule parser has them, the model's others noted. */
+function crossCheckedRefs(answer: LlmAnswer, ruleRefs: readonly TrackRef[], notes: string[]): TrackRef[] {
+  const refs: TrackRef[] = [...ruleRefs];
+  for (const p of answer.like_picks) if (p !== 0 && !refs.some((x) => x.kind === 'like' && x.position === p)) refs.push({ kind: 'like', position: p, phrase: `#${p === -1 ? 'last' : p}` });
+  const ruleExcluded = new Set(ruleRefs.filter((x) => x.kind === 'exclude').map((x) => x.position));
+  const modelOnly = [...answer.exclude_picks.filter((p) => !ruleExcluded.has(p)), ...(answer.exclude_all_picks && !ruleExcluded.has('all') ? ['all'] : [])];
+  if (modelOnly.length) notes.push(`the language model also read 'not ${modelOnly.map((p) => (p === 'all' ? 'these' : `#${p}`)).join(', ')}': ignored, since the rule parser did not find it`);
+  return refs;
+}
+
+/** The rule parser's lift with the tags, vocals and tempo the model lifted added. */
+function mergedLift(answer: LlmAnswer, rules: Lift | undefined, vocabulary: TagVocabulary): Lift | undefined {
+  const liftTags = knownTags(answer.lift_tags, vocabulary);
+  if (!rules && !liftTags.length && !answer.lift_vocals && !answer.lift_tempo) return undefined;
+  return {
+    tags: [...new Set([...(rules?.tags ?? []), ...liftTags])],
+    vocals: (rules?.vocals ?? false) || answer.lift_vocals,
+    tempo: (rules?.tempo ?? false) || answer.lift_tempo,
+    energy: rules?.energy ?? false,
+    mood: rules?.mood ?? false,
+    terms: rules?.terms ?? [],
+    phrase: rules?.phrase ?? 'lifted by the language model',
+  };
 }
 
 /** Something that reads a refinement turn; the recommender uses the rule parser when none is given. */

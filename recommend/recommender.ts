@@ -7,7 +7,8 @@ import { explain } from './explain.js';
 import { applyConstraints, constraintsFilter, hardConstraints } from './filters.js';
 import type { RefinementReader } from './llm-refinement-parser.js';
 import { applyParsed, applyRefinement } from './refinement/apply.js';
-import { composeStates, EMPTY_STATE } from './refinement/state.js';
+import { composeStates } from './refinement/compose.js';
+import { EMPTY_STATE } from './refinement/state.js';
 import type { TagVocabulary } from './refinement/vocabulary.js';
 import { catalogVocabulary } from './catalog-vocabulary.js';
 import { energyLean, moodLean, tagScore } from './track-traits.js';
@@ -334,7 +335,7 @@ export class Recommender {
   /** Mean of a track's segment vectors in a space, unit length (cached); `segmentVectors` holds the track's segments. */
   #trackEmbedding(track: Track, index: VectorIndex, segmentVectors: ReadonlyMap<number, Float32Array>): Float32Array | undefined {
     let cache = this.#embeddings.get(index);
-    if (!cache) this.#embeddings.set(index, (cache = new Map()));
+    if (!cache) this.#embeddings.set(index, (cache = new Map<string, Float32Array | undefined>()));
     if (cache.has(track.id)) return cache.get(track.id);
     const vectors = this.#catalog.segments(track.id).map((s) => segmentVectors.get(s.label)).filter((v): v is Float32Array => v !== undefined);
     const mean = vectors.length > 0 ? meanNormalized(vectors) : undefined;

@@ -1,6 +1,7 @@
 import type { RefinementState } from '../types.js';
 import { parseRefinement, type ParsedRefinement } from './parse.js';
-import { boundState, composeStates, EMPTY_STATE, liftConstraints, STATE_LIMITS, withoutHistory } from './state.js';
+import { composeStates } from './compose.js';
+import { boundState, EMPTY_STATE, liftConstraints, STATE_LIMITS, withoutHistory } from './state.js';
 import type { TagVocabulary } from './vocabulary.js';
 
 export interface ApplyOptions {

@@ -6,6 +6,9 @@
 /** How a trigger word changes the item that follows it. */
 export type Polarity = 'neutral' | 'exclude' | 'less' | 'more' | 'only';
 
+/** Whether the polarity turns what follows away ("no X", "less X"). */
+export const isNegative = (p: Polarity): boolean => p === 'exclude' || p === 'less';
+
 export const TRIGGERS: ReadonlyMap<string, Polarity> = new Map<string, Polarity>([
   // hard exclusions
   ...['no', 'not', 'without', 'w/o', 'avoid', 'never', 'nothing', 'none', 'zero', 'minus', 'skip', 'drop', 'remove', 'lose',

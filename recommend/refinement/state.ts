@@ -23,11 +23,11 @@ export const MAX_WEIGHT = 3;
  */
 export const STATE_LIMITS = { textEntries: 8, textChars: 1000, likedTracks: 10, excludedTracks: 100, undoTurns: 5 } as const;
 
-const strengthSchema = z.number().finite().positive().max(MAX_WEIGHT);
+const strengthSchema = z.number().positive().max(MAX_WEIGHT);
 const baseStateSchema = z.object({
   includeTags: z.array(z.string()),
   excludeTags: z.array(z.string()),
-  weights: z.record(z.string(), z.number().finite()),
+  weights: z.record(z.string(), z.number()),
   vocals: z.enum(['on', 'off', 'female', 'male']).optional(),
   bpm: z.object({ min: z.number().positive().optional(), max: z.number().positive().optional() }).optional(),
   tempo: z.enum(['faster', 'slower']).optional(),
@@ -83,9 +83,9 @@ export function boundState(state: RefinementState): RefinementState {
   ]);
   const sources = Object.fromEntries(Object.entries(state.sources ?? {}).filter(([key]) => live.has(key)));
   const negativeText = boundTexts(state.negativeText ?? []);
-  const { negativeText: _n, previous, ...rest } = state;
+  const previous = state.previous;
   return {
-    ...rest,
+    ...without(without(state, 'negativeText'), 'previous'),
     likeTrackIds,
     excludeTrackIds,
     text: boundTexts(state.text),
@@ -97,8 +97,7 @@ export function boundState(state: RefinementState): RefinementState {
 
 /** The state without its undo history (what a snapshot in `previous` holds). */
 export function withoutHistory(state: RefinementState): RefinementState {
-  const { previous: _p, ...rest } = state;
-  return rest;
+  return without(state, 'previous');
 }
 
 function safeJson(text: string): unknown {
@@ -109,14 +108,13 @@ function safeJson(text: string): unknown {
   }
 }
 
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+/** The object without one key (the others in their order). */
+function without<T extends object>(value: T, key: keyof T): T {
+  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== key)) as T;
 }
 
-const source = (state: RefinementState, key: string, fallback: string): string => state.sources?.[key] ?? fallback;
-
-function sameBpm(a: RefinementState['bpm'], b: RefinementState['bpm']): boolean {
-  return a?.min === b?.min && a?.max === b?.max;
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 export function describeBpm(bpm: NonNullable<RefinementState['bpm']>): string {
@@ -138,13 +136,6 @@ export function stripTerms(texts: readonly string[], terms: readonly string[]): 
     .filter((t) => /[a-z0-9]/i.test(t));
 }
 
-const FUNCTION_WORDS = new Set(['a', 'an', 'the', 'and', 'or', 'of', 'to', 'in', 'on', 'it', 'is', 'for', 'with', 'some', 'more', 'less', 'music', 'song', 'sound']);
-
-/** The words of free-text entries that carry meaning (for moving a word between wanted and unwanted). */
-function contentWords(texts: readonly string[]): string[] {
-  return [...new Set(texts.flatMap((t) => t.toLowerCase().split(/[^a-z0-9&]+/)).filter((w) => w.length > 1 && !FUNCTION_WORDS.has(w)))];
-}
-
 /** What a "lifting" turn takes back ("drums are fine now", "any tempo is fine"): never a preference of its own. */
 export interface Lift {
   readonly tags: readonly string[];
@@ -164,7 +155,7 @@ export function liftConstraints(state: RefinementState, lift: Lift): { state: Re
   const lifted: string[] = [];
   const excludeTags = state.excludeTags.filter((t) => !tags.has(t) || (lifted.push(`no ${t}`), false));
   const weights = Object.fromEntries(Object.entries(state.weights).filter(([t, w]) => !(tags.has(t) && w < 0) || (lifted.push(`less ${t}`), false)));
-  const next: { -readonly [K in keyof RefinementState]: RefinementState[K] } = { ...state, excludeTags, weights };
+  let next: { -readonly [K in keyof RefinementState]: RefinementState[K] } = { ...state, excludeTags, weights };
   // Lifting singing lifts "no vocals" and the down-weights of the singing tags; a named gender lifts its exclusion only.
   if (lift.vocals && state.vocals !== undefined) {
     delete next.vocals;
@@ -173,9 +164,9 @@ export function liftConstraints(state: RefinementState, lift: Lift): { state: Re
   const dropDirection = (field: 'tempo' | 'energy' | 'mood'): void => {
     if (state[field] === undefined) return;
     lifted.push(state.sources?.[field] ?? `${field} ${state[field]}`);
-    delete next[field];
+    next = without(next, field);
     if (next.strength) {
-      const { [field]: _gone, ...strength } = next.strength;
+      const strength = without(next.strength, field);
       if (Object.keys(strength).length) next.strength = strength;
       else delete next.strength;
     }
@@ -201,152 +192,4 @@ export function liftConstraints(state: RefinementState, lift: Lift): { state: Re
     ? [`'${lift.phrase}' lifted ${lifted.map((l) => `'${l}'`).join(', ')}`]
     : [`'${lift.phrase}': nothing earlier excluded that, so nothing changed`];
   return { state: next, notes };
-}
-
-export interface ComposeOptions {
-  /** Words to remove from earlier free text because the later turn negated them (defaults to tag names). */
-  readonly negatedTerms?: readonly string[];
-}
-
-/**
- * Applies a later turn on top of an earlier state. The later turn wins every conflict and each
- * resolution is reported in `notes` ("'slow' replaced the earlier 'fast'"); `notes` holds only the
- * later turn's notes, so they do not pile up across a conversation.
- */
-export function composeStates(earlier: RefinementState, later: RefinementState, options: ComposeOptions = {}): RefinementState {
-  const notes = [...later.notes];
-  const sources: Record<string, string> = { ...earlier.sources };
-  const replaced = (key: string, laterFallback: string, earlierFallback: string): void => {
-    const now = source(later, key, laterFallback);
-    const before = source(earlier, key, earlierFallback);
-    notes.push(`'${now}' replaced the earlier '${before}'`);
-  };
-
-  const result: {
-    -readonly [K in keyof RefinementState]: RefinementState[K];
-  } = { ...EMPTY_STATE };
-
-  for (const field of ['vocals', 'tempo', 'energy', 'mood'] as const) {
-    const before = earlier[field];
-    const now = later[field];
-    if (now === undefined) {
-      if (before !== undefined) (result as Record<string, unknown>)[field] = before;
-      continue;
-    }
-    // "a singer" then "a woman" narrows, it does not contradict.
-    const narrows = field === 'vocals' && (before === 'on' || now === 'on') && before !== 'off' && now !== 'off';
-    if (before !== undefined && before !== now && !narrows) replaced(field, `${field} ${now}`, `${field} ${before}`);
-    if (narrows && now === 'on' && before !== undefined) {
-      (result as Record<string, unknown>)[field] = before;
-      continue;
-    }
-    (result as Record<string, unknown>)[field] = now;
-    if (later.sources?.[field]) sources[field] = later.sources[field];
-  }
-  const strength: Record<string, number> = {};
-  for (const field of ['tempo', 'energy', 'mood'] as const) {
-    const value = later[field] !== undefined ? later.strength?.[field] : earlier.strength?.[field];
-    if (result[field] !== undefined && value !== undefined && value !== 1) strength[field] = value;
-  }
-
-  if (later.bpm) {
-    const bothSet = later.bpm.min !== undefined && later.bpm.max !== undefined;
-    const combined = bothSet ? later.bpm : { ...earlier.bpm, ...later.bpm };
-    const contradicts = combined.min !== undefined && combined.max !== undefined && combined.min > combined.max;
-    const bpm = contradicts ? later.bpm : combined;
-    if (earlier.bpm && (contradicts || (bothSet && !sameBpm(earlier.bpm, later.bpm)))) {
-      replaced('bpm', describeBpm(later.bpm), describeBpm(earlier.bpm));
-    }
-    result.bpm = { ...(bpm.min !== undefined ? { min: bpm.min } : {}), ...(bpm.max !== undefined ? { max: bpm.max } : {}) };
-    sources.bpm = bpm === combined && earlier.bpm && !bothSet ? describeBpm(result.bpm) : source(later, 'bpm', describeBpm(later.bpm));
-  } else if (earlier.bpm) {
-    result.bpm = earlier.bpm;
-  }
-
-  const include = new Set(earlier.includeTags);
-  const exclude = new Set(earlier.excludeTags);
-  const weights = new Map(Object.entries(earlier.weights));
-  const tagKey = (tag: string): string => `tag:${tag}`;
-  const takeSource = (tag: string): void => {
-    const s = later.sources?.[tagKey(tag)];
-    if (s) sources[tagKey(tag)] = s;
-  };
-
-  for (const tag of later.excludeTags) {
-    if (include.has(tag) || (weights.get(tag) ?? 0) > 0) {
-      replaced(tagKey(tag), `no ${tag}`, include.has(tag) ? `only ${tag}` : `more ${tag}`);
-      include.delete(tag);
-      weights.delete(tag);
-    }
-    exclude.add(tag);
-    takeSource(tag);
-  }
-  for (const tag of later.includeTags) {
-    if (exclude.has(tag) || (weights.get(tag) ?? 0) < 0) {
-      replaced(tagKey(tag), `only ${tag}`, exclude.has(tag) ? `no ${tag}` : `less ${tag}`);
-      exclude.delete(tag);
-      weights.delete(tag);
-    }
-    include.add(tag);
-    takeSource(tag);
-  }
-  for (const [tag, w] of Object.entries(later.weights)) {
-    const before = weights.get(tag) ?? 0;
-    if (w > 0 && exclude.has(tag)) {
-      replaced(tagKey(tag), `more ${tag}`, `no ${tag}`);
-      exclude.delete(tag);
-    }
-    if (w < 0 && include.has(tag)) {
-      replaced(tagKey(tag), `less ${tag}`, `only ${tag}`);
-      include.delete(tag);
-    }
-    if (before !== 0 && Math.sign(before) !== Math.sign(w)) {
-      replaced(tagKey(tag), `${w > 0 ? 'more' : 'less'} ${tag}`, `${before > 0 ? 'more' : 'less'} ${tag}`);
-      weights.set(tag, w);
-    } else {
-      weights.set(tag, Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, before + w)));
-    }
-    takeSource(tag);
-  }
-  result.includeTags = [...include];
-  result.excludeTags = [...exclude];
-  result.weights = Object.fromEntries([...weights].filter(([, w]) => w !== 0));
-
-  const likes = [...earlier.likeTrackIds];
-  const excludedIds = [...earlier.excludeTrackIds];
-  for (const id of later.likeTrackIds) {
-    const at = excludedIds.indexOf(id);
-    if (at >= 0) {
-      excludedIds.splice(at, 1);
-      replaced(`track:${id}`, `like ${id}`, `not ${id}`);
-    }
-    if (!likes.includes(id)) likes.push(id);
-    const s = later.sources?.[`track:${id}`];
-    if (s) sources[`track:${id}`] = s;
-  }
-  for (const id of later.excludeTrackIds) {
-    const at = likes.indexOf(id);
-    if (at >= 0) {
-      likes.splice(at, 1);
-      replaced(`track:${id}`, `not ${id}`, `like ${id}`);
-    }
-    if (!excludedIds.includes(id)) excludedIds.push(id);
-    const s = later.sources?.[`track:${id}`];
-    if (s) sources[`track:${id}`] = s;
-  }
-  result.likeTrackIds = likes;
-  result.excludeTrackIds = excludedIds;
-
-  const negated = options.negatedTerms ?? [...later.excludeTags, ...Object.entries(later.weights).filter(([, w]) => w < 0).map(([t]) => t)];
-  // A word the later turn wants is no longer something to move away from, and the other way round; within
-  // the later turn the parser has already decided ("jazz but not smooth jazz" wants jazz and avoids smooth jazz).
-  const avoided = contentWords(later.negativeText ?? []);
-  result.text = boundTexts([...stripTerms(stripTerms(earlier.text, negated), avoided), ...later.text]);
-  const wanted = contentWords(later.text);
-  const negativeText = boundTexts([...stripTerms(earlier.negativeText ?? [], wanted), ...(later.negativeText ?? [])]);
-  if (negativeText.length) result.negativeText = negativeText;
-  if (Object.keys(strength).length) result.strength = strength;
-  result.notes = notes;
-  result.sources = sources;
-  return result;
 }
