@@ -54,84 +54,119 @@ export async function runDemo(options: DemoOptions, write: (text: string) => voi
   const log = options.json ? () => undefined : (line: string) => write(`${line}\n`);
   const { encoders, config } = await chooseEncoders(options, log);
   try {
-    const [{ configureMedia }, { createDescriber }, { indexMusic }, { mediaAudioSource }, { musicMetadataReader }, { vimlMusicEncoder }, { loadVimlHeads }, { catalogVocabulary }, { clipFeatures }, { renderTable, runConversation, toRecommendJson }, { Recommender }, { loadQueryHeads, openCatalogFor }, { writeDemoClip, writeDemoMusic }] =
-      await Promise.all([
-        import('../../core/media/index.js'),
-        import('../../index-data/describe/from-config.js'),
-        import('../../index-data/indexer.js'),
-        import('../../index-data/media-source.js'),
-        import('../../index-data/metadata.js'),
-        import('../../index-data/viml-music.js'),
-        import('../../model/index.js'),
-        import('../../recommend/catalog-vocabulary.js'),
-        import('../../recommend/clip-features.js'),
-        import('../../recommend/conversation.js'),
-        import('../../recommend/recommender.js'),
-        import('../setup.js'),
-        import('./demo-media.js'),
-      ]);
     const standIn = await announceStandIn(encoders, out);
-    configureMedia({ ...config.media });
     const dir = resolve(options.dir ?? join(config.dataDir, 'demo'));
-    const music = await writeDemoMusic(join(dir, 'music'));
-    const clip = await writeDemoClip(join(dir, 'clip.mp4'));
-    log(`music: ${music} (generated tones with title/artist/genre tags)`);
-    log(`clip:  ${clip} (8 s, three coloured scenes)`);
+    const { music, clip } = await writeDemoMedia(config, dir, log);
     // Trained heads (the fixture ones with stand-in encoders) add ViML vectors, so both modes can answer.
     const headsDir = encoders.standIn ? encoders.standIn.headsDir : existsSync(join(config.modelsDir, 'viml', 'manifest.json')) ? join(config.modelsDir, 'viml') : undefined;
-    const heads = headsDir ? await loadVimlHeads(encoders, config, { dir: headsDir }) : undefined;
-    const catalogDir = join(dir, standIn ? 'catalog-stand-in' : 'catalog');
-    const summary = await indexMusic({
-      roots: [music],
-      catalogDir,
-      encoders: heads ? { ...encoders, vimlMusic: vimlMusicEncoder(heads) } : encoders,
-      audio: mediaAudioSource(),
-      metadata: musicMetadataReader,
-      describer: (cache) => createDescriber('template', undefined, cache),
-      segmentSeconds: config.catalog.segmentSeconds,
-      hopSeconds: config.catalog.hopSeconds,
-      jobs: config.catalog.jobs,
-      maxTrackSeconds: config.catalog.maxTrackSeconds,
-    });
-    log(`catalog: ${catalogDir} (${summary.tracks} tracks; ${summary.indexed} indexed now, ${summary.unchanged} unchanged)`);
-    if (!heads) log('no trained ViML heads in the models directory: zero-shot only');
-    const catalog = openCatalogFor(catalogDir, encoders);
-    try {
-      const frameEmbeddings = await clipFeatures(clip, encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
-      const vimlHeads = headsDir ? await loadQueryHeads(encoders, config, headsDir) : undefined;
-      const variants = [undefined, ...(vimlHeads ? [vimlHeads] : [])];
-      let found = true;
-      log(`prompt: "${DEMO_PROMPT}"; refinements: ${DEMO_REFINEMENTS.map((r) => `"${r}"`).join(', ')}\n`);
-      for (const viml of variants) {
-        const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), ...(viml ? { viml } : {}) });
-        const turns = await runConversation(recommender, { frameEmbeddings, prompt: DEMO_PROMPT, refinements: DEMO_REFINEMENTS, k: DEMO_K });
-        found &&= turns.at(-1)!.result.picks.length > 0;
-        if (options.json) {
-          const json = toRecommendJson(turns, {
-            video: clip,
-            frames: frameEmbeddings.length,
-            prompt: DEMO_PROMPT,
-            refinements: DEMO_REFINEMENTS,
-            k: DEMO_K,
-            encoders: { clip: encoders.clipText.info.modelId, clap: encoders.clapText.info.modelId, standIn },
-          });
-          write(`${JSON.stringify({ ...json, standIn })}\n`);
-        } else {
-          log(`=== ${recommender.mode} mode${viml ? ` (heads: ${viml.dir})` : ''} ===`);
-          write(renderTable(turns));
-        }
-      }
-      const models = standIn ? ` --models ${config.modelsDir}` : '';
-      const headsFlag = standIn && headsDir ? ` --heads ${headsDir}` : '';
-      log(`the same from the command line:\n  npx cuecast recommend ${clip} --catalog ${catalogDir}${models}${headsFlag} --prompt "${DEMO_PROMPT}" ${DEMO_REFINEMENTS.map((r) => `--refine "${r}"`).join(' ')}`);
-      if (standIn) await announceStandIn(encoders, out);
-      return found ? 0 : 1;
-    } finally {
-      await catalog.close();
-    }
+    const demo: DemoRun = { config, encoders, standIn, clip, catalogDir: join(dir, standIn ? 'catalog-stand-in' : 'catalog'), ...(headsDir ? { headsDir } : {}) };
+    await indexDemoCatalog(demo, music, log);
+    const found = await answerDemo(demo, options.json === true, write, log);
+    log(sameFromCommandLine(demo));
+    if (standIn) await announceStandIn(encoders, out);
+    return found ? 0 : 1;
   } finally {
     await encoders.dispose();
   }
+}
+
+/** One run of the demo: its models, clip, catalog and (when there are any) trained heads. */
+interface DemoRun {
+  readonly config: Config;
+  readonly encoders: Encoders;
+  readonly standIn: boolean;
+  readonly clip: string;
+  readonly catalogDir: string;
+  readonly headsDir?: string;
+}
+
+/** The generated music folder (tagged tones) and clip (three coloured scenes) under `dir`. */
+async function writeDemoMedia(config: Config, dir: string, log: (line: string) => void): Promise<{ music: string; clip: string }> {
+  const [{ configureMedia }, { writeDemoClip, writeDemoMusic }] = await Promise.all([import('../../core/media/index.js'), import('./demo-media.js')]);
+  configureMedia({ ...config.media });
+  const music = await writeDemoMusic(join(dir, 'music'));
+  const clip = await writeDemoClip(join(dir, 'clip.mp4'));
+  log(`music: ${music} (generated tones with title/artist/genre tags)`);
+  log(`clip:  ${clip} (8 s, three coloured scenes)`);
+  return { music, clip };
+}
+
+/** Indexes the music folder into the demo's catalog (template descriptions; ViML vectors when there are heads). */
+async function indexDemoCatalog({ config, encoders, catalogDir, headsDir }: DemoRun, music: string, log: (line: string) => void): Promise<void> {
+  const [{ createDescriber }, { indexMusic }, { mediaAudioSource }, { musicMetadataReader }, { vimlMusicEncoder }, { loadVimlHeads }] = await Promise.all([
+    import('../../index-data/describe/from-config.js'),
+    import('../../index-data/indexer.js'),
+    import('../../index-data/media-source.js'),
+    import('../../index-data/metadata.js'),
+    import('../../index-data/viml-music.js'),
+    import('../../model/index.js'),
+  ]);
+  const heads = headsDir ? await loadVimlHeads(encoders, config, { dir: headsDir }) : undefined;
+  const summary = await indexMusic({
+    roots: [music],
+    catalogDir,
+    encoders: heads ? { ...encoders, vimlMusic: vimlMusicEncoder(heads) } : encoders,
+    audio: mediaAudioSource(),
+    metadata: musicMetadataReader,
+    describer: (cache) => createDescriber('template', undefined, cache),
+    segmentSeconds: config.catalog.segmentSeconds,
+    hopSeconds: config.catalog.hopSeconds,
+    jobs: config.catalog.jobs,
+    maxTrackSeconds: config.catalog.maxTrackSeconds,
+  });
+  log(`catalog: ${catalogDir} (${summary.tracks} tracks; ${summary.indexed} indexed now, ${summary.unchanged} unchanged)`);
+  if (!heads) log('no trained ViML heads in the models directory: zero-shot only');
+}
+
+/**
+ * The prompt and the refinements against the catalog, zero-shot and (with heads) ViML, each written as a
+ * table or a JSON line; true when every mode's last turn found picks.
+ */
+async function answerDemo(demo: DemoRun, json: boolean, write: (text: string) => void, log: (line: string) => void): Promise<boolean> {
+  const { config, encoders, clip, catalogDir, headsDir } = demo;
+  const [{ catalogVocabulary }, { clipFeatures }, { renderTable, runConversation, toRecommendJson }, { Recommender }, { loadQueryHeads, openCatalogFor }] = await Promise.all([
+    import('../../recommend/catalog-vocabulary.js'),
+    import('../../recommend/clip-features.js'),
+    import('../../recommend/conversation.js'),
+    import('../../recommend/recommender.js'),
+    import('../setup.js'),
+  ]);
+  const catalog = openCatalogFor(catalogDir, encoders);
+  try {
+    const frameEmbeddings = await clipFeatures(clip, encoders.clipImage, { fps: config.video.fps, maxFrames: config.video.maxFrames });
+    const vimlHeads = headsDir ? await loadQueryHeads(encoders, config, headsDir) : undefined;
+    let found = true;
+    log(`prompt: "${DEMO_PROMPT}"; refinements: ${DEMO_REFINEMENTS.map((r) => `"${r}"`).join(', ')}\n`);
+    for (const viml of [undefined, ...(vimlHeads ? [vimlHeads] : [])]) {
+      const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), ...(viml ? { viml } : {}) });
+      const turns = await runConversation(recommender, { frameEmbeddings, prompt: DEMO_PROMPT, refinements: DEMO_REFINEMENTS, k: DEMO_K });
+      found &&= turns.at(-1)!.result.picks.length > 0;
+      if (json) {
+        const answer = toRecommendJson(turns, {
+          video: clip,
+          frames: frameEmbeddings.length,
+          prompt: DEMO_PROMPT,
+          refinements: DEMO_REFINEMENTS,
+          k: DEMO_K,
+          encoders: { clip: encoders.clipText.info.modelId, clap: encoders.clapText.info.modelId, standIn: demo.standIn },
+        });
+        write(`${JSON.stringify({ ...answer, standIn: demo.standIn })}\n`);
+      } else {
+        log(`=== ${recommender.mode} mode${viml ? ` (heads: ${viml.dir})` : ''} ===`);
+        write(renderTable(turns));
+      }
+    }
+    return found;
+  } finally {
+    await catalog.close();
+  }
+}
+
+/** The same round trip as one `cuecast recommend` command. */
+function sameFromCommandLine({ config, standIn, clip, catalogDir, headsDir }: DemoRun): string {
+  const models = standIn ? ` --models ${config.modelsDir}` : '';
+  const headsFlag = standIn && headsDir ? ` --heads ${headsDir}` : '';
+  return `the same from the command line:\n  npx cuecast recommend ${clip} --catalog ${catalogDir}${models}${headsFlag} --prompt "${DEMO_PROMPT}" ${DEMO_REFINEMENTS.map((r) => `--refine "${r}"`).join(' ')}`;
 }
 
 export const demoCommand: CliCommand = {

@@ -1,16 +1,12 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import type { Config } from '../../core/config.js';
 import { ConfigError } from '../../core/errors.js';
-import type { Catalog } from '../../index-data/types.js';
-import type { Encoders } from '../../model/index.js';
 import type { ApplicationOptions } from '../../stream-server/app.js';
-import type { RedisAdapter } from '../../stream-server/redis.js';
 import { streamEncodeInFlight, streamSettings } from '../../stream-server/settings.js';
 import { TokenTable } from '../../stream-server/tokens.js';
-import type { BotState } from '../../bot/state/open.js';
-import type { Studio } from '../../stream-server/studio/index.js';
+import { startApplication } from '../serve/application.js';
+import { listeningLine, publicBase, readyLine, tokenLines } from '../serve/announce.js';
+import { listenWhileLoading } from '../serve/loading-http.js';
+import { ServeParts } from '../serve/parts.js';
 import type { StoredTokens } from '../token-store.js';
 
 export interface ServeFlags {
@@ -49,21 +45,9 @@ export function serverOptions(config: Config, extra: { allowFileUrls: boolean; g
   };
 }
 
-/** The address people open: a wildcard listening address is reached as localhost from this machine. */
-export function publicBase(host: string, port: number): string {
-  const shown = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  return `http://${shown}:${port}`;
-}
-
-/** The ready-to-paste capture and overlay URLs for the generated tokens. */
-export function pageUrls(base: string, tokens: StoredTokens): { capture: string; overlay: string } {
-  const query = (token: string) => `stream=${encodeURIComponent(tokens.streamId)}&token=${encodeURIComponent(token)}`;
-  return { capture: `${base}/capture?${query(tokens.tokens.stream)}`, overlay: `${base}/overlay?${query(tokens.tokens.overlay)}` };
-}
-
 /** Runs the stream server until SIGINT/SIGTERM; resolves with the exit code after a graceful drain. */
 export async function runServe(flags: ServeFlags): Promise<number> {
-  const [{ configWithFlags }, { logger }, { configureMedia }, { loadOrCreateTokens }, { studioAccess, studioLine, studioFor }] = await Promise.all([
+  const [{ configWithFlags }, { logger }, { configureMedia }, { loadOrCreateTokens }, { studioAccess, studioLine }] = await Promise.all([
     import('../setup.js'),
     import('../../core/logger.js'),
     import('../../core/media/index.js'),
@@ -79,108 +63,35 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   const options = serverOptions(config, { allowFileUrls: flags.allowFileUrls === true, ...(generated ? { generated } : {}) });
   configureMedia({ ...config.media });
 
-  // Listen at once, so orchestrators see /healthz (alive) and /readyz (503) while models load.
-  const http = createServer();
-  const loading = (request: IncomingMessage, response: ServerResponse) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const body = path === '/healthz' ? { status: 'ok' } : path === '/readyz' ? { status: 'not ready', checks: { models: false, catalog: false } } : { error: { code: 'BUSY', message: 'The server is starting' } };
-    response.writeHead(path === '/healthz' ? 200 : 503, { 'content-type': 'application/json', 'retry-after': '5' }).end(JSON.stringify(body));
-  };
-  http.on('request', loading);
-  await new Promise<void>((done, fail) => {
-    http.once('error', fail);
-    http.listen(config.server.port, config.server.host, done);
-  });
-  const port = (http.address() as AddressInfo).port;
-  const base = publicBase(config.server.host, port);
-  log.info({ address: `http://${config.server.host}:${port}` }, 'listening; loading models and catalog');
-  process.stdout.write(`cuecast stream server listening on ${base} (loading models and catalog; /readyz says when it is ready)\n`);
-  if (generated) {
-    const urls = pageUrls(base, generated);
-    if (generated.created.length > 0 || flags.printUrls) {
-      process.stdout.write(
-        [
-          `${generated.created.length > 0 ? 'Generated' : 'Stored'} tokens for stream "${generated.streamId}" (kept in ${generated.path}, readable only by you):`,
-          `    capture (send a tab or camera):  ${urls.capture}`,
-          `    overlay (OBS browser source):    ${urls.overlay}`,
-          'Keep them secret; `cuecast serve --print-urls` prints them again. Set CUECAST_STREAM_TOKENS / CUECAST_OVERLAY_TOKENS to use your own.',
-          '',
-        ].join('\n'),
-      );
-    } else {
-      process.stdout.write(`stream "${generated.streamId}": capture ${base}/capture, overlay ${base}/overlay (tokens in ${generated.path}; \`cuecast serve --print-urls\` prints the full URLs)\n`);
-    }
-  }
+  const server = await listenWhileLoading(config.server.port, config.server.host);
+  const base = publicBase(config.server.host, server.port);
+  log.info({ address: `http://${config.server.host}:${server.port}` }, 'listening; loading models and catalog');
+  process.stdout.write(listeningLine(base));
+  if (generated) process.stdout.write(tokenLines(base, generated, flags.printUrls === true));
   const studioToken = studioAccess(config, generated, () => loadOrCreateTokens(config.dataDir));
   process.stdout.write(studioLine(base, studioToken, flags.printUrls === true));
 
-  let encoders: Encoders | undefined;
-  let redis: RedisAdapter | undefined;
-  let catalog: Catalog | undefined;
-  let catalogOpen = false;
-  let botState: BotState | undefined;
-  let studio: Studio | undefined;
+  const parts = new ServeParts();
   try {
-    // Redis first: a wrong REDIS_URL fails start-up in seconds, before minutes of model loading.
-    const [{ createEncoders, frameSize }, { createApplication }, { mediaFrameSource }, { recommenderPickSource }, { connectRedisAdapter, redact }, { createRecommender, openConfiguredCatalogFor }] = await Promise.all([
-      import('../../model/index.js'),
-      import('../../stream-server/app.js'),
-      import('../../stream-server/media-frame-source.js'),
-      import('../../stream-server/recommender-pick-source.js'),
-      import('../../stream-server/redis.js'),
-      import('../setup.js'),
-    ]);
-    if (config.server.redisUrl) {
-      redis = await connectRedisAdapter(config.server.redisUrl);
-      log.info({ redis: redact(config.server.redisUrl) }, 'sharing picks between nodes through Redis');
-    }
-    encoders = await createEncoders(config);
-    const models = encoders;
-    if (models.standIn) log.warn({ standIn: true, reason: models.standIn.reason }, 'STAND-IN MODELS: random-weight encoders, the picks are not meaningful (/readyz and the overlay say so)');
-    catalog = await openConfiguredCatalogFor(config, models);
-    catalogOpen = true;
-    const opened = catalog;
-    const recommender = await createRecommender(config, models, opened);
-    recommender.warmRefinementParser();
-    log.info({ mode: recommender.mode }, 'recommending');
-    await models.warmup(['clipImage', 'clipText', 'clapText']);
-    // The studio keeps its conversations with the bot's: in PostgreSQL when configured, so any node answers them.
-    const { botStateSettings, openBotState } = await import('../bot-state.js');
-    botState = await openBotState(botStateSettings(config));
-    studio = studioFor(config, { token: studioToken.token, frameEncoder: models.clipImage, recommender, catalog: opened, conversations: botState.store });
-    http.off('request', loading);
-    const app = createApplication(
-      http,
-      {
-        frameEncoder: models.clipImage,
-        picks: recommenderPickSource(recommender),
-        audioPath: (trackId) => opened.audioPath(trackId),
-        frameSource: mediaFrameSource({ size: frameSize(models.clipImage) }),
-        readiness: () => ({ models: models.stats().workers > 0, catalog: catalogOpen, ...(redis ? { redis: redis.ready() } : {}) }),
-        standIn: models.standIn !== undefined,
-        dtypes: models.dtypes,
-        studio,
-      },
-      { ...options, ...(redis ? { adapter: redis.adapter } : {}) },
-    );
+    const open = await parts.open(config, studioToken.token, log);
+    const app = await startApplication(server, parts, open, options);
     // Listen for the signals before saying ready: whoever reads that line may stop the server at once.
-    const stopped = new Promise<NodeJS.Signals>((done) => {
-      process.once('SIGINT', () => done('SIGINT'));
-      process.once('SIGTERM', () => done('SIGTERM'));
-    });
-    process.stdout.write(`cuecast stream server ready on ${base} (${opened.trackCount()} tracks${models.standIn ? '; STAND-IN MODELS: picks are not meaningful' : ''}; overlay: ${base}/overlay?stream=<id>&token=<overlay token>, capture: ${base}/capture)\n`);
-
+    const stopped = stopSignal();
+    process.stdout.write(readyLine(base, open.catalog.trackCount(), open.models.standIn !== undefined));
     const signal = await stopped;
     log.info({ signal }, 'shutting down: draining sessions');
     await app.close();
     return 0;
   } finally {
-    if (http.listening) http.close();
-    await studio?.close();
-    await botState?.close();
-    await redis?.close();
-    catalogOpen = false;
-    await catalog?.close();
-    await encoders?.dispose();
+    server.close();
+    await parts.close();
   }
+}
+
+/** The first SIGINT or SIGTERM. */
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((done) => {
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+  });
 }

@@ -24,8 +24,6 @@ const KNOWN_OVER: readonly string[] = [
   'stream-server/egress-proxy.ts:startEgressProxy',
   'stream-server/studio/index.ts:createStudio',
   'stream-server/studio/index.ts:api',
-  'cli/commands/demo.ts:runDemo',
-  'cli/commands/serve.ts:runServe',
 ];
 
 /** `path:name lines` for every function, method or arrow function longer than MAX_LINES. */
