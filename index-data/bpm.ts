@@ -91,19 +91,34 @@ export class OnsetEnvelope {
   readonly #bandOfBin: Int8Array;
   readonly bandCount: number;
   #pending = new Float32Array(0);
-  #previous: Float64Array | undefined;
+  /** Log spectra of the previous and the current frame (swapped after each frame). */
+  #previous: Float64Array;
+  #current: Float64Array;
+  #hasPrevious = false;
+  readonly #fluxScratch: Float64Array;
   #previousEnergy: number | undefined;
   readonly #flux: number[][];
   readonly #energyOnset: number[] = [];
   readonly #levelDb: number[] = [];
   #re: Float64Array;
   #im: Float64Array;
+  /** 2 when the input is analysed at half its rate (see the constructor). */
+  readonly #decimation: 1 | 2;
+  /** Decimation state: the odd input sample before the next pair, and an unpaired sample left over. */
+  #lastOdd = 0;
+  #leftover: number | undefined;
 
-  constructor(sampleRate: number) {
+  /**
+   * `sampleRate`: the rate of the samples pushed. Audio at 32 kHz or more (CLAP's 48 kHz) is analysed at
+   * half its rate: the bands end at 8 kHz, so the top octave only adds cost (half the FFT work per frame).
+   */
+  constructor(sampleRate: number, options: { readonly decimate?: boolean } = {}) {
     this.sampleRate = sampleRate;
-    this.#hop = Math.max(1, Math.round(sampleRate / FRAME_RATE));
-    this.frameRate = sampleRate / this.#hop;
-    const size = 2 ** Math.round(Math.log2(sampleRate * 0.046));
+    this.#decimation = (options.decimate ?? true) && sampleRate >= 32_000 ? 2 : 1;
+    const analysisRate = sampleRate / this.#decimation;
+    this.#hop = Math.max(1, Math.round(analysisRate / FRAME_RATE));
+    this.frameRate = analysisRate / this.#hop;
+    const size = 2 ** Math.round(Math.log2(analysisRate * 0.046));
     this.#fft = new Fft(size);
     this.#window = new Float64Array(size);
     for (let i = 0; i < size; i++) this.#window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / size);
@@ -111,73 +126,153 @@ export class OnsetEnvelope {
     this.#im = new Float64Array(size);
     const bins = size / 2 + 1;
     this.#bandOfBin = new Int8Array(bins);
-    const edges = BAND_EDGES.filter((hz) => hz < sampleRate / 2);
+    const edges = BAND_EDGES.filter((hz) => hz < analysisRate / 2);
     this.bandCount = edges.length;
     for (let k = 0; k < bins; k++) {
-      const hz = (k * sampleRate) / size;
+      const hz = (k * analysisRate) / size;
       let band = 0;
       while (band + 1 < edges.length && hz >= edges[band + 1]!) band++;
       this.#bandOfBin[k] = band;
     }
     this.#flux = Array.from({ length: this.bandCount }, () => []);
-  }
-
-  get frames(): number {
-    return this.#levelDb.length;
+    this.#fluxScratch = new Float64Array(this.bandCount);
+    this.#previous = new Float64Array(bins);
+    this.#current = new Float64Array(bins);
   }
 
   /** Appends the next samples of the track (mono, in [-1, 1]). */
-  push(samples: Float32Array): void {
+  push(input: Float32Array): void {
+    const samples = this.#decimation === 2 ? this.#halve(input) : input;
     const size = this.#fft.size;
     const buffer = new Float32Array(this.#pending.length + samples.length);
     buffer.set(this.#pending);
     buffer.set(samples, this.#pending.length);
     let start = 0;
-    for (; start + size <= buffer.length; start += this.#hop) this.#frame(buffer, start);
+    // Two real frames share one complex FFT (one as the real part, one as the imaginary part). Frames go
+    // in pairs by their index in the track, so chunk boundaries cannot change a value; a last frame
+    // without its partner waits in #pending (snapshot() measures it without keeping it).
+    for (; start + this.#hop + size <= buffer.length; start += 2 * this.#hop) {
+      this.#transformPair(buffer, start, true);
+      this.#spectrumOf(0);
+      this.#commit(this.#measure(buffer, start));
+      this.#spectrumOf(1);
+      this.#commit(this.#measure(buffer, start + this.#hop));
+    }
     this.#pending = buffer.slice(start);
   }
 
-  #frame(buffer: Float32Array, start: number): void {
+  /** Windows the frame at `start` (and, when `paired`, the next one as the imaginary part) and transforms. */
+  #transformPair(buffer: Float32Array, start: number, paired: boolean): void {
     const size = this.#fft.size;
     const re = this.#re;
     const im = this.#im;
+    const window = this.#window;
+    const second = start + this.#hop;
+    for (let i = 0; i < size; i++) {
+      re[i] = buffer[start + i]! * window[i]!;
+      im[i] = paired ? buffer[second + i]! * window[i]! : 0;
+    }
+    this.#fft.transform(re, im);
+  }
+
+  /** Every second sample after a [1 2 1]/4 low-pass (enough against aliasing for onset flux), continuing across pushes. */
+  #halve(input: Float32Array): Float32Array {
+    if (input.length === 0) return input;
+    const carried = this.#leftover === undefined ? 0 : 1;
+    const total = carried + input.length;
+    const out = new Float32Array(Math.floor(total / 2));
+    const sample = (i: number): number => (i < carried ? this.#leftover! : input[i - carried]!);
+    let lastOdd = this.#lastOdd;
+    for (let n = 0; n < out.length; n++) {
+      const even = sample(2 * n);
+      const odd = sample(2 * n + 1);
+      out[n] = 0.25 * lastOdd + 0.5 * even + 0.25 * odd;
+      lastOdd = odd;
+    }
+    this.#lastOdd = lastOdd;
+    this.#leftover = total % 2 === 1 ? input[input.length - 1] : undefined;
+    return out;
+  }
+
+  /** Log-magnitude spectrum of frame `which` (0: real part, 1: imaginary part) of the last transform, into #current. */
+  #spectrumOf(which: 0 | 1): void {
+    const size = this.#fft.size;
+    const re = this.#re;
+    const im = this.#im;
+    const out = this.#current;
+    const scale = (2 / size) * 1000;
+    const bins = size / 2 + 1;
+    for (let k = 0; k < bins; k++) {
+      const m = (size - k) % size;
+      // X = (Z[k] + conj Z[m]) / 2, Y = (Z[k] - conj Z[m]) / 2i.
+      const r = which === 0 ? re[k]! + re[m]! : im[k]! + im[m]!;
+      const i = which === 0 ? im[k]! - im[m]! : re[m]! - re[k]!;
+      out[k] = Math.log1p(scale * 0.5 * Math.sqrt(r * r + i * i));
+    }
+  }
+
+  /** Flux per band (against the previous frame), level and energy onset of the frame at `start`, whose log spectrum is in #current. */
+  #measure(buffer: Float32Array, start: number): FrameMeasure {
+    const size = this.#fft.size;
     let energy = 0;
     // Level and the energy-difference onset are over the hop that ends the window (no overlap).
     for (let i = size - this.#hop; i < size; i++) energy += buffer[start + i]! ** 2;
     energy /= this.#hop;
-    for (let i = 0; i < size; i++) {
-      re[i] = buffer[start + i]! * this.#window[i]!;
-      im[i] = 0;
-    }
-    this.#fft.transform(re, im);
     const bins = size / 2 + 1;
-    const current = new Float64Array(bins);
-    const scale = 2 / size;
-    for (let k = 0; k < bins; k++) current[k] = Math.log1p(1000 * scale * Math.sqrt(re[k]! * re[k]! + im[k]! * im[k]!));
-    const flux = new Float64Array(this.bandCount);
-    if (this.#previous) {
+    const current = this.#current;
+    const flux = this.#fluxScratch.fill(0);
+    if (this.#hasPrevious) {
+      const previous = this.#previous;
+      const bandOfBin = this.#bandOfBin;
       for (let k = 0; k < bins; k++) {
-        const rise = current[k]! - this.#previous[k]!;
-        if (rise > 0) flux[this.#bandOfBin[k]!]! += rise;
+        const rise = current[k]! - previous[k]!;
+        if (rise > 0) flux[bandOfBin[k]!]! += rise;
       }
     }
-    this.#previous = current;
-    for (let b = 0; b < this.bandCount; b++) this.#flux[b]!.push(flux[b]!);
     const logEnergy = Math.log10(1e-10 + energy);
-    this.#energyOnset.push(this.#previousEnergy === undefined ? 0 : Math.max(0, logEnergy - this.#previousEnergy));
-    this.#previousEnergy = logEnergy;
-    this.#levelDb.push(10 * Math.log10(1e-12 + energy));
+    const energyOnset = this.#previousEnergy === undefined ? 0 : Math.max(0, logEnergy - this.#previousEnergy);
+    return { flux, logEnergy, energyOnset, levelDb: 10 * Math.log10(1e-12 + energy) };
   }
 
-  /** The envelope so far (copies). */
-  snapshot(): EnvelopeData {
-    return {
-      frameRate: this.frameRate,
-      bandFlux: this.#flux.map((b) => Float32Array.from(b)),
-      energyOnset: Float32Array.from(this.#energyOnset),
-      levelDb: Float32Array.from(this.#levelDb),
-    };
+  /** Keeps a measured frame; its spectrum becomes the previous one. */
+  #commit(frame: FrameMeasure): void {
+    for (let b = 0; b < this.bandCount; b++) this.#flux[b]!.push(frame.flux[b]!);
+    this.#energyOnset.push(frame.energyOnset);
+    this.#levelDb.push(frame.levelDb);
+    this.#previousEnergy = frame.logEnergy;
+    const current = this.#current;
+    this.#current = this.#previous;
+    this.#previous = current;
+    this.#hasPrevious = true;
   }
+
+  /** The envelope so far (copies), with the last frame that still waits for its partner. */
+  snapshot(): EnvelopeData {
+    const bandFlux = this.#flux.map((b) => b.slice());
+    const energyOnset = this.#energyOnset.slice();
+    const levelDb = this.#levelDb.slice();
+    if (this.#pending.length >= this.#fft.size) {
+      this.#transformPair(this.#pending, 0, false);
+      this.#spectrumOf(0);
+      const tail = this.#measure(this.#pending, 0);
+      bandFlux.forEach((b, i) => b.push(tail.flux[i]!));
+      energyOnset.push(tail.energyOnset);
+      levelDb.push(tail.levelDb);
+    }
+    return { frameRate: this.frameRate, bandFlux: bandFlux.map((b) => Float32Array.from(b)), energyOnset: Float32Array.from(energyOnset), levelDb: Float32Array.from(levelDb) };
+  }
+
+  /** Frames measured so far (the one waiting for its partner included). */
+  get frames(): number {
+    return this.#levelDb.length + (this.#pending.length >= this.#fft.size ? 1 : 0);
+  }
+}
+
+interface FrameMeasure {
+  readonly flux: Float64Array;
+  readonly logEnergy: number;
+  readonly energyOnset: number;
+  readonly levelDb: number;
 }
 
 export interface EnvelopeData {

@@ -9,7 +9,8 @@
  * videos (latency of clip to picks and of a "faster" turn, and whether a silent track was picked); then
  * compares BPM with an independent estimator (aubio-tools `aubio tempo`, whole track and middle minute)
  * on all tracks and on those where the reference agrees with itself, for the indexer's stored BPM and
- * for each step of the estimator.
+ * for each step of the estimator; when bpm-tools (`bpm`) is installed, it is scored against the same
+ * reference as a second opinion on what agreement with aubio is worth on this music.
  *
  * `--catalog DIR` keeps the catalog there (default: a scratch folder, removed); with `--skip-index` the
  * catalog already in DIR is measured instead of a new one. `--parts` runs only some parts (`bpm` alone
@@ -21,7 +22,8 @@
  * (${XDG_CACHE_HOME:-~/.cache}/cuecast-real-media). Without it the benchmark says so and exits 0. Never
  * part of `npm test`.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -126,7 +128,13 @@ function wav(samples: Float32Array, rate: number): Buffer {
 }
 
 /** aubio's answers by source file, path and size and mtime (the WAVs it reads are scratch files). */
-type References = Record<string, { whole?: number; middle?: number }>;
+type References = Record<string, Reference>;
+interface Reference {
+  whole?: number;
+  middle?: number;
+  /** bpm-tools' answer on the whole track (a second opinion, when `bpm` is installed). */
+  bpmTools?: number;
+}
 
 class ReferenceCache {
   readonly #file: string;
@@ -139,10 +147,10 @@ class ReferenceCache {
     const st = statSync(source);
     return `${source}|${st.size}|${st.mtimeMs}`;
   }
-  get(source: string): { whole?: number; middle?: number } | undefined {
+  get(source: string): Reference | undefined {
     return this.#entries[ReferenceCache.key(source)];
   }
-  set(source: string, value: { whole?: number; middle?: number }): void {
+  set(source: string, value: Reference): void {
     this.#entries[ReferenceCache.key(source)] = value;
     mkdirSync(dirname(this.#file), { recursive: true });
     writeFileSync(this.#file, JSON.stringify(this.#entries, null, 1));
@@ -159,19 +167,38 @@ async function aubioTempo(file: string): Promise<number | undefined> {
   }
 }
 
-async function hasAubio(): Promise<boolean> {
+async function installed(command: string, args: readonly string[]): Promise<boolean> {
   try {
-    await run('aubio', ['--help'], { timeout: 10_000 });
+    await run(command, args, { timeout: 10_000 });
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code !== 'ENOENT';
   }
 }
 
+const hasAubio = (): Promise<boolean> => installed('aubio', ['--help']);
+const hasBpmTools = (): Promise<boolean> => installed('bpm', ['-h']);
+
+/** bpm-tools' tempo (Mark Hills' autodifference, its default 84-146 BPM range) of samples at `rate`. */
+async function bpmToolsTempo(samples: Float32Array, rate: number): Promise<number | undefined> {
+  // bpm reads 44.1 kHz float: fed samples at another rate it reads a tempo scaled by 44100 / rate, so its
+  // range is scaled the same way and the answer scaled back.
+  const scale = rate / 44_100;
+  const child = spawn('bpm', ['-m', String(84 / scale), '-x', String(146 / scale)], { stdio: ['pipe', 'pipe', 'ignore'], timeout: 300_000 });
+  const output: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+  child.stdin.on('error', () => undefined); // a bpm that exits early closes its stdin: the exit code tells
+  child.stdin.end(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
+  const [code] = (await once(child, 'close')) as [number | null];
+  const bpm = Number.parseFloat(Buffer.concat(output).toString('utf8'));
+  return code === 0 && Number.isFinite(bpm) && bpm > 0 ? Math.round(bpm * scale * 10) / 10 : undefined;
+}
+
 interface TrackTempo {
   readonly path: string;
   readonly whole?: number | undefined;
   readonly middle?: number | undefined;
+  readonly bpmTools?: number | undefined;
   readonly steps: readonly (number | undefined)[];
   /** The estimator found the track silent. */
   readonly silent: boolean;
@@ -183,7 +210,7 @@ interface TrackTempo {
 const ANALYSIS_RATE = 48_000;
 
 /** aubio on the whole track and on its middle minute (decoded by core/media to WAV), and each estimator step. */
-async function tempos(corpus: string, paths: readonly string[], scratch: string, withAubio: boolean, cache: ReferenceCache): Promise<TrackTempo[]> {
+async function tempos(corpus: string, paths: readonly string[], scratch: string, tools: ReferenceTools, cache: ReferenceCache): Promise<TrackTempo[]> {
   const out: TrackTempo[] = [];
   for (const [n, path] of paths.entries()) {
     const file = join(corpus, path);
@@ -198,27 +225,44 @@ async function tempos(corpus: string, paths: readonly string[], scratch: string,
       const steps = results.map((r) => ('bpm' in r ? r.bpm : undefined));
       const last = results.at(-1)!;
       const reason = 'reason' in last ? last.reason : undefined;
-      let whole: number | undefined;
-      let middle: number | undefined;
-      const cached = cache.get(file);
-      if (cached) ({ whole, middle } = cached);
-      else if (withAubio) {
-        const wholeFile = join(scratch, 'whole.wav');
-        writeFileSync(wholeFile, wav(samples, ANALYSIS_RATE));
-        whole = await aubioTempo(wholeFile);
-        const mid = Math.max(0, Math.floor(samples.length / 2 - 30 * ANALYSIS_RATE));
-        const middleFile = join(scratch, 'middle.wav');
-        writeFileSync(middleFile, wav(samples.subarray(mid, mid + 60 * ANALYSIS_RATE), ANALYSIS_RATE));
-        middle = await aubioTempo(middleFile);
-        cache.set(file, { ...(whole !== undefined ? { whole } : {}), ...(middle !== undefined ? { middle } : {}) });
-      }
-      out.push({ path, whole, middle, steps, silent: reason === 'silent', reason });
+      const reference = await referenceTempos(file, samples, scratch, tools, cache);
+      out.push({ path, ...reference, steps, silent: reason === 'silent', reason });
     } catch (error) {
       process.stderr.write(`  ${path}: not analysed (${(error as Error).message})\n`);
     }
   }
   process.stderr.write('\n');
   return out;
+}
+
+interface ReferenceTools {
+  readonly aubio: boolean;
+  readonly bpmTools: boolean;
+}
+
+/** aubio on the whole track and its middle minute, and bpm-tools on the whole track: from the cache, else run (and cached). */
+async function referenceTempos(file: string, samples: Float32Array, scratch: string, tools: ReferenceTools, cache: ReferenceCache): Promise<Reference> {
+  const reference: Reference = { ...cache.get(file) };
+  let changed = false;
+  if (tools.aubio && reference.whole === undefined && reference.middle === undefined) {
+    const wholeFile = join(scratch, 'whole.wav');
+    writeFileSync(wholeFile, wav(samples, ANALYSIS_RATE));
+    const whole = await aubioTempo(wholeFile);
+    const mid = Math.max(0, Math.floor(samples.length / 2 - 30 * ANALYSIS_RATE));
+    const middleFile = join(scratch, 'middle.wav');
+    writeFileSync(middleFile, wav(samples.subarray(mid, mid + 60 * ANALYSIS_RATE), ANALYSIS_RATE));
+    const middle = await aubioTempo(middleFile);
+    if (whole !== undefined) reference.whole = whole;
+    if (middle !== undefined) reference.middle = middle;
+    changed = true;
+  }
+  if (tools.bpmTools && reference.bpmTools === undefined) {
+    const bpm = await bpmToolsTempo(samples, ANALYSIS_RATE);
+    if (bpm !== undefined) reference.bpmTools = bpm;
+    changed = bpm !== undefined || changed;
+  }
+  if (changed) cache.set(file, reference);
+  return reference;
 }
 
 function tally(rows: readonly { estimate: number | undefined; reference: number }[]): Record<Agreement, number> & { n: number } {
@@ -417,10 +461,10 @@ async function main(): Promise<void> {
       if (args.out) writeFileSync(args.out, JSON.stringify({ ...report, markdown: text }, null, 2));
       return;
     }
-    const withAubio = await hasAubio();
-    if (!withAubio) lines.push('BPM agreement skipped: `aubio` (aubio-tools) is not installed.', '');
-    process.stderr.write('  BPM: decoding each track, running the estimator steps and aubio (cached)\n');
-    const results = await tempos(args.corpus, music, scratch, withAubio, new ReferenceCache(args.referenceCache));
+    const tools: ReferenceTools = { aubio: await hasAubio(), bpmTools: await hasBpmTools() };
+    if (!tools.aubio) lines.push('BPM agreement skipped: `aubio` (aubio-tools) is not installed.', '');
+    process.stderr.write('  BPM: decoding each track, running the estimator steps, aubio and bpm-tools (cached)\n');
+    const results = await tempos(args.corpus, music, scratch, tools, new ReferenceCache(args.referenceCache));
     report.tempos = results;
     // aubio counts beats in silence too (147 BPM on a -78 dB file): silent tracks are reported apart.
     const silentTracks = results.filter((r) => r.silent);
@@ -442,6 +486,11 @@ async function main(): Promise<void> {
       if (stored.size > 0) {
         const row = (set: readonly TrackTempo[]): string => tallyCell(tally(set.map((r) => ({ estimate: stored.get(r.path.replace(/^music\//, '')), reference: r.whole! }))));
         lines.push(`| the catalog's stored BPM (indexer) | ${row(consistent)} | ${row(referenced)} |`);
+      }
+      if (tools.bpmTools) {
+        // How often another well-kept estimator agrees with the reference: what "agreement" can mean on this music.
+        const row = (set: readonly TrackTempo[]): string => tallyCell(tally(set.map((r) => ({ estimate: r.bpmTools, reference: r.whole! }))));
+        lines.push(`| second opinion: bpm-tools \`bpm\` (not cuecast) | ${row(consistent)} | ${row(referenced)} |`);
       }
       lines.push('');
       if (silentTracks.length > 0) {

@@ -6,16 +6,16 @@ const bpmOf = (r: TempoResult): number | undefined => ('bpm' in r ? r.bpm : unde
 const RATE = 22_050;
 
 /** Decaying noise bursts on every beat (a kick-like click track), with a quieter off-beat. */
-function clickTrack(bpm: number, seconds: number, offbeat = 0): Float32Array {
-  const out = new Float32Array(RATE * seconds);
-  const period = (60 / bpm) * RATE;
+function clickTrack(bpm: number, seconds: number, offbeat = 0, rate = RATE): Float32Array {
+  const out = new Float32Array(rate * seconds);
+  const period = (60 / bpm) * rate;
   let seed = 1;
   const noise = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
   for (let beat = 0; beat * period < out.length; beat++) {
     for (const [at, gain] of [[beat * period, 1], [(beat + 0.5) * period, offbeat]] as const) {
       if (gain === 0) continue;
       const start = Math.round(at);
-      for (let i = 0; i < 0.05 * RATE && start + i < out.length; i++) out[start + i]! += gain * noise() * Math.exp(-i / (0.01 * RATE));
+      for (let i = 0; i < 0.05 * rate && start + i < out.length; i++) out[start + i]! += gain * noise() * Math.exp(-i / (0.01 * rate));
     }
   }
   return out;
@@ -70,5 +70,33 @@ describe('estimateBpm', () => {
     const chunked = new OnsetEnvelope(RATE);
     for (let at = 0; at < track.length; at += 12_345) chunked.push(track.subarray(at, at + 12_345));
     expect(estimateTempo(chunked.snapshot())).toEqual(estimateBpm(track, RATE));
+  });
+
+  describe('at the indexer\'s 48 kHz (analysed at half rate)', () => {
+    const CLAP_RATE = 48_000;
+
+    it.each([72, 128, 150])('given a click track at %i BPM, estimates it within 2 BPM, as at full rate', (bpm) => {
+      const track = clickTrack(bpm, 30, 0, CLAP_RATE);
+      const halved = bpmOf(estimateBpm(track, CLAP_RATE));
+      const full = new OnsetEnvelope(CLAP_RATE, { decimate: false });
+      full.push(track);
+      expect(Math.abs(halved! - bpm)).toBeLessThanOrEqual(2);
+      expect(Math.abs(bpmOf(estimateTempo(full.snapshot()))! - bpm)).toBeLessThanOrEqual(2);
+    });
+
+    it('gives the same envelope whether the audio arrives at once or in chunks of odd length', () => {
+      const track = clickTrack(110, 12, 0.3, CLAP_RATE);
+      const whole = new OnsetEnvelope(CLAP_RATE);
+      whole.push(track);
+      const chunked = new OnsetEnvelope(CLAP_RATE);
+      chunked.push(new Float32Array(0)); // an empty push changes nothing
+      for (let at = 0, i = 0; at < track.length; i++) {
+        const size = [1, 4_801, 3, 96_001, 12_345][i % 5]!;
+        chunked.push(track.subarray(at, at + size));
+        at += size;
+      }
+      expect(chunked.frames).toBe(whole.frames);
+      expect(chunked.snapshot()).toEqual(whole.snapshot());
+    });
   });
 });
