@@ -25,8 +25,6 @@ const KNOWN_OVER: readonly string[] = [
   'recommend/refinement/parse.ts:parseClause',
   'recommend/refinement/parse.ts:applyItem',
   'recommend/refinement/state.ts:composeStates',
-  'stream-server/studio/index.ts:createStudio',
-  'stream-server/studio/index.ts:api',
   'cli/commands/demo.ts:runDemo',
   'cli/commands/serve.ts:runServe',
 ];
