@@ -111,7 +111,7 @@ export function createApplication(httpServer: HttpServer, components: Components
   // everything outside /socket.io/.
   httpServer.on('request', createHttpHandler({ ...httpRouteDeps(components, options, metrics), latestPicks: picksOf, readiness: () => ({ accepting: sessions.accepting, ...components.readiness?.() }) }));
 
-  const sockets = createSocketServer(httpServer, { maxFrameBytes: limits.maxFrameBytes, ...(options.adapter ? { adapter: options.adapter } : {}), ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}) });
+  const sockets = createSocketServer(httpServer, { maxFrameBytes: limits.maxFrameBytes, adapter: options.adapter, corsOrigins: options.corsOrigins });
   const relay = createPicksRelay(sockets, { shareWithNodes: options.adapter !== undefined, overlayTokens: options.overlayTokens, log });
   const sessions = new SessionRegistry({
     session: options.session,

@@ -38,8 +38,9 @@ export interface SocketServer {
 
 export interface SocketServerOptions {
   readonly maxFrameBytes: number;
-  readonly adapter?: ServerOptions['adapter'];
-  readonly corsOrigins?: readonly string[];
+  /** Shares rooms and server-side events with other nodes (the Redis streams adapter). */
+  readonly adapter?: ServerOptions['adapter'] | undefined;
+  readonly corsOrigins?: readonly string[] | undefined;
 }
 
 /** The socket.io server on `httpServer` with its two namespaces; the main namespace refuses every connection. */
