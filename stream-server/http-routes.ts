@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { sendAudioFile } from './audio-route.js';
+import { sendTrackAudio } from './audio-route.js';
 import type { PicksPayload } from './events.js';
 import type { StreamMetrics } from './metrics.js';
 import type { Studio } from './studio/index.js';
@@ -17,7 +17,13 @@ const PAGES_DIR = [new URL('./pages/', import.meta.url), new URL('../../stream-s
   .find((dir) => existsSync(join(dir, 'overlay.html'))) ?? fileURLToPath(new URL('./pages/', import.meta.url));
 
 /** The static files the server hands out, by URL path. Nothing else under pages/ is reachable. */
-const PAGES: Readonly<Record<string, { file: string; type: string; csp?: string }>> = {
+interface Page {
+  readonly file: string;
+  readonly type: string;
+  readonly csp?: string;
+}
+
+const PAGES: Readonly<Record<string, Page>> = {
   // An OBS browser source or a dashboard may frame the overlay; nothing may frame the capture page (it holds a token and a camera).
   '/overlay': { file: 'overlay.html', type: 'text/html; charset=utf-8', csp: pagePolicy('*') },
   '/capture': { file: 'capture.html', type: 'text/html; charset=utf-8', csp: pagePolicy("'none'") },
@@ -79,60 +85,37 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (deps.studio?.handles(url.pathname)) return deps.studio.handle(request, response);
+    if (deps.studio?.handles(url.pathname)) {
+      deps.studio.handle(request, response);
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       json(response, 405, problem('INPUT_INVALID', 'Only GET and HEAD are served here'));
       return;
     }
-    if (url.pathname === '/healthz') return json(response, 200, { status: 'ok' });
+    if (url.pathname === '/healthz') {
+      json(response, 200, { status: 'ok' });
+      return;
+    }
     if (url.pathname === '/readyz') {
-      const checks = deps.readiness();
-      const ready = Object.values(checks).every(Boolean);
-      return json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, standIn: deps.standIn === true, ...(deps.dtypes ? { dtypes: deps.dtypes } : {}) });
+      sendReadiness(response, deps);
+      return;
     }
     if (url.pathname === '/metrics') {
-      if (deps.metricsToken !== undefined && !sameSecret(/^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '', deps.metricsToken)) {
-        return json(response, 401, problem('UNAUTHORIZED', 'The metrics token is required (Authorization: Bearer <token>)'));
-      }
-      const body = await deps.metrics.registry.metrics();
-      response.writeHead(200, { ...COMMON_HEADERS, 'content-type': deps.metrics.registry.contentType, 'cache-control': 'no-store' }).end(body);
+      await sendMetrics(request, response, deps);
       return;
     }
     const page = PAGES[url.pathname];
     if (page) {
-      let body = pageCache.get(page.file);
-      if (!body) {
-        body = await readFile(join(PAGES_DIR, page.file));
-        pageCache.set(page.file, body);
-      }
-      response
-        .writeHead(200, { ...COMMON_HEADERS, 'content-type': page.type, 'cache-control': 'no-cache', ...(page.csp ? { 'content-security-policy': page.csp } : {}) })
-        .end(request.method === 'HEAD' ? undefined : body);
+      await sendPage(request, response, page, pageCache);
       return;
     }
     const audio = /^\/audio\/([^/]{1,200})$/.exec(url.pathname);
     if (audio) {
-      let trackId: string;
-      try {
-        trackId = decodeURIComponent(audio[1]!);
-      } catch {
-        return json(response, 404, problem('NOT_FOUND', 'Malformed track id'));
-      }
-      return serveAudio(request, response, trackId, url);
+      await sendAudio(request, response, audio[1]!, url, deps);
+      return;
     }
     json(response, 404, problem('NOT_FOUND', `Nothing at ${url.pathname}`));
-  }
-
-  async function serveAudio(request: IncomingMessage, response: ServerResponse, trackId: string, url: URL): Promise<void> {
-    const streamId = url.searchParams.get('stream') ?? '';
-    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-    const token = bearer ?? url.searchParams.get('token') ?? '';
-    if (!deps.overlayTokens.verify(streamId, token)) return json(response, 401, problem('UNAUTHORIZED', 'A valid overlay token for the stream is required'));
-    // An overlay token opens the stream's current picks, not the whole catalog.
-    const picks = deps.latestPicks(streamId);
-    const path = picks?.tracks.some((track) => track.id === trackId) ? deps.audioPath?.(trackId) : undefined;
-    if (!path) return json(response, 404, problem('NOT_FOUND', 'That track is not among the stream\'s current picks'));
-    await sendAudioFile(request, response, path);
   }
 
   return (request, response) => {
@@ -141,6 +124,60 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
       else response.destroy();
     });
   };
+}
+
+function sendReadiness(response: ServerResponse, deps: HttpRouteDeps): void {
+  const checks = deps.readiness();
+  const ready = Object.values(checks).every(Boolean);
+  json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, standIn: deps.standIn === true, ...(deps.dtypes ? { dtypes: deps.dtypes } : {}) });
+}
+
+async function sendMetrics(request: IncomingMessage, response: ServerResponse, deps: HttpRouteDeps): Promise<void> {
+  if (deps.metricsToken !== undefined && !sameSecret(/^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '', deps.metricsToken)) {
+    json(response, 401, problem('UNAUTHORIZED', 'The metrics token is required (Authorization: Bearer <token>)'));
+    return;
+  }
+  const body = await deps.metrics.registry.metrics();
+  response.writeHead(200, { ...COMMON_HEADERS, 'content-type': deps.metrics.registry.contentType, 'cache-control': 'no-store' }).end(body);
+}
+
+async function sendPage(request: IncomingMessage, response: ServerResponse, page: Page, cache: Map<string, Buffer>): Promise<void> {
+  let body = cache.get(page.file);
+  if (!body) {
+    body = await readFile(join(PAGES_DIR, page.file));
+    cache.set(page.file, body);
+  }
+  response
+    .writeHead(200, { ...COMMON_HEADERS, 'content-type': page.type, 'cache-control': 'no-cache', ...(page.csp ? { 'content-security-policy': page.csp } : {}) })
+    .end(request.method === 'HEAD' ? undefined : body);
+}
+
+/** `/audio/<track id>`: a track among the stream's current picks, behind that stream's overlay token. */
+async function sendAudio(request: IncomingMessage, response: ServerResponse, encodedTrackId: string, url: URL, deps: HttpRouteDeps): Promise<void> {
+  let trackId: string;
+  try {
+    trackId = decodeURIComponent(encodedTrackId);
+  } catch {
+    json(response, 404, problem('NOT_FOUND', 'Malformed track id'));
+    return;
+  }
+  const streamId = url.searchParams.get('stream') ?? '';
+  const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+  const token = bearer ?? url.searchParams.get('token') ?? '';
+  if (!deps.overlayTokens.verify(streamId, token)) {
+    json(response, 401, problem('UNAUTHORIZED', 'A valid overlay token for the stream is required'));
+    return;
+  }
+  // An overlay token opens the stream's current picks, not the whole catalog.
+  const picks = deps.latestPicks(streamId);
+  const path = picks?.tracks.some((track) => track.id === trackId) ? deps.audioPath?.(trackId) : undefined;
+  if (!path) {
+    json(response, 404, problem('NOT_FOUND', 'That track is not among the stream\'s current picks'));
+    return;
+  }
+  await sendTrackAudio(request, response, path, {}, (missing) => {
+    json(missing, 404, problem('NOT_FOUND', 'The track audio is missing'));
+  });
 }
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();

@@ -52,9 +52,12 @@ export interface SessionDeps {
   readonly now: () => number;
   /** Sends a picks update to the stream's overlays (on every node). */
   readonly publish: (picks: PicksPayload) => void;
-  /** Tells the stream's producers something went wrong outside an acknowledgement. */
-  readonly notify: (event: 'ingest' | 'picks', status: IngestStatus | ProtocolError) => void;
+  /** Tells the stream's producers how its ingest is doing, or that picks failed, outside any acknowledgement. */
+  readonly notify: (notice: ProducerNotice) => void;
 }
+
+/** What a session tells its producers unasked: its ingest's status, or why picks failed. */
+export type ProducerNotice = { readonly event: 'ingest'; readonly status: IngestStatus } | { readonly event: 'picks'; readonly error: ProtocolError };
 
 /** One live stream: its rolling window of frame embeddings, prompt, refinements, picks and ingest. */
 export class StreamSession {
@@ -171,7 +174,7 @@ export class StreamSession {
         (frame) => this.addIngestFrame(frame),
         (status) => {
           if (status.state === 'restarting') this.deps.metrics.ingestRestarts.inc();
-          this.deps.notify('ingest', status);
+          this.deps.notify({ event: 'ingest', status });
         },
         this.deps.log.child({ ingest: url.protocol }),
       );
@@ -220,7 +223,7 @@ export class StreamSession {
       this.floorTimer = undefined;
       this.updateSoon();
     }, wait);
-    this.floorTimer.unref?.();
+    this.floorTimer.unref();
   }
 
   private addIngestFrame(frame: RgbFrame): void {
@@ -243,7 +246,7 @@ export class StreamSession {
       if (this.dirty) this.updateSoon();
       this.schedule();
     }, this.options.updateIntervalMs);
-    this.timer.unref?.();
+    this.timer.unref();
   }
 
   private async runUpdate(): Promise<void> {
@@ -270,6 +273,7 @@ export class StreamSession {
       this.report(toCuecastError(error));
       return;
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() may have run while recommend() was awaited
     if (this.closed) return;
     this.lastProblem = '';
     this.state = result.state;
@@ -296,7 +300,7 @@ export class StreamSession {
     this.deps.log.warn({ code: error.code, err: error.message }, 'stream session problem');
     if (error.code === this.lastProblem) return;
     this.lastProblem = error.code;
-    this.deps.notify('picks', { code: error.code, message: error.message });
+    this.deps.notify({ event: 'picks', error: { code: error.code, message: error.message } });
   }
 }
 

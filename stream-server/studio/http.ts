@@ -1,9 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isCuecastError, type ErrorCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { parseRange } from '../audio-route.js';
+import { sendFileRange } from '../file-response.js';
 
 /**
  * Everything the studio serves comes from cuecast itself: scripts, styles, media and fetches. The
@@ -91,45 +89,14 @@ export async function readBody(request: IncomingMessage, maxBytes: number): Prom
   return Buffer.concat(chunks);
 }
 
-/** Sends a file, honouring a single byte range so <video> and <audio> can seek. */
-export async function sendFile(request: IncomingMessage, response: ServerResponse, path: string, type: string, extra: Readonly<Record<string, string>> = {}): Promise<void> {
-  let size: number;
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) throw new Error('not a file');
-    size = info.size;
-  } catch {
-    sendProblem(response, 'NOT_FOUND', 'The file is gone');
-    return;
-  }
-  const range = parseRange(request.headers.range, size);
-  const common = { ...SECURITY_HEADERS, 'content-type': type, 'accept-ranges': 'bytes', 'cache-control': 'private, max-age=300', ...extra };
-  if (range === null) {
-    response.writeHead(416, { ...common, 'content-range': `bytes */${size}` }).end();
-    return;
-  }
-  const { start, end } = range ?? { start: 0, end: size - 1 };
-  response.writeHead(range ? 206 : 200, {
-    ...common,
-    'content-length': String(size === 0 ? 0 : end - start + 1),
-    ...(range ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
-  });
-  if (request.method === 'HEAD' || size === 0) {
-    response.end();
-    return;
-  }
-  await new Promise<void>((resolve) => {
-    const stream = createReadStream(path, { start, end });
-    stream.on('error', () => {
-      response.destroy();
-      resolve();
-    });
-    response.on('close', () => {
-      stream.destroy();
-      resolve();
-    });
-    stream.pipe(response);
-  });
+/** Sends a file with the studio's headers, honouring a single byte range so <video> and <audio> can seek. */
+export function sendFile(request: IncomingMessage, response: ServerResponse, path: string, type: string, extra: Readonly<Record<string, string>> = {}): Promise<void> {
+  return sendFileRange(request, response, path, { type, headers: { ...SECURITY_HEADERS, ...extra }, missing: fileGone });
+}
+
+/** The studio's answer for a clip, export or track whose file is no longer there. */
+export function fileGone(response: ServerResponse): void {
+  sendProblem(response, 'NOT_FOUND', 'The file is gone');
 }
 
 /** `attachment; filename=...` with an ASCII fallback and the UTF-8 name (RFC 6266). */

@@ -5,7 +5,7 @@ import { checkImage, sniffFormat } from '../../stream-server/image-check.js';
 import { parseIngestUrl } from '../../stream-server/ingest.js';
 import { TokenBucket } from '../../stream-server/rate-limiter.js';
 import { TokenTable } from '../../stream-server/tokens.js';
-import { parseRange } from '../../stream-server/audio-route.js';
+import { parseRange } from '../../stream-server/file-response.js';
 
 const LIMITS = { maxBytes: 1024 * 1024, maxPixels: 4096 * 4096 };
 const image = (width: number, height: number, channels: 3 | 4 = 3) => sharp({ create: { width, height, channels, background: { r: 10, g: 200, b: 30, alpha: 0.5 } } });
