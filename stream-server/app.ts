@@ -20,7 +20,7 @@ import { createSocketServer, flushWrites, type RootServer, type SocketServer } f
 import type { Studio } from './studio/index.js';
 import type { TokenTable } from './tokens.js';
 
-/** The parts the server runs on; `cli/commands/serve.ts` wires the real ones, tests small real ones. */
+/** The parts the server runs on; `cli/serve/application.ts` wires the real ones, tests small real ones. */
 export interface Components {
   readonly frameEncoder: FrameEncoder;
   readonly picks: PickSource;

@@ -1,5 +1,5 @@
 /**
- * What the studio needs from the rest of cuecast, as small interfaces: `cli/commands/serve.ts` wires
+ * What the studio needs from the rest of cuecast, as small interfaces: `cli/serve/parts.ts` wires
  * recommend/'s Recommender, the catalog and the bot's conversation store; tests hand in real ones.
  */
 import type { Pick, RecommendRequest, RecommendResult, RefinementState } from '../../recommend/types.js';
