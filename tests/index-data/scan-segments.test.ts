@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashFile, scanMusic } from '../../index-data/scan.js';
-import { distinctWindows, planSegments } from '../../index-data/segments.js';
+import { distinctWindows, planSegments } from '../../features/segments.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cuecast-scan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_FRAME_SIZE, frameSize, frameSpec, type Encoders } from '../../model/index.js';
+import { DEFAULT_FRAME_SIZE, frameSize, frameSpec } from '../../features/frame-spec.js';
+import type { Encoders } from '../../model/index.js';
 import type { EncoderInfo, FrameEncoder, ImageInput } from '../../model/types.js';
 import { clipEmbeddings } from '../../recommend/clip-features.js';
 import { makeVideo } from '../support/media.js';
@@ -24,7 +25,7 @@ afterAll(async () => {
   await encoders?.dispose();
 });
 
-describe('frame specification (model/frame-spec.ts)', () => {
+describe('frame specification (features/frame-spec.ts)', () => {
   it('takes the size from the CLIP model\'s preprocessor config and fps / maxFrames from the video settings', () => {
     expect(encoders.clipImage.imageSize).toBe(224);
     expect(frameSpec({ fps: 2, maxFrames: 12 }, encoders.clipImage)).toEqual({ fps: 2, maxFrames: 12, size: 224 });
