@@ -162,8 +162,8 @@ function manifestFor(encoders: IndexEncoders, options: IndexOptions): CatalogMan
 
 /** Work is reusable only under the same encoders, segment layout and vocabulary. */
 function workKeyOf(manifest: CatalogManifest, encoders: IndexEncoders): string {
-  const { builtAt: _builtAt, ...stable } = manifest;
-  const key = { ...stable, clapText: encoders.clapText.info.modelId, window: encoders.clapAudio.windowSeconds, rate: encoders.clapAudio.sampleRate, analysis: ANALYSIS_VERSION };
+  // builtAt changes every run: undefined leaves it out of the JSON (the key text is what it was when builtAt was omitted).
+  const key = { ...manifest, builtAt: undefined, clapText: encoders.clapText.info.modelId, window: encoders.clapAudio.windowSeconds, rate: encoders.clapAudio.sampleRate, analysis: ANALYSIS_VERSION };
   return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 24);
 }
 
@@ -231,7 +231,8 @@ type Protection = Awaited<ReturnType<typeof findProtection>>;
 interface FilePlan {
   readonly total: number;
   readonly hashes: ReadonlyMap<string, string>;
-  readonly hashFailures: ReadonlyMap<string, unknown>;
+  /** Why a file could not be hashed (it is skipped with this reason). */
+  readonly hashFailures: ReadonlyMap<string, Error>;
   /** The one file that keeps the track of each content hash (duplicates are skipped). */
   readonly ownerOfHash: ReadonlyMap<string, string>;
   /** Every content hash seen this run (work for any other content is pruned at the end). */
@@ -321,10 +322,10 @@ async function planFiles(run: IndexRun, files: readonly FoundFile[]): Promise<Fi
 }
 
 /** Content hashes (remembered by path, size and mtime), and why a file could not be hashed. */
-async function hashFiles(run: IndexRun, files: readonly FoundFile[]): Promise<{ hashes: Map<string, string>; hashFailures: Map<string, unknown> }> {
+async function hashFiles(run: IndexRun, files: readonly FoundFile[]): Promise<{ hashes: Map<string, string>; hashFailures: Map<string, Error> }> {
   const { work, options } = run;
   const hashes = new Map<string, string>();
-  const hashFailures = new Map<string, unknown>();
+  const hashFailures = new Map<string, Error>();
   await eachConcurrently(files, options.jobs, async (file) => {
     try {
       let hash = work.cachedHash(file.path, file.size, file.mtimeMs);
@@ -335,7 +336,7 @@ async function hashFiles(run: IndexRun, files: readonly FoundFile[]): Promise<{ 
       hashes.set(file.path, hash);
     } catch (error) {
       options.signal?.throwIfAborted();
-      hashFailures.set(file.path, error);
+      hashFailures.set(file.path, error instanceof Error ? error : new Error(String(error)));
     }
   });
   return { hashes, hashFailures };
@@ -403,7 +404,7 @@ async function indexFile(run: IndexRun, plan: FilePlan, file: FoundFile): Promis
   } catch (error) {
     run.options.signal?.throwIfAborted();
     skip = skipFromError(error);
-    log.info({ path: file.path, code: skip.code, reason: skip.message, ...(isCuecastError(error) && error.details ? { details: error.details } : {}) }, 'file skipped');
+    log.info({ path: file.path, code: skip.code, reason: skip.message, ...(isCuecastError(error) ? { details: error.details } : {}) }, 'file skipped');
     if (hash && REMEMBERED_FAILURES.has(skip.code) && !work.failure(hash)) work.saveFailure(hash, skip.code, skip.message);
   }
   tally.done++;

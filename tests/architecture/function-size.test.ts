@@ -14,8 +14,6 @@ const MAX_LINES = 80;
  * limit (or was renamed) fails until its line is removed.
  */
 const KNOWN_OVER: readonly string[] = [
-  'index-data/catalog.ts:loadCatalog',
-  'index-data/store/generation.ts:publishGeneration',
   'recommend/llm-refinement-parser.ts:crossCheck',
   'recommend/refinement/parse.ts:parseRefinement',
   'recommend/refinement/parse.ts:parseClause',
