@@ -64,7 +64,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await encoders?.dispose();
+  // Unset when beforeAll failed before loading them.
+  await (encoders as Encoders | undefined)?.dispose();
   rmSync(work, { recursive: true, force: true });
 });
 
