@@ -19,9 +19,10 @@ import type { Describer } from './describe/describer.js';
 import { publishGeneration, readFingerprint, trackId, type PublishedTrack } from './store/generation.js';
 import { FORMAT_VERSION, LOCK_FILE, WORK_DB } from './store/layout.js';
 import { WorkDb, type TrackRecord, type TrackVectors } from './store/work-db.js';
-import { hashFile, scanMusic, type FoundFile } from './scan.js';
+import { scanMusic, type FoundFile } from './scan.js';
 import { ClapTagger, selectTags } from './tagger.js';
 import { UNKNOWN_ARTIST, type CatalogManifest, type SkippedFile, type TrackDamage } from './types.js';
+import { eachConcurrently, planFiles, type FilePlan } from './file-plan.js';
 import { embedLateWindows, embedTrackWindows, type EmbeddedWindows, type WindowJob } from './track-windows.js';
 import { meanNormalized } from './vectors.js';
 import { tagVocabulary } from './vocabulary/vocabulary.js';
@@ -224,23 +225,6 @@ interface IndexRun {
   readonly tally: { done: number; indexed: number; unchanged: number; audioSeconds: number; descriptionFallbacks: FallbackTally };
 }
 
-type ProbedAudio = Awaited<ReturnType<AudioSource['probe']>>;
-type Protection = Awaited<ReturnType<typeof findProtection>>;
-
-/** What is known of the scanned files before any is processed. */
-interface FilePlan {
-  readonly total: number;
-  readonly hashes: ReadonlyMap<string, string>;
-  /** Why a file could not be hashed (it is skipped with this reason). */
-  readonly hashFailures: ReadonlyMap<string, Error>;
-  /** The one file that keeps the track of each content hash (duplicates are skipped). */
-  readonly ownerOfHash: ReadonlyMap<string, string>;
-  /** Every content hash seen this run (work for any other content is pruned at the end). */
-  readonly seenHashes: ReadonlySet<string>;
-  readonly probes: ReadonlyMap<string, ProbedAudio>;
-  readonly protections: Map<string, Protection>;
-}
-
 /** The catalog this run published (or found up to date). */
 interface PublishOutcome {
   readonly chosen: readonly KeptTrack[];
@@ -267,7 +251,7 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
     const scan = await scanMusic(options.roots);
     emit({ event: 'scan', files: scan.files.length, problems: scan.problems.length });
     const run = await startRun(options, work, emit, scan.problems);
-    const plan = await planFiles(run, scan.files);
+    const plan = await planFiles(scan.files, { work, audio: options.audio, jobs: options.jobs, signal, emit });
     await eachConcurrently(scan.files, options.jobs, async (file) => {
       signal?.throwIfAborted();
       await indexFile(run, plan, file);
@@ -301,80 +285,6 @@ async function startRun(options: IndexOptions, work: WorkDb, emit: IndexRun['emi
     kept: new Map(),
     tally: { done: 0, indexed: 0, unchanged: 0, audioSeconds: 0, descriptionFallbacks: { descriptions: 0, reasons: {} } },
   };
-}
-
-/**
- * Hashes every file first: which copy of a duplicated content keeps the track is decided before any
- * work, from where the catalog already had it (a copy added later never takes over), and the audio
- * still to decode is probed up front so progress can give an ETA in audio time, not file counts.
- */
-async function planFiles(run: IndexRun, files: readonly FoundFile[]): Promise<FilePlan> {
-  const { hashes, hashFailures } = await hashFiles(run, files);
-  const { ownerOfHash, seenHashes } = ownersOf(run.work, files, hashes);
-  const toProcess = files.filter((f) => {
-    const hash = hashes.get(f.path);
-    return hash !== undefined && ownerOfHash.get(hash) === f.path && !run.work.failure(hash) && !run.work.record(hash) && f.size > 0;
-  });
-  const { probes, protections } = await probeFiles(run, toProcess);
-  const plannedSeconds = [...probes.values()].reduce((sum, p) => sum + (p.duration ?? 0), 0);
-  run.emit({ event: 'plan', files: files.length, toProcess: toProcess.length, audioSeconds: Math.round(plannedSeconds * 10) / 10 });
-  return { total: files.length, hashes, hashFailures, ownerOfHash, seenHashes, probes, protections };
-}
-
-/** Content hashes (remembered by path, size and mtime), and why a file could not be hashed. */
-async function hashFiles(run: IndexRun, files: readonly FoundFile[]): Promise<{ hashes: Map<string, string>; hashFailures: Map<string, Error> }> {
-  const { work, options } = run;
-  const hashes = new Map<string, string>();
-  const hashFailures = new Map<string, Error>();
-  await eachConcurrently(files, options.jobs, async (file) => {
-    try {
-      let hash = work.cachedHash(file.path, file.size, file.mtimeMs);
-      if (!hash) {
-        hash = await hashFile(file.path, options.signal);
-        work.rememberHash(file.path, file.size, file.mtimeMs, hash);
-      }
-      hashes.set(file.path, hash);
-    } catch (error) {
-      options.signal?.throwIfAborted();
-      hashFailures.set(file.path, error instanceof Error ? error : new Error(String(error)));
-    }
-  });
-  return { hashes, hashFailures };
-}
-
-/** The file that keeps each content hash: the first found, unless another copy is where the catalog last (or first) had it. */
-function ownersOf(work: WorkDb, files: readonly FoundFile[], hashes: ReadonlyMap<string, string>): { ownerOfHash: Map<string, string>; seenHashes: Set<string> } {
-  const ownerOfHash = new Map<string, string>();
-  const seenHashes = new Set<string>();
-  for (const file of files) {
-    const hash = hashes.get(file.path);
-    if (hash === undefined) continue;
-    seenHashes.add(hash);
-    const history = work.history(hash);
-    const current = ownerOfHash.get(hash);
-    const preferred = (path: string): boolean => path === history?.lastPath || path === history?.firstPath;
-    if (current === undefined || (preferred(file.path) && !preferred(current))) ownerOfHash.set(hash, file.path);
-  }
-  return { ownerOfHash, seenHashes };
-}
-
-/** DRM checks and probes of the files to process; a file that fails here reports why when it is processed. */
-async function probeFiles(run: IndexRun, files: readonly FoundFile[]): Promise<{ probes: Map<string, ProbedAudio>; protections: Map<string, Protection> }> {
-  const { options } = run;
-  const probes = new Map<string, ProbedAudio>();
-  const protections = new Map<string, Protection>();
-  await eachConcurrently(files, options.jobs, async (file) => {
-    try {
-      // A DRM-protected file is found from its boxes and never handed to ffmpeg, not even to plan.
-      const protection = protections.has(file.path) ? protections.get(file.path) : await findProtection(file.path);
-      protections.set(file.path, protection);
-      if (protection) return;
-      probes.set(file.path, await options.audio.probe(file.path, options.signal));
-    } catch {
-      options.signal?.throwIfAborted(); // the file's own processing reports why
-    }
-  });
-  return { probes, protections };
 }
 
 /** One file: kept unchanged, re-described, indexed, or skipped with a reason; counted and reported. */
@@ -631,17 +541,6 @@ function formatSeconds(seconds: number): string {
   const m = Math.floor((seconds % 3600) / 60);
   const s = Math.round(seconds % 60);
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
-}
-
-/** Runs `work` over `items`, `jobs` at a time, in order of start. */
-async function eachConcurrently<T>(items: readonly T[], jobs: number | undefined, work: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  const lanes = Math.min(Math.max(1, jobs ?? 1), queue.length);
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-    }),
-  );
 }
 
 /**
