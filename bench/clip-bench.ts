@@ -1,5 +1,5 @@
 import { loadConfig } from '../core/config.js';
-import { frameSpec } from '../model/frame-spec.js';
+import { frameSpec } from '../features/frame-spec.js';
 import { clipEmbeddings } from '../recommend/clip-features.js';
 import { Recommender } from '../recommend/recommender.js';
 import type { BenchOptions, BenchSection, SectionOutcome } from './context.js';
@@ -96,7 +96,7 @@ export async function runClipBench(options: BenchOptions): Promise<SectionOutcom
       rows: decoding.flatMap((d) => decodeRows(d.label, d.results)),
       notes: [
         'full decode: core/media frames() as clip to picks runs it (every frame decoded, the fps filter keeps the frame on screen at each slot); keyframes only: the same with -skip_frame nokey; seek per frame: frames() with start at each slot and one frame (one ffmpeg each, -ss before the input)',
-        'same frames: byte-identical RGB for the same slot; a strategy that does not give all of them does not meet the frame spec (model/frame-spec.ts) and is not used',
+        'same frames: byte-identical RGB for the same slot; a strategy that does not give all of them does not meet the frame spec (features/frame-spec.ts) and is not used',
       ],
     };
     const summaries = Object.fromEntries([...PHASES, 'total'].map((p) => [p, summarize(runs.map((run) => run[p as Phase | 'total']))])) as Record<Phase | 'total', Summary>;
@@ -111,7 +111,7 @@ export async function runClipBench(options: BenchOptions): Promise<SectionOutcom
         return [phase, `${formatNumber(s.median)} (${formatNumber(s.min)}-${formatNumber(s.max)})`, phase === 'total' ? '100%' : `${((s.median / total) * 100).toFixed(1)}%`];
       }),
       notes: [
-        'frames: recommend/clipEmbeddings, the path the CLI and the bot take: core/media frames() (ffmpeg, 1 fps, even sampling, short side 224 from model/frame-spec.ts) sends chunks of 8 frames to the worker-pool CLIP image encoder (' + `${config.encoders.dtype}: ${encoders.dtypes.clipImage.dtype}` + ') while it still decodes',
+        'frames: recommend/clipEmbeddings, the path the CLI and the bot take: core/media frames() (ffmpeg, 1 fps, even sampling, short side 224 from features/frame-spec.ts) sends chunks of 8 frames to the worker-pool CLIP image encoder (' + `${config.encoders.dtype}: ${encoders.dtypes.clipImage.dtype}` + ') while it still decodes',
         'encode: time the encoder had frames in flight; decode: the rest of the frames phase, i.e. decoding not hidden behind encoding (ffmpeg start-up and the first chunk)',
         'fuse: CLAP text embedding of the prompt + mean of the frame embeddings; search: VectorIndex.search (HNSW) in both spaces; rank: the rest of Recommender.recommend (exact rescoring, best segment, filters, MMR, explanations)',
         `catalog: in-memory, ${segmentsPerTrack} segments per track, HnswVectorIndex per space, clustered vectors, tags from the real vocabulary; CLAP text: ${encoders.clapText.info.modelId} (dim ${encoders.clapText.info.dim}; the full-size random-weight RoBERTa when scripts/models/make_full_clap.py has built it)`,

@@ -6,7 +6,7 @@
  */
 import { frames, type FrameOptions } from '../core/media/index.js';
 import type { RgbFrame } from '../core/media/types.js';
-import type { FrameSpec } from '../model/frame-spec.js';
+import type { FrameSpec } from '../features/frame-spec.js';
 import { formatNumber, summarize } from './stats.js';
 
 export interface DecodeStrategyResult {

@@ -111,84 +111,28 @@ function openGeneration(dir: string, name: string | undefined, options: OpenCata
   }
 }
 
+/** A catalog generation's tracks, by label and by id. */
+interface TrackTable {
+  readonly byLabel: Map<number, Track>;
+  readonly labelById: Map<string, number>;
+  readonly absPaths: Map<string, string>;
+}
+
+/** A catalog generation's segments, by track and by label. */
+interface SegmentTable {
+  readonly byTrack: Map<string, Segment[]>;
+  readonly byLabel: Map<number, Segment>;
+}
+
 function loadCatalog(dir: string, generation: string, db: Database.Database, options: OpenCatalogOptions): Catalog {
   const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
-  const manifest = JSON.parse(meta.get('manifest') ?? 'null') as CatalogManifest | null;
-  if (!manifest) throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir} has no manifest`, { dir });
-  if (manifest.formatVersion !== FORMAT_VERSION) {
-    throw new CatalogError('CATALOG_MISMATCH', `Catalog at ${dir} has format version ${manifest.formatVersion}; this cuecast reads version ${FORMAT_VERSION}. Re-run \`cuecast index\`.`, { dir });
-  }
-  checkManifest(dir, manifest, options.expect);
-
-  const tagsByTrack = new Map<number, ScoredTag[]>();
-  for (const row of db.prepare('SELECT track_label, grp, tag, score FROM tags ORDER BY track_label, grp, rank').all() as { track_label: number; grp: TagGroup; tag: string; score: number }[]) {
-    const list = tagsByTrack.get(row.track_label) ?? [];
-    list.push({ group: row.grp, tag: row.tag, score: row.score });
-    tagsByTrack.set(row.track_label, list);
-  }
-  const byLabel = new Map<number, Track>();
-  const labelById = new Map<string, number>();
-  const absPaths = new Map<string, string>();
-  for (const row of db.prepare('SELECT * FROM tracks ORDER BY label').all() as TrackRow[]) {
-    const track: Track = {
-      id: row.id,
-      path: row.path,
-      title: row.title,
-      artist: row.artist,
-      ...(row.album !== null ? { album: row.album } : {}),
-      durationSeconds: row.duration,
-      fileGenres: JSON.parse(row.file_genres) as string[],
-      tags: tagsByTrack.get(row.label) ?? [],
-      ...(row.bpm !== null ? { bpm: row.bpm } : {}),
-      ...(row.bpm === null && row.bpm_reason !== null ? { bpmReason: row.bpm_reason } : {}),
-      ...(row.loudness_lufs !== null ? { loudnessLufs: row.loudness_lufs } : {}),
-      silent: row.silent === 1,
-      ...(row.damage !== null ? { damage: JSON.parse(row.damage) as TrackDamage } : {}),
-      ...(row.first_seen !== null ? { firstSeen: row.first_seen } : {}),
-      description: row.description,
-    };
-    byLabel.set(row.label, track);
-    labelById.set(row.id, row.label);
-    absPaths.set(row.id, row.abs_path);
-  }
-  const segmentsByTrack = new Map<string, Segment[]>();
-  const segmentByLabel = new Map<number, Segment>();
-  for (const row of db.prepare('SELECT label, track_label, idx, start, end, loudness_lufs, silent FROM segments ORDER BY track_label, idx').all() as SegmentRow[]) {
-    const track = byLabel.get(row.track_label);
-    if (!track) continue;
-    const segment: Segment = {
-      trackId: track.id,
-      label: row.label,
-      index: row.idx,
-      start: row.start,
-      end: row.end,
-      ...(row.loudness_lufs !== null ? { loudnessLufs: row.loudness_lufs } : {}),
-      silent: row.silent === 1,
-    };
-    segmentByLabel.set(row.label, segment);
-    const list = segmentsByTrack.get(track.id) ?? [];
-    list.push(segment);
-    segmentsByTrack.set(track.id, list);
-  }
-  const indexes = new Map<VectorSpace, VectorIndex>();
-  const dims: Record<VectorSpace, number | undefined> = { 'clap-audio': manifest.clap.dim, 'clip-text': manifest.clip.dim, 'viml-music': manifest.viml?.dim };
-  for (const space of JSON.parse(meta.get('spaces') ?? '[]') as VectorSpace[]) {
-    const dim = dims[space];
-    if (dim === undefined) throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir} has a ${space} index but its manifest has no dimension for it`, { dir });
-    const index = HnswVectorIndex.load(indexFile(generation, space), dim);
-    const expected = space === 'clip-text' ? byLabel.size : segmentByLabel.size;
-    if (index.size !== expected) {
-      throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir}: ${space} index holds ${index.size} vectors, expected ${expected}`, { dir, space });
-    }
-    const trackOf = space === 'clip-text' ? (label: number) => byLabel.get(label) : (label: number) => {
-      const segment = segmentByLabel.get(label);
-      return segment && byLabel.get(labelById.get(segment.trackId)!);
-    };
-    indexes.set(space, labelIndexView(index, trackOf));
-  }
+  const manifest = readManifest(dir, meta, options);
+  const tracks = readTracks(db);
+  const segments = readSegments(db, tracks);
+  const indexes = loadIndexes(dir, generation, manifest, JSON.parse(meta.get('spaces') ?? '[]') as VectorSpace[], tracks, segments);
   const skipped: SkippedFile[] = db.prepare('SELECT path, code, reason FROM skipped ORDER BY path').all() as SkippedFile[];
   db.close();
-
+  const { byLabel, labelById, absPaths } = tracks;
   return {
     manifest,
     trackCount: () => byLabel.size,
@@ -199,13 +143,103 @@ function loadCatalog(dir: string, generation: string, db: Database.Database, opt
     },
     trackLabel: (id) => labelById.get(id),
     trackByLabel: (label) => byLabel.get(label),
-    segments: (trackId) => segmentsByTrack.get(trackId) ?? [],
-    segmentByLabel: (label) => segmentByLabel.get(label),
+    segments: (trackId) => segments.byTrack.get(trackId) ?? [],
+    segmentByLabel: (label) => segments.byLabel.get(label),
     index: (space) => indexes.get(space),
     audioPath: (trackId) => absPaths.get(trackId),
     skipped: () => skipped,
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
+}
+
+/** The generation's manifest, refused when its format or encoders differ from this reader's. */
+function readManifest(dir: string, meta: ReadonlyMap<string, string>, options: OpenCatalogOptions): CatalogManifest {
+  const manifest = JSON.parse(meta.get('manifest') ?? 'null') as CatalogManifest | null;
+  if (!manifest) throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir} has no manifest`, { dir });
+  if (manifest.formatVersion !== FORMAT_VERSION) {
+    throw new CatalogError('CATALOG_MISMATCH', `Catalog at ${dir} has format version ${manifest.formatVersion}; this cuecast reads version ${FORMAT_VERSION}. Re-run \`cuecast index\`.`, { dir });
+  }
+  checkManifest(dir, manifest, options.expect);
+  return manifest;
+}
+
+function readTracks(db: Database.Database): TrackTable {
+  const tagsByTrack = new Map<number, ScoredTag[]>();
+  for (const row of db.prepare('SELECT track_label, grp, tag, score FROM tags ORDER BY track_label, grp, rank').all() as { track_label: number; grp: TagGroup; tag: string; score: number }[]) {
+    const list = tagsByTrack.get(row.track_label) ?? [];
+    list.push({ group: row.grp, tag: row.tag, score: row.score });
+    tagsByTrack.set(row.track_label, list);
+  }
+  const table: TrackTable = { byLabel: new Map(), labelById: new Map(), absPaths: new Map() };
+  for (const row of db.prepare('SELECT * FROM tracks ORDER BY label').all() as TrackRow[]) {
+    table.byLabel.set(row.label, trackOf(row, tagsByTrack.get(row.label) ?? []));
+    table.labelById.set(row.id, row.label);
+    table.absPaths.set(row.id, row.abs_path);
+  }
+  return table;
+}
+
+function trackOf(row: TrackRow, tags: ScoredTag[]): Track {
+  return {
+    id: row.id,
+    path: row.path,
+    title: row.title,
+    artist: row.artist,
+    ...(row.album !== null ? { album: row.album } : {}),
+    durationSeconds: row.duration,
+    fileGenres: JSON.parse(row.file_genres) as string[],
+    tags,
+    ...(row.bpm !== null ? { bpm: row.bpm } : {}),
+    ...(row.bpm === null && row.bpm_reason !== null ? { bpmReason: row.bpm_reason } : {}),
+    ...(row.loudness_lufs !== null ? { loudnessLufs: row.loudness_lufs } : {}),
+    silent: row.silent === 1,
+    ...(row.damage !== null ? { damage: JSON.parse(row.damage) as TrackDamage } : {}),
+    ...(row.first_seen !== null ? { firstSeen: row.first_seen } : {}),
+    description: row.description,
+  };
+}
+
+function readSegments(db: Database.Database, tracks: TrackTable): SegmentTable {
+  const table: SegmentTable = { byTrack: new Map(), byLabel: new Map() };
+  for (const row of db.prepare('SELECT label, track_label, idx, start, end, loudness_lufs, silent FROM segments ORDER BY track_label, idx').all() as SegmentRow[]) {
+    const track = tracks.byLabel.get(row.track_label);
+    if (!track) continue;
+    const segment: Segment = {
+      trackId: track.id,
+      label: row.label,
+      index: row.idx,
+      start: row.start,
+      end: row.end,
+      ...(row.loudness_lufs !== null ? { loudnessLufs: row.loudness_lufs } : {}),
+      silent: row.silent === 1,
+    };
+    table.byLabel.set(row.label, segment);
+    const list = table.byTrack.get(track.id) ?? [];
+    list.push(segment);
+    table.byTrack.set(track.id, list);
+  }
+  return table;
+}
+
+/** The HNSW index of each vector space, checked against the rows it indexes (one per track for clip-text, per segment otherwise). */
+function loadIndexes(dir: string, generation: string, manifest: CatalogManifest, spaces: readonly VectorSpace[], tracks: TrackTable, segments: SegmentTable): Map<VectorSpace, VectorIndex> {
+  const indexes = new Map<VectorSpace, VectorIndex>();
+  const dims: Record<VectorSpace, number | undefined> = { 'clap-audio': manifest.clap.dim, 'clip-text': manifest.clip.dim, 'viml-music': manifest.viml?.dim };
+  for (const space of spaces) {
+    const dim = dims[space];
+    if (dim === undefined) throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir} has a ${space} index but its manifest has no dimension for it`, { dir });
+    const index = HnswVectorIndex.load(indexFile(generation, space), dim);
+    const expected = space === 'clip-text' ? tracks.byLabel.size : segments.byLabel.size;
+    if (index.size !== expected) {
+      throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir}: ${space} index holds ${index.size} vectors, expected ${expected}`, { dir, space });
+    }
+    const trackOfLabel = space === 'clip-text' ? (label: number) => tracks.byLabel.get(label) : (label: number) => {
+      const segment = segments.byLabel.get(label);
+      return segment && tracks.byLabel.get(tracks.labelById.get(segment.trackId)!);
+    };
+    indexes.set(space, labelIndexView(index, trackOfLabel));
+  }
+  return indexes;
 }
 
 /** The generation a reader would open now (for stats and tests). */

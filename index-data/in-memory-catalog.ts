@@ -72,7 +72,8 @@ export class InMemoryCatalog implements Catalog {
   skipped(): readonly SkippedFile[] {
     return [];
   }
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#indexes.clear();
+    return Promise.resolve();
   }
 }

@@ -6,7 +6,8 @@ import { logger } from '../core/logger.js';
 import type { AudioEncoder, TextEncoder } from '../model/types.js';
 import type { DecodeDamage, LoudnessTrace } from '../core/media/index.js';
 import { isProcessAlive } from '../core/pid.js';
-import { estimateTempo, OnsetEnvelope } from './bpm.js';
+import { distinctWindows, planSegments, type SegmentPlan, type SegmentSpec } from '../features/segments.js';
+import { estimateTempo } from './bpm.js';
 import { ANALYSIS_VERSION, segmentLoudness, trackLoudness } from './loudness.js';
 import { describeProtection, findProtection } from './drm.js';
 import { openCatalog } from './catalog.js';
@@ -18,10 +19,11 @@ import type { Describer } from './describe/describer.js';
 import { publishGeneration, readFingerprint, trackId, type PublishedTrack } from './store/generation.js';
 import { FORMAT_VERSION, LOCK_FILE, WORK_DB } from './store/layout.js';
 import { WorkDb, type TrackRecord, type TrackVectors } from './store/work-db.js';
-import { hashFile, scanMusic, type FoundFile } from './scan.js';
-import { distinctWindows, planSegments } from './segments.js';
+import { scanMusic, type FoundFile } from './scan.js';
 import { ClapTagger, selectTags } from './tagger.js';
 import { UNKNOWN_ARTIST, type CatalogManifest, type SkippedFile, type TrackDamage } from './types.js';
+import { eachConcurrently, planFiles, type FilePlan } from './file-plan.js';
+import { embedLateWindows, embedTrackWindows, type EmbeddedWindows, type WindowJob } from './track-windows.js';
 import { meanNormalized } from './vectors.js';
 import { tagVocabulary } from './vocabulary/vocabulary.js';
 
@@ -130,14 +132,8 @@ export interface IndexOptions {
   readonly database?: { readonly location: PgCatalogLocation; readonly hnsw: PgHnswBuild };
 }
 
-/** Seconds of audio decoded at a time (bounds memory for long tracks). */
-const DECODE_CHUNK_SECONDS = 120;
-const ENCODE_BATCH = 8;
 /** A file decoding to less than this share of its declared duration is treated as truncated. */
 const TRUNCATED_FRACTION = 0.9;
-
-/** A chunk that decodes this much less than asked means the audio really ended there (not damage skipped mid-file). */
-const CHUNK_END_FRACTION = 0.9;
 
 /** Failures that depend only on a file's bytes: remembered per content hash, not retried on re-runs. */
 const REMEMBERED_FAILURES: ReadonlySet<string> = new Set(['MEDIA_UNREADABLE', 'MEDIA_EMPTY', 'MEDIA_NO_AUDIO', 'drm-protected']);
@@ -167,8 +163,8 @@ function manifestFor(encoders: IndexEncoders, options: IndexOptions): CatalogMan
 
 /** Work is reusable only under the same encoders, segment layout and vocabulary. */
 function workKeyOf(manifest: CatalogManifest, encoders: IndexEncoders): string {
-  const { builtAt: _builtAt, ...stable } = manifest;
-  const key = { ...stable, clapText: encoders.clapText.info.modelId, window: encoders.clapAudio.windowSeconds, rate: encoders.clapAudio.sampleRate, analysis: ANALYSIS_VERSION };
+  // builtAt changes every run: undefined leaves it out of the JSON (the key text is what it was when builtAt was omitted).
+  const key = { ...manifest, builtAt: undefined, clapText: encoders.clapText.info.modelId, window: encoders.clapAudio.windowSeconds, rate: encoders.clapAudio.sampleRate, analysis: ANALYSIS_VERSION };
   return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 24);
 }
 
@@ -208,6 +204,35 @@ function titleFromFile(path: string): string {
   return basename(path, extname(path)).replace(/[_]+/g, ' ').trim() || basename(path);
 }
 
+/** A file kept in the catalog, and its track. */
+interface KeptTrack {
+  readonly file: FoundFile;
+  readonly record: TrackRecord;
+}
+
+/** What one indexing run shares between its steps. */
+interface IndexRun {
+  readonly options: IndexOptions;
+  readonly work: WorkDb;
+  readonly emit: (event: IndexEvent) => void;
+  readonly tagger: ClapTagger;
+  readonly describer: Describer;
+  /** A stored description made with another setting is written again. */
+  readonly describerSetting: string;
+  readonly skipped: SkippedFile[];
+  /** The track of each content hash kept this run. */
+  readonly kept: Map<string, KeptTrack>;
+  readonly tally: { done: number; indexed: number; unchanged: number; audioSeconds: number; descriptionFallbacks: FallbackTally };
+}
+
+/** The catalog this run published (or found up to date). */
+interface PublishOutcome {
+  readonly chosen: readonly KeptTrack[];
+  readonly skipped: readonly SkippedFile[];
+  readonly previousIds: ReadonlySet<string>;
+  readonly generation?: string;
+}
+
 /**
  * Indexes music folders into a catalog: scan, hash, reuse finished work, process new files (probe,
  * decode, CLAP windows, segments, tags, BPM, description, CLIP text), then publish a new generation
@@ -215,347 +240,29 @@ function titleFromFile(path: string): string {
  */
 export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
   const started = Date.now();
-  const { encoders, catalogDir, signal } = options;
-  const emit = options.onEvent ?? (() => undefined);
+  const { catalogDir, signal } = options;
   mkdirSync(catalogDir, { recursive: true });
   const release = acquireLock(catalogDir);
-  const manifest = manifestFor(encoders, options);
-  const workKey = workKeyOf(manifest, encoders);
+  const manifest = manifestFor(options.encoders, options);
+  const workKey = workKeyOf(manifest, options.encoders);
   const work = new WorkDb(join(catalogDir, WORK_DB), workKey);
   try {
+    const emit = options.onEvent ?? (() => undefined);
     const scan = await scanMusic(options.roots);
     emit({ event: 'scan', files: scan.files.length, problems: scan.problems.length });
-    const skipped: SkippedFile[] = scan.problems.map((p) => ({ path: p.path, reason: p.reason, code: p.code }));
-    const tagger = await ClapTagger.create(encoders.clapText, tagVocabulary(), signal);
-    const describer = options.describer(work);
-    const describerSetting = `${describer.mode}/${describer.model}/${describer.promptVersion}`;
-
-    const total = scan.files.length;
-    let done = 0;
-    let indexed = 0;
-    let unchanged = 0;
-    let audioSeconds = 0;
-    let descriptionFallbacks: FallbackTally = { descriptions: 0, reasons: {} };
-    const kept = new Map<string, { file: FoundFile; record: TrackRecord }>();
-    /** Every content hash seen this run (work for any other content is pruned at the end). */
-    const seenHashes = new Set<string>();
-
-    // Hash every file first: which copy of a duplicated content keeps the track is decided before any
-    // work, from where the catalog already had it (a copy added later never takes over), and the audio
-    // still to decode is probed up front so progress can give an ETA in audio time, not file counts.
-    const hashes = new Map<string, string>();
-    const hashFailures = new Map<string, unknown>();
-    await eachConcurrently(scan.files, options.jobs, async (file) => {
-      try {
-        let hash = work.cachedHash(file.path, file.size, file.mtimeMs);
-        if (!hash) {
-          hash = await hashFile(file.path, signal);
-          work.rememberHash(file.path, file.size, file.mtimeMs, hash);
-        }
-        hashes.set(file.path, hash);
-      } catch (error) {
-        signal?.throwIfAborted();
-        hashFailures.set(file.path, error);
-      }
-    });
-    const ownerOfHash = new Map<string, string>();
-    for (const file of scan.files) {
-      const hash = hashes.get(file.path);
-      if (hash === undefined) continue;
-      seenHashes.add(hash);
-      const history = work.history(hash);
-      const current = ownerOfHash.get(hash);
-      const preferred = (path: string): boolean => path === history?.lastPath || path === history?.firstPath;
-      if (current === undefined || (preferred(file.path) && !preferred(current))) ownerOfHash.set(hash, file.path);
-    }
-    const probes = new Map<string, { readonly duration?: number; readonly hasAudio: boolean }>();
-    const protections = new Map<string, Awaited<ReturnType<typeof findProtection>>>();
-    const toProcess = scan.files.filter((f) => {
-      const hash = hashes.get(f.path);
-      return hash !== undefined && ownerOfHash.get(hash) === f.path && !work.failure(hash) && !work.record(hash) && f.size > 0;
-    });
-    await eachConcurrently(toProcess, options.jobs, async (file) => {
-      try {
-        // A DRM-protected file is found from its boxes and never handed to ffmpeg, not even to plan.
-        const protection = protections.has(file.path) ? protections.get(file.path) : await findProtection(file.path);
-        protections.set(file.path, protection);
-        if (protection) return;
-        probes.set(file.path, await options.audio.probe(file.path, signal));
-      } catch {
-        signal?.throwIfAborted(); // the file's own processing reports why
-      }
-    });
-    const plannedSeconds = [...probes.values()].reduce((sum, p) => sum + (p.duration ?? 0), 0);
-    emit({ event: 'plan', files: total, toProcess: toProcess.length, audioSeconds: Math.round(plannedSeconds * 10) / 10 });
-
-    const processOne = async (file: FoundFile): Promise<void> => {
-      let status: FileStatus = 'skipped';
-      let skip: Skip | undefined;
-      const hash = hashes.get(file.path);
-      let decoded = 0;
-      try {
-        if (hash === undefined) throw hashFailures.get(file.path) ?? new Skip('unreadable', 'file cannot be read');
-        const owner = ownerOfHash.get(hash)!;
-        if (owner !== file.path) throw new Skip('duplicate', `same content as ${owner}`);
-        const failed = work.failure(hash);
-        if (failed) throw new Skip(failed.code, failed.reason);
-        let record = work.record(hash);
-        if (record && record.descriptionSetting !== describerSetting) record = await redescribe(record);
-        if (record) {
-          status = 'unchanged';
-        } else {
-          const result = await processFile(file, hash);
-          record = result.record;
-          decoded = result.decodedSeconds;
-          status = 'indexed';
-        }
-        kept.set(hash, { file, record });
-      } catch (error) {
-        signal?.throwIfAborted();
-        skip = skipFromError(error);
-        log.info({ path: file.path, code: skip.code, reason: skip.message, ...(isCuecastError(error) && error.details ? { details: error.details } : {}) }, 'file skipped');
-        if (hash && REMEMBERED_FAILURES.has(skip.code) && !work.failure(hash)) work.saveFailure(hash, skip.code, skip.message);
-      }
-      done++;
-      audioSeconds += decoded;
-      if (status === 'indexed') indexed++;
-      else if (status === 'unchanged') unchanged++;
-      else skipped.push({ path: file.path, reason: skip!.message, code: skip!.code });
-      emit({
-        event: 'file',
-        status,
-        path: file.path,
-        done,
-        total,
-        audioSeconds: Math.round(decoded * 10) / 10,
-        ...(hash && status !== 'skipped' ? { trackId: trackId(hash) } : {}),
-        ...(skip ? { reason: skip.message, code: skip.code } : {}),
-      });
-    };
-
-    const describeAndEmbed = async (tags: TrackRecord['tags']): Promise<{ description: Awaited<ReturnType<Describer['describe']>>; clipText: Float32Array; selected: TrackRecord['selected'] }> => {
-      const selected = selectTags(tags);
-      const description = await describer.describe({ tags: selected }, signal);
-      descriptionFallbacks = tallyFallback(descriptionFallbacks, description);
-      const [clipText] = await encoders.clipText.encodeTexts([description.text], signal);
-      return { description, clipText: clipText!, selected };
-    };
-
-    const redescribe = async (record: TrackRecord): Promise<TrackRecord> => {
-      const old = work.vectors(record.contentHash);
-      const { description, clipText, selected } = await describeAndEmbed(record.tags);
-      const updated: TrackRecord = { ...record, selected, description: description.text, descriptionBackend: description.backend, descriptionModel: description.model, descriptionSetting: describerSetting };
-      work.saveTrack(updated, { ...old, clipText });
-      return updated;
-    };
-
-
-    const processFile = async (file: FoundFile, hash: string): Promise<{ record: TrackRecord; decodedSeconds: number }> => {
-      if (file.size === 0) throw new Skip('MEDIA_EMPTY', 'file is empty (0 bytes)');
-      const protection = protections.has(file.path) ? protections.get(file.path) : await findProtection(file.path);
-      if (protection) throw new Skip('drm-protected', describeProtection(protection));
-      const info = probes.get(file.path) ?? (await options.audio.probe(file.path, signal));
-      if (!info.hasAudio) throw new Skip('MEDIA_NO_AUDIO', 'no audio stream');
-      if (info.duration === undefined) throw new Skip('MEDIA_UNREADABLE', 'audio stream has no readable duration (corrupt file)');
-      const probed = info.duration;
-      if (!(probed > 0)) throw new Skip('MEDIA_EMPTY', 'contains no audio samples (zero duration)');
-      const limit = options.maxTrackSeconds ?? Infinity;
-      if (probed > limit) throw new Skip('MEDIA_TOO_LONG', `longer than the limit (${formatSeconds(probed)} > ${formatSeconds(limit)})`);
-
-      // The loudness pass is a separate ffmpeg read of the file: it runs while the windows decode and embed.
-      const loudnessRun = new AbortController();
-      const stopLoudness = (): void => loudnessRun.abort(signal?.reason);
-      signal?.addEventListener('abort', stopLoudness, { once: true });
-      const loudnessTrace = options.audio.loudness(file.path, { signal: loudnessRun.signal });
-      loudnessTrace.catch(() => undefined); // awaited below; a skip before then stops it instead
-      try {
-        return await embedAndDescribe(file, hash, probed, loudnessTrace);
-      } finally {
-        signal?.removeEventListener('abort', stopLoudness);
-        loudnessRun.abort();
-      }
-    };
-
-    const embedAndDescribe = async (file: FoundFile, hash: string, probed: number, loudnessTrace: ReturnType<AudioSource['loudness']>): Promise<{ record: TrackRecord; decodedSeconds: number }> => {
-      const rate = encoders.clapAudio.sampleRate;
-      const windowSeconds = encoders.clapAudio.windowSeconds;
-      const windowLength = Math.round(rate * windowSeconds);
-      /** Samples a window may lack at the very end of a track (resampling rounding); zero-padded. */
-      const slack = Math.round(rate * 1e-3);
-      const spec = { segmentSeconds: options.segmentSeconds, hopSeconds: options.hopSeconds, windowSeconds };
-      const wanted = distinctWindows(planSegments(probed, spec));
-      const windowVectors = new Map<number, Float32Array>();
-      const damages: DecodeDamage[] = [];
-      const onDamage = (damage: DecodeDamage): void => {
-        damages.push(damage);
-      };
-      const onsets = new OnsetEnvelope(rate);
-      /** Each chunk's embedding, awaited one chunk later: the next chunk decodes while these windows embed. */
-      const embeddings: Promise<void>[] = [];
-      let decodedSeconds = 0;
-      for (let chunkStart = 0; chunkStart < probed; chunkStart += DECODE_CHUNK_SECONDS) {
-        const inChunk = wanted.filter((w) => w >= chunkStart && w < chunkStart + DECODE_CHUNK_SECONDS);
-        const asked = Math.min(DECODE_CHUNK_SECONDS + windowSeconds, probed - chunkStart);
-        const samples = await options.audio.decode(file.path, { sampleRate: rate, start: chunkStart, duration: DECODE_CHUNK_SECONDS + windowSeconds, signal, onDamage });
-        decodedSeconds = Math.max(decodedSeconds, chunkStart + samples.length / rate);
-        const windows: Float32Array[] = [];
-        const starts: number[] = [];
-        for (const w of inChunk) {
-          const offset = Math.round((w - chunkStart) * rate);
-          const available = samples.length - offset;
-          // A window must be fully decoded, except the only window of a track shorter than one window.
-          if (available < windowLength - slack && !(w === 0 && available > 0)) continue;
-          const window = new Float32Array(windowLength);
-          window.set(samples.subarray(offset, offset + windowLength));
-          windows.push(window);
-          starts.push(w);
-        }
-        // All of the chunk's batches are queued at once, before the tempo analysis below (seconds of main-thread
-        // work under load), so the pool has them while this thread is busy.
-        const batches: Promise<void>[] = [];
-        for (let i = 0; i < windows.length; i += ENCODE_BATCH) {
-          batches.push(
-            encoders.clapAudio.encodeWindows(windows.slice(i, i + ENCODE_BATCH), signal).then((out) => {
-              out.forEach((v, j) => windowVectors.set(starts[i + j]!, v));
-            }),
-          );
-        }
-        const embedded = Promise.all(batches).then(() => undefined);
-        embedded.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
-        embeddings.push(embedded);
-        // The tempo analysis sees each second once: chunks overlap by a window.
-        onsets.push(samples.subarray(0, Math.min(samples.length, DECODE_CHUNK_SECONDS * rate)));
-        // At most two chunks' windows in memory per track.
-        if (embeddings.length >= 2) await embeddings[embeddings.length - 2];
-        // Much less than asked: the audio ends here (truncation). A little less is damage skipped mid-file.
-        if (samples.length < CHUNK_END_FRACTION * asked * rate && chunkStart + samples.length / rate < probed - 1) break;
-      }
-      await Promise.all(embeddings);
-      if (decodedSeconds <= 0) throw new Skip('MEDIA_UNREADABLE', 'decoded no audio (corrupt or truncated file)');
-      // Container durations of VBR files are estimates, so only a large shortfall counts as truncation.
-      if (decodedSeconds < TRUNCATED_FRACTION * probed && probed - decodedSeconds > 2) {
-        throw new Skip('MEDIA_UNREADABLE', `truncated: only ${formatSeconds(decodedSeconds)} of ${formatSeconds(probed)} decode`);
-      }
-      const duration = Math.min(probed, decodedSeconds);
-      const plans = planSegments(duration, spec);
-      // The last segment ends where the audio really ends; when that differs from the container's duration
-      // (VBR estimates, encoder padding) its windows moved off the planned ones, so decode and embed them now.
-      const missing = distinctWindows(plans).filter((w) => !windowVectors.has(w) && w + windowSeconds <= decodedSeconds + 1e-3);
-      const late: Float32Array[] = [];
-      for (const w of missing) {
-        const samples = await options.audio.decode(file.path, { sampleRate: rate, start: w, duration: windowSeconds, signal });
-        if (samples.length < windowLength - slack) break;
-        const window = new Float32Array(windowLength);
-        window.set(samples.subarray(0, windowLength));
-        late.push(window);
-      }
-      for (let i = 0; i < late.length; i += ENCODE_BATCH) {
-        const out = await encoders.clapAudio.encodeWindows(late.slice(i, i + ENCODE_BATCH), signal);
-        out.forEach((v, j) => windowVectors.set(missing[i + j]!, v));
-      }
-      const segmentWindows = plans.map((p) =>
-        p.windowStarts.map((w) => {
-          const v = windowVectors.get(w);
-          if (!v) throw new Skip('MEDIA_UNREADABLE', `audio ends early at ${formatSeconds(decodedSeconds)} (truncated file)`);
-          return v;
-        }),
-      );
-      const trace = await loudnessTrace;
-      const segments = plans.map((p) => ({ index: p.index, start: p.start, end: p.end, ...segmentLoudness(trace, p.start, p.end) }));
-      const silent = segments.every((s) => s.silent);
-      const clapAudio = segmentWindows.map((ws) => meanNormalized(ws));
-      const trackAudio = meanNormalized([...new Set(segmentWindows.flat())]);
-      const tags = tagger.tag(trackAudio);
-      const tempo = silent ? ({ reason: 'silent' } as const) : estimateTempo(onsets.snapshot());
-      const meta = await options.metadata.read(file.path).catch((error: unknown) => {
-        log.debug({ path: file.path, err: (error as Error).message }, 'metadata unreadable');
-        return {} as Awaited<ReturnType<MetadataReader['read']>>;
-      });
-      const { description, clipText, selected } = await describeAndEmbed(tags);
-      const vimlMusic = encoders.vimlMusic ? await encoders.vimlMusic.encodeSegments(segmentWindows, signal) : undefined;
-      const damage = damageOf(damages, decodedSeconds, probed);
-      if (damage) log.warn({ path: file.path, note: damage.note, stderr: damages.map((d) => d.stderr) }, 'damaged file indexed from what decodes');
-      const record: TrackRecord = {
-        contentHash: hash,
-        title: meta.title?.trim() || titleFromFile(file.path),
-        artist: artistName(meta.artist),
-        ...(meta.album?.trim() ? { album: meta.album.trim() } : {}),
-        durationSeconds: Math.round(duration * 1000) / 1000,
-        fileGenres: [...(meta.genres ?? [])],
-        ...('bpm' in tempo ? { bpm: tempo.bpm } : { bpmReason: tempo.reason }),
-        loudnessLufs: Math.round(trackLoudness(trace) * 10) / 10,
-        silent,
-        ...(damage ? { damage } : {}),
-        tags,
-        selected,
-        description: description.text,
-        descriptionBackend: description.backend,
-        descriptionModel: description.model,
-        descriptionSetting: describerSetting,
-        segments,
-      };
-      const vectors: TrackVectors = { clapAudio, clipText, ...(vimlMusic ? { vimlMusic } : {}) };
-      work.saveTrack(record, vectors);
-      return { record, decodedSeconds };
-    };
-
+    const run = await startRun(options, work, emit, scan.problems);
+    const plan = await planFiles(scan.files, { work, audio: options.audio, jobs: options.jobs, signal, emit });
     await eachConcurrently(scan.files, options.jobs, async (file) => {
       signal?.throwIfAborted();
-      await processOne(file);
+      await indexFile(run, plan, file);
     });
-
-    const chosen = [...kept.values()].sort((a, b) => (a.file.path < b.file.path ? -1 : 1));
-    const publishedSkipped = skipped.sort((a, b) => (a.path < b.path ? -1 : 1));
-    const fingerprint = createHash('sha256')
-      .update(JSON.stringify([workKey, chosen.map((c) => [c.record.contentHash, c.file.path, c.record.description]), publishedSkipped]))
-      .digest('hex');
-    let previousIds = new Set<string>();
-    let previousFingerprint: string | undefined;
-    try {
-      const previous = openCatalog(catalogDir);
-      previousIds = new Set([...previous.tracks()].map((t) => t.id));
-      previousFingerprint = readFingerprint(catalogDir);
-      await previous.close();
-    } catch (error) {
-      if (!isCuecastError(error)) throw error;
-    }
-    const histories = new Map(chosen.map((c) => [c.record.contentHash, work.noteSeen(c.record.contentHash, c.file.path)]));
-    let generation: string | undefined;
-    if (fingerprint !== previousFingerprint) {
-      const tracks: PublishedTrack[] = chosen.map((c) => ({
-        record: c.record,
-        vectors: work.vectors(c.record.contentHash),
-        root: c.file.root,
-        absPath: c.file.path,
-        firstSeen: histories.get(c.record.contentHash)!.firstSeen,
-      }));
-      const published = publishGeneration(catalogDir, manifest, tracks, fingerprint, publishedSkipped);
-      generation = published.generation;
-      emit({ event: 'publish', ...published });
-    }
-    work.prune(seenHashes, new Set(scan.files.map((f) => f.path)));
+    const outcome = await publishCatalog(run, manifest, workKey);
+    work.prune(plan.seenHashes, new Set(scan.files.map((f) => f.path)));
     // Also when nothing changed here: the database may be new, or a copy may have been interrupted.
     const copied = options.database
       ? await copyCatalogToPostgres(catalogDir, options.database.location, { hnsw: options.database.hnsw, progress: (message) => emit({ event: 'database', message }) })
       : undefined;
-    const newIds = new Set(chosen.map((c) => trackId(c.record.contentHash)));
-    const withoutBpm: Record<string, number> = {};
-    for (const c of chosen) if (c.record.bpm === undefined) withoutBpm[c.record.bpmReason ?? 'unknown'] = (withoutBpm[c.record.bpmReason ?? 'unknown'] ?? 0) + 1;
-    const summary: IndexSummary = {
-      indexed,
-      unchanged,
-      skipped: publishedSkipped,
-      tracks: chosen.length,
-      removed: [...previousIds].filter((id) => !newIds.has(id)).length,
-      silent: chosen.filter((c) => c.record.silent).map((c) => c.file.path),
-      damaged: chosen.filter((c) => c.record.damage).map((c) => ({ path: c.file.path, note: c.record.damage!.note })),
-      withoutBpm,
-      audioSeconds: Math.round(audioSeconds * 10) / 10,
-      descriptionFallbacks,
-      ...(generation ? { generation } : {}),
-      ...(copied ? { database: { catalog: copied.catalog, generation: copied.generation, status: copied.status } } : {}),
-      elapsedMs: Date.now() - started,
-    };
+    const summary = summarize(run, outcome, copied, started);
     emit({ event: 'done', summary });
     return summary;
   } finally {
@@ -564,23 +271,276 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
   }
 }
 
+async function startRun(options: IndexOptions, work: WorkDb, emit: IndexRun['emit'], problems: readonly SkippedFile[]): Promise<IndexRun> {
+  const tagger = await ClapTagger.create(options.encoders.clapText, tagVocabulary(), options.signal);
+  const describer = options.describer(work);
+  return {
+    options,
+    work,
+    emit,
+    tagger,
+    describer,
+    describerSetting: `${describer.mode}/${describer.model}/${describer.promptVersion}`,
+    skipped: problems.map((p) => ({ path: p.path, reason: p.reason, code: p.code })),
+    kept: new Map(),
+    tally: { done: 0, indexed: 0, unchanged: 0, audioSeconds: 0, descriptionFallbacks: { descriptions: 0, reasons: {} } },
+  };
+}
+
+/** One file: kept unchanged, re-described, indexed, or skipped with a reason; counted and reported. */
+async function indexFile(run: IndexRun, plan: FilePlan, file: FoundFile): Promise<void> {
+  const { work, tally } = run;
+  let status: FileStatus = 'skipped';
+  let skip: Skip | undefined;
+  const hash = plan.hashes.get(file.path);
+  let decoded = 0;
+  try {
+    if (hash === undefined) throw plan.hashFailures.get(file.path) ?? new Skip('unreadable', 'file cannot be read');
+    const owner = plan.ownerOfHash.get(hash)!;
+    if (owner !== file.path) throw new Skip('duplicate', `same content as ${owner}`);
+    const failed = work.failure(hash);
+    if (failed) throw new Skip(failed.code, failed.reason);
+    let record = work.record(hash);
+    if (record && record.descriptionSetting !== run.describerSetting) record = await redescribe(run, record);
+    if (record) {
+      status = 'unchanged';
+    } else {
+      const result = await processFile(run, plan, file, hash);
+      record = result.record;
+      decoded = result.decodedSeconds;
+      status = 'indexed';
+    }
+    run.kept.set(hash, { file, record });
+  } catch (error) {
+    run.options.signal?.throwIfAborted();
+    skip = skipFromError(error);
+    log.info({ path: file.path, code: skip.code, reason: skip.message, ...(isCuecastError(error) ? { details: error.details } : {}) }, 'file skipped');
+    if (hash && REMEMBERED_FAILURES.has(skip.code) && !work.failure(hash)) work.saveFailure(hash, skip.code, skip.message);
+  }
+  tally.done++;
+  tally.audioSeconds += decoded;
+  if (status === 'indexed') tally.indexed++;
+  else if (status === 'unchanged') tally.unchanged++;
+  else run.skipped.push({ path: file.path, reason: skip!.message, code: skip!.code });
+  run.emit({
+    event: 'file',
+    status,
+    path: file.path,
+    done: tally.done,
+    total: plan.total,
+    audioSeconds: Math.round(decoded * 10) / 10,
+    ...(hash && status !== 'skipped' ? { trackId: trackId(hash) } : {}),
+    ...(skip ? { reason: skip.message, code: skip.code } : {}),
+  });
+}
+
+type Description = Awaited<ReturnType<Describer['describe']>>;
+
+/** A description from the selected tags, and its CLIP text embedding. */
+async function describeAndEmbed(run: IndexRun, tags: TrackRecord['tags']): Promise<{ description: Description; clipText: Float32Array; selected: TrackRecord['selected'] }> {
+  const { signal, encoders } = run.options;
+  const selected = selectTags(tags);
+  const description = await run.describer.describe({ tags: selected }, signal);
+  run.tally.descriptionFallbacks = tallyFallback(run.tally.descriptionFallbacks, description);
+  const [clipText] = await encoders.clipText.encodeTexts([description.text], signal);
+  return { description, clipText: clipText!, selected };
+}
+
+/** A stored track described again under the current describer setting (its audio work is kept). */
+async function redescribe(run: IndexRun, record: TrackRecord): Promise<TrackRecord> {
+  const old = run.work.vectors(record.contentHash);
+  const { description, clipText, selected } = await describeAndEmbed(run, record.tags);
+  const updated: TrackRecord = { ...record, selected, description: description.text, descriptionBackend: description.backend, descriptionModel: description.model, descriptionSetting: run.describerSetting };
+  run.work.saveTrack(updated, { ...old, clipText });
+  return updated;
+}
+
+/** A new file: checked, then embedded and described while its loudness is measured alongside. */
+async function processFile(run: IndexRun, plan: FilePlan, file: FoundFile, hash: string): Promise<{ record: TrackRecord; decodedSeconds: number }> {
+  const { audio, signal } = run.options;
+  const probed = await playableDuration(run, plan, file);
+  // The loudness pass is a separate ffmpeg read of the file: it runs while the windows decode and embed.
+  const loudnessRun = new AbortController();
+  const stopLoudness = (): void => loudnessRun.abort(signal?.reason);
+  signal?.addEventListener('abort', stopLoudness, { once: true });
+  const loudnessTrace = audio.loudness(file.path, { signal: loudnessRun.signal });
+  loudnessTrace.catch(() => undefined); // awaited below; a skip before then stops it instead
+  try {
+    return await embedAndDescribe(run, file, hash, probed, loudnessTrace);
+  } finally {
+    signal?.removeEventListener('abort', stopLoudness);
+    loudnessRun.abort();
+  }
+}
+
+/** The probed duration of a file that can be indexed; a Skip says why one cannot. */
+async function playableDuration(run: IndexRun, plan: FilePlan, file: FoundFile): Promise<number> {
+  if (file.size === 0) throw new Skip('MEDIA_EMPTY', 'file is empty (0 bytes)');
+  const protection = plan.protections.has(file.path) ? plan.protections.get(file.path) : await findProtection(file.path);
+  if (protection) throw new Skip('drm-protected', describeProtection(protection));
+  const info = plan.probes.get(file.path) ?? (await run.options.audio.probe(file.path, run.options.signal));
+  if (!info.hasAudio) throw new Skip('MEDIA_NO_AUDIO', 'no audio stream');
+  if (info.duration === undefined) throw new Skip('MEDIA_UNREADABLE', 'audio stream has no readable duration (corrupt file)');
+  const probed = info.duration;
+  if (!(probed > 0)) throw new Skip('MEDIA_EMPTY', 'contains no audio samples (zero duration)');
+  const limit = run.options.maxTrackSeconds ?? Infinity;
+  if (probed > limit) throw new Skip('MEDIA_TOO_LONG', `longer than the limit (${formatSeconds(probed)} > ${formatSeconds(limit)})`);
+  return probed;
+}
+
+/** The track's segments with their CLAP windows: planned from the probed duration, embedded, then re-planned on the duration that really decodes. */
+async function embedAndDescribe(run: IndexRun, file: FoundFile, hash: string, probed: number, loudnessTrace: ReturnType<AudioSource['loudness']>): Promise<{ record: TrackRecord; decodedSeconds: number }> {
+  const { options } = run;
+  const { clapAudio } = options.encoders;
+  const spec: SegmentSpec = { segmentSeconds: options.segmentSeconds, hopSeconds: options.hopSeconds, windowSeconds: clapAudio.windowSeconds };
+  const job: WindowJob = { source: options.audio, encoder: clapAudio, path: file.path, signal: options.signal };
+  const embedded = await embedTrackWindows(job, probed, distinctWindows(planSegments(probed, spec)));
+  const { decodedSeconds } = embedded;
+  if (decodedSeconds <= 0) throw new Skip('MEDIA_UNREADABLE', 'decoded no audio (corrupt or truncated file)');
+  // Container durations of VBR files are estimates, so only a large shortfall counts as truncation.
+  if (decodedSeconds < TRUNCATED_FRACTION * probed && probed - decodedSeconds > 2) {
+    throw new Skip('MEDIA_UNREADABLE', `truncated: only ${formatSeconds(decodedSeconds)} of ${formatSeconds(probed)} decode`);
+  }
+  const duration = Math.min(probed, decodedSeconds);
+  const plans = planSegments(duration, spec);
+  // The last segment ends where the audio really ends; when that differs from the container's duration
+  // (VBR estimates, encoder padding) its windows moved off the planned ones, so decode and embed them now.
+  const missing = distinctWindows(plans).filter((w) => !embedded.vectors.has(w) && w + spec.windowSeconds <= decodedSeconds + 1e-3);
+  await embedLateWindows(job, missing, embedded.vectors);
+  const segmentWindows = plans.map((p) =>
+    p.windowStarts.map((w) => {
+      const v = embedded.vectors.get(w);
+      if (!v) throw new Skip('MEDIA_UNREADABLE', `audio ends early at ${formatSeconds(decodedSeconds)} (truncated file)`);
+      return v;
+    }),
+  );
+  const trace = await loudnessTrace;
+  const record = await trackRecord(run, file, hash, { plans, segmentWindows, trace, embedded, probed, duration });
+  return { record, decodedSeconds };
+}
+
+/** What trackRecord builds a track from: its segments, their windows' embeddings, and the audio analyses. */
+interface TrackAudio {
+  readonly plans: readonly SegmentPlan[];
+  readonly segmentWindows: readonly Float32Array[][];
+  readonly trace: LoudnessTrace;
+  readonly embedded: EmbeddedWindows;
+  readonly probed: number;
+  readonly duration: number;
+}
+
+/** Tags, tempo, loudness, metadata, description and vectors of a new track, saved to the work database. */
+async function trackRecord(run: IndexRun, file: FoundFile, hash: string, audio: TrackAudio): Promise<TrackRecord> {
+  const { encoders, signal } = run.options;
+  const { plans, segmentWindows, trace, embedded } = audio;
+  const segments = plans.map((p) => ({ index: p.index, start: p.start, end: p.end, ...segmentLoudness(trace, p.start, p.end) }));
+  const silent = segments.every((s) => s.silent);
+  const clapAudio = segmentWindows.map((ws) => meanNormalized(ws));
+  const tags = run.tagger.tag(meanNormalized([...new Set(segmentWindows.flat())]));
+  const tempo = silent ? ({ reason: 'silent' } as const) : estimateTempo(embedded.onsets.snapshot());
+  const meta = await readMetadata(run.options.metadata, file.path);
+  const { description, clipText, selected } = await describeAndEmbed(run, tags);
+  const vimlMusic = encoders.vimlMusic ? await encoders.vimlMusic.encodeSegments(segmentWindows, signal) : undefined;
+  const damage = damageOf(embedded.damages, embedded.decodedSeconds, audio.probed);
+  if (damage) log.warn({ path: file.path, note: damage.note, stderr: embedded.damages.map((d) => d.stderr) }, 'damaged file indexed from what decodes');
+  const record: TrackRecord = {
+    contentHash: hash,
+    title: meta.title?.trim() || titleFromFile(file.path),
+    artist: artistName(meta.artist),
+    ...(meta.album?.trim() ? { album: meta.album.trim() } : {}),
+    durationSeconds: Math.round(audio.duration * 1000) / 1000,
+    fileGenres: [...(meta.genres ?? [])],
+    ...('bpm' in tempo ? { bpm: tempo.bpm } : { bpmReason: tempo.reason }),
+    loudnessLufs: Math.round(trackLoudness(trace) * 10) / 10,
+    silent,
+    ...(damage ? { damage } : {}),
+    tags,
+    selected,
+    description: description.text,
+    descriptionBackend: description.backend,
+    descriptionModel: description.model,
+    descriptionSetting: run.describerSetting,
+    segments,
+  };
+  const vectors: TrackVectors = { clapAudio, clipText, ...(vimlMusic ? { vimlMusic } : {}) };
+  run.work.saveTrack(record, vectors);
+  return record;
+}
+
+/** File tags; none when they cannot be read (the title falls back to the file name). */
+function readMetadata(metadata: MetadataReader, path: string): ReturnType<MetadataReader['read']> {
+  return metadata.read(path).catch((error: unknown) => {
+    log.debug({ path, err: (error as Error).message }, 'metadata unreadable');
+    return {};
+  });
+}
+
+/** Publishes a new generation when the kept tracks or skipped files changed since the published one. */
+async function publishCatalog(run: IndexRun, manifest: CatalogManifest, workKey: string): Promise<PublishOutcome> {
+  const { work, options } = run;
+  const chosen = [...run.kept.values()].sort((a, b) => (a.file.path < b.file.path ? -1 : 1));
+  const skipped = run.skipped.sort((a, b) => (a.path < b.path ? -1 : 1));
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([workKey, chosen.map((c) => [c.record.contentHash, c.file.path, c.record.description]), skipped]))
+    .digest('hex');
+  const previous = await previousCatalog(options.catalogDir);
+  const histories = new Map(chosen.map((c) => [c.record.contentHash, work.noteSeen(c.record.contentHash, c.file.path)]));
+  if (fingerprint === previous.fingerprint) return { chosen, skipped, previousIds: previous.ids };
+  const tracks: PublishedTrack[] = chosen.map((c) => ({
+    record: c.record,
+    vectors: work.vectors(c.record.contentHash),
+    root: c.file.root,
+    absPath: c.file.path,
+    firstSeen: histories.get(c.record.contentHash)!.firstSeen,
+  }));
+  const published = publishGeneration(options.catalogDir, manifest, tracks, fingerprint, skipped);
+  run.emit({ event: 'publish', ...published });
+  return { chosen, skipped, previousIds: previous.ids, generation: published.generation };
+}
+
+/** Track ids and fingerprint of the published catalog (none when there is no readable one). */
+async function previousCatalog(catalogDir: string): Promise<{ ids: Set<string>; fingerprint?: string | undefined }> {
+  try {
+    const previous = openCatalog(catalogDir);
+    const ids = new Set([...previous.tracks()].map((t) => t.id));
+    const fingerprint = readFingerprint(catalogDir);
+    await previous.close();
+    return { ids, fingerprint };
+  } catch (error) {
+    if (!isCuecastError(error)) throw error;
+    return { ids: new Set() };
+  }
+}
+
+function summarize(run: IndexRun, outcome: PublishOutcome, copied: CopyResult | undefined, started: number): IndexSummary {
+  const { chosen } = outcome;
+  const { tally } = run;
+  const newIds = new Set(chosen.map((c) => trackId(c.record.contentHash)));
+  const withoutBpm: Record<string, number> = {};
+  for (const c of chosen) if (c.record.bpm === undefined) withoutBpm[c.record.bpmReason ?? 'unknown'] = (withoutBpm[c.record.bpmReason ?? 'unknown'] ?? 0) + 1;
+  return {
+    indexed: tally.indexed,
+    unchanged: tally.unchanged,
+    skipped: outcome.skipped,
+    tracks: chosen.length,
+    removed: [...outcome.previousIds].filter((id) => !newIds.has(id)).length,
+    silent: chosen.filter((c) => c.record.silent).map((c) => c.file.path),
+    damaged: chosen.filter((c) => c.record.damage).map((c) => ({ path: c.file.path, note: c.record.damage!.note })),
+    withoutBpm,
+    audioSeconds: Math.round(tally.audioSeconds * 10) / 10,
+    descriptionFallbacks: tally.descriptionFallbacks,
+    ...(outcome.generation ? { generation: outcome.generation } : {}),
+    ...(copied ? { database: { catalog: copied.catalog, generation: copied.generation, status: copied.status } } : {}),
+    elapsedMs: Date.now() - started,
+  };
+}
+
 function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return '∞';
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   const s = Math.round(seconds % 60);
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
-}
-
-/** Runs `work` over `items`, `jobs` at a time, in order of start. */
-async function eachConcurrently<T>(items: readonly T[], jobs: number | undefined, work: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  const lanes = Math.min(Math.max(1, jobs ?? 1), queue.length);
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-    }),
-  );
 }
 
 /**

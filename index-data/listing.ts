@@ -56,6 +56,7 @@ export function listCatalog(dir: string): CatalogListing {
     tracks.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return { tracks, skipped: catalog.skipped() };
   } finally {
-    catalog.close();
+    // The file catalog's close releases nothing asynchronously (its database closed after loading).
+    void catalog.close();
   }
 }

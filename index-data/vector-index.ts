@@ -36,16 +36,24 @@ export function labelIndexView(index: LabelIndex, trackOf: (label: number) => Tr
     get size() {
       return index.size;
     },
-    search: async (query: Float32Array, k: number, filter?: TrackFilter) => {
-      if (isEmptyFilter(filter)) return index.search(query, k);
-      const accept = (label: number): boolean => {
-        const track = trackOf(label);
-        return track !== undefined && trackMatches(track, filter!);
-      };
-      return index.search(query, k, accept);
-    },
-    vectors: async (labels: readonly number[]) => labels.map((label) => index.vector(label)),
+    search: (query: Float32Array, k: number, filter?: TrackFilter) =>
+      promised(() => {
+        if (isEmptyFilter(filter)) return index.search(query, k);
+        const accept = (label: number): boolean => {
+          const track = trackOf(label);
+          return track !== undefined && trackMatches(track, filter!);
+        };
+        return index.search(query, k, accept);
+      }),
+    vectors: (labels: readonly number[]) => promised(() => labels.map((label) => index.vector(label))),
   };
+}
+
+/** `run()` as a promise, as an async function would give it: its value, or what it throws as a rejection. */
+function promised<T>(run: () => T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    resolve(run());
+  });
 }
 
 function checkDim(dim: number, vector: Float32Array, what: string): void {

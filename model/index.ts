@@ -18,7 +18,7 @@ import type { AudioEncoder, Dtype, EncoderInfo, FrameEncoder, ImageInput, PoolSt
 export type * from './types.js';
 export type { EncoderKind } from './protocol.js';
 export type { DtypeDecision } from './dtype-choice.js';
-export { frameSize, frameSpec, DEFAULT_FRAME_SIZE, type FrameSpec } from './frame-spec.js';
+export { frameSize, frameSpec, DEFAULT_FRAME_SIZE, type FrameSpec } from '../features/frame-spec.js';
 export { InferencePool } from './pool.js';
 
 export interface Encoders {

@@ -24,7 +24,7 @@ export interface EncoderInfo {
 /** CLIP image encoder: one L2-normalised embedding per image. */
 export interface FrameEncoder {
   readonly info: EncoderInfo;
-  /** The model's input size (short side, pixels); frames decoded at it need no rescaling. See frame-spec.ts. */
+  /** The model's input size (short side, pixels); frames decoded at it need no rescaling. See features/frame-spec.ts. */
   readonly imageSize?: number;
   encodeImages(images: readonly ImageInput[], signal?: AbortSignal): Promise<Float32Array[]>;
 }

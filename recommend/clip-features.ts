@@ -1,14 +1,14 @@
 import { MediaError } from '../core/errors.js';
 import { frames } from '../core/media/index.js';
 import type { MediaInput, RgbFrame } from '../core/media/types.js';
-import { frameSize } from '../model/frame-spec.js';
+import { frameSize } from '../features/frame-spec.js';
 import type { FrameEncoder } from '../model/types.js';
 
 export interface ClipFeatureOptions {
   /** Frames per second sampled (a long clip is sampled evenly instead, to stay within maxFrames). */
   readonly fps: number;
   readonly maxFrames: number;
-  /** Short side of the decoded frames; default the encoder's input size (model/frame-spec.ts). */
+  /** Short side of the decoded frames; default the encoder's input size (features/frame-spec.ts). */
   readonly size?: number;
   /** Limit for the whole decode (core/media's default otherwise). */
   readonly timeoutMs?: number;

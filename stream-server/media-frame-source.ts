@@ -1,9 +1,9 @@
 import { frames } from '../core/media/index.js';
-import { DEFAULT_FRAME_SIZE } from '../model/frame-spec.js';
+import { DEFAULT_FRAME_SIZE } from '../features/frame-spec.js';
 import type { FrameSource } from './ingest.js';
 
 export interface MediaFrameSourceOptions {
-  /** Short side of the decoded frames: the encoder's input size (model/frame-spec.ts frameSize). */
+  /** Short side of the decoded frames: the encoder's input size (features/frame-spec.ts frameSize). */
   readonly size?: number;
   /** Longest one ffmpeg run may last before it is restarted (live inputs never end by themselves). */
   readonly runTimeoutMs?: number;

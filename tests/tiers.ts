@@ -15,6 +15,7 @@ export const UNIT_TESTS: readonly string[] = [
   'tests/core/address-policy.test.ts',
   'tests/core/config.test.ts',
   'tests/core/errors.test.ts',
+  'tests/features/music-windows.test.ts',
   'tests/index-data/bpm.test.ts',
   'tests/index-data/describe.test.ts',
   'tests/index-data/progress.test.ts',

@@ -1,14 +1,18 @@
 /**
  * Turns the synthetic corpus (videos with soundtracks + descriptions) into a training dataset in the
- * shard format of docs/training-data.md, with the encoders the services use: CLIP image embeddings of
- * frames at `fps`, CLIP text features of the description (pooled), CLAP audio embeddings of
- * consecutive exact windows of the soundtrack.
+ * shard format of docs/training-data.md, with the encoders the services use and the feature contract
+ * of features/: CLIP image embeddings of frames by the frame spec, CLIP text features of the
+ * description (pooled), CLAP audio embeddings of the consecutive exact windows of the soundtrack (each
+ * item is one segment: the whole clip).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RgbFrame } from '../../core/media/types.js';
+import { frameSpec, type FrameSpec } from '../../features/frame-spec.js';
+import { cutWindow, holdsWindow, type WindowFormat } from '../../features/music-windows.js';
+import { windowStarts } from '../../features/segments.js';
+import { shardName, writeDataset, writeShard, type ShardDims, type ShardRow } from '../../features/shards.js';
 import type { Encoders } from '../../model/index.js';
-import { packRows, writeNpy } from './npy.js';
 
 export interface CorpusItem {
   readonly id: string;
@@ -22,7 +26,7 @@ export interface CorpusItem {
 
 /** What the feature extraction needs from core/media. */
 export interface Decoder {
-  frames(file: string, fps: number, maxFrames: number): Promise<RgbFrame[]>;
+  frames(file: string, spec: FrameSpec): Promise<RgbFrame[]>;
   /** Mono float samples at `sampleRate`. */
   audio(file: string, sampleRate: number): Promise<Float32Array>;
 }
@@ -45,74 +49,54 @@ export async function readCorpus(corpusDir: string): Promise<CorpusItem[]> {
     .map((line) => JSON.parse(line) as CorpusItem);
 }
 
-/** Consecutive exact windows; a tail shorter than a window is dropped (DESIGN §4: exact crops). */
-export function exactWindows(samples: Float32Array, windowSamples: number): Float32Array[] {
-  const windows: Float32Array[] = [];
-  for (let start = 0; start + windowSamples <= samples.length; start += windowSamples) windows.push(samples.subarray(start, start + windowSamples));
-  return windows;
+/** The whole clip's windows by the contract's layout (segments.ts `windowStarts`), each held whole (a tail shorter than a window is dropped). */
+export function clipWindows(samples: Float32Array, format: WindowFormat): Float32Array[] {
+  return windowStarts(0, samples.length / format.sampleRate, format.windowSeconds)
+    .filter((start) => holdsWindow(samples, format, start))
+    .map((start) => cutWindow(samples, format, start));
 }
 
-interface ItemFeatures {
-  readonly frames: Float32Array[];
-  readonly text: Float32Array[];
-  readonly music: Float32Array[];
-}
-
-async function itemFeatures(item: CorpusItem, options: FeatureOptions, encoders: Encoders, decoder: Decoder): Promise<ItemFeatures> {
+async function itemRow(item: CorpusItem, spec: FrameSpec, options: FeatureOptions, encoders: Encoders, decoder: Decoder): Promise<ShardRow> {
   const file = join(options.corpusDir, item.file);
   const { clapAudio } = encoders;
-  const [frames, samples] = await Promise.all([decoder.frames(file, options.fps, options.maxFrames), decoder.audio(file, clapAudio.sampleRate)]);
+  const [frames, samples] = await Promise.all([decoder.frames(file, spec), decoder.audio(file, clapAudio.sampleRate)]);
   if (frames.length === 0) throw new Error(`${file}: no video frames decoded`);
-  const windows = exactWindows(samples, Math.round(clapAudio.sampleRate * clapAudio.windowSeconds));
+  const windows = clipWindows(samples, clapAudio);
   if (windows.length === 0) throw new Error(`${file}: soundtrack shorter than one ${clapAudio.windowSeconds} s window`);
   const [frameVectors, textVectors, musicVectors] = await Promise.all([
     encoders.clipImage.encodeImages(frames),
     encoders.clipText.encodeTexts([item.text]),
     clapAudio.encodeWindows(windows),
   ]);
-  return { frames: frameVectors, text: textVectors, music: musicVectors };
-}
-
-async function writeShard(dir: string, items: readonly CorpusItem[], features: readonly ItemFeatures[], dims: { clip: number; clap: number }): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const parts = [
-    ['frames', packRows(features.map((f) => f.frames), dims.clip)],
-    ['text', packRows(features.map((f) => f.text), dims.clip)],
-    ['music', packRows(features.map((f) => f.music), dims.clap)],
-  ] as const;
-  for (const [name, packed] of parts) {
-    await writeNpy(join(dir, `${name}.npy`), packed.data, packed.shape);
-    await writeNpy(join(dir, `${name}_len.npy`), packed.lengths, [items.length]);
-  }
-  const lines = items.map((item) => JSON.stringify({ id: item.id, trackId: item.trackId, split: item.split, text: item.text, tags: item.tags, segmentStart: 0, attributes: item.attributes }));
-  await writeFile(join(dir, 'items.jsonl'), lines.join('\n') + '\n');
+  const { id, trackId, split, text, tags, attributes } = item;
+  return { frames: frameVectors, text: textVectors, music: musicVectors, item: { id, trackId, split, text, tags, segmentStart: 0, attributes } };
 }
 
 /** Encodes every corpus item and writes `outDir/dataset.json` + shards. Returns the item count. */
 export async function extractFeatures(options: FeatureOptions, encoders: Encoders, decoder: Decoder): Promise<number> {
   const items = await readCorpus(options.corpusDir);
-  const dims = { clip: encoders.clipImage.info.dim, clap: encoders.clapAudio.info.dim };
-  if (encoders.clipText.info.dim !== dims.clip) throw new Error(`CLIP text dim ${encoders.clipText.info.dim} differs from CLIP image dim ${dims.clip}`);
+  const dims: ShardDims = { frames: encoders.clipImage.info.dim, text: encoders.clipText.info.dim, music: encoders.clapAudio.info.dim };
+  if (dims.text !== dims.frames) throw new Error(`CLIP text dim ${dims.text} differs from CLIP image dim ${dims.frames}`);
+  const spec = frameSpec(options, encoders.clipImage);
   const shards: string[] = [];
   let done = 0;
   for (let start = 0; start < items.length; start += options.shardSize) {
     const chunk = items.slice(start, start + options.shardSize);
-    const features: ItemFeatures[] = [];
+    const rows: ShardRow[] = [];
     // A few items in flight keep the worker pool's batches full without decoding everything at once.
     for (let i = 0; i < chunk.length; i += 4) {
-      features.push(...(await Promise.all(chunk.slice(i, i + 4).map((item) => itemFeatures(item, options, encoders, decoder)))));
+      rows.push(...(await Promise.all(chunk.slice(i, i + 4).map((item) => itemRow(item, spec, options, encoders, decoder)))));
       done += Math.min(4, chunk.length - i);
       options.onProgress?.(done, items.length);
     }
-    const name = `shard-${String(shards.length).padStart(5, '0')}`;
-    await writeShard(join(options.outDir, name), chunk, features, dims);
+    const name = shardName(shards.length);
+    await writeShard(join(options.outDir, name), rows, dims);
     shards.push(name);
   }
-  const spec = {
-    formatVersion: 1,
-    clip: { modelId: encoders.clipImage.info.modelId, dim: dims.clip },
-    clap: { modelId: encoders.clapAudio.info.modelId, dim: dims.clap },
-    textDim: dims.clip,
+  await writeDataset(options.outDir, {
+    clip: { modelId: encoders.clipImage.info.modelId, dim: dims.frames },
+    clap: { modelId: encoders.clapAudio.info.modelId, dim: dims.music },
+    textDim: dims.text,
     textMode: 'pooled',
     fps: options.fps,
     maxFrames: options.maxFrames,
@@ -121,7 +105,6 @@ export async function extractFeatures(options: FeatureOptions, encoders: Encoder
     hopSeconds: 20,
     textSource: 'synthetic',
     shards,
-  };
-  await writeFile(join(options.outDir, 'dataset.json'), JSON.stringify(spec, null, 2) + '\n');
+  });
   return items.length;
 }

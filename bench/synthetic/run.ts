@@ -55,7 +55,7 @@ interface Evaluation {
   readonly chance: { segment: Figures; track: Figures };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}`;
+const pct = (x: number) => (100 * x).toFixed(1);
 
 /**
  * The ceiling of a model that recovers some hidden attributes perfectly and nothing else: the target

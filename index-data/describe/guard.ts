@@ -39,7 +39,7 @@ export interface GuardVerdict {
 
 function mentions(text: string, phrase: string): number[] {
   const global = new RegExp(aliasPattern(phrase).source, 'giu');
-  return [...text.matchAll(global)].map((m) => m.index ?? 0);
+  return [...text.matchAll(global)].map((m) => m.index);
 }
 
 function asserted(text: string, phrase: string): boolean {

@@ -1,7 +1,7 @@
 /**
  * CLIP image preprocessing (preprocessor_config.json: resize the short side, center-crop, rescale,
  * normalise) written for speed in the worker: frames that already have the model's short side (core/media
- * decodes at it, see frame-spec.ts) go straight to one crop-and-normalise pass; other images and encoded
+ * decodes at it, see features/frame-spec.ts) go straight to one crop-and-normalise pass; other images and encoded
  * files (JPEG/PNG/WebP) are decoded and resized natively by sharp in the same call. transformers.js's
  * processor does the same steps through several intermediate images and costs ~6 ms of CPU per frame,
  * a quarter of a q8 ViT-B/32 inference; this is well under 1 ms for a 398x224 frame.

@@ -10,16 +10,18 @@ import ts from 'typescript';
 /** Every top-level folder that holds source, with its rank: a folder imports only folders of a lower rank. */
 export const FOLDER_RANK: Readonly<Record<string, number>> = {
   core: 0,
-  model: 1,
-  'index-data': 2,
-  recommend: 3,
-  bot: 4,
-  'stream-server': 4,
-  bench: 5,
-  cli: 6,
-  bin: 7,
-  scripts: 7,
-  tests: 8,
+  // The feature contract (frame spec, music windows and segments, training shards): data and pure functions every layer above shares.
+  features: 1,
+  model: 2,
+  'index-data': 3,
+  recommend: 4,
+  bot: 5,
+  'stream-server': 5,
+  bench: 6,
+  cli: 7,
+  bin: 8,
+  scripts: 8,
+  tests: 9,
 };
 
 /** A module outside `allowedIn` that imports one of `modules` (or a subpath of one) breaks the rule. */

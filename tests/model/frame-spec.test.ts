@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_FRAME_SIZE, frameSize, frameSpec, type Encoders } from '../../model/index.js';
+import { DEFAULT_FRAME_SIZE, frameSize, frameSpec } from '../../features/frame-spec.js';
+import type { Encoders } from '../../model/index.js';
 import type { EncoderInfo, FrameEncoder, ImageInput } from '../../model/types.js';
 import { clipEmbeddings } from '../../recommend/clip-features.js';
 import { makeVideo } from '../support/media.js';
@@ -10,9 +11,9 @@ class SizeRecorder implements FrameEncoder {
   readonly info: EncoderInfo = { modelId: 'test/sizes', dim: 1, dtype: 'fp32', device: 'cpu' };
   readonly sizes: string[] = [];
   constructor(readonly imageSize: number) {}
-  async encodeImages(images: readonly ImageInput[]): Promise<Float32Array[]> {
+  encodeImages(images: readonly ImageInput[]): Promise<Float32Array[]> {
     for (const image of images) this.sizes.push('encoded' in image ? 'encoded' : `${image.width}x${image.height}`);
-    return images.map(() => Float32Array.of(1));
+    return Promise.resolve(images.map(() => Float32Array.of(1)));
   }
 }
 
@@ -21,10 +22,11 @@ beforeAll(async () => {
   encoders = await createFixtureEncoders({ 'encoders.dtype': 'fp32' });
 }, 60_000);
 afterAll(async () => {
-  await encoders?.dispose();
+  // Unset when beforeAll failed before loading them.
+  await (encoders as Encoders | undefined)?.dispose();
 });
 
-describe('frame specification (model/frame-spec.ts)', () => {
+describe('frame specification (features/frame-spec.ts)', () => {
   it('takes the size from the CLIP model\'s preprocessor config and fps / maxFrames from the video settings', () => {
     expect(encoders.clipImage.imageSize).toBe(224);
     expect(frameSpec({ fps: 2, maxFrames: 12 }, encoders.clipImage)).toEqual({ fps: 2, maxFrames: 12, size: 224 });

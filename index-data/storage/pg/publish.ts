@@ -9,7 +9,7 @@ import { filterFacts } from '../../track-filter.js';
 import type { Catalog, VectorSpace } from '../../types.js';
 import { fromBlob } from '../../vectors.js';
 import { currentPgGeneration, migrateAt, type PgCatalogLocation, type SpaceInfo } from './catalog.js';
-import { toVectorText, vectorTable, type VectorSpaceName } from './vectors.js';
+import { toVectorText, vectorTable } from './vectors.js';
 
 /** HNSW build parameters of the pgvector indexes (pgvector's m and ef_construction). */
 export interface PgHnswBuild {
@@ -224,7 +224,7 @@ async function copySkipped(pool: pg.Pool, generation: string, local: Catalog): P
 
 async function copyVectors(pool: pg.Pool, generation: string, local: Catalog, db: Database.Database, space: VectorSpace, batch: number, say: (line: string) => void): Promise<SpaceInfo> {
   const index = local.index(space)!;
-  const table = vectorTable(generation, space as VectorSpaceName);
+  const table = vectorTable(generation, space);
   await pool.query(
     `CREATE TABLE IF NOT EXISTS "${table}" (
       label integer PRIMARY KEY,
@@ -344,7 +344,7 @@ function sameVector(a: string, b: string): boolean {
  */
 async function publish(target: PgCatalogLocation, id: string, spaces: Partial<Record<VectorSpace, SpaceInfo>>): Promise<void> {
   const client = await target.pool.connect();
-  let stale: { id: string; spaces: Partial<Record<VectorSpace, SpaceInfo>> }[] = [];
+  let stale: { id: string; spaces: Partial<Record<VectorSpace, SpaceInfo>> }[];
   try {
     await client.query('BEGIN');
     await client.query('INSERT INTO cuecast_catalogs (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [target.name]);

@@ -8,10 +8,15 @@
  *   preprocessor_config.json `size.shortest_edge`, 224 for CLIP ViT-B/32), so ffmpeg scales once and
  *   the worker only center-crops: nothing decodes at full resolution to be shrunk later.
  *
- * Training data and serving must agree on it (DESIGN §4): prepare-training and the services take it
- * from here.
+ * Training data and serving must agree on it (DESIGN §4): prepare-training, the synthetic benchmark
+ * and the services take it from here.
  */
-import type { FrameEncoder } from './types.js';
+
+/** What the frame size is read from: a frame encoder (model/types.ts `FrameEncoder`). */
+export interface FrameSizeSource {
+  /** The encoder's input size (short side, pixels), when it reports one. */
+  readonly imageSize?: number;
+}
 
 export interface FrameSpec {
   /** Frames per second sampled. */
@@ -26,11 +31,11 @@ export interface FrameSpec {
 export const DEFAULT_FRAME_SIZE = 224;
 
 /** The short side frames should be decoded at for this encoder. */
-export function frameSize(encoder: Pick<FrameEncoder, 'imageSize'>): number {
+export function frameSize(encoder: FrameSizeSource): number {
   return encoder.imageSize ?? DEFAULT_FRAME_SIZE;
 }
 
 /** The frame specification of `video` settings (config `video`) for this encoder. */
-export function frameSpec(video: { readonly fps: number; readonly maxFrames: number }, encoder: Pick<FrameEncoder, 'imageSize'>): FrameSpec {
+export function frameSpec(video: { readonly fps: number; readonly maxFrames: number }, encoder: FrameSizeSource): FrameSpec {
   return { fps: video.fps, maxFrames: video.maxFrames, size: frameSize(encoder) };
 }

@@ -1,6 +1,4 @@
-/** Minimal `.npy` (format 1.0, little-endian, C order) writer for float32 and int32 arrays. */
-
-export type NpyDtype = 'float32' | 'int32';
+/** Minimal `.npy` writer (format 1.0, little-endian, C order) for float32 and int32 arrays: what numpy.save writes for them, byte for byte. */
 
 export function encodeNpy(data: Float32Array | Int32Array, shape: readonly number[]): Buffer {
   const count = shape.reduce((a, b) => a * b, 1);

@@ -1,4 +1,4 @@
-/** Segment and window layout of a track (DESIGN §4): segments of `segmentSeconds` every `hopSeconds`, each the mean of consecutive exact windows. */
+/** Segment and window layout of a track (DESIGN §4), the same for the catalog and the training data: segments of `segmentSeconds` every `hopSeconds`, each the mean of consecutive exact windows. */
 import { InputError } from '../core/errors.js';
 
 export interface SegmentPlan {
@@ -37,12 +37,7 @@ export function planSegments(durationSeconds: number, spec: SegmentSpec): Segmen
   for (const [name, value] of Object.entries(spec)) {
     if (!(value > 0) || !Number.isFinite(value)) throw new InputError('INPUT_INVALID', `Segment layout: ${name} must be a positive number of seconds (got ${value})`);
   }
-  const windowsIn = (start: number, end: number): number[] => {
-    const starts: number[] = [];
-    for (let w = start; w + windowSeconds <= end + EPSILON; w += windowSeconds) starts.push(round(w));
-    return starts.length > 0 ? starts : [round(start)];
-  };
-  const plan = (index: number, start: number, end: number): SegmentPlan => ({ index, start: round(start), end: round(end), windowStarts: windowsIn(start, end) });
+  const plan = (index: number, start: number, end: number): SegmentPlan => ({ index, start: round(start), end: round(end), windowStarts: windowStarts(start, end, windowSeconds) });
   if (durationSeconds <= segmentSeconds + EPSILON) return [plan(0, 0, Math.min(durationSeconds, segmentSeconds))];
   const plans: SegmentPlan[] = [];
   for (let start = 0; start + segmentSeconds <= durationSeconds + EPSILON; start += hopSeconds) plans.push(plan(plans.length, start, start + segmentSeconds));
@@ -53,6 +48,16 @@ export function planSegments(durationSeconds: number, spec: SegmentSpec): Segmen
   if (tail < hopSeconds * SHIFT_FRACTION && plans.length > 1) plans[plans.length - 1] = plan(last.index, durationSeconds - segmentSeconds, durationSeconds);
   else plans.push(plan(plans.length, durationSeconds - segmentSeconds, durationSeconds));
   return plans;
+}
+
+/**
+ * Start times of the consecutive exact windows of [start, end]: from `start`, one window length apart,
+ * while they fit (at least one; a window running past the end is zero-padded by the caller).
+ */
+export function windowStarts(start: number, end: number, windowSeconds: number): number[] {
+  const starts: number[] = [];
+  for (let w = start; w + windowSeconds <= end + EPSILON; w += windowSeconds) starts.push(round(w));
+  return starts.length > 0 ? starts : [round(start)];
 }
 
 /** Every distinct window start over all segments, ascending (each window is embedded once). */
