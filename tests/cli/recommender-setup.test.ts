@@ -7,6 +7,7 @@ import { fixtureHeadsDir, indexWithHeads } from '../support/viml-catalog.js';
 import { loadVimlHeads, type Encoders } from '../../model/index.js';
 import { pulses, writeTrack } from '../index-data/media-fixtures.js';
 import { createFixtureEncoders, fixtureConfig, fixtureModelsDir } from '../support/models.js';
+import { ifSet } from '../support/if-set.js';
 
 const headsDir = fixtureHeadsDir;
 const work = mkdtempSync(join(tmpdir(), 'cuecast-recommender-setup-'));
@@ -30,7 +31,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await encoders?.dispose();
+  await ifSet(encoders)?.dispose();
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -10,6 +10,7 @@ import { OpenAiChatBackend } from '../../index-data/describe/openai.js';
 import { tagsDescription, templateDescription } from '../../index-data/describe/template.js';
 import { TAG_GROUPS, type ScoredTag, type TagGroup } from '../../index-data/types.js';
 import { musicCapsExamples, tagVocabulary, type MusicCapsExample } from '../../index-data/vocabulary/vocabulary.js';
+import { stringMatching } from '../support/matchers.js';
 
 const t = (group: TagGroup, tag: string, score = 0.8): ScoredTag => ({ group, tag, score });
 const lofi: ScoredTag[] = [t('genre', 'hip hop'), t('mood', 'calm'), t('instrument', 'piano'), t('instrument', 'drums'), t('vocals', 'instrumental'), t('tempo', 'slow tempo')];
@@ -234,7 +235,7 @@ describe('Describer with an LLM', () => {
 describe('OpenAiChatBackend against a loopback server', () => {
   let server: Server | undefined;
   afterEach(() => new Promise<void>((r) => {
-    if (!server) return r();
+    if (!server) { r(); return; }
     server.close(() => r());
     server.closeAllConnections();
   }));
@@ -253,7 +254,7 @@ describe('OpenAiChatBackend against a loopback server', () => {
       });
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(server!.address() as AddressInfo).port}/v1/`;
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/`;
   }
 
   it('posts a well-formed chat completion request with the key and returns the message', async () => {
@@ -284,7 +285,7 @@ describe('OpenAiChatBackend against a loopback server', () => {
     let calls = 0;
     const baseUrl = await serve(() => (calls++, { status: 401 }));
     const backend = new OpenAiChatBackend({ baseUrl, model: 'm', backoffMs: 1 });
-    await expect(backend.complete([{ role: 'user', content: 'hi' }])).rejects.toMatchObject({ code: 'MODEL_FAILED', message: expect.stringMatching(/401/) });
+    await expect(backend.complete([{ role: 'user', content: 'hi' }])).rejects.toMatchObject({ code: 'MODEL_FAILED', message: stringMatching(/401/) });
     expect(calls).toBe(1);
   });
 
@@ -295,7 +296,7 @@ describe('OpenAiChatBackend against a loopback server', () => {
     const baseUrl = await serve(() => ({ status: 200, never: true }));
     const backend = new OpenAiChatBackend({ baseUrl, model: 'm', timeoutMs: 200, retries: 1, backoffMs: 1 });
     const error = await backend.complete([{ role: 'user', content: 'hi' }]).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'MODEL_FAILED', message: expect.stringMatching(/timed out after 200 ms/), details: { attempt: 1 } });
+    expect(error).toMatchObject({ code: 'MODEL_FAILED', message: stringMatching(/timed out after 200 ms/), details: { attempt: 1 } });
   });
 });
 

@@ -16,6 +16,8 @@ import { audio } from '../../core/media/index.js';
 import type { Encoders } from '../../model/index.js';
 import { createFixtureEncoders, FIXTURE_CLAP_ID, FIXTURE_CLIP_ID } from '../support/models.js';
 import { copyFileSync, pulses, sine, writeCorrupt, writeLong, writeTrack, writeTruncated } from './media-fixtures.js';
+import { objectContaining, stringMatching } from '../support/matchers.js';
+import { ifSet } from '../support/if-set.js';
 
 const work = mkdtempSync(join(tmpdir(), 'cuecast-index-'));
 const music = join(work, 'music');
@@ -83,7 +85,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await encoders?.dispose();
+  await ifSet(encoders)?.dispose();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -230,7 +232,7 @@ describe('indexMusic on synthesised audio', () => {
 
   it('refuses to open the catalog for other encoders, naming both (CATALOG_MISMATCH)', () => {
     expect(() => openCatalog(catalogDir, { expect: { clap: { modelId: 'laion/clap-htsat-unfused', dim: 512 } } })).toThrow(
-      expect.objectContaining({ code: 'CATALOG_MISMATCH', message: expect.stringMatching(new RegExp(`${FIXTURE_CLAP_ID}.*laion/clap-htsat-unfused`)) }),
+      objectContaining({ code: 'CATALOG_MISMATCH', message: stringMatching(new RegExp(`${FIXTURE_CLAP_ID}.*laion/clap-htsat-unfused`)) }),
     );
     expect(() => openCatalog(catalogDir, { expect: { clap: encoders.clapAudio.info, clip: { modelId: FIXTURE_CLIP_ID, dim: encoders.clipText.info.dim } } })).not.toThrow();
   });

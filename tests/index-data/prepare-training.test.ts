@@ -11,6 +11,7 @@ import { encodeNpy } from '../../index-data/training/npy.js';
 import { prepareTraining, readTrainingInput, splitOf, type PrepareSummary } from '../../index-data/training/prepare.js';
 import type { Encoders } from '../../model/index.js';
 import { createFixtureEncoders } from '../support/models.js';
+import { ifSet } from '../support/if-set.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'cuecast-prepare-'));
@@ -65,7 +66,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await encoders?.dispose();
+  await ifSet(encoders)?.dispose();
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVimlHeads, type Encoders, type VimlHeads, type VimlQuery } from '../../model/index.js';
 import { createFixtureEncoders, fixtureConfig } from '../support/models.js';
 import { maxAbsDiff, norm } from './vectors.js';
+import { ifSet } from '../support/if-set.js';
 
 const headsDir = fileURLToPath(new URL('../fixtures/viml', import.meta.url));
 
@@ -53,7 +54,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await encoders?.dispose();
+  await ifSet(encoders)?.dispose();
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -141,4 +141,4 @@ describe('an emptied turn', () => {
 });
 
 const ids = (r: RecommendResult): string[] => r.picks.map((p) => p.trackId);
-void applyRefinements;
+applyRefinements;

@@ -12,6 +12,7 @@ import { PgActionRateLimit, PgCooldown } from '../../bot/state/pg-guards.js';
 import { createPgPool } from '../../index-data/storage/pg/pool.js';
 import { postgresTestsEnabled, startPostgres, type PostgresServer } from '../support/postgres.js';
 import type pg from 'pg';
+import { ifSet } from '../support/if-set.js';
 
 const conversation = (over: Partial<NewConversation> = {}): NewConversation => ({
   userId: 'u1',
@@ -48,7 +49,7 @@ describePg('bot state in PostgreSQL', () => {
 
   afterAll(async () => {
     await Promise.all(pools.map((p) => p.end()));
-    await server?.stop();
+    await ifSet(server)?.stop();
   });
 
   it('round-trips a conversation, frame embeddings bit for bit; another process reads it; a new one in the thread takes it over', async () => {

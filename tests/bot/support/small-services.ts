@@ -86,7 +86,7 @@ export class SmallRecommender implements MusicRecommender {
       segmentEnd: 60,
       tags: t.tags,
       ...(t.bpm ? { bpm: t.bpm } : {}),
-      why: `${t.tags.slice(0, 3).map((x) => x.tag).join(', ')}`,
+      why: t.tags.slice(0, 3).map((x) => x.tag).join(', '),
     }));
     return { mode: 'zero-shot', picks, notes: state.notes, state };
   }
