@@ -23,6 +23,9 @@ export default tseslint.config(
       // `(x) => void f(x)` shorthand callbacks (event handlers, stream listeners) are the code base's
       // style; a void value used anywhere else is still caught.
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+      // A leading underscore marks a binding kept on purpose (`for await (const _ of frames)` counting,
+      // an interface's unused parameter); a rest sibling is how an object drops a key (`{ bpm: _, ...rest }`).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
 );

@@ -43,7 +43,7 @@ describe('createRecommender', () => {
       const recommender = await createRecommender(fixtureConfig({ modelsDir: withHeads }), encoders, catalog);
       expect(recommender.mode).toBe('viml');
     } finally {
-      catalog.close();
+      await catalog.close();
     }
   });
 
@@ -53,7 +53,7 @@ describe('createRecommender', () => {
       const recommender = await createRecommender(fixtureConfig({ modelsDir: withoutHeads }), encoders, catalog);
       expect(recommender.mode).toBe('zero-shot');
     } finally {
-      catalog.close();
+      await catalog.close();
     }
   });
 
@@ -62,7 +62,7 @@ describe('createRecommender', () => {
     try {
       await expect(createRecommender(fixtureConfig({ modelsDir: withoutHeads }), encoders, catalog, join(work, 'no-heads-here'))).rejects.toMatchObject({ code: 'MODEL_MISSING' });
     } finally {
-      catalog.close();
+      await catalog.close();
     }
   });
 });

@@ -67,7 +67,7 @@ describe('the resolve step checks every address a name has', () => {
 
   it('refuses a name when any of its addresses is forbidden, and returns the checked addresses otherwise', async () => {
     const dns: Record<string, string[]> = { 'mixed.test': ['93.184.216.34', '10.0.0.5'], 'public.test': ['93.184.216.34', '2606:2800:220:1::1'] };
-    const lookup: Lookup = async (host) => (dns[host] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    const lookup: Lookup = (host) => Promise.resolve((dns[host] ?? []).map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
     await expect(resolveAllowed('mixed.test', policy, lookup)).rejects.toMatchObject({ code: 'URL_FORBIDDEN', message: stringMatching(/private/) });
     expect(await resolveAllowed('public.test', policy, lookup)).toEqual(['93.184.216.34', '2606:2800:220:1::1']);
     await expect(resolveAllowed('nothing.test', policy, lookup)).rejects.toMatchObject({ code: 'MEDIA_UNREACHABLE' });

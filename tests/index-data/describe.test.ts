@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildAnalogyPrompt, PROMPT_VERSION, selectAnalogies } from '../../index-data/describe/analogy.js';
-import { tallyFallback, type ChatMessage, type Description, type FallbackReason, type LlmBackend } from '../../index-data/describe/backend.js';
+import { tallyFallback, type Description, type FallbackReason, type LlmBackend } from '../../index-data/describe/backend.js';
 import { descriptionCacheKey, MemoryDescriptionCache } from '../../index-data/describe/cache.js';
 import { cleanCompletion, Describer } from '../../index-data/describe/describer.js';
 import { guardDescription, GUARD_VERSION } from '../../index-data/describe/guard.js';
@@ -22,10 +22,9 @@ class ScriptedLlm implements LlmBackend {
   readonly model = 'scripted';
   calls = 0;
   constructor(private readonly answers: readonly (string | Error)[]) {}
-  async complete(_messages: readonly ChatMessage[]): Promise<string> {
+  complete(): Promise<string> {
     const answer = this.answers[Math.min(this.calls++, this.answers.length - 1)]!;
-    if (answer instanceof Error) throw answer;
-    return answer;
+    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
   }
 }
 
@@ -260,7 +259,7 @@ describe('OpenAiChatBackend against a loopback server', () => {
   it('posts a well-formed chat completion request with the key and returns the message', async () => {
     const seen: { url?: string; auth?: string; type?: string; body?: Record<string, unknown> } = {};
     const baseUrl = await serve((req, body) => {
-      Object.assign(seen, { url: req.url, auth: req.headers.authorization, type: req.headers['content-type'], body: JSON.parse(body) });
+      Object.assign(seen, { url: req.url, auth: req.headers.authorization, type: req.headers['content-type'], body: JSON.parse(body) as Record<string, unknown> });
       return { status: 200, json: { choices: [{ index: 0, message: { role: 'assistant', content: ' A calm beat. ' } }] } };
     });
     const backend = new OpenAiChatBackend({ baseUrl, model: 'qwen-test', apiKey: 'sk-test' });
@@ -304,7 +303,10 @@ describe('local backend', () => {
   it('continues the analogy prompt as plain text with the generator and returns its text', async () => {
     const prompts: string[] = [];
     const { LocalLlmBackend } = await import('../../index-data/describe/local.js');
-    const backend = new LocalLlmBackend({ model: 'tiny-gen', generate: async (p) => (prompts.push(p), ' A calm piano piece.\n\nTags: x'), dispose: async () => undefined });
+    const backend = new LocalLlmBackend({ model: 'tiny-gen', generate: (p) => {
+      prompts.push(p);
+      return Promise.resolve(' A calm piano piece.\n\nTags: x');
+    }, dispose: () => Promise.resolve() });
     const describer = new Describer({ mode: 'local', llm: backend, vocabulary: tagVocabulary(), examples: musicCapsExamples() });
     const result = await describer.describe({ tags: [t('genre', 'classical'), t('instrument', 'piano'), t('vocals', 'instrumental')] });
     expect(result).toMatchObject({ text: 'A calm piano piece.', backend: 'local', model: 'tiny-gen' });

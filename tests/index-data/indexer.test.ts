@@ -39,7 +39,7 @@ function recordingSource(vanish?: string): AudioSource {
       decodes.push(path);
       return real.decode(path, options);
     },
-    loudness: real.loudness,
+    loudness: (path, options) => real.loudness(path, options),
   };
 }
 
@@ -194,7 +194,7 @@ describe('indexMusic on synthesised audio', () => {
     const catalogB = join(work, 'catalog-vbr');
     writeTrack(dir, { file: 'fifty.wav', source: sine(523, 50) });
     const real = mediaAudioSource();
-    const overstated: AudioSource = { probe: async (path, signal) => ({ ...(await real.probe(path, signal)), duration: 50.4 }), decode: real.decode, loudness: real.loudness };
+    const overstated: AudioSource = { probe: async (path, signal) => ({ ...(await real.probe(path, signal)), duration: 50.4 }), decode: (path, options) => real.decode(path, options), loudness: (path, options) => real.loudness(path, options) };
     const summary = await indexMusic(options({ roots: [dir], catalogDir: catalogB, audio: overstated }));
     expect(summary).toMatchObject({ indexed: 1, skipped: [] });
     const catalog = openCatalog(catalogB);

@@ -11,9 +11,9 @@ class SizeRecorder implements FrameEncoder {
   readonly info: EncoderInfo = { modelId: 'test/sizes', dim: 1, dtype: 'fp32', device: 'cpu' };
   readonly sizes: string[] = [];
   constructor(readonly imageSize: number) {}
-  async encodeImages(images: readonly ImageInput[]): Promise<Float32Array[]> {
+  encodeImages(images: readonly ImageInput[]): Promise<Float32Array[]> {
     for (const image of images) this.sizes.push('encoded' in image ? 'encoded' : `${image.width}x${image.height}`);
-    return images.map(() => Float32Array.of(1));
+    return Promise.resolve(images.map(() => Float32Array.of(1)));
   }
 }
 

@@ -129,6 +129,6 @@ describePg('bot state in PostgreSQL', () => {
   it('given an unreachable database, refuses to open with DATABASE_UNAVAILABLE naming the URL without its password', async () => {
     const error = await openBotState({ dataDir: '/nonexistent', databaseUrl: 'postgres://bot:secret@127.0.0.1:1/none', ttlMs: 1, cooldownMs: 1, actionRate: { burst: 1, perMinute: 1 }, pool: { connectTimeoutMs: 2000 } }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
-    expect(String((error as Error).message)).not.toContain('secret');
+    expect((error as Error).message).not.toContain('secret');
   });
 });

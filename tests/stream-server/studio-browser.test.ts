@@ -323,8 +323,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     await expect.poll(() => page.evaluate(async (track) => {
       const key = decodeURIComponent(/c=([^&]+)/.exec(location.hash)![1]!);
       const token = new URLSearchParams(location.search).get('token');
-      const view = await (await fetch(`/studio/api/conversations/${key}`, { headers: { authorization: `Bearer ${token}` } })).json();
-      return Math.round(view.picks.find((p: { trackId: string }) => p.trackId === track).segmentStart);
+      const view = (await (await fetch(`/studio/api/conversations/${key}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { picks: { trackId: string; segmentStart: number }[] };
+      return Math.round(view.picks.find((p) => p.trackId === track)!.segmentStart);
     }, track3), { timeout: 20_000 }).toBe(dragged);
 
     // Clip sound: muted, then back to ducked.

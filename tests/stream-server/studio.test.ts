@@ -146,7 +146,7 @@ describe('the studio over HTTP', () => {
     expect(view.history).toHaveLength(3);
     view = await turn({ undo: true });
     expect(view.history).toEqual(['no fire', 'not "Crimson Tide"']);
-    view = await turn({ undo: true });
+    await turn({ undo: true });
     view = await turn({ undo: true });
     expect(view.history).toEqual([]);
     expect(view.picks[0]!.trackId).toBe('ember');
