@@ -79,20 +79,28 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (deps.studio?.handles(url.pathname)) return deps.studio.handle(request, response);
+    if (deps.studio?.handles(url.pathname)) {
+      deps.studio.handle(request, response);
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       json(response, 405, problem('INPUT_INVALID', 'Only GET and HEAD are served here'));
       return;
     }
-    if (url.pathname === '/healthz') return json(response, 200, { status: 'ok' });
+    if (url.pathname === '/healthz') {
+      json(response, 200, { status: 'ok' });
+      return;
+    }
     if (url.pathname === '/readyz') {
       const checks = deps.readiness();
       const ready = Object.values(checks).every(Boolean);
-      return json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, standIn: deps.standIn === true, ...(deps.dtypes ? { dtypes: deps.dtypes } : {}) });
+      json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, standIn: deps.standIn === true, ...(deps.dtypes ? { dtypes: deps.dtypes } : {}) });
+      return;
     }
     if (url.pathname === '/metrics') {
       if (deps.metricsToken !== undefined && !sameSecret(/^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '', deps.metricsToken)) {
-        return json(response, 401, problem('UNAUTHORIZED', 'The metrics token is required (Authorization: Bearer <token>)'));
+        json(response, 401, problem('UNAUTHORIZED', 'The metrics token is required (Authorization: Bearer <token>)'));
+        return;
       }
       const body = await deps.metrics.registry.metrics();
       response.writeHead(200, { ...COMMON_HEADERS, 'content-type': deps.metrics.registry.contentType, 'cache-control': 'no-store' }).end(body);
@@ -116,7 +124,8 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
       try {
         trackId = decodeURIComponent(audio[1]!);
       } catch {
-        return json(response, 404, problem('NOT_FOUND', 'Malformed track id'));
+        json(response, 404, problem('NOT_FOUND', 'Malformed track id'));
+        return;
       }
       return serveAudio(request, response, trackId, url);
     }
@@ -127,11 +136,17 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
     const streamId = url.searchParams.get('stream') ?? '';
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const token = bearer ?? url.searchParams.get('token') ?? '';
-    if (!deps.overlayTokens.verify(streamId, token)) return json(response, 401, problem('UNAUTHORIZED', 'A valid overlay token for the stream is required'));
+    if (!deps.overlayTokens.verify(streamId, token)) {
+      json(response, 401, problem('UNAUTHORIZED', 'A valid overlay token for the stream is required'));
+      return;
+    }
     // An overlay token opens the stream's current picks, not the whole catalog.
     const picks = deps.latestPicks(streamId);
     const path = picks?.tracks.some((track) => track.id === trackId) ? deps.audioPath?.(trackId) : undefined;
-    if (!path) return json(response, 404, problem('NOT_FOUND', 'That track is not among the stream\'s current picks'));
+    if (!path) {
+      json(response, 404, problem('NOT_FOUND', 'That track is not among the stream\'s current picks'));
+      return;
+    }
     await sendAudioFile(request, response, path);
   }
 

@@ -220,7 +220,7 @@ export class StreamSession {
       this.floorTimer = undefined;
       this.updateSoon();
     }, wait);
-    this.floorTimer.unref?.();
+    this.floorTimer.unref();
   }
 
   private addIngestFrame(frame: RgbFrame): void {
@@ -243,7 +243,7 @@ export class StreamSession {
       if (this.dirty) this.updateSoon();
       this.schedule();
     }, this.options.updateIntervalMs);
-    this.timer.unref?.();
+    this.timer.unref();
   }
 
   private async runUpdate(): Promise<void> {
@@ -270,6 +270,7 @@ export class StreamSession {
       this.report(toCuecastError(error));
       return;
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() can run during the await; narrowing keeps the value from before it
     if (this.closed) return;
     this.lastProblem = '';
     this.state = result.state;
