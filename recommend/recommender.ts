@@ -334,7 +334,7 @@ export class Recommender {
   /** Mean of a track's segment vectors in a space, unit length (cached); `segmentVectors` holds the track's segments. */
   #trackEmbedding(track: Track, index: VectorIndex, segmentVectors: ReadonlyMap<number, Float32Array>): Float32Array | undefined {
     let cache = this.#embeddings.get(index);
-    if (!cache) this.#embeddings.set(index, (cache = new Map()));
+    if (!cache) this.#embeddings.set(index, (cache = new Map<string, Float32Array | undefined>()));
     if (cache.has(track.id)) return cache.get(track.id);
     const vectors = this.#catalog.segments(track.id).map((s) => segmentVectors.get(s.label)).filter((v): v is Float32Array => v !== undefined);
     const mean = vectors.length > 0 ? meanNormalized(vectors) : undefined;
