@@ -73,6 +73,25 @@ function json(response: ServerResponse, status: number, body: unknown): void {
 
 const problem = (code: string, message: string) => ({ error: { code, message } });
 
+/** A track of a stream's current picks, for a holder of that stream's overlay token. */
+async function serveAudio(deps: HttpRouteDeps, request: IncomingMessage, response: ServerResponse, trackId: string, url: URL): Promise<void> {
+  const streamId = url.searchParams.get('stream') ?? '';
+  const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+  const token = bearer ?? url.searchParams.get('token') ?? '';
+  if (!deps.overlayTokens.verify(streamId, token)) {
+    json(response, 401, problem('UNAUTHORIZED', 'A valid overlay token for the stream is required'));
+    return;
+  }
+  // An overlay token opens the stream's current picks, not the whole catalog.
+  const picks = deps.latestPicks(streamId);
+  const path = picks?.tracks.some((track) => track.id === trackId) ? deps.audioPath?.(trackId) : undefined;
+  if (!path) {
+    json(response, 404, problem('NOT_FOUND', 'That track is not among the stream\'s current picks'));
+    return;
+  }
+  await sendAudioFile(request, response, path);
+}
+
 /** Everything on the HTTP side that is not socket.io: health, readiness, metrics, pages, audio. */
 export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessage, response: ServerResponse) => void {
   const pageCache = new Map<string, Buffer>();
@@ -127,27 +146,9 @@ export function createHttpHandler(deps: HttpRouteDeps): (request: IncomingMessag
         json(response, 404, problem('NOT_FOUND', 'Malformed track id'));
         return;
       }
-      return serveAudio(request, response, trackId, url);
+      return serveAudio(deps, request, response, trackId, url);
     }
     json(response, 404, problem('NOT_FOUND', `Nothing at ${url.pathname}`));
-  }
-
-  async function serveAudio(request: IncomingMessage, response: ServerResponse, trackId: string, url: URL): Promise<void> {
-    const streamId = url.searchParams.get('stream') ?? '';
-    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-    const token = bearer ?? url.searchParams.get('token') ?? '';
-    if (!deps.overlayTokens.verify(streamId, token)) {
-      json(response, 401, problem('UNAUTHORIZED', 'A valid overlay token for the stream is required'));
-      return;
-    }
-    // An overlay token opens the stream's current picks, not the whole catalog.
-    const picks = deps.latestPicks(streamId);
-    const path = picks?.tracks.some((track) => track.id === trackId) ? deps.audioPath?.(trackId) : undefined;
-    if (!path) {
-      json(response, 404, problem('NOT_FOUND', 'That track is not among the stream\'s current picks'));
-      return;
-    }
-    await sendAudioFile(request, response, path);
   }
 
   return (request, response) => {
