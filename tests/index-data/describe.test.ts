@@ -234,7 +234,10 @@ describe('Describer with an LLM', () => {
 describe('OpenAiChatBackend against a loopback server', () => {
   let server: Server | undefined;
   afterEach(() => new Promise<void>((r) => {
-    if (!server) { r(); return; }
+    if (!server) {
+      r();
+      return;
+    }
     server.close(() => r());
     server.closeAllConnections();
   }));
