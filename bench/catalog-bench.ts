@@ -141,7 +141,7 @@ async function measure(setting: DtypeSetting, dirs: { clip: string; clap: string
     const rawBefore = await raw.windowsPerSecond(Math.min(expectedWindows, 16), 8);
     options.progress(`[catalog] ${setting}: tag prompts through the CLAP text encoder (a fixed cost per indexing run)`);
     let begin = performance.now();
-    const tagger = await ClapTagger.create(encoders.clapText);
+    await ClapTagger.create(encoders.clapText);
     const taggerSeconds = (performance.now() - begin) / 1000;
     const taggerTexts = encoders.stats().byKind.clapText?.items ?? 0;
     options.progress(`[catalog] ${setting}: indexing ${p.tracks} tracks of ${p.seconds} s`);
@@ -163,7 +163,6 @@ async function measure(setting: DtypeSetting, dirs: { clip: string; clap: string
     const stats = encoders.stats();
     const windows = (stats.byKind.clapAudio?.items ?? 0) - before;
     const rawAfter = await raw.windowsPerSecond(Math.min(windows, 16), 8);
-    void tagger;
     // The run embeds the tag prompts again (once per run); the per-track phase is the rest.
     const trackSeconds = Math.max(1e-6, runSeconds - taggerSeconds);
     return {

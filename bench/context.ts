@@ -32,7 +32,8 @@ export interface BenchSection {
   readonly title: string;
   /** The targets this section checks, listed as "not measured" when it cannot run. */
   readonly targetNames: readonly string[];
-  run(options: BenchOptions): Promise<SectionOutcome>;
+  /** A section that awaits nothing (the parsing one) may answer directly. */
+  run(options: BenchOptions): SectionOutcome | Promise<SectionOutcome>;
 }
 
 export async function runSection(section: BenchSection, options: BenchOptions): Promise<SectionResult> {

@@ -121,7 +121,7 @@ function rssMiB(): number {
   return mib(process.memoryUsage().rss);
 }
 
-async function benchSize(size: number, fullPlan: IndexPlan, progress: (line: string) => void): Promise<SizeResult> {
+function benchSize(size: number, fullPlan: IndexPlan, progress: (line: string) => void): SizeResult {
   // Ground truth costs size x queries dot products: at a million vectors, half the queries.
   const plan = size >= 1_000_000 ? { ...fullPlan, queries: Math.ceil(fullPlan.queries / 2) } : fullPlan;
   const spec: ClusteredSpec = { ...DEFAULT_CLUSTERED_SPEC, clusters: clustersFor(size) };
@@ -158,6 +158,7 @@ async function benchSize(size: number, fullPlan: IndexPlan, progress: (line: str
   let index: HnswVectorIndex | undefined;
   let memoryMiB = 0;
   for (let b = 0; b < builds; b++) {
+    // eslint-disable-next-line no-useless-assignment -- drops the last build so collectGarbage() frees it before measuring
     index = undefined;
     collectGarbage();
     const before = rssMiB();
@@ -173,7 +174,7 @@ async function benchSize(size: number, fullPlan: IndexPlan, progress: (line: str
   const file = join(dir, 'index.hnsw');
   const sweep: EfPoint[] = [];
   const loadSeconds: number[] = [];
-  let fileMiB = 0;
+  let fileMiB: number;
   try {
     index!.save(file);
     fileMiB = mib(statSync(file).size);
@@ -197,6 +198,7 @@ async function benchSize(size: number, fullPlan: IndexPlan, progress: (line: str
       sweep.push({ ef, recallAt10: recallAtK(truth, found, 10), qps: summary, speedupVsExact: summary.median / exact.median });
     }
   } finally {
+    // eslint-disable-next-line no-useless-assignment -- drops the index so collectGarbage() frees it
     index = undefined;
     collectGarbage();
     rmSync(dir, { recursive: true, force: true });
@@ -263,10 +265,10 @@ function tables(results: readonly SizeResult[], plan: IndexPlan): Table[] {
   return [main, sweep];
 }
 
-export async function runIndexBench(plan: IndexPlan, progress: (line: string) => void): Promise<SectionOutcome> {
+export function runIndexBench(plan: IndexPlan, progress: (line: string) => void): SectionOutcome {
   const results: SizeResult[] = [];
   for (const size of plan.sizes) {
-    const r = await benchSize(size, plan, progress);
+    const r = benchSize(size, plan, progress);
     results.push(r);
     const op = r.hnsw.operatingPoint;
     progress(

@@ -35,7 +35,7 @@ export const refineSection: BenchSection = {
   id: 'refine',
   title: 'Refinement parsing (main thread)',
   targetNames: [`parse a refinement of the maximum length (${DEFAULT_RECOMMENDER_OPTIONS.maxPromptChars} characters) in <= ${TARGET_MS} ms`],
-  async run(options) {
+  run(options) {
     const vocabulary = shippedVocabulary();
     const length = DEFAULT_RECOMMENDER_OPTIONS.maxPromptChars;
     const texts = Array.from({ length: CLAUSES.length }, (_, i) => longRefinement(length, i));

@@ -11,7 +11,7 @@ const SECTIONS: Readonly<Record<SectionId, () => Promise<BenchSection>>> = {
   encoder: async () => (await import('./encoder-bench.js')).encoderSection,
   clip: async () => (await import('./clip-bench.js')).clipSection,
   stream: async () => (await import('./stream-bench.js')).streamSection,
-  index: async () => indexSection,
+  index: () => Promise.resolve(indexSection),
   catalog: async () => (await import('./catalog-bench.js')).catalogSection,
   storage: async () => (await import('./storage-bench.js')).storageSection,
   gpu: async () => (await import('./gpu-bench.js')).gpuSection,

@@ -91,7 +91,7 @@ function truthFor(data: Float32Array, size: number, queries: Float32Array, count
 }
 
 async function measure(index: VectorIndex, queries: Float32Array, count: number, filter: TrackFilter, truth: Neighbours[], clients = 1): Promise<{ recall: number; qps: number }> {
-  const found: number[][] = new Array(count);
+  const found = new Array<number[]>(count);
   // One untimed pass warms caches (and checks recall); the timed pass answers the same queries.
   for (let q = 0; q < count; q++) found[q] = (await index.search(row(queries, q), K, filter)).map((h) => h.label);
   const rates: number[] = [];
@@ -205,7 +205,7 @@ function operating(points: readonly Point[], filter: string, recall: number): Po
 function tables(results: readonly SizeResult[]): Table[] {
   const notes = [
     `data: ${DIM}-d clustered mixture (as the index section), queries from the same mixture; filters: a tag carried by a random ~50% or ~10% of rows, passed as a TrackFilter`,
-    `hnswlib: HnswVectorIndex behind labelIndexView (the filter is a predicate checked while hnswlib walks the graph), one thread, the point cache off; pgvector ${'0.8'}: PgVectorIndex (the filter in the same SQL, hnsw.iterative_scan=relaxed_order, max_scan_tuples 40000), one client or ${CLIENTS} concurrent clients over a pool; both M/m=${HNSW_DEFAULTS.m}, efConstruction=${HNSW_DEFAULTS.efConstruction}`,
+    `hnswlib: HnswVectorIndex behind labelIndexView (the filter is a predicate checked while hnswlib walks the graph), one thread, the point cache off; pgvector 0.8: PgVectorIndex (the filter in the same SQL, hnsw.iterative_scan=relaxed_order, max_scan_tuples 40000), one client or ${CLIENTS} concurrent clients over a pool; both M/m=${HNSW_DEFAULTS.m}, efConstruction=${HNSW_DEFAULTS.efConstruction}`,
     `queries/s: median of ${REPS} timed passes after an untimed one over the same queries; the machine was shared with other work, so compare ratios within the run, not absolute figures`,
   ];
   const sweep: Table = {

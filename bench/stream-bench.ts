@@ -161,7 +161,9 @@ async function stage(server: ServerProcess, producers: number, seconds: number, 
             } else if (ack.data) counts.dropped++;
             else counts.failed++;
           })
-          .catch(() => void counts.failed++),
+          .catch(() => {
+            counts.failed++;
+          }),
       );
     };
     // Producers start spread over the first second, then send one frame per second each.

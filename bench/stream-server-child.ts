@@ -71,35 +71,43 @@ async function main(): Promise<void> {
   process.on('message', (raw) => {
     const request = raw as ChildRequest;
     void (async () => {
-      if (request.type === 'reset') {
-        loop.reset();
-        app.metrics.registry.resetMetrics();
-        send({ type: 'reset' });
-      } else if (request.type === 'stats') {
-        const memory = process.memoryUsage();
-        const stats: ChildStats = {
-          eventLoopP50Ms: loop.percentile(50) / 1e6,
-          eventLoopP99Ms: loop.percentile(99) / 1e6,
-          eventLoopMaxMs: loop.max / 1e6,
-          rssMiB: memory.rss / 2 ** 20,
-          heapUsedMiB: memory.heapUsed / 2 ** 20,
-          metrics: await app.metrics.registry.getMetricsAsJSON(),
-        };
-        send({ type: 'stats', stats });
-      } else if (request.type === 'capacity') {
-        // The encoder's capacity on this path: JPEG frames, all submitted at once.
-        const images = request.images.map((bytes) => ({ encoded: Uint8Array.from(bytes) }));
-        const batch = Array.from({ length: request.count }, (_, i) => images[i % images.length]!);
-        await encoders.clipImage.encodeImages(batch.slice(0, 2));
-        const begin = performance.now();
-        await Promise.all(batch.map((image) => encoders.clipImage.encodeImages([image])));
-        send({ type: 'capacity', framesPerSecond: (request.count * 1000) / (performance.now() - begin) });
-      } else if (request.type === 'close') {
-        await app.close();
-        await encoders.dispose();
-        http.close();
-        send({ type: 'closed' });
-        process.exit(0);
+      switch (request.type) {
+        case 'reset': {
+          loop.reset();
+          app.metrics.registry.resetMetrics();
+          send({ type: 'reset' });
+          break;
+        }
+        case 'stats': {
+          const memory = process.memoryUsage();
+          const stats: ChildStats = {
+            eventLoopP50Ms: loop.percentile(50) / 1e6,
+            eventLoopP99Ms: loop.percentile(99) / 1e6,
+            eventLoopMaxMs: loop.max / 1e6,
+            rssMiB: memory.rss / 2 ** 20,
+            heapUsedMiB: memory.heapUsed / 2 ** 20,
+            metrics: await app.metrics.registry.getMetricsAsJSON(),
+          };
+          send({ type: 'stats', stats });
+          break;
+        }
+        case 'capacity': {
+          // The encoder's capacity on this path: JPEG frames, all submitted at once.
+          const images = request.images.map((bytes) => ({ encoded: Uint8Array.from(bytes) }));
+          const batch = Array.from({ length: request.count }, (_, i) => images[i % images.length]!);
+          await encoders.clipImage.encodeImages(batch.slice(0, 2));
+          const begin = performance.now();
+          await Promise.all(batch.map((image) => encoders.clipImage.encodeImages([image])));
+          send({ type: 'capacity', framesPerSecond: (request.count * 1000) / (performance.now() - begin) });
+          break;
+        }
+        case 'close': {
+          await app.close();
+          await encoders.dispose();
+          http.close();
+          send({ type: 'closed' });
+          process.exit(0);
+        }
       }
     })().catch((error: unknown) => send({ type: 'error', message: error instanceof Error ? error.message : String(error) }));
   });

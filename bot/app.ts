@@ -196,6 +196,7 @@ async function onMessage(message: Message, ctx: RequestContext): Promise<void> {
 function logFailure(log: Logger, error: unknown, what: string): void {
   const code = (error as { code?: unknown }).code;
   // Expected user errors are info; anything else is a bug or an outage.
-  if (typeof code === 'string' && code !== 'INTERNAL' && !(error as Error).name?.startsWith('DiscordAPIError')) log.info({ code, message: (error as Error).message }, what);
+  const fromDiscordApi = error instanceof Error && error.name.startsWith('DiscordAPIError');
+  if (typeof code === 'string' && code !== 'INTERNAL' && !fromDiscordApi) log.info({ code, message: (error as Error).message }, what);
   else log.error({ err: error }, what);
 }

@@ -135,6 +135,7 @@ export class ConcurrencyLimiter {
         const index = this.waiting.indexOf(entry);
         if (index >= 0) this.waiting.splice(index, 1);
         this.notifyPositions(index);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an aborted wait rejects with the signal's reason, as fetch and node's timers do
         reject(signal?.reason ?? new Error('aborted'));
       };
       signal?.addEventListener('abort', abort, { once: true });

@@ -1,4 +1,4 @@
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, ModalBuilder, StringSelectMenuBuilder, TextInputBuilder, TextInputStyle, type MessageActionRowComponentBuilder } from 'discord.js';
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, LabelBuilder, ModalBuilder, StringSelectMenuBuilder, TextInputBuilder, TextInputStyle, type MessageActionRowComponentBuilder } from 'discord.js';
 import type { Pick } from '../recommend/types.js';
 import type { Conversation } from './conversation-store.js';
 import { customId } from './custom-id.js';
@@ -65,16 +65,17 @@ export function refineModal(key: string, maxLength: number): ModalBuilder {
   return new ModalBuilder()
     .setCustomId(customId('refine-modal', key))
     .setTitle('Refine the picks')
-    .addComponents(
-      new ActionRowBuilder<TextInputBuilder>().addComponents(
-        new TextInputBuilder()
-          .setCustomId(REFINE_INPUT_ID)
-          .setLabel('How should the music change?')
-          .setPlaceholder('less drums, a bit faster, more like #2 but darker')
-          .setStyle(TextInputStyle.Paragraph)
-          .setRequired(true)
-          .setMaxLength(Math.min(4000, maxLength)),
-      ),
+    .addLabelComponents(
+      new LabelBuilder()
+        .setLabel('How should the music change?')
+        .setTextInputComponent(
+          new TextInputBuilder()
+            .setCustomId(REFINE_INPUT_ID)
+            .setPlaceholder('less drums, a bit faster, more like #2 but darker')
+            .setStyle(TextInputStyle.Paragraph)
+            .setRequired(true)
+            .setMaxLength(Math.min(4000, maxLength)),
+        ),
     );
 }
 

@@ -1,4 +1,4 @@
-import { ChannelType, MessageFlags, type ChatInputCommandInteraction, type Message, type MessageContextMenuCommandInteraction, type RepliableInteraction } from 'discord.js';
+import { ChannelType, MessageFlags, ThreadAutoArchiveDuration, type ChatInputCommandInteraction, type Message, type MessageContextMenuCommandInteraction, type RepliableInteraction } from 'discord.js';
 import { CuecastError, MediaError } from '../core/errors.js';
 import type { RequestContext } from './command.js';
 import type { GuardResult } from './fairness.js';
@@ -87,7 +87,7 @@ async function openThread(reply: Message, interaction: ChatInputCommandInteracti
   if (channel?.isThread()) return channel.id;
   if (!channel || (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)) return undefined;
   try {
-    const thread = await reply.startThread({ name: `🎵 music for ${interaction.user.username}`.slice(0, 100), autoArchiveDuration: 1440 });
+    const thread = await reply.startThread({ name: `🎵 music for ${interaction.user.username}`.slice(0, 100), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
     await thread.send({ content: threadIntro(ctx.messageContent) });
     return thread.id;
   } catch (error) {

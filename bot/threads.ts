@@ -88,8 +88,9 @@ export function isConversationThread(channelId: string | null, conversation: { r
 
 function cachedThread(client: Client, threadId: string): ThreadChannel | undefined {
   const channel = client.channels.cache.get(threadId);
-  // A partial thread (built from an event that carried only its id and type) has no archive state.
-  if (!channel?.isThread() || channel.partial || channel.archived === null) return undefined;
+  // A thread built from an event that carried only its id and type has no archive state (null).
+  // (A thread is never `partial` in discord.js: its getter is always false.)
+  if (!channel?.isThread() || channel.archived === null) return undefined;
   return channel;
 }
 

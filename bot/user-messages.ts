@@ -1,5 +1,8 @@
 import { toCuecastError, type CuecastError } from '../core/errors.js';
 
+/** An error detail as text: a string as it is, another value as JSON, a missing one as the fallback. */
+const detailText = (value: unknown, fallback = ''): string => (value === undefined || value === null ? fallback : typeof value === 'string' ? value : JSON.stringify(value));
+
 const mb = (bytes: number): string => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 
 /**
@@ -15,15 +18,15 @@ export function userMessage(error: unknown, requestId: string): string {
       if (d.reason === 'no-video-in-message') return 'That message has no video attached. Use **Find music** on a message that holds a video clip.';
       if (d.reason === 'not-in-conversation') return 'Refinements work inside a music thread I started, or on a reply with picks. Start one with `/music`.';
       if (d.reason === 'unknown-track') return 'I could not find that track in the catalog. Pick one from the suggestions as you type.';
-      return `That input is not valid: ${String(d.hint ?? 'please check the options and try again')}.`;
+      return `That input is not valid: ${detailText(d.hint, 'please check the options and try again')}.`;
     case 'PROMPT_TOO_LONG':
       return `That prompt is too long (${String(d.length)} characters; the limit is ${String(d.max ?? d.limit)}). Please shorten it.`;
     case 'MEDIA_NO_VIDEO':
       // Refused from its first bytes (core/media clip rules): a renamed image, audio, document or a damaged head.
-      if (d.sniffed) return `I could not read that video: the file is ${d.content ? String(d.content) : 'in no video format I know'}. Please attach a video clip (mp4, webm, mov...).`;
-      return d.contentType && String(d.contentType).startsWith('image/')
+      if (d.sniffed) return `I could not read that video: the file is ${d.content ? detailText(d.content) : 'in no video format I know'}. Please attach a video clip (mp4, webm, mov...).`;
+      return detailText(d.contentType).startsWith('image/')
         ? 'That is an image, not a video. Please attach a video clip (mp4, webm, mov...).'
-        : d.contentType && String(d.contentType).startsWith('audio/')
+        : detailText(d.contentType).startsWith('audio/')
           ? 'That is an audio file. I pick music *for* a video: please attach a video clip.'
           : 'I could not find a video stream in that file. Please attach a video clip (mp4, webm, mov...).';
     case 'MEDIA_TOO_LARGE':

@@ -51,7 +51,7 @@ export function studioConversations(store: Pick<ConversationStore, 'create' | 's
   };
   return {
     create: async (c) => fromRecord(await store.create(toRecord(c)))!,
-    save: async (c) => fromRecord(await store.save({ ...toRecord(c), key: c.key, updatedAt: c.updatedAt } as StudioRecord))!,
+    save: async (c) => fromRecord(await store.save({ ...toRecord(c), key: c.key, updatedAt: c.updatedAt }))!,
     get: async (key) => fromRecord(await store.get(key)),
   };
 }

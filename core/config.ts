@@ -52,7 +52,7 @@ export const configSchema = z.object({
       /** Download from the hub when a model is not in the models directory. */
       allowRemote: bool.default(true),
       /** Where models are downloaded from (transformers.js remoteHost). */
-      hubUrl: z.string().url().default('https://huggingface.co/'),
+      hubUrl: z.url().default('https://huggingface.co/'),
       /** Run on the random-weight stand-in models when the hub cannot be reached (false: MODEL_UNREACHABLE). */
       allowStandIn: bool.default(true),
       /** Worker threads running inference (each owns its sessions). */
@@ -99,7 +99,7 @@ export const configSchema = z.object({
     .object({
       /** A description mode: `tags`, `template`, or an LLM backend of index-data/describe/llm-backends.ts (checked there). */
       backend: z.string().min(1).default('template'),
-      baseUrl: z.string().url().optional(),
+      baseUrl: z.url().optional(),
       model: z.string().optional(),
       apiKey: z.string().optional(),
       timeoutMs: positiveInt.default(30_000),
@@ -162,7 +162,7 @@ export const configSchema = z.object({
     })
     .refine((s) => s.ingestBackoffMaxMs >= s.ingestBackoffInitialMs, {
       path: ['ingestBackoffMaxMs'],
-      message: 'must be at least the first restart delay, stream.ingestBackoffInitialMs (CUECAST_STREAM_INGEST_BACKOFF_MS)',
+      error: 'must be at least the first restart delay, stream.ingestBackoffInitialMs (CUECAST_STREAM_INGEST_BACKOFF_MS)',
       // Checked beside other invalid settings too (when both back-off values are themselves valid).
       when: ({ value }) => {
         const v = value as { ingestBackoffInitialMs?: unknown; ingestBackoffMaxMs?: unknown };
@@ -176,7 +176,7 @@ export const configSchema = z.object({
       applicationId: z.string().optional(),
       devGuildId: z.string().optional(),
       /** Override of Discord's REST/gateway endpoints (tests point these at a local stand-in). */
-      apiBaseUrl: z.string().url().optional(),
+      apiBaseUrl: z.url().optional(),
       gatewayUrl: z.string().optional(),
       messageContentIntent: bool.default(false),
       maxConcurrent: positiveInt.default(2),

@@ -66,7 +66,13 @@ export function textLogLine(json: string): string {
   const fields = Object.entries(record)
     .filter(([key, value]) => !OMITTED.has(key) && value !== undefined)
     .map(([key, value]) => `${key}=${textValue(value)}`);
-  return `cuecast ${level}${where} ${[String(record.msg ?? '').replace(/\s*\n\s*/g, ' '), ...fields].filter(Boolean).join(' ')}\n`;
+  return `cuecast ${level}${where} ${[messageText(record.msg).replace(/\s*\n\s*/g, ' '), ...fields].filter(Boolean).join(' ')}\n`;
+}
+
+/** pino's `msg`: a string, or (from a caller that logged something else) that value as JSON. */
+function messageText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function textValue(value: unknown): string {

@@ -76,8 +76,9 @@ export class DtypeChecks {
   recall(key: string | undefined): DtypeDecision | undefined {
     if (!key) return undefined;
     const stored = this.read().checks[key];
-    if (!stored || (stored.dtype !== 'fp32' && stored.dtype !== 'q8')) return undefined;
-    return { dtype: stored.dtype, how: 'remembered', ...(stored.minCosine !== null ? { minCosine: stored.minCosine } : {}), reason: `${stored.reason} (checked ${stored.checkedAt})` };
+    const dtype: unknown = stored?.dtype; // read from a file on disk: anything
+    if (!stored || (dtype !== 'fp32' && dtype !== 'q8')) return undefined;
+    return { dtype, how: 'remembered', ...(stored.minCosine !== null ? { minCosine: stored.minCosine } : {}), reason: `${stored.reason} (checked ${stored.checkedAt})` };
   }
 
   /** Remembers a verdict (written to a temporary file and renamed, so readers never see half a file). */

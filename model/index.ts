@@ -184,7 +184,7 @@ class PooledFrameEncoder implements FrameEncoder {
         throw new InputError('INPUT_INVALID', `Frame ${i} has invalid size ${width}x${height}`);
       }
       if (!(data instanceof Uint8Array) || data.length !== width * height * 3) {
-        throw new InputError('INPUT_INVALID', `Frame ${i} holds ${data?.length ?? 0} bytes; ${width}x${height} RGB24 needs ${width * height * 3}`);
+        throw new InputError('INPUT_INVALID', `Frame ${i} holds ${(data as Partial<ArrayLike<unknown>> | undefined)?.length ?? 0} bytes; ${width}x${height} RGB24 needs ${width * height * 3}`);
       }
     });
     const items = await copyItems(images, async (image): Promise<ImageItem> =>

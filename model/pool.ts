@@ -116,6 +116,7 @@ export class InferencePool {
    */
   run<K extends TaskKind>(kind: K, items: readonly TaskItems[K][], signal?: AbortSignal): Promise<Float32Array[]> {
     if (this.disposed) return Promise.reject(new CuecastError('SHUTTING_DOWN', 'The inference pool has been disposed'));
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an aborted call rejects with the signal's reason, as fetch and node's timers do
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (items.length === 0) return Promise.resolve([]);
     return new Promise<Float32Array[]>((resolve, reject) => {

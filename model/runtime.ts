@@ -22,8 +22,9 @@ const DEVICES: Readonly<Record<Device, string>> = { cpu: 'cpu', cuda: 'cuda' };
 
 export async function createSession(path: string, settings: RuntimeSettings): Promise<ort.InferenceSession> {
   if (!existsSync(path)) throw new ModelError('MODEL_MISSING', `Model file ${path} does not exist`, { path });
-  const provider = DEVICES[settings.device];
-  if (!provider) throw new ModelError('MODEL_INVALID', `Unsupported device "${String(settings.device)}". Should be one of: ${Object.keys(DEVICES).join(', ')}`);
+  const device: unknown = settings.device; // from settings: anything
+  const provider = typeof device === 'string' && Object.hasOwn(DEVICES, device) ? DEVICES[device as Device] : undefined;
+  if (!provider) throw new ModelError('MODEL_INVALID', `Unsupported device "${String(device)}". Should be one of: ${Object.keys(DEVICES).join(', ')}`);
   try {
     return await ort.InferenceSession.create(path, {
       executionProviders: [provider],

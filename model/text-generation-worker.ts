@@ -98,7 +98,7 @@ async function generate(loaded: Loaded, prompt: string, maxNewTokens: number): P
   stopper.reset();
   let output: Tensor;
   try {
-    output = (await model.generate({ input_ids: inputIds, attention_mask: attentionMask, max_new_tokens: maxNewTokens, do_sample: false, stopping_criteria: [stopper] } as never)) as Tensor;
+    output = (await model.generate({ input_ids: inputIds, attention_mask: attentionMask, max_new_tokens: maxNewTokens, do_sample: false, stopping_criteria: [stopper] })) as Tensor;
   } catch (error) {
     log.error({ model: source.configured, promptTokens: ids.length, maxNewTokens, err: error }, 'generation failed');
     throw new ModelError('MODEL_FAILED', `Text generation with ${label} failed: ${(error as Error).message}`, { model: source.configured });

@@ -170,6 +170,7 @@ export class WorkerTextGenerator implements TextGenerator {
     if (this.#disposed) return Promise.reject(new CuecastError('SHUTTING_DOWN', 'The text generator has been disposed'));
     if (typeof prompt !== 'string' || prompt.length === 0) return Promise.reject(new InputError('INPUT_INVALID', 'The prompt must be a non-empty string'));
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) return Promise.reject(new InputError('INPUT_INVALID', `maxNewTokens must be a positive integer, got ${maxNewTokens}`));
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an aborted call rejects with the signal's reason, as fetch and node's timers do
     if (signal?.aborted) return Promise.reject(signal.reason);
     this.#counts.requests++;
     return new Promise<Continuation>((resolve, reject) => {
@@ -228,7 +229,7 @@ export class WorkerTextGenerator implements TextGenerator {
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       const timer = setTimeout(() => fail(new ModelError('MODEL_FAILED', `The text-generation worker did not load ${this.model} within ${this.startTimeoutMs} ms`)), this.startTimeoutMs);
-      const fail = (error: unknown): void => {
+      const fail = (error: Error): void => {
         clearTimeout(timer);
         if (this.#worker === worker) this.#worker = undefined;
         void stopWorker(worker);
@@ -249,7 +250,10 @@ export class WorkerTextGenerator implements TextGenerator {
         if (this.#worker !== worker || this.#disposed) return;
         this.#worker = undefined;
         this.#ready = false;
-        if (!ready) return fail(new ModelError('MODEL_FAILED', `The text-generation worker stopped while loading ${this.model}: ${reason}`));
+        if (!ready) {
+          fail(new ModelError('MODEL_FAILED', `The text-generation worker stopped while loading ${this.model}: ${reason}`));
+          return;
+        }
         log.error({ model: this.model, reason }, 'text-generation worker stopped');
         const running = this.#running;
         this.#running = undefined;

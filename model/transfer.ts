@@ -17,7 +17,7 @@ export async function copyArray<T extends CopyableArray>(source: T): Promise<T> 
   const step = Math.max(1, Math.floor(CHUNK_BYTES / source.BYTES_PER_ELEMENT));
   for (let offset = 0; offset < source.length; offset += step) {
     if (offset > 0) await nextTurn();
-    target.set(source.subarray(offset, offset + step) as never, offset);
+    target.set(source.subarray(offset, offset + step), offset);
   }
   return target;
 }

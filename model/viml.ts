@@ -161,7 +161,7 @@ function sequence(vectors: readonly Float32Array[], dim: number, what: string, m
   }
   const data = new Float32Array(vectors.length * dim);
   vectors.forEach((v, j) => {
-    if (!(v instanceof Float32Array) || v.length !== dim) throw new InputError('INPUT_INVALID', `${what}: vector ${j} has ${v?.length ?? 0} values, expected ${dim}`);
+    if (!(v instanceof Float32Array) || v.length !== dim) throw new InputError('INPUT_INVALID', `${what}: vector ${j} has ${(v as Partial<ArrayLike<unknown>> | undefined)?.length ?? 0} values, expected ${dim}`);
     data.set(v, j * dim);
   });
   return { data, length: vectors.length, dim };

@@ -54,7 +54,7 @@ async function runBatch(kind: TaskKind, items: readonly unknown[]): Promise<Item
     const vectors = kind === 'vimlQuery' ? await loaded.encodeQueries(items as never) : await loaded.encodeMusic(items as never);
     return vectors.map((value) => ({ ok: true, value }));
   }
-  const encoder = encoders[kind as EncoderKind];
+  const encoder = Object.hasOwn(encoders, kind) ? encoders[kind] : undefined; // kind came over a message port
   if (!encoder) throw new InputError('INPUT_INVALID', `Unknown task "${kind}"`);
   return encoder.encode(items as never[]);
 }
@@ -112,7 +112,7 @@ async function checkDtype(kind: EncoderKind): Promise<DtypeCheck> {
     } catch (error) {
       return { ok: false, reason: (error as Error).message };
     }
-    const items = await referenceItems(kind, fp32 as OnnxEncoder<never, unknown>);
+    const items = await referenceItems(kind, fp32);
     const a = await fp32.encode(items);
     const b = await q8.encode(items);
     const cosines = a.map((x, i) => {

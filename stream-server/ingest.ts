@@ -126,9 +126,11 @@ export class IngestSupervisor {
     let failedAttempts = 0;
     let delay = this.options.backoffInitialMs;
     const stopped = this.stopController.signal;
-    while (!stopped.aborted) {
+    // A call, not `stopped.aborted`: narrowing would take the flag to stay false across the await.
+    const isStopped = (): boolean => stopped.aborted;
+    while (!isStopped()) {
       const { frames, error } = await this.attempt();
-      if (stopped.aborted) break;
+      if (isStopped()) break;
       if (frames > 0) {
         failedAttempts = 0;
         delay = this.options.backoffInitialMs;
@@ -160,7 +162,7 @@ export class IngestSupervisor {
     const attempt = new AbortController();
     const stop = () => attempt.abort();
     this.stopController.signal.addEventListener('abort', stop, { once: true });
-    let stalled = false;
+    let stalled = false as boolean; // set by the watchdog, which narrowing does not see
     let watchdog: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(watchdog);
@@ -199,7 +201,10 @@ export class IngestSupervisor {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);

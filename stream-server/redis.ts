@@ -74,8 +74,9 @@ export async function connectRedisAdapter(url: string, options: { connectTimeout
   return {
     adapter: createAdapter(client, { streamName: 'cuecast', blockTimeInMs: 1000 }) as NonNullable<ApplicationOptions['adapter']>,
     ready: () => client.isReady,
-    close: async () => {
+    close: () => {
       if (client.isOpen) client.destroy();
+      return Promise.resolve();
     },
   };
 }

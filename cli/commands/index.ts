@@ -68,7 +68,8 @@ export function progressReporter(mode: 'json' | 'tty' | 'plain', out: { write(te
       if (mode === 'tty' && barShown) out.write('\n');
       barShown = false;
       if (event.event === 'publish') out.write(`published ${event.tracks} tracks, ${event.segments} segments (generation ${event.generation})\n`);
-    } else if (event.event === 'database') {
+    } else {
+      // 'database': the PostgreSQL copy's progress.
       if (mode === 'tty' && barShown) out.write('\n');
       barShown = false;
       out.write(`postgres: ${event.message}\n`);

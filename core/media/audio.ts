@@ -56,7 +56,8 @@ export async function audio(input: MediaInput, options: AudioOptions = {}): Prom
   if (!(Number.isInteger(sampleRate) && sampleRate >= 1000 && sampleRate <= 384_000)) {
     throw new MediaError('INPUT_INVALID', `sampleRate must be an integer between 1000 and 384000, got ${sampleRate}`);
   }
-  if (options.channels !== undefined && options.channels !== 1) throw new MediaError('INPUT_INVALID', `channels must be 1, got ${String(options.channels)}`);
+  const channels: unknown = options.channels; // from plain JavaScript or a settings file, anything
+  if (channels !== undefined && channels !== 1) throw new MediaError('INPUT_INVALID', `channels must be 1, got ${JSON.stringify(channels)}`);
   const prepared = await prepareInput(input, options, 'audio');
   const { info, limits, binaries } = prepared;
   const label = prepared.input.label;

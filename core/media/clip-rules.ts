@@ -34,7 +34,7 @@ export type VideoContainer = 'mp4' | 'matroska' | 'avi' | 'mpeg-ps' | 'mpeg-ts' 
 /** Bytes of the head a sniff needs (an MPEG-TS sync check looks at three packets). */
 export const SNIFF_BYTES = 3 * 188 + 1;
 
-const ascii = (bytes: Uint8Array, at: number, text: string): boolean => [...text].every((c, i) => bytes[at + i] === c.charCodeAt(0));
+const ascii = (bytes: Uint8Array, at: number, text: string): boolean => Buffer.from(text, 'latin1').every((code, i) => bytes[at + i] === code);
 
 /** The video container the first bytes of a file announce, or undefined when they announce none. */
 export function sniffVideoContainer(head: Uint8Array): VideoContainer | undefined {

@@ -111,7 +111,7 @@ export function judgeDamage(exit: ChildExit, context: FailureContext, span: { de
   const { decodedSeconds, expectedSeconds } = span;
   const enough = expectedSeconds === undefined || decodedSeconds >= DAMAGE_TOLERANCE * expectedSeconds;
   if (!enough) {
-    return throwTruncated(context, decodedSeconds, expectedSeconds!, stderr);
+    return throwTruncated(context, decodedSeconds, expectedSeconds, stderr);
   }
   const of = expectedSeconds !== undefined ? ` of ${seconds(expectedSeconds)}` : '';
   return { decodedSeconds, ...(expectedSeconds !== undefined ? { expectedSeconds } : {}), note: `damaged data was skipped while decoding; ${seconds(decodedSeconds)}${of} decoded`, stderr };

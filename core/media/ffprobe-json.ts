@@ -42,7 +42,7 @@ function positive(text: string | number | undefined): number | undefined {
   return text !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
-export function lowerCaseKeys(tags: Record<string, string> | undefined): Record<string, string> {
+export function lowerCaseKeys(tags: Readonly<Record<string, unknown>> | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(tags ?? {}).map(([key, value]) => [key.toLowerCase(), String(value)]));
 }
 

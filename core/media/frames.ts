@@ -134,7 +134,7 @@ export async function* frames(input: MediaInput, options: FrameOptions = {}): As
     // segments). The clock runs only while waiting for ffmpeg, not while the consumer holds a frame.
     const idleMs = limits.networkTimeoutMs + (options.realtime ? (1000 * plan.rate.den) / plan.rate.num : 0);
     let idle: NodeJS.Timeout | undefined;
-    let idleStopped = false;
+    let idleStopped = false as boolean; // set by the idle timer, which narrowing does not see
     const arm = (): void => {
       if (prepared.input.kind !== 'url') return;
       idle = setTimeout(() => {

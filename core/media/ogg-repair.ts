@@ -62,7 +62,7 @@ function packetsOf(bytes: Uint8Array): Packet[] | undefined {
   if (!first || !(first.flags & FLAG_BOS)) return undefined;
   const packets: Packet[] = [];
   let pending: Uint8Array[] = [];
-  for (let offset = 0, page = first; page; offset += page.length, page = readPage(bytes, offset)!) {
+  for (let offset = 0, page: Page | undefined = first; page; offset += page.length, page = readPage(bytes, offset)) {
     if (page.serial !== first.serial) return undefined; // multiplexed or chained: not this defect
     const ended: Uint8Array[] = [];
     let at = 0;

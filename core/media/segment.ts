@@ -31,12 +31,15 @@ const ENCODERS: Readonly<Record<SegmentFormat, { args: readonly string[]; mimeTy
   ogg: { args: ['-c:a', 'libopus', '-b:a', '96k', '-ar', '48000', '-f', 'ogg'], mimeType: 'audio/ogg' },
 };
 
+const isSegmentFormat = (value: unknown): value is SegmentFormat => typeof value === 'string' && Object.hasOwn(ENCODERS, value);
+
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 
 /** Cuts [start, start + duration) of the first audio track and encodes it as mp3 or ogg/opus. */
 export async function cutSegment(input: MediaInput, options: SegmentOptions): Promise<AudioSegment> {
-  const encoder = ENCODERS[options.format];
-  if (!encoder) throw new MediaError('INPUT_INVALID', `format must be one of: mp3, ogg (got "${String(options.format)}")`);
+  const format: unknown = options.format; // from plain JavaScript or a request, anything
+  if (!isSegmentFormat(format)) throw new MediaError('INPUT_INVALID', `format must be one of: mp3, ogg (got "${String(format)}")`);
+  const encoder = ENCODERS[format];
   const prepared = await prepareInput(input, options, 'audio');
   const { info, limits, binaries } = prepared;
   const label = prepared.input.label;

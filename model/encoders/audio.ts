@@ -44,7 +44,7 @@ export class ClapAudioEncoder extends OnnxEncoder<Float32Array, Tensor> {
     return input_features;
   }
 
-  protected async toInputs(features: readonly Tensor[]): Promise<Record<string, Tensor>> {
+  protected toInputs(features: readonly Tensor[]): Record<string, Tensor> {
     return { input_features: features.length === 1 ? features[0]! : cat([...features], 0) };
   }
 }

@@ -31,7 +31,9 @@ const log = logger('model');
 
 /** fetch()'s "fetch failed" and the socket errors under it: the hub, not the model, is the problem. */
 function isNetworkFailure(error: unknown): boolean {
-  const text = `${(error as Error)?.message ?? ''} ${String((error as { cause?: { code?: string } })?.cause?.code ?? '')}`;
+  const cause: unknown = error instanceof Error ? error.cause : undefined;
+  const code = typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string' ? cause.code : '';
+  const text = `${error instanceof Error ? error.message : ''} ${code}`;
   return /fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|ENETUNREACH|EHOSTUNREACH|UND_ERR_CONNECT_TIMEOUT|network/i.test(text);
 }
 
@@ -130,9 +132,9 @@ export abstract class OnnxEncoder<Item, Prepared> {
 
   protected abstract loadPreprocessor(): Promise<void>;
   /** One item to its pre-processed form; throws (InputError) for that item alone. */
-  protected abstract prepare(item: Item): Promise<Prepared>;
+  protected abstract prepare(item: Item): Prepared | Promise<Prepared>;
   /** Stacks pre-processed items into the session's named inputs. */
-  protected abstract toInputs(prepared: readonly Prepared[]): Promise<Record<string, Tensor>>;
+  protected abstract toInputs(prepared: readonly Prepared[]): Record<string, Tensor> | Promise<Record<string, Tensor>>;
   protected abstract embeddingDim(config: Record<string, unknown>): number;
   protected describeExtra(_config: Record<string, unknown>): Record<string, unknown> {
     return {};

@@ -37,7 +37,7 @@ export class ClipImageEncoder extends OnnxEncoder<ImageItem, SizedImage> {
     return sizeImage(item, this.steps!);
   }
 
-  protected async toInputs(images: readonly SizedImage[]): Promise<Record<string, Tensor>> {
+  protected toInputs(images: readonly SizedImage[]): Record<string, Tensor> {
     const { cropHeight, cropWidth } = this.steps!;
     return { pixel_values: new Tensor('float32', pixelValues(images, this.steps!), [images.length, 3, cropHeight, cropWidth]) };
   }

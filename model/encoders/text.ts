@@ -41,11 +41,11 @@ abstract class TextOnnxEncoder extends OnnxEncoder<string, string> {
     return { maxTokens: this.maxTokens };
   }
 
-  protected async prepare(item: string): Promise<string> {
+  protected prepare(item: string): string {
     return item;
   }
 
-  protected async toInputs(texts: readonly string[]): Promise<Record<string, Tensor>> {
+  protected toInputs(texts: readonly string[]): Record<string, Tensor> {
     const encoded = this.tokenizer!([...texts], { padding: true, truncation: true, max_length: this.maxTokens }) as Record<string, Tensor>;
     return { input_ids: encoded.input_ids!, attention_mask: encoded.attention_mask! };
   }

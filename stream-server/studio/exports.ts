@@ -32,6 +32,7 @@ export interface ExportFile {
 const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 
 const clock = (s: number): string => `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+// eslint-disable-next-line no-control-regex -- the control characters are what this strips from a download's file name
 const safe = (text: string): string => text.replace(/[/\\\0-\x1f:*?"<>|]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 80) || 'track';
 const stem = (name: string): string => safe(basename(name, extname(name)));
 

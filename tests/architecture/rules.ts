@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { dirname, extname, join, relative, sep } from 'node:path';
 import ts from 'typescript';
 
 /**
@@ -137,7 +137,7 @@ export function parseImports(path: string, text: string): { imports: ImportSite[
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node)) {
-      add(node, stringArgument(node.moduleSpecifier), node.importClause?.isTypeOnly === true);
+      add(node, stringArgument(node.moduleSpecifier), node.importClause?.phaseModifier === ts.SyntaxKind.TypeKeyword);
     } else if (ts.isExportDeclaration(node)) {
       add(node, stringArgument(node.moduleSpecifier), node.isTypeOnly);
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {

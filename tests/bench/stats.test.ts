@@ -34,7 +34,9 @@ describe('bench statistics', () => {
 
   it('timeRepetitions returns one duration per repetition, after the warm-up', async () => {
     let calls = 0;
-    const times = await timeRepetitions(3, () => void calls++, 2);
+    const times = await timeRepetitions(3, () => {
+      calls++;
+    }, 2);
     expect(times).toHaveLength(3);
     expect(calls).toBe(5);
     for (const t of times) expect(t).toBeGreaterThanOrEqual(0);

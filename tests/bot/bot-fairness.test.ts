@@ -206,7 +206,7 @@ describe('conversations', () => {
 
   it('without the MessageContent intent, identifies without it, ignores thread messages, and /refine steers the picks', async () => {
     const b = await start({ messageContent: false });
-    expect(Number(b.fake.identifies.at(-1)!.intents) & GatewayIntentBits.MessageContent).toBe(0);
+    expect(b.fake.identifies.at(-1)!.intents & GatewayIntentBits.MessageContent).toBe(0);
     const reply = await final(b, sendMusic(b));
     const thread = await b.fake.waitFor(() => b.fake.threads.get(reply.id), 'the thread');
     const intro = await b.fake.waitFor(() => b.fake.channelMessages(thread.id).find((m) => m.author.bot), 'the intro');

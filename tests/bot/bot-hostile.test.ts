@@ -10,6 +10,7 @@ import { BotHarness } from './support/harness.js';
 import { attachmentOption, mp4Bytes, buttonClick, integerOption, modalSubmit, slashCommand, stringOption } from './support/fake-discord/payloads.js';
 import { componentsOf } from './support/expect-discord.js';
 import { SmallRecommender } from './support/small-services.js';
+import { ifSet } from '../support/if-set.js';
 
 const MENTIONS = '@everyone @here <@&123456789012345678> <@123456789012345678>';
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
   h = await BotHarness.start({ messageContent: true, services: { recommender: new HostileTagsRecommender() } });
 }, 60_000);
 afterAll(async () => {
-  await h?.stop();
+  await ifSet(h)?.stop();
 });
 
 /** Every body the bot sent that creates or edits a message, in any of Discord's ways. */
@@ -93,7 +94,7 @@ function checkWithinLimits(payload: Record<string, unknown>): void {
 
 function shownText(payload: Record<string, unknown>): string {
   const embeds = (payload.embeds ?? []) as APIEmbed[];
-  return [String(payload.content ?? ''), ...embeds.flatMap((e) => [e.title ?? '', e.description ?? '', e.author?.name ?? '', ...(e.fields ?? []).map((f) => f.value)])].join('\n');
+  return [typeof payload.content === 'string' ? payload.content : '', ...embeds.flatMap((e) => [e.title ?? '', e.description ?? '', e.author?.name ?? '', ...(e.fields ?? []).map((f) => f.value)])].join('\n');
 }
 
 describe('a hostile user and hostile tags', () => {

@@ -9,6 +9,7 @@ import { createRealServices, type RealServices } from './support/real-services.j
 import { attachmentOption, autocomplete, buttonClick, messageCommand, modalSubmit, selectChoice, slashCommand, stringOption, userMessage } from './support/fake-discord/payloads.js';
 import { bytesOf, componentsOf, field, looksInternal, picksShown } from './support/expect-discord.js';
 import { corruptCopy, makeAudio, makeImage, makeLongVideo, makeVideo } from '../support/media.js';
+import { ifSet } from '../support/if-set.js';
 
 let services: RealServices;
 let h: BotHarness;
@@ -21,8 +22,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await h?.stop();
-  await services?.dispose();
+  await ifSet(h)?.stop();
+  await ifSet(services)?.dispose();
 });
 
 function sendMusic(options: { bytes?: Uint8Array; name?: string; contentType?: string; size?: number; prompt?: string; noAttachment?: boolean } = {}): APIInteraction {

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDiscord } from './support/fake-discord/server.js';
 import { cuecastBin, repoRoot } from '../support/cli.js';
 import { postgresTestsEnabled, startPostgres, type PostgresServer } from '../support/postgres.js';
+import { ifSet } from '../support/if-set.js';
 
 const children: ChildProcess[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -57,7 +58,7 @@ describe.skipIf(!postgresTestsEnabled())('cuecast bot shards on PostgreSQL (proc
     url = await server.createDatabase('bot_cli');
   }, 120_000);
   afterAll(async () => {
-    await server?.stop();
+    await ifSet(server)?.stop();
   });
 
   it('two processes identify as shards [0, 2] and [1, 2], create the shared tables once, and stop cleanly', async () => {

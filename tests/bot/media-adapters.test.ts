@@ -6,13 +6,14 @@ import { createFixtureEncoders } from '../support/models.js';
 import { makeLongVideo, makeTrack, makeVideo } from '../support/media.js';
 import { bytesOf } from './support/expect-discord.js';
 import { MemoryCatalog } from '../recommend/support/memory-catalog.js';
+import { ifSet } from '../support/if-set.js';
 
 let encoders: Encoders;
 beforeAll(async () => {
   encoders = await createFixtureEncoders();
 });
 afterAll(async () => {
-  await encoders?.dispose();
+  await ifSet(encoders)?.dispose();
 });
 
 describe('MediaClipAnalyser', () => {

@@ -6,6 +6,7 @@ import { cliLogging } from '../../cli/logging.js';
 import { textLogLine } from '../../core/logger.js';
 import { recommendJsonSchema } from '../../recommend/conversation.js';
 import { runCuecast, type CliRun } from '../support/cli.js';
+import { objectContaining, stringMatching } from '../support/matchers.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const fixtureModels = join(repo, 'tests', 'fixtures', 'models');
@@ -127,7 +128,7 @@ describe('cuecast demo and recommend on stand-in models (real CLI, child process
     const [json, quiet] = await Promise.all([recommend(['--json'], { CUECAST_LOG_LEVEL: 'debug', CUECAST_LOG_FORMAT: 'json' }), recommend(['--json'])]);
     expect(json.code, json.stderr).toBe(0);
     const records = jsonLines(json.stderr).map((l) => JSON.parse(l) as { level: number; module: string; msg: string });
-    expect(records).toContainEqual(expect.objectContaining({ level: 30, module: 'media', msg: expect.stringMatching(/^resolved ffmpeg/) }));
+    expect(records).toContainEqual(objectContaining({ level: 30, module: 'media', msg: stringMatching(/^resolved ffmpeg/) }));
     expect(records).toContainEqual(expect.objectContaining({ level: 20, module: 'model', msg: 'model loaded' }));
     for (const out of [json.stdout, quiet.stdout]) {
       expect(lines(out)).toHaveLength(1);

@@ -7,6 +7,7 @@ import { fixtureHeadsDir, indexWithHeads } from '../support/viml-catalog.js';
 import { loadVimlHeads, type Encoders } from '../../model/index.js';
 import { pulses, writeTrack } from '../index-data/media-fixtures.js';
 import { createFixtureEncoders, fixtureConfig, fixtureModelsDir } from '../support/models.js';
+import { ifSet } from '../support/if-set.js';
 
 const headsDir = fixtureHeadsDir;
 const work = mkdtempSync(join(tmpdir(), 'cuecast-recommender-setup-'));
@@ -30,7 +31,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await encoders?.dispose();
+  await ifSet(encoders)?.dispose();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -42,7 +43,7 @@ describe('createRecommender', () => {
       const recommender = await createRecommender(fixtureConfig({ modelsDir: withHeads }), encoders, catalog);
       expect(recommender.mode).toBe('viml');
     } finally {
-      catalog.close();
+      await catalog.close();
     }
   });
 
@@ -52,7 +53,7 @@ describe('createRecommender', () => {
       const recommender = await createRecommender(fixtureConfig({ modelsDir: withoutHeads }), encoders, catalog);
       expect(recommender.mode).toBe('zero-shot');
     } finally {
-      catalog.close();
+      await catalog.close();
     }
   });
 
@@ -61,7 +62,7 @@ describe('createRecommender', () => {
     try {
       await expect(createRecommender(fixtureConfig({ modelsDir: withoutHeads }), encoders, catalog, join(work, 'no-heads-here'))).rejects.toMatchObject({ code: 'MODEL_MISSING' });
     } finally {
-      catalog.close();
+      await catalog.close();
     }
   });
 });

@@ -13,6 +13,7 @@ import { loadOrCreateTokens, TOKEN_NAMES, TOKEN_STORE_FILE } from '../../cli/tok
 import { cuecastBin, fixtureCliEnv, repoRoot, runCuecast } from '../support/cli.js';
 import { makeTrack } from '../support/media.js';
 import { closeClients, overlay, waitFor } from '../stream-server/support/server.js';
+import { objectContaining, stringContaining } from '../support/matchers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'cuecast-serve-tokens-'));
 const catalog = join(work, 'catalog');
@@ -46,7 +47,7 @@ describe('the token store', () => {
     const dir = join(work, 'corrupt');
     loadOrCreateTokens(dir);
     writeFileSync(join(dir, TOKEN_STORE_FILE), '{not json');
-    expect(() => loadOrCreateTokens(dir)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('delete it') }));
+    expect(() => loadOrCreateTokens(dir)).toThrow(objectContaining({ code: 'CONFIG_INVALID', message: stringContaining('delete it') }));
   });
 });
 

@@ -9,6 +9,7 @@ import type { TrackRecord } from '../../index-data/store/work-db.js';
 import { WorkDb } from '../../index-data/store/work-db.js';
 import type { CatalogManifest } from '../../index-data/types.js';
 import { normalize } from '../../index-data/vectors.js';
+import { objectContaining, stringMatching } from '../support/matchers.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -130,7 +131,7 @@ describe('catalog store', () => {
   });
 
   it('given no published catalog, refuses with CATALOG_MISSING and says how to build one', () => {
-    expect(() => openCatalog(tempDir())).toThrow(expect.objectContaining({ code: 'CATALOG_MISSING', message: expect.stringMatching(/cuecast index/) }));
+    expect(() => openCatalog(tempDir())).toThrow(objectContaining({ code: 'CATALOG_MISSING', message: stringMatching(/cuecast index/) }));
   });
 
   it('given CURRENT pointing at a missing generation or a damaged index file, refuses with CATALOG_CORRUPT', () => {
@@ -145,14 +146,14 @@ describe('catalog store', () => {
   it('given a catalog of another format version, refuses with CATALOG_MISMATCH', () => {
     const dir = tempDir();
     publishGeneration(dir, { ...manifest, formatVersion: 99 }, [track(1)], 'fp');
-    expect(() => openCatalog(dir)).toThrow(expect.objectContaining({ code: 'CATALOG_MISMATCH', message: expect.stringMatching(/format version 99/) }));
+    expect(() => openCatalog(dir)).toThrow(objectContaining({ code: 'CATALOG_MISMATCH', message: stringMatching(/format version 99/) }));
   });
 
   it('names both encoder sets when they differ', () => {
     const dir = tempDir();
     publishGeneration(dir, manifest, [track(1)], 'fp');
     expect(() => openCatalog(dir, { expect: { clip: { modelId: 'clip-z', dim: 4 } } })).toThrow(
-      expect.objectContaining({ code: 'CATALOG_MISMATCH', message: expect.stringMatching(/built with CLIP "clip-x" \(dim 4\), running with CLIP "clip-z" \(dim 4\)/) }),
+      objectContaining({ code: 'CATALOG_MISMATCH', message: stringMatching(/built with CLIP "clip-x" \(dim 4\), running with CLIP "clip-z" \(dim 4\)/) }),
     );
   });
 

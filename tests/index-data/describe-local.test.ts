@@ -12,6 +12,7 @@ import type { ScoredTag, TagGroup } from '../../index-data/types.js';
 import { musicCapsExamples, tagVocabulary } from '../../index-data/vocabulary/vocabulary.js';
 import { createTextGenerator, type WorkerTextGenerator } from '../../model/text-generation.js';
 import { fixtureConfig } from '../support/models.js';
+import { arrayContaining, stringContaining } from '../support/matchers.js';
 
 /** The random-weight GPT-2 fixture (scripts/models/make_llm_fixture.py): fluent-looking gibberish. */
 const LLM_DIR = fileURLToPath(new URL('../fixtures/models/llm', import.meta.url));
@@ -72,7 +73,7 @@ describe('local backend from config', () => {
     open.push(llm as LocalLlmBackend);
     expect(llm).toMatchObject({ name: 'local', model: LLM_DIR });
     const result = await localDescriber(llm!).describe({ tags: ambient });
-    expect(result).toMatchObject({ backend: 'template', fellBack: true, fallbackReasons: expect.arrayContaining(['non-words']), text: templateDescription(ambient) });
+    expect(result).toMatchObject({ backend: 'template', fellBack: true, fallbackReasons: arrayContaining(['non-words']), text: templateDescription(ambient) });
   });
 
   it('given a hub id that was never downloaded and downloads off, fails with MODEL_MISSING naming the id and the fix', async () => {
@@ -83,6 +84,6 @@ describe('local backend from config', () => {
   });
 
   it('given llm.backend local without llm.model, fails with INPUT_INVALID naming the setting', async () => {
-    await expect(createLlmBackend(fixtureConfig({ 'llm.backend': 'local' }))).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('CUECAST_LLM_MODEL') });
+    await expect(createLlmBackend(fixtureConfig({ 'llm.backend': 'local' }))).rejects.toMatchObject({ code: 'INPUT_INVALID', message: stringContaining('CUECAST_LLM_MODEL') });
   });
 });

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildAnalogyPrompt, PROMPT_VERSION, selectAnalogies } from '../../index-data/describe/analogy.js';
-import { tallyFallback, type ChatMessage, type Description, type FallbackReason, type LlmBackend } from '../../index-data/describe/backend.js';
+import { tallyFallback, type Description, type FallbackReason, type LlmBackend } from '../../index-data/describe/backend.js';
 import { descriptionCacheKey, MemoryDescriptionCache } from '../../index-data/describe/cache.js';
 import { cleanCompletion, Describer } from '../../index-data/describe/describer.js';
 import { guardDescription, GUARD_VERSION } from '../../index-data/describe/guard.js';
@@ -10,6 +10,7 @@ import { OpenAiChatBackend } from '../../index-data/describe/openai.js';
 import { tagsDescription, templateDescription } from '../../index-data/describe/template.js';
 import { TAG_GROUPS, type ScoredTag, type TagGroup } from '../../index-data/types.js';
 import { musicCapsExamples, tagVocabulary, type MusicCapsExample } from '../../index-data/vocabulary/vocabulary.js';
+import { stringMatching } from '../support/matchers.js';
 
 const t = (group: TagGroup, tag: string, score = 0.8): ScoredTag => ({ group, tag, score });
 const lofi: ScoredTag[] = [t('genre', 'hip hop'), t('mood', 'calm'), t('instrument', 'piano'), t('instrument', 'drums'), t('vocals', 'instrumental'), t('tempo', 'slow tempo')];
@@ -21,10 +22,9 @@ class ScriptedLlm implements LlmBackend {
   readonly model = 'scripted';
   calls = 0;
   constructor(private readonly answers: readonly (string | Error)[]) {}
-  async complete(_messages: readonly ChatMessage[]): Promise<string> {
+  complete(): Promise<string> {
     const answer = this.answers[Math.min(this.calls++, this.answers.length - 1)]!;
-    if (answer instanceof Error) throw answer;
-    return answer;
+    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
   }
 }
 
@@ -234,7 +234,10 @@ describe('Describer with an LLM', () => {
 describe('OpenAiChatBackend against a loopback server', () => {
   let server: Server | undefined;
   afterEach(() => new Promise<void>((r) => {
-    if (!server) return r();
+    if (!server) {
+      r();
+      return;
+    }
     server.close(() => r());
     server.closeAllConnections();
   }));
@@ -253,13 +256,13 @@ describe('OpenAiChatBackend against a loopback server', () => {
       });
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(server!.address() as AddressInfo).port}/v1/`;
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/`;
   }
 
   it('posts a well-formed chat completion request with the key and returns the message', async () => {
     const seen: { url?: string; auth?: string; type?: string; body?: Record<string, unknown> } = {};
     const baseUrl = await serve((req, body) => {
-      Object.assign(seen, { url: req.url, auth: req.headers.authorization, type: req.headers['content-type'], body: JSON.parse(body) });
+      Object.assign(seen, { url: req.url, auth: req.headers.authorization, type: req.headers['content-type'], body: JSON.parse(body) as Record<string, unknown> });
       return { status: 200, json: { choices: [{ index: 0, message: { role: 'assistant', content: ' A calm beat. ' } }] } };
     });
     const backend = new OpenAiChatBackend({ baseUrl, model: 'qwen-test', apiKey: 'sk-test' });
@@ -284,7 +287,7 @@ describe('OpenAiChatBackend against a loopback server', () => {
     let calls = 0;
     const baseUrl = await serve(() => (calls++, { status: 401 }));
     const backend = new OpenAiChatBackend({ baseUrl, model: 'm', backoffMs: 1 });
-    await expect(backend.complete([{ role: 'user', content: 'hi' }])).rejects.toMatchObject({ code: 'MODEL_FAILED', message: expect.stringMatching(/401/) });
+    await expect(backend.complete([{ role: 'user', content: 'hi' }])).rejects.toMatchObject({ code: 'MODEL_FAILED', message: stringMatching(/401/) });
     expect(calls).toBe(1);
   });
 
@@ -295,7 +298,7 @@ describe('OpenAiChatBackend against a loopback server', () => {
     const baseUrl = await serve(() => ({ status: 200, never: true }));
     const backend = new OpenAiChatBackend({ baseUrl, model: 'm', timeoutMs: 200, retries: 1, backoffMs: 1 });
     const error = await backend.complete([{ role: 'user', content: 'hi' }]).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'MODEL_FAILED', message: expect.stringMatching(/timed out after 200 ms/), details: { attempt: 1 } });
+    expect(error).toMatchObject({ code: 'MODEL_FAILED', message: stringMatching(/timed out after 200 ms/), details: { attempt: 1 } });
   });
 });
 
@@ -303,7 +306,10 @@ describe('local backend', () => {
   it('continues the analogy prompt as plain text with the generator and returns its text', async () => {
     const prompts: string[] = [];
     const { LocalLlmBackend } = await import('../../index-data/describe/local.js');
-    const backend = new LocalLlmBackend({ model: 'tiny-gen', generate: async (p) => (prompts.push(p), ' A calm piano piece.\n\nTags: x'), dispose: async () => undefined });
+    const backend = new LocalLlmBackend({ model: 'tiny-gen', generate: (p) => {
+      prompts.push(p);
+      return Promise.resolve(' A calm piano piece.\n\nTags: x');
+    }, dispose: () => Promise.resolve() });
     const describer = new Describer({ mode: 'local', llm: backend, vocabulary: tagVocabulary(), examples: musicCapsExamples() });
     const result = await describer.describe({ tags: [t('genre', 'classical'), t('instrument', 'piano'), t('vocals', 'instrumental')] });
     expect(result).toMatchObject({ text: 'A calm piano piece.', backend: 'local', model: 'tiny-gen' });

@@ -16,6 +16,8 @@ import { audio } from '../../core/media/index.js';
 import type { Encoders } from '../../model/index.js';
 import { createFixtureEncoders, FIXTURE_CLAP_ID, FIXTURE_CLIP_ID } from '../support/models.js';
 import { copyFileSync, pulses, sine, writeCorrupt, writeLong, writeTrack, writeTruncated } from './media-fixtures.js';
+import { objectContaining, stringMatching } from '../support/matchers.js';
+import { ifSet } from '../support/if-set.js';
 
 const work = mkdtempSync(join(tmpdir(), 'cuecast-index-'));
 const music = join(work, 'music');
@@ -37,7 +39,7 @@ function recordingSource(vanish?: string): AudioSource {
       decodes.push(path);
       return real.decode(path, options);
     },
-    loudness: real.loudness,
+    loudness: (path, options) => real.loudness(path, options),
   };
 }
 
@@ -83,7 +85,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await encoders?.dispose();
+  await ifSet(encoders)?.dispose();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -192,7 +194,7 @@ describe('indexMusic on synthesised audio', () => {
     const catalogB = join(work, 'catalog-vbr');
     writeTrack(dir, { file: 'fifty.wav', source: sine(523, 50) });
     const real = mediaAudioSource();
-    const overstated: AudioSource = { probe: async (path, signal) => ({ ...(await real.probe(path, signal)), duration: 50.4 }), decode: real.decode, loudness: real.loudness };
+    const overstated: AudioSource = { probe: async (path, signal) => ({ ...(await real.probe(path, signal)), duration: 50.4 }), decode: (path, options) => real.decode(path, options), loudness: (path, options) => real.loudness(path, options) };
     const summary = await indexMusic(options({ roots: [dir], catalogDir: catalogB, audio: overstated }));
     expect(summary).toMatchObject({ indexed: 1, skipped: [] });
     const catalog = openCatalog(catalogB);
@@ -230,7 +232,7 @@ describe('indexMusic on synthesised audio', () => {
 
   it('refuses to open the catalog for other encoders, naming both (CATALOG_MISMATCH)', () => {
     expect(() => openCatalog(catalogDir, { expect: { clap: { modelId: 'laion/clap-htsat-unfused', dim: 512 } } })).toThrow(
-      expect.objectContaining({ code: 'CATALOG_MISMATCH', message: expect.stringMatching(new RegExp(`${FIXTURE_CLAP_ID}.*laion/clap-htsat-unfused`)) }),
+      objectContaining({ code: 'CATALOG_MISMATCH', message: stringMatching(new RegExp(`${FIXTURE_CLAP_ID}.*laion/clap-htsat-unfused`)) }),
     );
     expect(() => openCatalog(catalogDir, { expect: { clap: encoders.clapAudio.info, clip: { modelId: FIXTURE_CLIP_ID, dim: encoders.clipText.info.dim } } })).not.toThrow();
   });

@@ -13,6 +13,7 @@ import { musicMetadataReader } from '../../index-data/metadata.js';
 import type { Encoders } from '../../model/index.js';
 import { createFixtureEncoders, fixtureConfig } from '../support/models.js';
 import { sine, writeTrack } from './media-fixtures.js';
+import { ifSet } from '../support/if-set.js';
 
 const work = mkdtempSync(join(tmpdir(), 'cuecast-openai-index-'));
 const music = join(work, 'music');
@@ -49,7 +50,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await encoders?.dispose();
+  await ifSet(encoders)?.dispose();
   server.closeAllConnections();
   await new Promise<void>((r) => server.close(() => r()));
   rmSync(work, { recursive: true, force: true });

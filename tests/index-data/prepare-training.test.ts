@@ -10,6 +10,7 @@ import { mediaAudioSource } from '../../index-data/media-source.js';
 import { prepareTraining, readTrainingInput, splitOf, type PrepareSummary } from '../../index-data/training/prepare.js';
 import type { Encoders } from '../../model/index.js';
 import { createFixtureEncoders } from '../support/models.js';
+import { ifSet } from '../support/if-set.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'cuecast-prepare-'));
@@ -64,8 +65,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  // Unset when beforeAll failed before loading them.
-  await (encoders as Encoders | undefined)?.dispose();
+  await ifSet(encoders)?.dispose();
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashFile, scanMusic } from '../../index-data/scan.js';
 import { distinctWindows, planSegments } from '../../features/segments.js';
+import { objectContaining, stringMatching } from '../support/matchers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cuecast-scan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,7 +48,7 @@ describe('scanMusic', () => {
   it('reports a missing root instead of throwing', async () => {
     const { files, problems } = await scanMusic([join(dir, 'missing')]);
     expect(files).toEqual([]);
-    expect(problems).toEqual([expect.objectContaining({ code: 'missing-root', reason: expect.stringMatching(/ENOENT/) as string })]);
+    expect(problems).toEqual([objectContaining({ code: 'missing-root', reason: stringMatching(/ENOENT/) })]);
   });
 
   it('hashes content, so equal bytes under different names share a hash', async () => {
@@ -130,11 +131,11 @@ describe('planSegments', () => {
 
   it('given a zero, negative or non-finite duration, refuses with INPUT_INVALID', () => {
     for (const bad of [0, -3, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => planSegments(bad, spec)).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/positive number of seconds/) as string }));
+      expect(() => planSegments(bad, spec)).toThrow(objectContaining({ code: 'INPUT_INVALID', message: stringMatching(/positive number of seconds/) }));
     }
   });
 
   it('given a zero hop, refuses with INPUT_INVALID instead of looping forever', () => {
-    expect(() => planSegments(90, { ...spec, hopSeconds: 0 })).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/hopSeconds/) as string }));
+    expect(() => planSegments(90, { ...spec, hopSeconds: 0 })).toThrow(objectContaining({ code: 'INPUT_INVALID', message: stringMatching(/hopSeconds/) }));
   });
 });

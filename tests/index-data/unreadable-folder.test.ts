@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import type { ScanResult } from '../../index-data/scan.js';
+import { objectContaining, stringMatching } from '../support/matchers.js';
 
 // Root reads any folder, and CI runs as root: so the scan runs in a child process as `nobody`
 // (uid 65534) when these tests are root, and directly otherwise. That child must not need anything
@@ -54,7 +55,7 @@ describe('scanning a music folder with a folder that cannot be read', () => {
 
     const result = scanAsUnprivileged(music);
 
-    expect(result.problems).toEqual([expect.objectContaining({ path: locked, code: 'unreadable-folder', reason: expect.stringMatching(/EACCES/) })]);
+    expect(result.problems).toEqual([objectContaining({ path: locked, code: 'unreadable-folder', reason: stringMatching(/EACCES/) })]);
     expect(JSON.stringify(result)).toContain('open.wav');
     expect(JSON.stringify(result)).not.toContain('hidden.wav');
   });

@@ -9,6 +9,8 @@ import { fixtureHeadsDir, indexWithHeads } from '../support/viml-catalog.js';
 import { loadVimlHeads, type Encoders, type VimlHeads } from '../../model/index.js';
 import { createFixtureEncoders, fixtureConfig } from '../support/models.js';
 import { pulses, writeTrack } from './media-fixtures.js';
+import { objectContaining, stringMatching } from '../support/matchers.js';
+import { ifSet } from '../support/if-set.js';
 
 const headsDir = fixtureHeadsDir;
 const work = mkdtempSync(join(tmpdir(), 'cuecast-viml-catalog-'));
@@ -28,7 +30,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await encoders?.dispose();
+  await ifSet(encoders)?.dispose();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -69,7 +71,7 @@ describe('a catalog built with trained ViML heads', () => {
 
   it('refuses readers running other heads, naming both (CATALOG_MISMATCH)', () => {
     expect(() => openCatalog(catalogDir, { expect: { viml: { manifestHash: 'other-heads', dim: heads.dim } } })).toThrow(
-      expect.objectContaining({ code: 'CATALOG_MISMATCH', message: expect.stringMatching(/ViML heads.*other-heads/) }),
+      objectContaining({ code: 'CATALOG_MISMATCH', message: stringMatching(/ViML heads.*other-heads/) }),
     );
   });
 });

@@ -6,6 +6,7 @@ import { decide, DtypeChecks } from '../../model/dtype-choice.js';
 import type { EncoderKind, Encoders } from '../../model/index.js';
 import { Q8_AGREEMENT } from '../../model/reference-set.js';
 import { createFixtureEncoders, fixtureModelsDir } from '../support/models.js';
+import { stringMatching } from '../support/matchers.js';
 
 const KINDS: readonly EncoderKind[] = ['clipImage', 'clipText', 'clapAudio', 'clapText'];
 const dirs: string[] = [];
@@ -70,7 +71,7 @@ describe('dtype auto', () => {
     writeFileSync(join(dataDir, 'dtype-checks.json'), '{ not json');
     const e = await encoders({ dataDir, 'encoders.dtype': 'auto' });
     expect(e.dtypes.clapAudio.how).toBe('checked');
-    expect(() => JSON.parse(readFileSync(join(dataDir, 'dtype-checks.json'), 'utf8'))).not.toThrow();
+    expect((): unknown => JSON.parse(readFileSync(join(dataDir, 'dtype-checks.json'), 'utf8'))).not.toThrow();
   }, 120_000);
 
   it('an explicit dtype overrides auto and runs no check', async () => {
@@ -84,8 +85,8 @@ describe('dtype auto', () => {
 describe('decide', () => {
   it('chooses q8 at or above the agreement threshold, fp32 below it or when q8 cannot run', () => {
     expect(decide({ ok: true, minCosine: Q8_AGREEMENT, meanCosine: 0.999, items: 6 }).dtype).toBe('q8');
-    expect(decide({ ok: true, minCosine: 0.97, meanCosine: 0.999, items: 6 })).toMatchObject({ dtype: 'fp32', reason: expect.stringMatching(/disagrees/) });
-    expect(decide({ ok: false, reason: 'no file' })).toMatchObject({ dtype: 'fp32', reason: expect.stringMatching(/no file/) });
+    expect(decide({ ok: true, minCosine: 0.97, meanCosine: 0.999, items: 6 })).toMatchObject({ dtype: 'fp32', reason: stringMatching(/disagrees/) });
+    expect(decide({ ok: false, reason: 'no file' })).toMatchObject({ dtype: 'fp32', reason: stringMatching(/no file/) });
   });
 
   it('a store entry for other files is not recalled', () => {

@@ -5,6 +5,7 @@ import { createFixtureEncoders, FIXTURE_CLAP_ID, FIXTURE_CLIP_ID } from '../supp
 import type { RgbFrame } from '../../core/media/types.js';
 import { encodePng, patternFrame } from './images.js';
 import { audioWindow, cosine, maxAbsDiff, norm } from './vectors.js';
+import { ifSet } from '../support/if-set.js';
 
 /** Encodes an RGB frame as a JPEG or WebP file with the ffmpeg on PATH (lossy, near the original). */
 function encodeWithFfmpeg(frame: RgbFrame, codec: 'mjpeg' | 'libwebp'): Uint8Array {
@@ -24,7 +25,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([fp32?.dispose(), q8?.dispose()]);
+  await Promise.all([ifSet(fp32)?.dispose(), ifSet(q8)?.dispose()]);
 });
 
 function expectUnitVectors(vectors: readonly Float32Array[], count: number, dim: number): void {

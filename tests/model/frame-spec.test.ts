@@ -5,6 +5,7 @@ import type { EncoderInfo, FrameEncoder, ImageInput } from '../../model/types.js
 import { clipEmbeddings } from '../../recommend/clip-features.js';
 import { makeVideo } from '../support/media.js';
 import { createFixtureEncoders } from '../support/models.js';
+import { ifSet } from '../support/if-set.js';
 
 /** Records the size of every frame it is given; embeds nothing useful. */
 class SizeRecorder implements FrameEncoder {
@@ -22,8 +23,7 @@ beforeAll(async () => {
   encoders = await createFixtureEncoders({ 'encoders.dtype': 'fp32' });
 }, 60_000);
 afterAll(async () => {
-  // Unset when beforeAll failed before loading them.
-  await (encoders as Encoders | undefined)?.dispose();
+  await ifSet(encoders)?.dispose();
 });
 
 describe('frame specification (features/frame-spec.ts)', () => {

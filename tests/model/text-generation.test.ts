@@ -7,6 +7,7 @@ import { threadId } from 'node:worker_threads';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createTextGenerator, type TextGeneratorOptions, type WorkerTextGenerator } from '../../model/text-generation.js';
 import { fixtureModelsDir } from '../support/models.js';
+import { stringContaining } from '../support/matchers.js';
 
 /** scripts/models/make_llm_fixture.py: a 2-layer random-weight GPT-2 with a MusicCaps BPE tokenizer. */
 const LLM_DIR = fileURLToPath(new URL('../fixtures/models/llm', import.meta.url));
@@ -172,16 +173,16 @@ describe('worker lifecycle (stand-in worker, no model)', () => {
     const firstThread = gen.loaded!.threadId;
     const crashed = gen.generate('crash');
     const queued = gen.generate('after the crash');
-    await expect(crashed).rejects.toMatchObject({ code: 'MODEL_FAILED', message: expect.stringContaining('exit code 3') });
+    await expect(crashed).rejects.toMatchObject({ code: 'MODEL_FAILED', message: stringContaining('exit code 3') });
     expect(await queued).toBe('AFTER THE CRASH');
     expect(gen.loaded!.threadId).not.toBe(firstThread);
-    await expect(gen.generate('throw')).rejects.toMatchObject({ code: 'MODEL_FAILED', message: expect.stringContaining('blew up') });
+    await expect(gen.generate('throw')).rejects.toMatchObject({ code: 'MODEL_FAILED', message: stringContaining('blew up') });
     expect(await gen.generate('still serving')).toBe('STILL SERVING');
     expect(gen.stats()).toMatchObject({ workerRestarts: 2, failed: 2, completed: 2 });
   });
 
   it('given a worker that never reports ready, fails start-up with MODEL_FAILED within the start timeout', async () => {
     const error = await createTextGenerator({ model: 'silent', workerModule: standIn, startTimeoutMs: 1500 }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'MODEL_FAILED', message: expect.stringContaining('within 1500 ms') });
+    expect(error).toMatchObject({ code: 'MODEL_FAILED', message: stringContaining('within 1500 ms') });
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVimlHeads, type Encoders, type VimlHeads, type VimlQuery } from '../../model/index.js';
 import { createFixtureEncoders, fixtureConfig } from '../support/models.js';
 import { maxAbsDiff, norm } from './vectors.js';
+import { ifSet } from '../support/if-set.js';
 
 const headsDir = fileURLToPath(new URL('../fixtures/viml', import.meta.url));
 
@@ -53,14 +54,22 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await encoders?.dispose();
+  await ifSet(encoders)?.dispose();
   rmSync(scratch, { recursive: true, force: true });
 });
 
-function headsCopy(name: string, edit: (manifest: Record<string, any>) => void): string {
+/** The fields of the fixture heads' manifest.json that these tests damage (the rest is copied as read). */
+interface EditableManifest {
+  dim?: number;
+  clip: { modelId: string };
+  clap: { dim: number };
+  heads: { opset: number; query: { file: string } };
+}
+
+function headsCopy(name: string, edit: (manifest: EditableManifest) => void): string {
   const dir = join(scratch, name);
   cpSync(headsDir, dir, { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, any>;
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as EditableManifest;
   edit(manifest);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
   return dir;

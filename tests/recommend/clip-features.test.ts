@@ -4,6 +4,7 @@ import type { Encoders } from '../../model/index.js';
 import { clipEmbeddings } from '../../recommend/clip-features.js';
 import { makeAudio, makeVideo } from '../support/media.js';
 import { createFixtureEncoders } from '../support/models.js';
+import { closeTo } from '../support/matchers.js';
 
 /** The fixture CLIP image encoder, recording how many frames each request carried and when. */
 function recordingEncoder(inner: FrameEncoder): FrameEncoder & { readonly requests: { frames: number; lastFrameTime: number }[] } {
@@ -38,7 +39,7 @@ describe('clipEmbeddings', () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
     const reference = await clipEmbeddings(video, encoders.clipImage, { fps: 1, maxFrames: 20, encodeChunk: 100 });
     expect(embeddings).toHaveLength(20);
-    embeddings.forEach((e, i) => expect(Array.from(e)).toEqual(Array.from(reference.embeddings[i]!).map((v) => expect.closeTo(v, 4))));
+    embeddings.forEach((e, i) => expect(Array.from(e)).toEqual(Array.from(reference.embeddings[i]!).map((v) => closeTo(v, 4))));
   });
 
   it('given an input with no video, rejects with the code the caller asked for', async () => {

@@ -93,7 +93,7 @@ describe('cuecast recommend on a real catalog', () => {
       }
       expect(json.picks.map((p) => p.trackId)).not.toContain(json.turns[1]!.picks[0]);
     } finally {
-      catalog.close();
+      await catalog.close();
     }
   }, 60_000);
 

@@ -265,11 +265,11 @@ describe('rankByScore', () => {
 class LinearViml implements VimlQueryEncoder {
   readonly dim = DIM;
   calls = 0;
-  async encodeQuery(video: readonly Float32Array[], text: readonly Float32Array[] | undefined): Promise<Float32Array> {
+  encodeQuery(video: readonly Float32Array[], text: readonly Float32Array[] | undefined): Promise<Float32Array> {
     this.calls += 1;
     const out = new Float32Array(DIM);
     for (const v of [...video, ...(text ?? [])]) for (let i = 0; i < DIM; i++) out[i]! += v[i]!;
-    return out;
+    return Promise.resolve(out);
   }
 }
 
@@ -302,7 +302,7 @@ describe('Recommender: mode switch', () => {
     expect(viml.calls).toBe(0);
   });
 
-  it('uses zero-shot without heads', async () => {
+  it('uses zero-shot without heads', () => {
     const { rec } = recommender({ vimlVectors: true });
     expect(rec.mode).toBe('zero-shot');
   });
@@ -355,9 +355,9 @@ describe('Recommender: viml without a clip', () => {
     const seen: unknown[] = [];
     const encoder = vimlQueryEncoder({
       dim: 2,
-      encodeQueries: async (queries) => {
+      encodeQueries: (queries) => {
         seen.push(...queries);
-        return queries.map(() => new Float32Array([1, 0]));
+        return Promise.resolve(queries.map(() => new Float32Array([1, 0])));
       },
     });
     await encoder.encodeQuery([new Float32Array([1, 0])], undefined);

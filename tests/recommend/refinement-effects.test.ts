@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { lastShown, toRecommendJson, recommendJsonSchema, type ConversationTurn } from '../../recommend/conversation.js';
 import { Recommender } from '../../recommend/recommender.js';
-import { applyRefinement, applyRefinements } from '../../recommend/refinement/apply.js';
+import { applyRefinement } from '../../recommend/refinement/apply.js';
 import { parseRefinement } from '../../recommend/refinement/parse.js';
 import { EMPTY_STATE, restoreState, STATE_LIMITS } from '../../recommend/refinement/state.js';
 import { englishWords } from '../../recommend/refinement/words.js';
@@ -141,4 +141,3 @@ describe('an emptied turn', () => {
 });
 
 const ids = (r: RecommendResult): string[] => r.picks.map((p) => p.trackId);
-void applyRefinements;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyRefinement, applyRefinements } from '../../recommend/refinement/apply.js';
 import { EMPTY_STATE, restoreState } from '../../recommend/refinement/state.js';
 import { testVocabulary } from './support/vocabulary.js';
+import { objectContaining, stringContaining } from '../support/matchers.js';
 
 const vocabulary = testVocabulary();
 const shown = ['t-a', 't-b', 't-c'];
@@ -119,7 +120,7 @@ describe('refinement state is plain data', () => {
   });
 
   it('given a malformed stored state, rejects it with INPUT_INVALID naming the field', () => {
-    expect(() => restoreState({ ...EMPTY_STATE, vocals: 'loud' })).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringContaining('vocals') }));
+    expect(() => restoreState({ ...EMPTY_STATE, vocals: 'loud' })).toThrow(objectContaining({ code: 'INPUT_INVALID', message: stringContaining('vocals') }));
     expect(() => restoreState('{not json')).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }));
   });
 });

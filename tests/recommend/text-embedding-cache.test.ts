@@ -10,13 +10,13 @@ function countingEncoder(failFirst = false): TextEncoder & { calls: string[][] }
     calls,
     info: { modelId: 'counting', dim: 2 } as TextEncoder['info'],
     maxTokens: 77,
-    async encodeTexts(texts) {
+    encodeTexts(texts) {
       calls.push([...texts]);
       if (fail) {
         fail = false;
-        throw new Error('worker stopped');
+        return Promise.reject(new Error('worker stopped'));
       }
-      return texts.map((t) => Float32Array.of(t.length, t.charCodeAt(0)));
+      return Promise.resolve(texts.map((t) => Float32Array.of(t.length, t.charCodeAt(0))));
     },
   };
 }

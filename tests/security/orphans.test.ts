@@ -139,8 +139,8 @@ describe('no child outlives cuecast', () => {
     const serve = spawn(process.execPath, [cuecastBin, 'serve', '--port', '0', '--catalog', catalogDir], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(serve);
     let out = '';
-    serve.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    serve.stderr!.resume();
+    serve.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    serve.stderr.resume();
     await until(() => /stream server listening on (http:\/\/\S+)/.test(out), 90_000, 'the server to start');
     const base = /stream server listening on (http:\/\/\S+)/.exec(out)![1]!;
     // serve listens first and loads the models and catalog after; /readyz answers 200 once it serves streams.
@@ -182,8 +182,8 @@ describe('no child outlives cuecast', () => {
     const child = spawn(process.execPath, [cuecastBin, 'recommend', url, '--catalog', catalogDir], { cwd: repoRoot, env: fixtureCliEnv(join(work, 'data')), stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout!.resume();
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.resume();
     const { code } = await exited(child);
     const seconds = (Date.now() - firstRequestAt) / 1000;
     expect(code).not.toBe(0);

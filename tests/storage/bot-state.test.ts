@@ -12,6 +12,7 @@ import { PgActionRateLimit, PgCooldown } from '../../bot/state/pg-guards.js';
 import { createPgPool } from '../../index-data/storage/pg/pool.js';
 import { postgresTestsEnabled, startPostgres, type PostgresServer } from '../support/postgres.js';
 import type pg from 'pg';
+import { ifSet } from '../support/if-set.js';
 
 const conversation = (over: Partial<NewConversation> = {}): NewConversation => ({
   userId: 'u1',
@@ -48,7 +49,7 @@ describePg('bot state in PostgreSQL', () => {
 
   afterAll(async () => {
     await Promise.all(pools.map((p) => p.end()));
-    await server?.stop();
+    await ifSet(server)?.stop();
   });
 
   it('round-trips a conversation, frame embeddings bit for bit; another process reads it; a new one in the thread takes it over', async () => {
@@ -128,6 +129,6 @@ describePg('bot state in PostgreSQL', () => {
   it('given an unreachable database, refuses to open with DATABASE_UNAVAILABLE naming the URL without its password', async () => {
     const error = await openBotState({ dataDir: '/nonexistent', databaseUrl: 'postgres://bot:secret@127.0.0.1:1/none', ttlMs: 1, cooldownMs: 1, actionRate: { burst: 1, perMinute: 1 }, pool: { connectTimeoutMs: 2000 } }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
-    expect(String((error as Error).message)).not.toContain('secret');
+    expect((error as Error).message).not.toContain('secret');
   });
 });

@@ -17,6 +17,8 @@ import type { Catalog, CatalogManifest, ScoredTag } from '../../index-data/types
 import { ExactVectorIndex } from '../../index-data/vector-index.js';
 import { normalize } from '../../index-data/vectors.js';
 import { installWithoutPgvector, postgresTestsEnabled, startPostgres, type PostgresServer } from '../support/postgres.js';
+import { stringContaining, stringMatching } from '../support/matchers.js';
+import { ifSet } from '../support/if-set.js';
 
 const DIM = 16;
 const manifest: CatalogManifest = {
@@ -119,7 +121,7 @@ describe.skipIf(!postgresTestsEnabled())('catalogs in PostgreSQL + pgvector', ()
 
   afterAll(async () => {
     for (const pool of pools) await pool.end().catch(() => undefined);
-    await server?.stop();
+    await ifSet(server)?.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
@@ -216,7 +218,7 @@ describe.skipIf(!postgresTestsEnabled())('catalogs in PostgreSQL + pgvector', ()
     expect((await openPgCatalog(target)).trackCount()).toBe(50);
     expect(await second.index('clap-audio')!.search(vector(random(1)), 3)).toHaveLength(3);
     // The one before the previous is gone, and its reader is told so.
-    await expect(first.index('clap-audio')!.search(vector(random(1)), 3)).rejects.toMatchObject({ code: 'CATALOG_MISSING', message: expect.stringMatching(/replaced and removed/) });
+    await expect(first.index('clap-audio')!.search(vector(random(1)), 3)).rejects.toMatchObject({ code: 'CATALOG_MISSING', message: stringMatching(/replaced and removed/) });
     const { rows } = await target.pool.query<{ n: string }>("SELECT count(*) AS n FROM cuecast_generations WHERE catalog = 'atomic'");
     expect(Number(rows[0]!.n)).toBe(2);
 
@@ -229,9 +231,9 @@ describe.skipIf(!postgresTestsEnabled())('catalogs in PostgreSQL + pgvector', ()
     const target = location('mix');
     await copyCatalogToPostgres(embedded(60, 6), target, { hnsw: HNSW });
     const seen = new Set<number>();
-    let copying = true;
-    const copy = copyCatalogToPostgres(embedded(90, 7), target, { hnsw: HNSW, batch: 10 }).finally(() => (copying = false));
-    while (copying) {
+    const copying = { done: false }; // an object: the loop must not narrow a flag the copy's callback sets
+    const copy = copyCatalogToPostgres(embedded(90, 7), target, { hnsw: HNSW, batch: 10 }).finally(() => (copying.done = true));
+    while (!copying.done) {
       const reader = await openPgCatalog(target);
       const segments = [...reader.tracks()].reduce((n, t) => n + reader.segments(t.id).length, 0);
       expect([60, 90]).toContain(reader.trackCount());
@@ -251,7 +253,7 @@ describe.skipIf(!postgresTestsEnabled())('catalogs in PostgreSQL + pgvector', ()
     await copyCatalogToPostgres(embedded(20, 9), b, { hnsw: HNSW });
     expect((await openPgCatalog(a)).trackCount()).toBe(12);
     expect((await openPgCatalog(b)).trackCount()).toBe(20);
-    await expect(openPgCatalog(location('nobody'))).rejects.toMatchObject({ code: 'CATALOG_MISSING', message: expect.stringMatching(/No catalog "nobody" at postgres:\/\/.*cuecast catalog migrate/) });
+    await expect(openPgCatalog(location('nobody'))).rejects.toMatchObject({ code: 'CATALOG_MISSING', message: stringMatching(/No catalog "nobody" at postgres:\/\/.*cuecast catalog migrate/) });
   });
 
   it('given a copy killed midway, the next run resumes the same generation and publishes it verified', async () => {
@@ -290,7 +292,7 @@ describe.skipIf(!postgresTestsEnabled())('catalogs in PostgreSQL + pgvector', ()
     const target = location('default');
     await expect(openPgCatalog(target, { expect: { clip: { modelId: 'other-clip', dim: 512 } } })).rejects.toMatchObject({
       code: 'CATALOG_MISMATCH',
-      message: expect.stringMatching(/clip-test.*other-clip/),
+      message: stringMatching(/clip-test.*other-clip/),
     });
   });
 
@@ -324,7 +326,7 @@ describe.skipIf(!postgresTestsEnabled())('catalogs in PostgreSQL + pgvector', ()
       const l = pgCatalogLocation({ url: await bare.createDatabase('plain'), catalogName: 'default' });
       pools.push(l.pool);
       const failure = openPgCatalog(l);
-      await expect(failure).rejects.toMatchObject({ code: 'PGVECTOR_MISSING', message: expect.stringContaining('has no pgvector extension') });
+      await expect(failure).rejects.toMatchObject({ code: 'PGVECTOR_MISSING', message: stringContaining('has no pgvector extension') });
       await expect(failure).rejects.toThrow(PGVECTOR_INSTALL_HINT);
       await expect(copyCatalogToPostgres(embedded(3, 11), l, { hnsw: HNSW })).rejects.toMatchObject({ code: 'PGVECTOR_MISSING' });
       // Nothing was half-created.

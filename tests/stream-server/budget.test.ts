@@ -5,6 +5,7 @@ import type { RefinementState } from '../../recommend/types.js';
 import type { SessionSummary } from '../../stream-server/events.js';
 import { jpegOf } from './support/color-encoder.js';
 import { OTHER_STREAM_ID, OTHER_STREAM_TOKEN, STREAM_ID, closeClients, errorCode, producer, request, startTestServer, waitFor, type TestServer } from './support/server.js';
+import { stringMatching } from '../support/matchers.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -31,7 +32,7 @@ describe('every producer event draws on a per-connection budget weighted by its 
     // A refinement costs 5 units: a burst of 20 admits 4 (plus what trickles in meanwhile).
     expect(acks.length - limited).toBeLessThanOrEqual(5);
     expect(parsed).toBe(acks.length - limited);
-    expect(acks.find((a) => errorCode(a) === 'RATE_LIMITED')).toMatchObject({ error: { message: expect.stringMatching(/budget/) } });
+    expect(acks.find((a) => errorCode(a) === 'RATE_LIMITED')).toMatchObject({ error: { message: stringMatching(/budget/) } });
     // Unknown events and prompts draw on the same budget.
     expect(errorCode(await request(cam, 'prompt', 'calm'))).toBe('RATE_LIMITED');
     const other = producer(server.url, { streamId: OTHER_STREAM_ID, token: OTHER_STREAM_TOKEN });

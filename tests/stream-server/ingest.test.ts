@@ -18,7 +18,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cuecast-ingest-'));
   redClip = join(dir, 'red.mp4');
   const made = spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=0xE6140A:s=160x120:r=10:d=3', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-y', redClip], { timeout: 30_000 });
-  if (made.status !== 0) throw new Error(`ffmpeg could not make the test clip: ${made.stderr}`);
+  if (made.status !== 0) throw new Error(`ffmpeg could not make the test clip: ${made.stderr.toString()}`);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(async () => {

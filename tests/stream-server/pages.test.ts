@@ -6,6 +6,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jpegOf } from './support/color-encoder.js';
 import { OVERLAY_TOKEN, STREAM_ID, STREAM_TOKEN, closeClients, producer, request, startTestServer, waitUntil, type TestServer } from './support/server.js';
+import { ifSet } from '../support/if-set.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const RED = [230, 20, 10] as const;
@@ -37,7 +38,7 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in headless Chromium', () => {
     });
   });
   afterAll(async () => {
-    await context?.close();
+    await ifSet(context)?.close();
     rmSync(profile, { recursive: true, force: true });
   });
   afterEach(async () => {

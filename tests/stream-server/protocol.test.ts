@@ -16,6 +16,7 @@ import {
   waitFor,
   type TestServer,
 } from './support/server.js';
+import { stringContaining } from '../support/matchers.js';
 
 const RED = [230, 20, 10] as const;
 
@@ -168,7 +169,7 @@ describe('stream protocol: auth', () => {
     const viewer = overlay(server.url);
     await waitFor(viewer, 'state');
     const ack = await request(viewer, 'frame', { image: await jpegOf(RED), capturedAt: Date.now() });
-    expect(ack).toMatchObject({ error: { code: 'INPUT_INVALID', message: expect.stringContaining('Unknown event "frame"') } });
+    expect(ack).toMatchObject({ error: { code: 'INPUT_INVALID', message: stringContaining('Unknown event "frame"') } });
     expect(server.encoder.batches).toEqual([]);
   });
 });

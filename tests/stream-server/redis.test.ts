@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { jpegOf } from './support/color-encoder.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
 import { OVERLAY_TOKEN, STREAM_ID, closeClients, overlay, producer, request, startTestServer, waitFor, waitUntil, type TestServer } from './support/server.js';
 import { freePort } from '../support/free-port.js';
+import { stringContaining, stringMatching } from '../support/matchers.js';
 
 const hasRedis = redisAvailable;
 if (!hasRedis) console.warn('redis-server is not installed: skipping the two-node Redis adapter test (apt-get install redis-server)');
@@ -95,7 +96,7 @@ describe('connectRedisAdapter', () => {
     try {
       const started = Date.now();
       const failure = connectRedisAdapter(`redis://127.0.0.1:${silent.port}`, { connectTimeoutMs: 500 });
-      await expect(failure).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE', message: expect.stringMatching(/no answer like a Redis server's within 500 ms/) });
+      await expect(failure).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE', message: stringMatching(/no answer like a Redis server's within 500 ms/) });
       const elapsed = Date.now() - started;
       expect(elapsed).toBeGreaterThanOrEqual(450);
       expect(elapsed).toBeLessThan(2500);
@@ -109,7 +110,7 @@ describe('connectRedisAdapter', () => {
     try {
       await expect(connectRedisAdapter(`redis://127.0.0.1:${web.port}`, { connectTimeoutMs: 1000 })).rejects.toMatchObject({
         code: 'REDIS_UNAVAILABLE',
-        message: expect.stringContaining(`Could not connect to Redis at redis://127.0.0.1:${web.port}`),
+        message: stringContaining(`Could not connect to Redis at redis://127.0.0.1:${web.port}`),
       });
     } finally {
       await web.close();
@@ -119,10 +120,10 @@ describe('connectRedisAdapter', () => {
   it('given a REDIS_URL that is not a redis:// URL, refuses it with REDIS_UNAVAILABLE without connecting', async () => {
     await expect(connectRedisAdapter('http://user:hunter22@localhost:6379')).rejects.toMatchObject({
       code: 'REDIS_UNAVAILABLE',
-      message: expect.stringMatching(/^REDIS_URL http:\/\/user:\*\*\*@localhost:6379\/ is not a Redis URL: set it to redis:\/\/.*or unset REDIS_URL/),
+      message: stringMatching(/^REDIS_URL http:\/\/user:\*\*\*@localhost:6379\/ is not a Redis URL: set it to redis:\/\/.*or unset REDIS_URL/),
     });
-    await expect(connectRedisAdapter('localhost:6379')).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE', message: expect.stringContaining('REDIS_URL localhost:6379 is not a Redis URL') });
-    await expect(connectRedisAdapter('not a url')).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE', message: expect.stringContaining('(invalid URL) is not a Redis URL') });
+    await expect(connectRedisAdapter('localhost:6379')).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE', message: stringContaining('REDIS_URL localhost:6379 is not a Redis URL') });
+    await expect(connectRedisAdapter('not a url')).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE', message: stringContaining('(invalid URL) is not a Redis URL') });
   });
 });
 

@@ -23,6 +23,8 @@ import { fixtureCliEnv } from '../support/cli.js';
 import { createFixtureEncoders } from '../support/models.js';
 import { jpegOf } from './support/color-encoder.js';
 import { closeClients, overlay, producer, request, waitFor } from './support/server.js';
+import { objectContaining, stringContaining } from '../support/matchers.js';
+import { ifSet } from '../support/if-set.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'cuecast-serve-e2e-'));
@@ -103,14 +105,14 @@ describe('cuecast serve refuses to start without what it needs', () => {
     new Promise<{ code: number | null; stderr: string }>((done) => {
       const child = spawn(process.execPath, cli('serve', '--port', '0', ...args), { cwd: repo, env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
-      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('close', (code) => done({ code, stderr }));
     });
 
   it('given no stream tokens or a malformed pair, refuses with CONFIG_INVALID naming the variable', () => {
     const config = (tokens: string) => loadConfig({ env: { CUECAST_STREAM_TOKENS: tokens } });
-    expect(() => serverOptions(config(''), { allowFileUrls: false })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('CUECAST_STREAM_TOKENS') }));
-    expect(() => serverOptions(config('live'), { allowFileUrls: false })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('CUECAST_STREAM_TOKENS') }));
+    expect(() => serverOptions(config(''), { allowFileUrls: false })).toThrow(objectContaining({ code: 'CONFIG_INVALID', message: stringContaining('CUECAST_STREAM_TOKENS') }));
+    expect(() => serverOptions(config('live'), { allowFileUrls: false })).toThrow(objectContaining({ code: 'CONFIG_INVALID', message: stringContaining('CUECAST_STREAM_TOKENS') }));
     const options = serverOptions(config('live:producer-token-1'), { allowFileUrls: false });
     expect(options.session.windowSeconds).toBe(30);
     expect(options.streamTokens.verify('live', 'producer-token-1')).toBe(true);
@@ -131,8 +133,8 @@ describe('load: 20 streams at 1 fps on the fixture models in their worker pool',
     catalog = openCatalog(catalogDir, { expect: { clip: encoders.clipText.info, clap: encoders.clapAudio.info } });
   }, 60_000);
   afterAll(async () => {
-    catalog?.close();
-    await encoders?.dispose();
+    await ifSet(catalog)?.close();
+    await ifSet(encoders)?.dispose();
   });
 
   it('sustains every stream with the event loop p99 delay under 50 ms, and reports frame-to-pick p95', async () => {

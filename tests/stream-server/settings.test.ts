@@ -12,6 +12,7 @@ import type { FrameResult, PicksPayload, SessionSummary } from '../../stream-ser
 import { CatalogPickSource } from './support/catalog-picks.js';
 import { jpegOf } from './support/color-encoder.js';
 import { OVERLAY_TOKEN, STREAM_ID, STREAM_TOKEN, closeClients, errorCode, overlay, producer, request, startTestServer, waitFor, waitUntil, type TestServer } from './support/server.js';
+import { stringContaining } from '../support/matchers.js';
 
 const RED = [230, 20, 10] as const;
 const TOKENS = { CUECAST_STREAM_TOKENS: `${STREAM_ID}:${STREAM_TOKEN}`, CUECAST_OVERLAY_TOKENS: `${STREAM_ID}:${OVERLAY_TOKEN}` };
@@ -179,12 +180,12 @@ describe('a server started with serve\'s options behaves as its stream settings 
     expect(await request(cam, 'frame', { image: red, capturedAt: Date.now() })).toMatchObject({ data: { status: 'encoded' } });
     const flooded = await request(cam, 'frame', { image: red, capturedAt: Date.now() + 1 });
     expect(errorCode(flooded)).toBe('RATE_LIMITED');
-    expect(flooded).toMatchObject({ error: { message: expect.stringContaining('0.1 frames per second') } });
+    expect(flooded).toMatchObject({ error: { message: stringContaining('0.1 frames per second') } });
 
     expect(await request<SessionSummary>(cam, 'prompt', 'calm water!!')).toMatchObject({ data: { prompt: 'calm water!!' } });
     const long = await request(cam, 'prompt', 'calm water!!!');
     expect(errorCode(long)).toBe('PROMPT_TOO_LONG');
-    expect(long).toMatchObject({ error: { message: expect.stringContaining('the limit is 12') } });
+    expect(long).toMatchObject({ error: { message: stringContaining('the limit is 12') } });
   });
 });
 

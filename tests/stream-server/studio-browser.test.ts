@@ -20,6 +20,7 @@ import { createStudio, DEFAULT_STUDIO_LIMITS, type Studio } from '../../stream-s
 import { makeImage, makeTrack, makeVideo, pseudoRandomBytes } from '../support/media.js';
 import { createFixtureEncoders } from '../support/models.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { ifSet } from '../support/if-set.js';
 
 /**
  * The studio end to end in headless Chromium, on real parts: a catalog the real indexer built from
@@ -111,11 +112,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
 
   afterAll(async () => {
     await (await launching?.catch(() => undefined))?.close();
-    await server?.close();
-    await studio?.close();
-    await store?.close();
-    await catalog?.close();
-    await encoders?.dispose();
+    await ifSet(server)?.close();
+    await ifSet(studio)?.close();
+    await ifSet(store)?.close();
+    await ifSet(catalog)?.close();
+    await ifSet(encoders)?.dispose();
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -144,13 +145,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
             const a = items[i]!.box;
             const b = items[j]!.box;
             const overlap = Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
-            if (overlap) out.push(`overlap in ${group.className}: ${items[i]!.el.textContent?.trim()} / ${items[j]!.el.textContent?.trim()}`);
+            if (overlap) out.push(`overlap in ${group.className}: ${items[i]!.el.textContent.trim()} / ${items[j]!.el.textContent.trim()}`);
           }
         }
       }
       // Text that wraps must show whole: buttons, the why line, tags, the status.
       for (const el of Array.from(document.querySelectorAll('button, .why, .tags li, #status, .history li, .bpm, .rank')).filter(visible)) {
-        if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) out.push(`clipped text: "${el.textContent?.trim().slice(0, 40)}" (${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight})`);
+        if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) out.push(`clipped text: "${el.textContent.trim().slice(0, 40)}" (${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight})`);
       }
       // Titles may end in an ellipsis only when they are too long for the card; these are short.
       for (const el of Array.from(document.querySelectorAll('.card .title'))) if (el.scrollWidth > el.clientWidth + 1) out.push(`title cut: ${el.textContent}`);
@@ -322,8 +323,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     await expect.poll(() => page.evaluate(async (track) => {
       const key = decodeURIComponent(/c=([^&]+)/.exec(location.hash)![1]!);
       const token = new URLSearchParams(location.search).get('token');
-      const view = await (await fetch(`/studio/api/conversations/${key}`, { headers: { authorization: `Bearer ${token}` } })).json();
-      return Math.round(view.picks.find((p: { trackId: string }) => p.trackId === track).segmentStart);
+      const view = (await (await fetch(`/studio/api/conversations/${key}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { picks: { trackId: string; segmentStart: number }[] };
+      return Math.round(view.picks.find((p) => p.trackId === track)!.segmentStart);
     }, track3), { timeout: 20_000 }).toBe(dragged);
 
     // Clip sound: muted, then back to ducked.

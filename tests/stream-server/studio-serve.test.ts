@@ -40,7 +40,10 @@ function serve(...args: string[]): Served {
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(line);
-    for (const w of waiting.splice(0)) (w.pattern.test(line) ? w.done(line) : waiting.push(w));
+    for (const w of waiting.splice(0)) {
+      if (w.pattern.test(line)) w.done(line);
+      else waiting.push(w);
+    }
   });
   return {
     child,
@@ -50,7 +53,13 @@ function serve(...args: string[]): Served {
         const seen = lines.find((l) => pattern.test(l));
         if (seen) { done(seen); return; }
         const timer = setTimeout(() => fail(new Error(`no line matching ${pattern} in ${timeoutMs} ms; stdout:\n${lines.join('\n')}\nstderr:\n${stderr}`)), timeoutMs);
-        waiting.push({ pattern, done: (l) => (clearTimeout(timer), done(l)) });
+        waiting.push({
+          pattern,
+          done: (l) => {
+            clearTimeout(timer);
+            done(l);
+          },
+        });
         child.once('exit', (code) => fail(new Error(`serve exited with ${code}: ${stderr}`)));
       }),
     stop: () =>
@@ -71,7 +80,7 @@ describe('cuecast serve and the studio', () => {
       const [, url, token] = studioUrl;
       const store = join(dataDir, 'serve-tokens.json');
       expect(statSync(store).mode & 0o777).toBe(0o600);
-      expect(JSON.parse(readFileSync(store, 'utf8')).tokens.studio).toBe(token);
+      expect((JSON.parse(readFileSync(store, 'utf8')) as { tokens: { studio: string } }).tokens.studio).toBe(token);
       await first.line(/ready on/);
       const base = url!.slice(0, url!.indexOf('/studio'));
       expect((await fetch(`${base}/studio`)).status).toBe(401);

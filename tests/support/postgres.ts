@@ -143,7 +143,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     const args = ['-D', data, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
     const child = spawn(join(bin, 'postgres'), args, { ...asOwner, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     let log = '';
-    child.stderr!.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
+    child.stderr.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     if (await waitReady(url, child, options.startTimeoutMs ?? 30_000)) return server(url, port, child, dir);
     lastError = log;

@@ -31,7 +31,7 @@ export async function startRedis(timeoutMs = 10_000): Promise<RedisServer> {
     } catch (error) {
       if (Date.now() > deadline || child.exitCode !== null) {
         stop();
-        throw new Error(`redis-server did not start on port ${port}: ${(error as Error).message}`);
+        throw new Error(`redis-server did not start on port ${port}: ${(error as Error).message}`, { cause: error });
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -68,7 +68,7 @@ export async function createRealServices(options: { maxClipSeconds?: number } = 
     tracks: new CatalogTrackDirectory(catalog),
     preview: new CatalogPreviewCutter(catalog, 30_000),
     async dispose() {
-      catalog.close();
+      await catalog.close();
       await encoders.dispose();
     },
   };

@@ -49,9 +49,9 @@ export class SmallRecommender implements MusicRecommender {
     return applyRefinement(state, text, { vocabulary: this.vocabulary, shown });
   }
 
-  async recommend(request: RecommendRequest): Promise<RecommendResult> {
+  recommend(request: RecommendRequest): Promise<RecommendResult> {
     this.requests.push(request);
-    if (this.tracks.length === 0) throw new CatalogError('CATALOG_EMPTY', 'the catalog has no tracks');
+    if (this.tracks.length === 0) return Promise.reject(new CatalogError('CATALOG_EMPTY', 'the catalog has no tracks'));
     const state = request.state ?? EMPTY_REFINEMENT;
     const prompt = (request.prompt ?? '').toLowerCase();
     const frames = request.frameEmbeddings ?? [];
@@ -86,9 +86,9 @@ export class SmallRecommender implements MusicRecommender {
       segmentEnd: 60,
       tags: t.tags,
       ...(t.bpm ? { bpm: t.bpm } : {}),
-      why: `${t.tags.slice(0, 3).map((x) => x.tag).join(', ')}`,
+      why: t.tags.slice(0, 3).map((x) => x.tag).join(', '),
     }));
-    return { mode: 'zero-shot', picks, notes: state.notes, state };
+    return Promise.resolve({ mode: 'zero-shot', picks, notes: state.notes, state });
   }
 }
 
@@ -111,8 +111,8 @@ export class SmallTrackDirectory implements TrackDirectory {
 export class FixedClipAnalyser implements ClipAnalyser {
   calls = 0;
   constructor(private readonly features: ClipFeatures = { frameEmbeddings: [new Float32Array([1, 0, 0, 0])], durationSeconds: 1 }) {}
-  async analyse(): Promise<ClipFeatures> {
+  analyse(): Promise<ClipFeatures> {
     this.calls += 1;
-    return this.features;
+    return Promise.resolve(this.features);
   }
 }

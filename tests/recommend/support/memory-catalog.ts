@@ -93,14 +93,14 @@ export class AxisTextEncoder implements TextEncoder {
   readonly info: EncoderInfo = { modelId: 'axis-text', dim: DIM, dtype: 'fp32', device: 'cpu' };
   readonly maxTokens = 77;
   readonly seen: string[] = [];
-  async encodeTexts(texts: readonly string[]): Promise<Float32Array[]> {
+  encodeTexts(texts: readonly string[]): Promise<Float32Array[]> {
     this.seen.push(...texts);
-    return texts.map((t) => {
+    return Promise.resolve(texts.map((t) => {
       const v = axis(...t.toLowerCase().split(/[^a-z]+/));
       if (v.every((x) => x === 0)) v.fill(0.01);
       const n = Math.hypot(...v);
       return v.map((x) => x / n);
-    });
+    }));
   }
 }
 

@@ -54,9 +54,9 @@ export class CatalogPickSource implements PickSource {
     return { ...base, text: [...base.text, text] };
   }
 
-  async recommend(request: RecommendRequest): Promise<RecommendResult> {
+  recommend(request: RecommendRequest): Promise<RecommendResult> {
     this.requests.push(request);
-    if (this.failWith) throw this.failWith;
+    if (this.failWith) return Promise.reject(this.failWith);
     const state = request.state ?? EMPTY_STATE;
     const words = [request.prompt ?? '', ...state.text].join(' ').toLowerCase();
     const query = request.frameEmbeddings?.length ? mean(request.frameEmbeddings) : undefined;
@@ -81,6 +81,6 @@ export class CatalogPickSource implements PickSource {
       })
       .sort((a, b) => b.score - a.score)
       .slice(0, request.k ?? 5);
-    return { mode: 'zero-shot', picks, notes: [], state };
+    return Promise.resolve({ mode: 'zero-shot', picks, notes: [], state });
   }
 }

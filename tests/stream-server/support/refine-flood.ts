@@ -38,7 +38,13 @@ let sent = 0;
 const floods: Promise<void>[] = [];
 const flood = setInterval(() => {
   sent += 1;
-  floods.push(request(attacker, 'refine', text(sent)).then((ack) => void (('error' in ack && ack.error.code === 'RATE_LIMITED') ? (refused += 1) : 0)).catch(() => {}));
+  floods.push(
+    request(attacker, 'refine', text(sent))
+      .then((ack) => {
+        if ('error' in ack && ack.error.code === 'RATE_LIMITED') refused += 1;
+      })
+      .catch(() => {}),
+  );
 }, 1000 / refinesPerSecond);
 const healthz: number[] = [];
 const probe = setInterval(() => {

@@ -93,13 +93,13 @@ export function closeClients(): void {
 
 export function producer(url: string, auth: Record<string, unknown> = { streamId: STREAM_ID, token: STREAM_TOKEN }): ProducerSocket {
   const socket: ProducerSocket = connect(`${url}/stream`, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
-  sockets.push(socket as Socket);
+  sockets.push(socket);
   return socket;
 }
 
 export function overlay(url: string, auth: Record<string, unknown> = { streamId: STREAM_ID, token: OVERLAY_TOKEN }, reconnection = false): OverlaySocket {
   const socket: OverlaySocket = connect(`${url}/overlay`, { auth, transports: ['websocket'], reconnection, reconnectionDelay: 100, reconnectionDelayMax: 200, forceNew: true });
-  sockets.push(socket as Socket);
+  sockets.push(socket);
   return socket;
 }
 

@@ -7,6 +7,7 @@ import {
   ApplicationCommandType,
   ChannelType,
   ComponentType,
+  InteractionContextType,
   InteractionType,
   Locale,
   GuildMemberFlags,
@@ -44,7 +45,11 @@ export function createWorld(): World {
   return { applicationId: snowflake(), guildId: snowflake(), channelId: snowflake(), bot: user('cuecast', true), user: user('editor'), otherUser: user('lurker') };
 }
 
-export const guildMember = (user: APIUser): APIGuildMember => ({ user, roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 as GuildMemberFlags });
+/** A bit-flag field (MessageFlags, GuildMemberFlags) from its bits: a flags enum has no member for 0 or for a combination. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the call site names the flags enum it wants
+export const bitFlags = <Flags extends number>(bits: number): Flags => bits as Flags;
+
+export const guildMember = (user: APIUser): APIGuildMember => ({ user, roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: bitFlags<GuildMemberFlags>(0) });
 
 const interactionMember = (user: APIUser): APIInteractionGuildMember => ({ ...guildMember(user), user, permissions: '2248473465835073', avatar: null });
 
@@ -65,7 +70,7 @@ function base(world: World, user: APIUser, channelId: string) {
     guild_locale: Locale.EnglishUS,
     entitlements: [],
     authorizing_integration_owners: { '0': world.guildId },
-    context: 0 as const,
+    context: InteractionContextType.Guild,
     attachment_size_limit: 10 * 1024 * 1024,
   };
 }
@@ -145,7 +150,7 @@ export function modalSubmit(world: World, message: APIMessage, customId: string,
       custom_id: customId,
       components: Object.entries(fields).map(([id, value]) => ({ type: ComponentType.ActionRow, components: [{ type: ComponentType.TextInput, custom_id: id, value }] })),
     },
-  } as APIModalSubmitInteraction;
+  };
 }
 
 export function userMessage(world: World, channelId: string, content: string, author: APIUser = world.user, attachments: APIAttachment[] = []): APIMessage & { guild_id: string; member: APIGuildMember } {
@@ -166,7 +171,7 @@ export function userMessage(world: World, channelId: string, content: string, au
     embeds: [],
     pinned: false,
     type: MessageType.Default,
-    flags: 0 as MessageFlags,
+    flags: bitFlags<MessageFlags>(0),
     components: [],
   };
 }

@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   ChannelType,
   GatewayDispatchEvents,
@@ -25,7 +25,7 @@ import {
   type APIThreadChannel,
   type GatewayIdentifyData,
 } from 'discord.js';
-import { guildMember, snowflake, userMessage, createWorld, type World } from './payloads.js';
+import { bitFlags, guildMember, snowflake, userMessage, createWorld, type World } from './payloads.js';
 
 export interface RecordedCall {
   readonly method: string;
@@ -42,6 +42,14 @@ interface InteractionRecord {
 }
 
 const API = '/api/v10';
+
+/** What a REST route answers: a status and, unless it is empty, a JSON body. */
+interface Reply {
+  readonly status: number;
+  readonly data?: unknown;
+}
+
+const reply = (status: number, data?: unknown): Reply => ({ status, data });
 
 export class FakeDiscord {
   readonly world: World;
@@ -275,7 +283,7 @@ export class FakeDiscord {
     });
     ws.send(JSON.stringify({ op: GatewayOpcodes.Hello, d: { heartbeat_interval: 45_000 } }));
     ws.on('message', (raw) => {
-      const packet = JSON.parse(String(raw)) as { op: number; d: unknown };
+      const packet = JSON.parse(textOf(raw)) as { op: GatewayOpcodes; d: unknown };
       if (packet.op === GatewayOpcodes.Heartbeat) ws.send(JSON.stringify({ op: GatewayOpcodes.HeartbeatAck }));
       if (packet.op === GatewayOpcodes.Identify) this.onIdentify(ws, packet.d as GatewayIdentifyData);
     });
@@ -358,75 +366,80 @@ export class FakeDiscord {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
-    if (url.pathname.startsWith('/cdn/')) return this.serveCdn(url.pathname.slice(4), res);
+    if (url.pathname.startsWith('/cdn/')) {
+      this.serveCdn(url.pathname.slice(4), res);
+      return;
+    }
     const { body, files } = await readBody(req);
     const pathname = decodeURIComponent(url.pathname);
     const path = pathname.startsWith(API) ? pathname.slice(API.length) : pathname;
     this.calls.push({ method, path, body, files });
-    const json = (status: number, data?: unknown): void => {
-      if (data === undefined) res.writeHead(status).end();
-      else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
-    };
+    const { status, data } = this.route(method, path, url, body, files);
+    if (data === undefined) res.writeHead(status).end();
+    else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
+  }
+
+  private route(method: string, path: string, url: URL, body: Record<string, unknown> | undefined, files: RecordedCall['files']): Reply {
     const { world } = this;
     let m: RegExpMatchArray | null;
 
     if (method === 'GET' && path === '/gateway/bot') {
-      return json(200, { url: this.advertisedGatewayUrl ?? this.gatewayUrl, shards: this.shardCount, session_start_limit: { total: 1000, remaining: 999, reset_after: 60_000, max_concurrency: 1 } });
+      return reply(200, { url: this.advertisedGatewayUrl ?? this.gatewayUrl, shards: this.shardCount, session_start_limit: { total: 1000, remaining: 999, reset_after: 60_000, max_concurrency: 1 } });
     }
     if (method === 'PUT' && (m = path.match(/^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/))) {
-      const commands = (body as unknown as Record<string, unknown>[]) ?? [];
-      return json(200, commands.map((c) => ({ ...c, id: snowflake(), application_id: m![1], ...(m![2] ? { guild_id: m![2] } : {}), version: snowflake() })));
+      const commands = Array.isArray(body) ? (body as Record<string, unknown>[]) : [];
+      return reply(200, commands.map((c) => ({ ...c, id: snowflake(), application_id: m![1], ...(m![2] ? { guild_id: m![2] } : {}), version: snowflake() })));
     }
     if (method === 'POST' && (m = path.match(/^\/interactions\/(\d+)\/([^/]+)\/callback$/))) {
-      return this.onCallback(m[2]!, body ?? {}, url.searchParams.get('with_response') === 'true', json);
+      return this.onCallback(m[2]!, body ?? {}, url.searchParams.get('with_response') === 'true');
     }
     if ((m = path.match(/^\/webhooks\/(\d+)\/([^/]+)\/messages\/(@original|\d+)$/))) {
       const record = this.interactions.get(m[2]!);
       const id = m[3] === '@original' ? record?.originalId : m[3];
       const message = id ? this.messages.get(id) : undefined;
-      if (!record || !message) return json(404, { message: 'Unknown Message', code: 10008 });
-      if (method === 'GET') return json(200, message);
+      if (!record || !message) return reply(404, { message: 'Unknown Message', code: 10008 });
+      if (method === 'GET') return reply(200, message);
       if (method === 'DELETE') {
         this.messages.delete(message.id);
-        return json(204);
+        return reply(204);
       }
       if (method === 'PATCH') {
         const refused = this.refusal(message.channel_id, Boolean((message.flags ?? 0) & MessageFlags.Ephemeral));
-        if (refused) return json(refused.status, refused.body);
-        return json(200, this.edit(message, body ?? {}, files));
+        if (refused) return reply(refused.status, refused.body);
+        return reply(200, this.edit(message, body ?? {}, files));
       }
     }
     if (method === 'POST' && (m = path.match(/^\/webhooks\/(\d+)\/([^/]+)$/))) {
       const record = this.interactions.get(m[2]!);
-      if (!record) return json(404, { message: 'Unknown Webhook', code: 10015 });
+      if (!record) return reply(404, { message: 'Unknown Webhook', code: 10015 });
       const channelId = record.payload.channel?.id ?? world.channelId;
       const refused = this.refusal(channelId, Boolean(Number(body?.flags ?? 0) & MessageFlags.Ephemeral));
-      if (refused) return json(refused.status, refused.body);
+      if (refused) return reply(refused.status, refused.body);
       const message = this.create(channelId, body ?? {}, files, { webhook_id: world.applicationId });
       record.followups.push(message.id);
-      return json(200, message);
+      return reply(200, message);
     }
     if (method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/typing$/))) {
       const refused = this.refusal(m[1]!);
-      return refused ? json(refused.status, refused.body) : json(204);
+      return refused ? reply(refused.status, refused.body) : reply(204);
     }
     if (method === 'PUT' && (m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/([^/]+)\/@me$/))) {
       const refused = this.refusal(m[1]!);
-      if (refused) return json(refused.status, refused.body);
-      if (!this.messages.has(m[2]!)) return json(404, { message: 'Unknown Message', code: 10008 });
+      if (refused) return reply(refused.status, refused.body);
+      if (!this.messages.has(m[2]!)) return reply(404, { message: 'Unknown Message', code: 10008 });
       this.reactions.push(`${m[1]}/${m[2]}/${m[3]}`);
-      return json(204);
+      return reply(204);
     }
     if (method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/messages\/(\d+)\/threads$/))) {
       const parent = m[1]!;
-      if (!this.messages.has(m[2]!)) return json(404, { message: 'Unknown Message', code: 10008 });
+      if (!this.messages.has(m[2]!)) return reply(404, { message: 'Unknown Message', code: 10008 });
       const thread: APIThreadChannel = {
         id: m[2]!, // Discord gives a thread started from a message the message's id.
         type: ChannelType.PublicThread,
         guild_id: this.guildOfChannel(parent),
         parent_id: parent,
         owner_id: world.bot.id,
-        name: String(body?.name ?? 'thread'),
+        name: typeof body?.name === 'string' ? body.name : 'thread',
         last_message_id: null,
         rate_limit_per_user: 0,
         message_count: 0,
@@ -436,40 +449,40 @@ export class FakeDiscord {
         thread_metadata: { archived: false, auto_archive_duration: Number(body?.auto_archive_duration ?? 1440) as 1440, archive_timestamp: new Date().toISOString(), locked: false },
       } as unknown as APIThreadChannel;
       this.threads.set(thread.id, thread);
-      return json(201, thread);
+      return reply(201, thread);
     }
     if (method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/messages$/))) {
       const refused = this.refusal(m[1]!);
-      if (refused) return json(refused.status, refused.body);
-      return json(200, this.create(m[1]!, body ?? {}, files));
+      if (refused) return reply(refused.status, refused.body);
+      return reply(200, this.create(m[1]!, body ?? {}, files));
     }
     if (method === 'GET' && (m = path.match(/^\/channels\/(\d+)$/))) {
       const channel: APIChannel | undefined = this.threads.get(m[1]!);
-      return channel ? json(200, channel) : json(404, { message: 'Unknown Channel', code: 10003 });
+      return channel ? reply(200, channel) : reply(404, { message: 'Unknown Channel', code: 10003 });
     }
     if (method === 'PATCH' && (m = path.match(/^\/channels\/(\d+)$/))) {
       const thread = this.threads.get(m[1]!);
-      if (!thread) return json(404, { message: 'Unknown Channel', code: 10003 });
+      if (!thread) return reply(404, { message: 'Unknown Channel', code: 10003 });
       if (body?.archived === false && thread.thread_metadata?.archived) {
         // Reopening takes Send Messages in Threads; a locked thread takes Manage Threads, which the bot lacks.
-        if (thread.thread_metadata.locked || this.closedToBot.has(thread.id)) return json(403, { message: 'Missing Permissions', code: 50013 });
+        if (thread.thread_metadata.locked || this.closedToBot.has(thread.id)) return reply(403, { message: 'Missing Permissions', code: 50013 });
         this.setArchived(thread, false);
       }
-      return json(200, thread);
+      return reply(200, thread);
     }
     this.unknownRoutes.push(`${method} ${path}`);
-    return json(404, { message: '404: Not Found', code: 0 });
+    return reply(404, { message: '404: Not Found', code: 0 });
   }
 
-  private onCallback(token: string, body: Record<string, unknown>, withResponse: boolean, json: (s: number, d?: unknown) => void): void {
+  private onCallback(token: string, body: Record<string, unknown>, withResponse: boolean): Reply {
     const record = this.interactions.get(token);
-    if (!record) return json(404, { message: 'Unknown interaction', code: 10062 });
-    if (record.callbacks.length > 0) return json(400, { message: 'Interaction has already been acknowledged.', code: 40060 });
+    if (!record) return reply(404, { message: 'Unknown interaction', code: 10062 });
+    if (record.callbacks.length > 0) return reply(400, { message: 'Interaction has already been acknowledged.', code: 40060 });
     const type = body.type as InteractionResponseType;
     const data = body.data as Record<string, unknown> | undefined;
     const posts = [InteractionResponseType.ChannelMessageWithSource, InteractionResponseType.DeferredChannelMessageWithSource, InteractionResponseType.UpdateMessage].includes(type);
     const refused = posts ? this.refusal(record.payload.channel?.id ?? this.world.channelId, Boolean(Number(data?.flags ?? 0) & MessageFlags.Ephemeral)) : undefined;
-    if (refused) return json(refused.status, refused.body);
+    if (refused) return reply(refused.status, refused.body);
     record.callbacks.push({ type, ...(data ? { data } : {}) });
     const source = 'message' in record.payload ? record.payload.message : undefined;
     const channelId = record.payload.channel?.id ?? this.world.channelId;
@@ -487,8 +500,8 @@ export class FakeDiscord {
       }
     }
     if (message) record.originalId = message.id;
-    if (!withResponse) return json(204);
-    return json(200, {
+    if (!withResponse) return reply(204);
+    return reply(200, {
       interaction: { id: record.payload.id, type: record.payload.type, response_message_id: message?.id, response_message_loading: type === InteractionResponseType.DeferredChannelMessageWithSource, response_message_ephemeral: false },
       ...(message ? { resource: { type, message } } : { resource: { type } }),
     });
@@ -499,7 +512,7 @@ export class FakeDiscord {
       id: snowflake(),
       channel_id: channelId,
       author: this.world.bot,
-      content: String(body.content ?? ''),
+      content: typeof body.content === 'string' ? body.content : '',
       timestamp: new Date().toISOString(),
       edited_timestamp: null,
       tts: false,
@@ -507,11 +520,11 @@ export class FakeDiscord {
       mentions: [],
       mention_roles: [],
       attachments: files.map((f) => ({ id: snowflake(), filename: f.name, size: f.size, url: `http://127.0.0.1:${this.port}/cdn/bot/${f.name}`, proxy_url: '' })),
-      embeds: (body.embeds as APIMessage['embeds']) ?? [],
-      components: (body.components as APIMessage['components']) ?? [],
+      embeds: (body.embeds ?? []) as APIMessage['embeds'],
+      components: (body.components ?? []) as APIMessage['components'],
       pinned: false,
       type: body.message_reference ? MessageType.Reply : MessageType.Default,
-      flags: Number(body.flags ?? 0),
+      flags: bitFlags<MessageFlags>(Number(body.flags ?? 0)),
       ...(body.message_reference ? { message_reference: body.message_reference as APIMessage['message_reference'] } : {}),
       ...extra,
     } as APIMessage;
@@ -523,8 +536,8 @@ export class FakeDiscord {
     const edited = {
       ...message,
       edited_timestamp: new Date().toISOString(),
-      flags: (message.flags ?? 0) & ~MessageFlags.Loading,
-      ...('content' in body ? { content: String(body.content ?? '') } : {}),
+      flags: bitFlags<MessageFlags>((message.flags ?? 0) & ~MessageFlags.Loading),
+      ...('content' in body ? { content: typeof body.content === 'string' ? body.content : '' } : {}),
       ...('embeds' in body ? { embeds: body.embeds as APIMessage['embeds'] } : {}),
       ...('components' in body ? { components: body.components as APIMessage['components'] } : {}),
       ...(files.length > 0 || 'attachments' in body ? { attachments: files.map((f) => ({ id: snowflake(), filename: f.name, size: f.size, url: '', proxy_url: '' })) } : {}),
@@ -555,7 +568,7 @@ async function readBody(req: IncomingMessage): Promise<{ body: Record<string, un
     const files: { name: string; size: number }[] = [];
     let body: Record<string, unknown> | undefined;
     for (const [key, value] of form as unknown as Iterable<[string, string | File]>) {
-      if (key === 'payload_json') body = JSON.parse(String(value)) as Record<string, unknown>;
+      if (key === 'payload_json' && typeof value === 'string') body = JSON.parse(value) as Record<string, unknown>;
       else if (typeof value !== 'string') files.push({ name: value.name, size: value.size });
     }
     return { body, files };
@@ -564,4 +577,10 @@ async function readBody(req: IncomingMessage): Promise<{ body: Record<string, un
 }
 
 /** The shard a guild's events go to, as Discord computes it. */
+/** A gateway frame as text (ws hands over a Buffer, an ArrayBuffer or, for fragments, Buffers). */
+function textOf(raw: RawData): string {
+  if (Array.isArray(raw)) return Buffer.concat(raw).toString('utf8');
+  return (Buffer.isBuffer(raw) ? raw : Buffer.from(raw)).toString('utf8');
+}
+
 export const shardOfGuild = (guildId: string, shardCount: number): number => Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
