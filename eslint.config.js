@@ -1,6 +1,6 @@
-// Lint: typescript-eslint's strict, type-checked rules over the TypeScript (flat config). Formatting
-// is not linted: the code keeps its existing style. `npm run lint` fails on any warning or error; the
-// few one-line disables in the code each say why the rule is wrong there.
+// Lint: typescript-eslint's strict, type-checked rules over the TypeScript (flat config). Formatting is
+// Prettier's (.prettierrc.json; `npm run format`), checked by `npm run lint` after ESLint. `npm run lint`
+// fails on any warning or error; the few one-line disables in the code each say why the rule is wrong there.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

@@ -78,7 +78,7 @@ export function exactSearchBatch(data: Float32Array, dim: number, queries: Float
 }
 
 /** recall@k of `found` against the exact `truth`: the mean share of true neighbours found. */
-export function recallAtK(truth: readonly Neighbours[], found: readonly (ArrayLike<number>)[], k: number): number {
+export function recallAtK(truth: readonly Neighbours[], found: readonly ArrayLike<number>[], k: number): number {
   if (truth.length !== found.length) throw new RangeError(`recall: ${truth.length} truths for ${found.length} results`);
   let hits = 0;
   for (let i = 0; i < truth.length; i++) {

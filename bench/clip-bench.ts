@@ -111,7 +111,9 @@ export async function runClipBench(options: BenchOptions): Promise<SectionOutcom
         return [phase, `${formatNumber(s.median)} (${formatNumber(s.min)}-${formatNumber(s.max)})`, phase === 'total' ? '100%' : `${((s.median / total) * 100).toFixed(1)}%`];
       }),
       notes: [
-        'frames: recommend/clipEmbeddings, the path the CLI and the bot take: core/media frames() (ffmpeg, 1 fps, even sampling, short side 224 from features/frame-spec.ts) sends chunks of 8 frames to the worker-pool CLIP image encoder (' + `${config.encoders.dtype}: ${encoders.dtypes.clipImage.dtype}` + ') while it still decodes',
+        'frames: recommend/clipEmbeddings, the path the CLI and the bot take: core/media frames() (ffmpeg, 1 fps, even sampling, short side 224 from features/frame-spec.ts) sends chunks of 8 frames to the worker-pool CLIP image encoder (' +
+          `${config.encoders.dtype}: ${encoders.dtypes.clipImage.dtype}` +
+          ') while it still decodes',
         'encode: time the encoder had frames in flight; decode: the rest of the frames phase, i.e. decoding not hidden behind encoding (ffmpeg start-up and the first chunk)',
         'fuse: CLAP text embedding of the prompt + mean of the frame embeddings; search: VectorIndex.search (HNSW) in both spaces; rank: the rest of Recommender.recommend (exact rescoring, best segment, filters, MMR, explanations)',
         `catalog: in-memory, ${segmentsPerTrack} segments per track, HnswVectorIndex per space, clustered vectors, tags from the real vocabulary; CLAP text: ${encoders.clapText.info.modelId} (dim ${encoders.clapText.info.dim}; the full-size random-weight RoBERTa when scripts/models/make_full_clap.py has built it)`,

@@ -112,9 +112,7 @@ export async function resolveClipDir(options: BenchOptions): Promise<string> {
     await run(PYTHON, [script, '--out', dir], { timeout: 30 * 60_000, maxBuffer: 16 * 2 ** 20 });
   }
   if (!existsSync(join(dir, 'onnx', 'vision_model.onnx'))) {
-    throw new SectionSkipped(
-      `no CLIP graphs in ${dir}: build the full-size random-weight ViT-B/32 with /usr/bin/python3 scripts/models/make_full_clip.py (or pass --clip-model DIR)`,
-    );
+    throw new SectionSkipped(`no CLIP graphs in ${dir}: build the full-size random-weight ViT-B/32 with /usr/bin/python3 scripts/models/make_full_clip.py (or pass --clip-model DIR)`);
   }
   return dir;
 }
@@ -202,15 +200,25 @@ export async function runEncoderBench(options: EncoderBenchOptions): Promise<Sec
       title: `Frame encoding: CLIP image on ${device}, ${p.width}x${p.height} RGB frames (frames/s, median (IQR) of ${p.reps} interleaved repetitions of ${p.frames} frames)`,
       columns: ['encoder', 'dtype', 'frames/s', 'x pool fp32', 'notes'],
       rows: [
-        ['worker pool (createEncoders)', 'fp32', formatSummary(s.pool32), '1.00', `${config.encoders.workers} worker(s), maxBatch ${config.encoders.maxBatch}, maxWaitMs ${config.encoders.maxWaitMs}; mean batch ${formatNumber(poolStats32.meanBatchSize)}`],
-        ...(s.pool8 && poolStats8 ? [['worker pool (createEncoders)', 'q8', formatSummary(s.pool8), formatNumber(ratio(s.pool8, s.pool32), 2), `mean batch ${formatNumber(poolStats8.meanBatchSize)}`]] : []),
+        [
+          'worker pool (createEncoders)',
+          'fp32',
+          formatSummary(s.pool32),
+          '1.00',
+          `${config.encoders.workers} worker(s), maxBatch ${config.encoders.maxBatch}, maxWaitMs ${config.encoders.maxWaitMs}; mean batch ${formatNumber(poolStats32.meanBatchSize)}`,
+        ],
+        ...(s.pool8 && poolStats8
+          ? [['worker pool (createEncoders)', 'q8', formatSummary(s.pool8), formatNumber(ratio(s.pool8, s.pool32), 2), `mean batch ${formatNumber(poolStats8.meanBatchSize)}`]]
+          : []),
         ['raw onnxruntime session', 'fp32', formatSummary(s.raw32), formatNumber(ratio(s.raw32, s.pool32), 2), `best batch ${best32.batch}; ready pixel tensors, no preprocessing`],
         ...(s.raw8 && best8 ? [['raw onnxruntime session', 'q8', formatSummary(s.raw8), formatNumber(ratio(s.raw8, s.pool32), 2), `best batch ${best8.batch}`]] : []),
         ['transformers.js per frame, main thread', 'fp32', formatSummary(s.pipeline), formatNumber(ratio(s.pipeline, s.pool32), 2), 'processor + CLIPVisionModelWithProjection, one frame per call'],
       ],
       notes: [
         `model: ${clipDir} (${config.encoders.threads === 0 ? "onnxruntime's default" : config.encoders.threads} intra-op threads everywhere)`,
-        q8Agreement ? `q8 vs fp32 cosine over ${q8Cosines.length} frames: mean ${q8Agreement.mean.toFixed(4)}, min ${q8Agreement.min.toFixed(4)}` : 'no q8 graph (vision_model_quantized.onnx) beside the fp32 one',
+        q8Agreement
+          ? `q8 vs fp32 cosine over ${q8Cosines.length} frames: mean ${q8Agreement.mean.toFixed(4)}, min ${q8Agreement.min.toFixed(4)}`
+          : 'no q8 graph (vision_model_quantized.onnx) beside the fp32 one',
         `per-frame pipeline vs pool (both fp32) cosine: mean ${pipelineAgreement.mean.toFixed(5)} (same model and preprocessing: a check that both compute the same thing)`,
       ],
     };
@@ -222,13 +230,33 @@ export async function runEncoderBench(options: EncoderBenchOptions): Promise<Sec
     const poolVsRaw = ratio(s.pool32, s.raw32);
     const poolVsPipeline = ratio(s.pool32, s.pipeline);
     const targets: TargetCheck[] = [
-      { section: 'encoder', target: TARGETS.poolVsRaw, measured: `${(poolVsRaw * 100).toFixed(0)}% (${formatNumber(s.pool32.median)} vs ${formatNumber(s.raw32.median)} frames/s at batch ${best32.batch})`, met: poolVsRaw >= POOL_VS_RAW_TARGET },
+      {
+        section: 'encoder',
+        target: TARGETS.poolVsRaw,
+        measured: `${(poolVsRaw * 100).toFixed(0)}% (${formatNumber(s.pool32.median)} vs ${formatNumber(s.raw32.median)} frames/s at batch ${best32.batch})`,
+        met: poolVsRaw >= POOL_VS_RAW_TARGET,
+      },
       s.pool8 && s.raw8 && best8
-        ? { section: 'encoder', target: TARGETS.poolVsRawQ8, measured: `${(ratio(s.pool8, s.raw8) * 100).toFixed(0)}% (${formatNumber(s.pool8.median)} vs ${formatNumber(s.raw8.median)} frames/s at batch ${best8.batch})`, met: ratio(s.pool8, s.raw8) >= POOL_VS_RAW_TARGET }
+        ? {
+            section: 'encoder',
+            target: TARGETS.poolVsRawQ8,
+            measured: `${(ratio(s.pool8, s.raw8) * 100).toFixed(0)}% (${formatNumber(s.pool8.median)} vs ${formatNumber(s.raw8.median)} frames/s at batch ${best8.batch})`,
+            met: ratio(s.pool8, s.raw8) >= POOL_VS_RAW_TARGET,
+          }
         : { section: 'encoder', target: TARGETS.poolVsRawQ8, measured: 'no q8 graph', met: null },
-      { section: 'encoder', target: TARGETS.poolVsPipeline, measured: `${formatNumber(poolVsPipeline, 2)}x (${formatNumber(s.pool32.median)} vs ${formatNumber(s.pipeline.median)} frames/s)`, met: poolVsPipeline >= POOL_VS_PIPELINE_TARGET },
+      {
+        section: 'encoder',
+        target: TARGETS.poolVsPipeline,
+        measured: `${formatNumber(poolVsPipeline, 2)}x (${formatNumber(s.pool32.median)} vs ${formatNumber(s.pipeline.median)} frames/s)`,
+        met: poolVsPipeline >= POOL_VS_PIPELINE_TARGET,
+      },
       s.pool8
-        ? { section: 'encoder', target: TARGETS.q8Speed, measured: `${formatNumber(ratio(s.pool8, s.pool32), 2)}x (${formatNumber(s.pool8.median)} vs ${formatNumber(s.pool32.median)} frames/s; raw sessions: ${formatNumber(ratio(s.raw8!, s.raw32), 2)}x)`, met: ratio(s.pool8, s.pool32) >= Q8_SPEEDUP_TARGET }
+        ? {
+            section: 'encoder',
+            target: TARGETS.q8Speed,
+            measured: `${formatNumber(ratio(s.pool8, s.pool32), 2)}x (${formatNumber(s.pool8.median)} vs ${formatNumber(s.pool32.median)} frames/s; raw sessions: ${formatNumber(ratio(s.raw8!, s.raw32), 2)}x)`,
+            met: ratio(s.pool8, s.pool32) >= Q8_SPEEDUP_TARGET,
+          }
         : { section: 'encoder', target: TARGETS.q8Speed, measured: 'no q8 graph', met: null },
       q8Agreement
         ? { section: 'encoder', target: TARGETS.q8Cosine, measured: `mean ${q8Agreement.mean.toFixed(4)} (min ${q8Agreement.min.toFixed(4)})`, met: q8Agreement.mean >= Q8_COSINE_TARGET }

@@ -229,15 +229,35 @@ function tables(results: readonly SizeResult[], plan: IndexPlan): Table[] {
     `HNSW: the catalog's HnswVectorIndex (hnswlib-node, cosine), M=${plan.params.m}, efConstruction=${plan.params.efConstruction}, one thread; exact: 4-way unrolled dot products over one Float32Array scanned in 512 KiB row blocks, one thread, either ${EXACT_BATCH} queries per pass over the data (each block reused by all of them) or one query at a time; "x exact" is against the faster of the two; ExactVectorIndex: the catalog's simple reference (a Map of vectors, a full sort per query), timed up to ${PROJECT_EXACT_UP_TO.toLocaleString('en-US')} vectors`,
     `queries/s: median (IQR) of ${plan.reps} repetitions over ${plan.queries} queries (${Math.ceil(plan.queries / 2)} at 1M vectors) (exact: per batch of ${EXACT_BATCH}, or per repetition of a few single queries); builds: median of 3 at <= ${plan.repeatBuildsUpTo} vectors, else one build; memory: RSS growth while building and the saved index file (HNSW), the Float32Array (exact)`,
   ];
-  notes.push(`neighbourhoods: mean cosine of a query to its 1st / 10th nearest neighbour: ${results.map((r) => `${r.size.toLocaleString('en-US')}: ${r.meanTop1Cosine.toFixed(2)} / ${r.meanTop10Cosine.toFixed(2)}`).join(', ')}`);
+  notes.push(
+    `neighbourhoods: mean cosine of a query to its 1st / 10th nearest neighbour: ${results.map((r) => `${r.size.toLocaleString('en-US')}: ${r.meanTop1Cosine.toFixed(2)} / ${r.meanTop10Cosine.toFixed(2)}`).join(', ')}`,
+  );
   const main: Table = {
     title: 'Index: hnswlib-node vs exact brute force (recall@10 at the operating point = smallest ef reaching 0.98)',
     columns: ['vectors', 'index', 'build s', 'memory MiB (RSS growth / file)', 'ef', 'queries/s median (IQR)', 'recall@10', 'x exact'],
     rows: results.flatMap((r) => {
       const op = r.hnsw.operatingPoint ?? r.hnsw.sweep[r.hnsw.sweep.length - 1]!;
       return [
-        [r.size.toLocaleString('en-US'), `exact, ${EXACT_BATCH} queries/batch`, '-', formatNumber(r.exact.memoryMiB), '-', formatSummary(r.exact.batched), '1.000', formatNumber(r.exact.batched.median / r.exact.qps.median, 2)],
-        [r.size.toLocaleString('en-US'), 'exact, 1 query at a time', '-', formatNumber(r.exact.memoryMiB), '-', formatSummary(r.exact.single), '1.000', formatNumber(r.exact.single.median / r.exact.qps.median, 2)],
+        [
+          r.size.toLocaleString('en-US'),
+          `exact, ${EXACT_BATCH} queries/batch`,
+          '-',
+          formatNumber(r.exact.memoryMiB),
+          '-',
+          formatSummary(r.exact.batched),
+          '1.000',
+          formatNumber(r.exact.batched.median / r.exact.qps.median, 2),
+        ],
+        [
+          r.size.toLocaleString('en-US'),
+          'exact, 1 query at a time',
+          '-',
+          formatNumber(r.exact.memoryMiB),
+          '-',
+          formatSummary(r.exact.single),
+          '1.000',
+          formatNumber(r.exact.single.median / r.exact.qps.median, 2),
+        ],
         ...(r.projectExact
           ? [[r.size.toLocaleString('en-US'), 'ExactVectorIndex', '-', '-', '-', formatSummary(r.projectExact.qps), '1.000', formatNumber(r.projectExact.qps.median / r.exact.qps.median, 2)]]
           : []),
@@ -258,9 +278,7 @@ function tables(results: readonly SizeResult[], plan: IndexPlan): Table[] {
   const sweep: Table = {
     title: 'Index: ef sweep (recall@10 and queries/s per ef)',
     columns: ['vectors', 'ef', 'recall@10', 'queries/s median (IQR)', 'x exact'],
-    rows: results.flatMap((r) =>
-      r.hnsw.sweep.map((p) => [r.size.toLocaleString('en-US'), String(p.ef), p.recallAt10.toFixed(3), formatSummary(p.qps, 0), formatNumber(p.speedupVsExact)]),
-    ),
+    rows: results.flatMap((r) => r.hnsw.sweep.map((p) => [r.size.toLocaleString('en-US'), String(p.ef), p.recallAt10.toFixed(3), formatSummary(p.qps, 0), formatNumber(p.speedupVsExact)])),
   };
   return [main, sweep];
 }

@@ -88,9 +88,7 @@ export function machineInfo(): MachineInfo {
     platform: `${platform()} ${release()} ${arch()}`,
     node: process.versions.node,
     v8: process.versions.v8,
-    packages: Object.fromEntries(
-      ['onnxruntime-node', '@huggingface/transformers', 'hnswlib-node', 'socket.io'].map((name) => [name, packageVersion(name)]),
-    ),
+    packages: Object.fromEntries(['onnxruntime-node', '@huggingface/transformers', 'hnswlib-node', 'socket.io'].map((name) => [name, packageVersion(name)])),
     cuda: detectCuda(),
   };
 }

@@ -15,7 +15,8 @@ export interface RawAudioWorkerData {
 }
 
 export type RawAudioRequest = { readonly type: 'time'; readonly windows: number; readonly batch: number } | { readonly type: 'close' };
-export type RawAudioReply = { readonly type: 'ready'; readonly niceness: boolean } | { readonly type: 'timed'; readonly windowsPerSecond: number } | { readonly type: 'error'; readonly message: string };
+export type RawAudioReply =
+  { readonly type: 'ready'; readonly niceness: boolean } | { readonly type: 'timed'; readonly windowsPerSecond: number } | { readonly type: 'error'; readonly message: string };
 
 const port = parentPort!;
 const data = workerData as RawAudioWorkerData;

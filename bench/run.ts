@@ -79,7 +79,9 @@ export function renderMarkdownReport(report: BenchReport): string {
     `Command: \`${report.command}\` (${report.startedAt}, ${report.durationSeconds} s)`,
     '',
     `Machine: ${m.cpuModel}, ${m.logicalCores} logical cores, ${m.totalMemoryGiB} GiB, load average ${m.loadAverage1m} at start; ${m.platform}; node ${m.node}; ` +
-      Object.entries(m.packages).map(([name, version]) => `${name} ${version}`).join(', ') +
+      Object.entries(m.packages)
+        .map(([name, version]) => `${name} ${version}`)
+        .join(', ') +
       `; CUDA: ${m.cuda.detail}`,
     '',
   ];

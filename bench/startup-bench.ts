@@ -32,7 +32,22 @@ async function generateTones(dir: string): Promise<void> {
   for (const [i, freq] of [220, 330, 440].entries()) {
     const { exit } = await runChild({
       command: ffmpeg.path,
-      args: ['-hide_banner', '-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${freq}:duration=12`, '-metadata', `title=Tone ${i}`, '-metadata', `artist=Bench ${i}`, join(dir, `tone-${i}.flac`)],
+      args: [
+        '-hide_banner',
+        '-nostdin',
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `sine=frequency=${freq}:duration=12`,
+        '-metadata',
+        `title=Tone ${i}`,
+        '-metadata',
+        `artist=Bench ${i}`,
+        join(dir, `tone-${i}.flac`),
+      ],
       timeoutMs: 60_000,
       maxStdoutBytes: 1 << 20,
     });

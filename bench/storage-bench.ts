@@ -33,10 +33,7 @@ const TABLE = 'cuecast_vectors_0_bench';
 const RECALL_TARGET = 0.98;
 const FILTERED_TARGET = 0.95;
 const QPS_SHARE_TARGET = 1 / 3;
-const TARGETS = [
-  `pgvector recall@10 >= ${RECALL_TARGET} at >= 1/3 of hnswlib's queries/s`,
-  `filtered recall@10 >= ${FILTERED_TARGET} on both backends (filters keeping ~10% and ~50%)`,
-];
+const TARGETS = [`pgvector recall@10 >= ${RECALL_TARGET} at >= 1/3 of hnswlib's queries/s`, `filtered recall@10 >= ${FILTERED_TARGET} on both backends (filters keeping ~10% and ~50%)`];
 
 /** Filters as the catalog passes them: a tag that ~10% or ~50% of rows carry (spread at random). */
 const FILTERS: readonly { readonly name: string; readonly share: number; readonly filter: TrackFilter }[] = [
@@ -145,10 +142,11 @@ async function benchSize(size: number, url: string, quick: boolean, progress: (l
     const batch = 1000;
     for (let start = 0; start < size; start += batch) {
       const labels = Array.from({ length: Math.min(batch, size - start) }, (_, i) => start + i);
-      await admin.pool.query(
-        `INSERT INTO ${TABLE} SELECT l, l, 't' || l, tags::text[], 'unknown', NULL, e::vector FROM unnest($1::int[], $2::text[], $3::text[]) AS u(l, tags, e)`,
-        [labels, labels.map((l) => `{${tagsOf(l).join(',')}}`), labels.map((l) => toVectorText(row(data, l)))],
-      );
+      await admin.pool.query(`INSERT INTO ${TABLE} SELECT l, l, 't' || l, tags::text[], 'unknown', NULL, e::vector FROM unnest($1::int[], $2::text[], $3::text[]) AS u(l, tags, e)`, [
+        labels,
+        labels.map((l) => `{${tagsOf(l).join(',')}}`),
+        labels.map((l) => toVectorText(row(data, l))),
+      ]);
     }
     const pgLoadSeconds = (performance.now() - begin) / 1000;
     progress(`[storage] building the pgvector HNSW index (m=${HNSW_DEFAULTS.m}, ef_construction=${HNSW_DEFAULTS.efConstruction})`);
@@ -192,7 +190,11 @@ async function benchSize(size: number, url: string, quick: boolean, progress: (l
 
 async function planOf(pool: import('pg').Pool, filter: TrackFilter, query: Float32Array): Promise<string> {
   const where = filterSql(filter, 2);
-  const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT label FROM ${TABLE} WHERE ${where.sql} ORDER BY embedding <=> $1::vector LIMIT $2`, [toVectorText(query), K, ...where.params]);
+  const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT label FROM ${TABLE} WHERE ${where.sql} ORDER BY embedding <=> $1::vector LIMIT $2`, [
+    toVectorText(query),
+    K,
+    ...where.params,
+  ]);
   const text = rows.map((r) => r['QUERY PLAN']).join(' ');
   return /Index Scan using \S*_hnsw/.test(text) ? 'HNSW index' : /Seq Scan/.test(text) ? 'exact scan' : 'other';
 }
@@ -215,7 +217,18 @@ function tables(results: readonly SizeResult[]): Table[] {
       r.hnsw.map((h) => {
         const p = r.pg.find((x) => x.ef === h.ef && x.filter === h.filter)!;
         const c = r.pgConcurrent.find((x) => x.ef === h.ef && x.filter === h.filter)!;
-        return [r.size.toLocaleString('en-US'), h.filter, String(h.ef), h.recall.toFixed(3), formatNumber(h.qps, 0), p.recall.toFixed(3), formatNumber(p.qps, 0), formatNumber(c.qps, 0), formatNumber(p.qps / h.qps, 2), p.plan ?? '-'];
+        return [
+          r.size.toLocaleString('en-US'),
+          h.filter,
+          String(h.ef),
+          h.recall.toFixed(3),
+          formatNumber(h.qps, 0),
+          p.recall.toFixed(3),
+          formatNumber(p.qps, 0),
+          formatNumber(c.qps, 0),
+          formatNumber(p.qps / h.qps, 2),
+          p.plan ?? '-',
+        ];
       }),
     ),
     notes,
@@ -235,7 +248,12 @@ export async function runStorageBench(sizes: readonly number[], url: string, qui
   const pgOp = operating(largest.pg, 'none', RECALL_TARGET);
   const hnswOp = operating(largest.hnsw, 'none', RECALL_TARGET);
   const share = pgOp && hnswOp ? pgOp.qps / hnswOp.qps : undefined;
-  const filtered = (points: readonly Point[]) => FILTERS.filter((f) => f.name !== 'none').map((f) => ({ f: f.name, best: Math.max(...points.filter((p) => p.filter === f.name).map((p) => p.recall)), op: operating(points, f.name, FILTERED_TARGET) }));
+  const filtered = (points: readonly Point[]) =>
+    FILTERS.filter((f) => f.name !== 'none').map((f) => ({
+      f: f.name,
+      best: Math.max(...points.filter((p) => p.filter === f.name).map((p) => p.recall)),
+      op: operating(points, f.name, FILTERED_TARGET),
+    }));
   const hf = filtered(largest.hnsw);
   const pf = filtered(largest.pg);
   const scale = `at ${largest.size.toLocaleString('en-US')} vectors${largest.size < 1_000_000 ? ' (1M pending)' : ''}`;
@@ -245,7 +263,10 @@ export async function runStorageBench(sizes: readonly number[], url: string, qui
       {
         section: 'storage',
         target: TARGETS[0]!,
-        measured: pgOp && hnswOp ? `${scale}: pgvector ef_search=${pgOp.ef} recall@10 ${pgOp.recall.toFixed(3)} at ${formatNumber(pgOp.qps, 0)} q/s = ${formatNumber(share!, 2)}x hnswlib's ${formatNumber(hnswOp.qps, 0)} q/s (ef=${hnswOp.ef}); ${CLIENTS} clients: ${formatNumber(largest.pgConcurrent.find((p) => p.ef === pgOp.ef && p.filter === 'none')!.qps, 0)} q/s` : `${scale}: no ef reached recall@10 ${RECALL_TARGET} on ${pgOp ? 'hnswlib' : 'pgvector'}`,
+        measured:
+          pgOp && hnswOp
+            ? `${scale}: pgvector ef_search=${pgOp.ef} recall@10 ${pgOp.recall.toFixed(3)} at ${formatNumber(pgOp.qps, 0)} q/s = ${formatNumber(share!, 2)}x hnswlib's ${formatNumber(hnswOp.qps, 0)} q/s (ef=${hnswOp.ef}); ${CLIENTS} clients: ${formatNumber(largest.pgConcurrent.find((p) => p.ef === pgOp.ef && p.filter === 'none')!.qps, 0)} q/s`
+            : `${scale}: no ef reached recall@10 ${RECALL_TARGET} on ${pgOp ? 'hnswlib' : 'pgvector'}`,
         met: share !== undefined && share >= QPS_SHARE_TARGET,
       },
       {

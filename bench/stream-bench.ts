@@ -168,10 +168,13 @@ async function stage(server: ServerProcess, producers: number, seconds: number, 
     };
     // Producers start spread over the first second, then send one frame per second each.
     timers.push(
-      setTimeout(() => {
-        sendFrame();
-        timers.push(setInterval(sendFrame, 1000));
-      }, (1000 * i) / producers),
+      setTimeout(
+        () => {
+          sendFrame();
+          timers.push(setInterval(sendFrame, 1000));
+        },
+        (1000 * i) / producers,
+      ),
     );
   });
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));

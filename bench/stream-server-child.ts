@@ -22,7 +22,8 @@ export interface ChildSettings {
   readonly tracks: number;
 }
 
-export type ChildRequest = { readonly type: 'reset' } | { readonly type: 'stats' } | { readonly type: 'capacity'; readonly images: readonly number[][]; readonly count: number } | { readonly type: 'close' };
+export type ChildRequest =
+  { readonly type: 'reset' } | { readonly type: 'stats' } | { readonly type: 'capacity'; readonly images: readonly number[][]; readonly count: number } | { readonly type: 'close' };
 
 export interface ChildStats {
   readonly eventLoopP50Ms: number;
@@ -115,6 +116,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  send({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+  send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   process.exit(1);
 });

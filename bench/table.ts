@@ -18,7 +18,10 @@ const isNumeric = (cell: string): boolean => /^[-+]?[\d,.]+(x|%| s| ms)?( \([^)]
 export function renderTable(table: Table): string {
   const w = widths(table);
   const line = (cells: readonly string[]) =>
-    cells.map((cell, i) => (isNumeric(cell) ? cell.padStart(w[i]!) : cell.padEnd(w[i]!))).join('  ').trimEnd();
+    cells
+      .map((cell, i) => (isNumeric(cell) ? cell.padStart(w[i]!) : cell.padEnd(w[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [table.title, line(table.columns), w.map((n) => '-'.repeat(n)).join('  ')];
   for (const row of table.rows) out.push(line(table.columns.map((_, i) => row[i] ?? '')));
   for (const note of table.notes ?? []) out.push(`  ${note}`);

@@ -24,10 +24,29 @@ export async function testClip(seconds = 30, width = 1280, height = 720, keyfram
   await run(
     ffmpeg.path,
     [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=30:duration=${seconds}`,
-      '-f', 'lavfi', '-i', `sine=frequency=330:sample_rate=48000:duration=${seconds}`,
-      '-c:v', 'libx264', '-preset', 'veryfast', ...gop, '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', partial,
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${width}x${height}:rate=30:duration=${seconds}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=330:sample_rate=48000:duration=${seconds}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      ...gop,
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      partial,
     ],
     { timeout: 300_000 },
   );
@@ -42,11 +61,9 @@ export async function testJpegs(count = 8, width = 640, height = 360): Promise<U
   if (!existsSync(name(count - 1))) {
     mkdirSync(dir, { recursive: true });
     const { ffmpeg } = await mediaBinaries();
-    await run(
-      ffmpeg.path,
-      ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=1:duration=${count}`, '-q:v', '4', join(dir, 'frame-%03d.jpg')],
-      { timeout: 60_000 },
-    );
+    await run(ffmpeg.path, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=1:duration=${count}`, '-q:v', '4', join(dir, 'frame-%03d.jpg')], {
+      timeout: 60_000,
+    });
   }
   return Array.from({ length: count }, (_, i) => new Uint8Array(readFileSync(name(i))));
 }
@@ -67,11 +84,29 @@ export async function testTracks(count: number, seconds: number): Promise<string
     await run(
       ffmpeg.path,
       [
-        '-hide_banner', '-loglevel', 'error', '-y',
-        '-f', 'lavfi', '-i', `sine=frequency=${root.toFixed(2)}:sample_rate=44100:duration=${seconds}`,
-        '-f', 'lavfi', '-i', `sine=frequency=${(root * 1.5).toFixed(2)}:sample_rate=44100:duration=${seconds}`,
-        '-f', 'lavfi', '-i', `anoisesrc=color=pink:amplitude=0.05:sample_rate=44100:duration=${seconds}:seed=${i + 1}`,
-        '-filter_complex', 'amix=inputs=3,volume=1.2', '-ac', '2', '-c:a', 'flac', partial,
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `sine=frequency=${root.toFixed(2)}:sample_rate=44100:duration=${seconds}`,
+        '-f',
+        'lavfi',
+        '-i',
+        `sine=frequency=${(root * 1.5).toFixed(2)}:sample_rate=44100:duration=${seconds}`,
+        '-f',
+        'lavfi',
+        '-i',
+        `anoisesrc=color=pink:amplitude=0.05:sample_rate=44100:duration=${seconds}:seed=${i + 1}`,
+        '-filter_complex',
+        'amix=inputs=3,volume=1.2',
+        '-ac',
+        '2',
+        '-c:a',
+        'flac',
+        partial,
       ],
       { timeout: 300_000 },
     );

@@ -132,7 +132,9 @@ export function createBot(services: BotServices, options: BotOptions): Bot {
     });
   }
   client.on(Events.Error, (error) => log.error({ err: error }, 'client error'));
-  client.once(Events.ClientReady, (ready) => log.info({ user: ready.user.tag, guilds: ready.guilds.cache.size, shards: ready.ws.shards.map((s) => s.id), shardCount: ready.options.shardCount }, 'connected to Discord'));
+  client.once(Events.ClientReady, (ready) =>
+    log.info({ user: ready.user.tag, guilds: ready.guilds.cache.size, shards: ready.ws.shards.map((s) => s.id), shardCount: ready.options.shardCount }, 'connected to Discord'),
+  );
 
   let sweeper: NodeJS.Timeout | undefined;
   return {

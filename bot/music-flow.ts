@@ -148,14 +148,17 @@ export class MusicFlow {
   }
 
   private query(conversation: Omit<Conversation, 'key' | 'updatedAt'>, state: RefinementState, skip: readonly string[], signal: AbortSignal | undefined): Promise<RecommendResult> {
-    return this.recommender.recommend({
-      ...(conversation.frameEmbeddings.length > 0 ? { frameEmbeddings: conversation.frameEmbeddings } : {}),
-      ...(conversation.prompt ? { prompt: conversation.prompt } : {}),
-      state,
-      shown: shownIds(conversation),
-      excludeTrackIds: skip,
-      k: conversation.count,
-    }, signal);
+    return this.recommender.recommend(
+      {
+        ...(conversation.frameEmbeddings.length > 0 ? { frameEmbeddings: conversation.frameEmbeddings } : {}),
+        ...(conversation.prompt ? { prompt: conversation.prompt } : {}),
+        state,
+        shown: shownIds(conversation),
+        excludeTrackIds: skip,
+        k: conversation.count,
+      },
+      signal,
+    );
   }
 
   private withShown<C extends Omit<Conversation, 'key' | 'updatedAt'>>(conversation: C, result: RecommendResult): C {

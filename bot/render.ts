@@ -1,4 +1,15 @@
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, LabelBuilder, ModalBuilder, StringSelectMenuBuilder, TextInputBuilder, TextInputStyle, type MessageActionRowComponentBuilder } from 'discord.js';
+import {
+  ActionRowBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  EmbedBuilder,
+  LabelBuilder,
+  ModalBuilder,
+  StringSelectMenuBuilder,
+  TextInputBuilder,
+  TextInputStyle,
+  type MessageActionRowComponentBuilder,
+} from 'discord.js';
 import type { Pick } from '../recommend/types.js';
 import type { Conversation } from './conversation-store.js';
 import { customId } from './custom-id.js';
@@ -26,14 +37,23 @@ export function pickEmbed(pick: Pick, rank: number): EmbedBuilder {
 function summary(conversation: Conversation): string {
   const parts: string[] = [];
   if (conversation.prompt) parts.push(`Prompt: *${plainClip(conversation.prompt, 200)}*`);
-  if (conversation.history.length > 0) parts.push(`Refined: ${conversation.history.slice(-10).map((h) => `*${plainClip(h, 80)}*`).join(' → ')}`);
+  if (conversation.history.length > 0)
+    parts.push(
+      `Refined: ${conversation.history
+        .slice(-10)
+        .map((h) => `*${plainClip(h, 80)}*`)
+        .join(' → ')}`,
+    );
   return parts.join('\n');
 }
 
 /** The message body for a set of picks: an embed per pick plus the controls to steer them. */
 export function picksMessage(view: PicksView): { content: string; embeds: EmbedBuilder[]; components: ActionRowBuilder<MessageActionRowComponentBuilder>[] } {
   const { conversation, result } = view;
-  const notes = result.notes.slice(0, 5).map((n) => `> ${plainClip(n, 300)}`).join('\n');
+  const notes = result.notes
+    .slice(0, 5)
+    .map((n) => `> ${plainClip(n, 300)}`)
+    .join('\n');
   if (result.picks.length === 0) {
     const content = clip([summary(conversation), notes, 'No track fits all of that. Try loosening a constraint, or **Refine…** differently.'].filter(Boolean).join('\n'), 2000);
     return { content, embeds: [], components: [controlsRow(conversation.key)] };
@@ -45,9 +65,18 @@ export function picksMessage(view: PicksView): { content: string; embeds: EmbedB
   const select = new StringSelectMenuBuilder()
     .setCustomId(customId('pick', conversation.key))
     .setPlaceholder('Choose a track')
-    .addOptions(picks.slice(0, 25).map((p, i) => ({ label: clip(`#${i + 1} ${p.title.replace(/\s+/g, ' ')}`, 100), description: clip(p.artist.replace(/\s+/g, ' ') || 'unknown artist', 100), value: String(i) })));
+    .addOptions(
+      picks
+        .slice(0, 25)
+        .map((p, i) => ({ label: clip(`#${i + 1} ${p.title.replace(/\s+/g, ' ')}`, 100), description: clip(p.artist.replace(/\s+/g, ' ') || 'unknown artist', 100), value: String(i) })),
+    );
   const more = new ActionRowBuilder<MessageActionRowComponentBuilder>().addComponents(
-    result.picks.slice(0, 5).map((_, i) => new ButtonBuilder().setCustomId(customId('more', conversation.key, i)).setLabel(`More like #${i + 1}`).setStyle(ButtonStyle.Secondary)),
+    result.picks.slice(0, 5).map((_, i) =>
+      new ButtonBuilder()
+        .setCustomId(customId('more', conversation.key, i))
+        .setLabel(`More like #${i + 1}`)
+        .setStyle(ButtonStyle.Secondary),
+    ),
   );
   return { content, embeds, components: [new ActionRowBuilder<MessageActionRowComponentBuilder>().addComponents(select), more, controlsRow(conversation.key)] };
 }

@@ -34,7 +34,9 @@ function timeoutError(signal: AbortSignal): CuecastError {
 export async function underLimit<T>(interaction: RepliableInteraction, ctx: RequestContext, signal: AbortSignal, job: () => Promise<T>): Promise<T> {
   let notices: Promise<unknown> = Promise.resolve();
   const onQueued = (position: number): void => {
-    notices = notices.then(() => interaction.editReply({ content: `⏳ Busy right now: you are **#${position}** in the queue.` }).catch((error: unknown) => ctx.log.warn({ err: error }, 'queue notice failed')));
+    notices = notices.then(() =>
+      interaction.editReply({ content: `⏳ Busy right now: you are **#${position}** in the queue.` }).catch((error: unknown) => ctx.log.warn({ err: error }, 'queue notice failed')),
+    );
   };
   try {
     const release = await ctx.limiter.acquire(onQueued, signal).catch((error: unknown) => {

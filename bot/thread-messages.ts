@@ -25,16 +25,15 @@ export async function handleThreadMessage(message: Message, ctx: RequestContext)
   if (!text) return false;
   const threadId = message.channelId;
   const reply = (options: MessageCreateOptions) =>
-    postInConversationThread(message.client, threadId, ctx.log, (thread) =>
-      thread.send({ ...options, reply: { messageReference: message.id, failIfNotExists: false } }),
-    );
+    postInConversationThread(message.client, threadId, ctx.log, (thread) => thread.send({ ...options, reply: { messageReference: message.id, failIfNotExists: false } }));
 
   const guard = await ctx.actions.take(message.author.id);
   if (!guard.ok) {
     // Not queued. One explanation per flood; later messages only get the reaction.
     ctx.log.info({ remainingMs: guard.remainingMs, repeated: guard.repeated }, 'thread refinement refused by the rate limit');
     await message.react(RATE_LIMITED_REACTION).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not react to a refused refinement'));
-    if (!guard.repeated) await reply({ content: `⏳ ${userMessage(rateLimitError(guard), ctx.requestId)}` }).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not explain the rate limit'));
+    if (!guard.repeated)
+      await reply({ content: `⏳ ${userMessage(rateLimitError(guard), ctx.requestId)}` }).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not explain the rate limit'));
     return true;
   }
 
@@ -43,7 +42,10 @@ export async function handleThreadMessage(message: Message, ctx: RequestContext)
     // A thread we cannot post in is worth knowing before the slow part.
     const thread = await openConversationThread(message.client, threadId, ctx.log);
     await thread.sendTyping().catch(() => {});
-    const view = await beforeDeadline(ctx.limiter.run(() => ctx.flow.refine(conversation, text, signal), undefined, signal), signal);
+    const view = await beforeDeadline(
+      ctx.limiter.run(() => ctx.flow.refine(conversation, text, signal), undefined, signal),
+      signal,
+    );
     const answer = await reply(picksMessage(view));
     await ctx.flow.attach(view.conversation, { messageId: answer.id });
   } catch (error) {

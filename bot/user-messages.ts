@@ -39,9 +39,7 @@ export function userMessage(error: unknown, requestId: string): string {
     case 'MEDIA_EMPTY':
       return 'I could not read that video: the file looks corrupt or truncated. Please re-export it and try again.';
     case 'MEDIA_UNREACHABLE':
-      return d.expired
-        ? 'The link to that attachment has expired or was deleted. Please upload the clip again.'
-        : 'I could not download that attachment from Discord. Please try again in a moment.';
+      return d.expired ? 'The link to that attachment has expired or was deleted. Please upload the clip again.' : 'I could not download that attachment from Discord. Please try again in a moment.';
     case 'MEDIA_TIMEOUT':
       return 'Processing that clip took too long and I stopped. A shorter or smaller clip will work better.';
     case 'EXPIRED':
@@ -56,7 +54,8 @@ export function userMessage(error: unknown, requestId: string): string {
       return 'I could not find what that refers to any more. Start a new conversation with `/music`.';
     case 'UNAUTHORIZED':
       if (d.reason === 'thread-locked') return 'The thread of this music conversation is locked, and only a moderator can reopen it. Start a new one with `/music`, or ask a moderator to unlock it.';
-      if (d.reason === 'thread-forbidden') return 'I am not allowed to post in the thread of this music conversation (I need **Send Messages in Threads** there). Ask an admin to grant it, or start a new one with `/music` elsewhere.';
+      if (d.reason === 'thread-forbidden')
+        return 'I am not allowed to post in the thread of this music conversation (I need **Send Messages in Threads** there). Ask an admin to grant it, or start a new one with `/music` elsewhere.';
       return 'I am not allowed to do that here.';
     case 'BUSY':
       return 'I am busy with other requests right now. Please try again in a minute.';

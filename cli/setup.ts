@@ -61,7 +61,15 @@ export async function loadQueryHeads(encoders: Encoders, config: Config, dir?: s
 export async function createRecommender(config: Config, encoders: Encoders, catalog: Catalog, headsDir?: string): Promise<Recommender> {
   const viml = await loadQueryHeads(encoders, config, headsDir);
   const reader = refinementReader(config);
-  return new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), options: { maxPromptChars: config.maxTextChars }, ...(viml ? { viml } : {}), ...(reader ? { reader } : {}) });
+  return new Recommender({
+    catalog,
+    clipText: encoders.clipText,
+    clapText: encoders.clapText,
+    vocabulary: catalogVocabulary(catalog),
+    options: { maxPromptChars: config.maxTextChars },
+    ...(viml ? { viml } : {}),
+    ...(reader ? { reader } : {}),
+  });
 }
 
 /** The language-model refinement parser when `llm.refinementParser` is `openai`; undefined for the rule parser. */

@@ -12,7 +12,6 @@ import { createStudio, DEFAULT_STUDIO_LIMITS, type NewStudioConversation, type S
 type StudioPart = Pick<StudioConversation, 'clipId' | 'picks' | 'notes' | 'segmentStarts' | 'undo'> & { readonly emptiedBy?: string };
 type StudioRecord = Conversation & { readonly studio: StudioPart };
 
-
 /**
  * Studio conversations stored with the bot's: the fields they share (frames, prompt, state, history,
  * picks shown) in the bot's record, the studio's own in a `studio` part of it.

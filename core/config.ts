@@ -22,7 +22,10 @@ export const configSchema = z.object({
   /** Longest prompt or refinement accepted from anyone (`PROMPT_TOO_LONG` beyond it). */
   maxTextChars: wholeNumber(1, 2000).default(DEFAULT_MAX_TEXT_CHARS),
   /** Where caches, the default catalog and the default models directory live. */
-  dataDir: z.string().min(1).default(join(homedir(), '.cache', 'cuecast')),
+  dataDir: z
+    .string()
+    .min(1)
+    .default(join(homedir(), '.cache', 'cuecast')),
   /** Models directory holding clip/, clap/ and viml/ (empty: `<dataDir>/models`). */
   modelsDir: z.string().default(''),
   /** Catalog directory (empty: `<dataDir>/catalog`). */
@@ -81,9 +84,15 @@ export const configSchema = z.object({
   /** PostgreSQL + pgvector for catalogs (empty url: the embedded SQLite + hnswlib catalog folder). */
   database: z
     .object({
-      url: z.string().default('').refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL'),
+      url: z
+        .string()
+        .default('')
+        .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL'),
       /** Which catalog of the database (several live side by side). */
-      catalogName: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -, up to 63').default('default'),
+      catalogName: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -, up to 63')
+        .default('default'),
       poolMax: positiveInt.default(10),
       connectTimeoutMs: positiveInt.default(10_000),
       statementTimeoutMs: positiveInt.default(30_000),

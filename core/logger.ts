@@ -12,10 +12,7 @@ let format: LogFormat = parseLogFormat(process.env.CUECAST_LOG_FORMAT) ?? 'json'
 
 /** The process-wide logger: lines on stderr (stdout stays free for CLI output and --json), JSON unless set to text. */
 export function rootLogger(): Logger {
-  root ??= pino(
-    { level: (process.env.CUECAST_LOG_LEVEL as LevelWithSilent | undefined) ?? (process.env.VITEST ? 'silent' : 'info'), base: { app: 'cuecast' } },
-    formattedStderr(),
-  );
+  root ??= pino({ level: (process.env.CUECAST_LOG_LEVEL as LevelWithSilent | undefined) ?? (process.env.VITEST ? 'silent' : 'info'), base: { app: 'cuecast' } }, formattedStderr());
   return root;
 }
 

@@ -85,9 +85,27 @@ export async function writeShard(dir: string, rows: readonly ShardRow[], dims: S
   if (rows.length === 0) throw new RangeError(`shard ${dir}: no rows to write`);
   await mkdir(dir, { recursive: true });
   const parts = [
-    ['frames', packRows(rows.map((r) => r.frames), dims.frames)],
-    ['text', packRows(rows.map((r) => r.text), dims.text)],
-    ['music', packRows(rows.map((r) => r.music), dims.music)],
+    [
+      'frames',
+      packRows(
+        rows.map((r) => r.frames),
+        dims.frames,
+      ),
+    ],
+    [
+      'text',
+      packRows(
+        rows.map((r) => r.text),
+        dims.text,
+      ),
+    ],
+    [
+      'music',
+      packRows(
+        rows.map((r) => r.music),
+        dims.music,
+      ),
+    ],
   ] as const;
   for (const [name, packed] of parts) {
     await writeFile(join(dir, `${name}.npy`), encodeNpy(packed.data, packed.shape));

@@ -35,8 +35,7 @@ export type BpmReason = 'silent' | 'too-short' | 'no-steady-beat';
 
 /** `confidence`: periodicity at the beat period (0..1); `onsetStrength`: new sound per frame, summed over bands. */
 export type TempoResult =
-  | { readonly bpm: number; readonly confidence: number; readonly onsetStrength: number }
-  | { readonly reason: BpmReason; readonly confidence?: number; readonly onsetStrength?: number };
+  { readonly bpm: number; readonly confidence: number; readonly onsetStrength: number } | { readonly reason: BpmReason; readonly confidence?: number; readonly onsetStrength?: number };
 
 /** The estimator's steps; all on by default. The benchmark turns them on one by one. */
 export interface TempoSteps {
@@ -79,7 +78,17 @@ export interface TempoTuning {
   readonly aggregate: 'median' | 'mean-periodicity';
 }
 
-export const DEFAULT_TUNING: TempoTuning = { priorCentreBpm: 120, priorOctaves: 0.5, relativeShare: 0.8, clarityThreshold: CLARITY_THRESHOLD, minOnsetStrength: 1, localSeconds: 8, prior: 'log-normal', rayleighSeconds: 0.557, aggregate: 'median' };
+export const DEFAULT_TUNING: TempoTuning = {
+  priorCentreBpm: 120,
+  priorOctaves: 0.5,
+  relativeShare: 0.8,
+  clarityThreshold: CLARITY_THRESHOLD,
+  minOnsetStrength: 1,
+  localSeconds: 8,
+  prior: 'log-normal',
+  rayleighSeconds: 0.557,
+  aggregate: 'median',
+};
 
 /** Onset strength per band at FRAME_RATE, built from audio pushed in order. */
 export class OnsetEnvelope {
@@ -325,8 +334,6 @@ function at(r: Float64Array, lag: number): number {
   const f = lag - i;
   return r[i]! * (1 - f) + r[i + 1]! * f;
 }
-
-
 
 /** The tempo of an onset envelope; see the module comment. */
 export function estimateTempo(envelope: EnvelopeData, steps: TempoSteps = ALL_STEPS, tuning: TempoTuning = DEFAULT_TUNING): TempoResult {

@@ -233,10 +233,13 @@ function loadIndexes(dir: string, generation: string, manifest: CatalogManifest,
     if (index.size !== expected) {
       throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir}: ${space} index holds ${index.size} vectors, expected ${expected}`, { dir, space });
     }
-    const trackOfLabel = space === 'clip-text' ? (label: number) => tracks.byLabel.get(label) : (label: number) => {
-      const segment = segments.byLabel.get(label);
-      return segment && tracks.byLabel.get(tracks.labelById.get(segment.trackId)!);
-    };
+    const trackOfLabel =
+      space === 'clip-text'
+        ? (label: number) => tracks.byLabel.get(label)
+        : (label: number) => {
+            const segment = segments.byLabel.get(label);
+            return segment && tracks.byLabel.get(tracks.labelById.get(segment.trackId)!);
+          };
     indexes.set(space, labelIndexView(index, trackOfLabel));
   }
   return indexes;

@@ -44,7 +44,7 @@ function boxAt(header: Buffer, at: number, limit: number): Box | undefined {
 
 function childBoxes(buf: Buffer, from: number, to: number): Box[] {
   const boxes: Box[] = [];
-  for (let at = from; at + 8 <= to; ) {
+  for (let at = from; at + 8 <= to;) {
     const box = boxAt(buf.subarray(at, Math.min(at + 16, to)), at, to);
     if (!box || box.end <= at) break;
     boxes.push(box);
@@ -94,7 +94,7 @@ export async function findProtection(path: string): Promise<Protection | undefin
     const { size } = await file.stat();
     const header = Buffer.alloc(16);
     let sawFtyp = false;
-    for (let at = 0; at + 8 <= size; ) {
+    for (let at = 0; at + 8 <= size;) {
       const { bytesRead } = await file.read(header, 0, 16, at);
       const box = boxAt(header.subarray(0, bytesRead), at, size);
       if (!box || box.end <= at) return undefined;

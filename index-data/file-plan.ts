@@ -120,4 +120,3 @@ export async function eachConcurrently<T>(items: readonly T[], jobs: number | un
     }),
   );
 }
-

@@ -180,7 +180,8 @@ function acquireLock(catalogDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) throw new CatalogError('BUSY', `Another indexer (pid ${pid}) is updating the catalog at ${catalogDir}`, { pid });
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid))
+        throw new CatalogError('BUSY', `Another indexer (pid ${pid}) is updating the catalog at ${catalogDir}`, { pid });
       rmSync(file, { force: true });
     }
   }
@@ -350,7 +351,14 @@ async function describeAndEmbed(run: IndexRun, tags: TrackRecord['tags']): Promi
 async function redescribe(run: IndexRun, record: TrackRecord): Promise<TrackRecord> {
   const old = run.work.vectors(record.contentHash);
   const { description, clipText, selected } = await describeAndEmbed(run, record.tags);
-  const updated: TrackRecord = { ...record, selected, description: description.text, descriptionBackend: description.backend, descriptionModel: description.model, descriptionSetting: run.describerSetting };
+  const updated: TrackRecord = {
+    ...record,
+    selected,
+    description: description.text,
+    descriptionBackend: description.backend,
+    descriptionModel: description.model,
+    descriptionSetting: run.describerSetting,
+  };
   run.work.saveTrack(updated, { ...old, clipText });
   return updated;
 }
@@ -389,7 +397,13 @@ async function playableDuration(run: IndexRun, plan: FilePlan, file: FoundFile):
 }
 
 /** The track's segments with their CLAP windows: planned from the probed duration, embedded, then re-planned on the duration that really decodes. */
-async function embedAndDescribe(run: IndexRun, file: FoundFile, hash: string, probed: number, loudnessTrace: ReturnType<AudioSource['loudness']>): Promise<{ record: TrackRecord; decodedSeconds: number }> {
+async function embedAndDescribe(
+  run: IndexRun,
+  file: FoundFile,
+  hash: string,
+  probed: number,
+  loudnessTrace: ReturnType<AudioSource['loudness']>,
+): Promise<{ record: TrackRecord; decodedSeconds: number }> {
   const { options } = run;
   const { clapAudio } = options.encoders;
   const spec: SegmentSpec = { segmentSeconds: options.segmentSeconds, hopSeconds: options.hopSeconds, windowSeconds: clapAudio.windowSeconds };

@@ -9,7 +9,10 @@ export const musicMetadataReader: MetadataReader = {
       ...(common.title ? { title: common.title } : {}),
       ...(common.artist ? { artist: common.artist } : {}),
       ...(common.album ? { album: common.album } : {}),
-      genres: (common.genre ?? []).flatMap((g) => g.split(/[;/]/)).map((g) => g.trim()).filter((g) => g.length > 0),
+      genres: (common.genre ?? [])
+        .flatMap((g) => g.split(/[;/]/))
+        .map((g) => g.trim())
+        .filter((g) => g.length > 0),
     };
   },
 };

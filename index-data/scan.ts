@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 
@@ -7,7 +7,30 @@ import { extname, join, resolve } from 'node:path';
 export const AUDIO_EXTENSIONS: ReadonlySet<string> = new Set(['.mp3', '.flac', '.wav', '.ogg', '.oga', '.opus', '.m4a', '.aac', '.aiff', '.aif', '.aifc']);
 
 /** Companions of music (cover art, playlists, notes): skipped without a word. */
-const IGNORED_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.gif', '.webp', '.bmp', '.txt', '.nfo', '.cue', '.log', '.m3u', '.m3u8', '.pls', '.pdf', '.md', '.db', '.ini', '.json', '.xml', '.sfv', '.accurip', '.lrc']);
+const IGNORED_EXTENSIONS: ReadonlySet<string> = new Set([
+  '.jpg',
+  '.jpeg',
+  '.png',
+  '.gif',
+  '.webp',
+  '.bmp',
+  '.txt',
+  '.nfo',
+  '.cue',
+  '.log',
+  '.m3u',
+  '.m3u8',
+  '.pls',
+  '.pdf',
+  '.md',
+  '.db',
+  '.ini',
+  '.json',
+  '.xml',
+  '.sfv',
+  '.accurip',
+  '.lrc',
+]);
 
 function unsupportedReason(extension: string): string {
   if (extension === '.m4p') return 'DRM-protected audio (.m4p) cannot be decoded';
@@ -51,14 +74,9 @@ export async function scanMusic(roots: readonly string[]): Promise<ScanResult> {
   const visitedDirs = new Set<string>();
   for (const rawRoot of roots) {
     const root = resolve(rawRoot);
-    try {
-      const info = await stat(root);
-      if (!info.isDirectory()) {
-        problems.push({ path: root, reason: 'not a folder', code: 'missing-root' });
-        continue;
-      }
-    } catch (error) {
-      problems.push({ path: root, reason: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, code: 'missing-root' });
+    const rootProblem = await checkRoot(root);
+    if (rootProblem) {
+      problems.push(rootProblem);
       continue;
     }
     const stack = [root];
@@ -80,23 +98,14 @@ export async function scanMusic(roots: readonly string[]): Promise<ScanResult> {
       for (const entry of entries) {
         if (entry.name.startsWith('.')) continue;
         const path = join(dir, entry.name);
-        let isDir = entry.isDirectory();
-        let isFile = entry.isFile();
-        if (entry.isSymbolicLink()) {
-          try {
-            const target = await stat(path);
-            isDir = target.isDirectory();
-            isFile = target.isFile();
-          } catch (error) {
-            const code = (error as NodeJS.ErrnoException).code;
-            const reason = code === 'ELOOP' ? 'link loops back on itself' : code === 'ENOENT' ? 'broken link (its target does not exist)' : `link cannot be followed (${code ?? (error as Error).message})`;
-            problems.push({ path, reason, code: 'unreadable-file' });
-            continue;
-          }
+        const kind = await kindOf(entry, path);
+        if (typeof kind !== 'string') {
+          problems.push(kind);
+          continue;
         }
-        if (isDir) {
+        if (kind === 'folder') {
           subdirs.push(path);
-        } else if (isFile) {
+        } else if (kind === 'file') {
           const extension = extname(entry.name).toLowerCase();
           if (IGNORED_EXTENSIONS.has(extension)) continue;
           if (!AUDIO_EXTENSIONS.has(extension)) {
@@ -121,6 +130,29 @@ export async function scanMusic(roots: readonly string[]): Promise<ScanResult> {
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, problems };
+}
+
+/** Why a root cannot be scanned, if it cannot. */
+async function checkRoot(root: string): Promise<ScanProblem | undefined> {
+  try {
+    const info = await stat(root);
+    return info.isDirectory() ? undefined : { path: root, reason: 'not a folder', code: 'missing-root' };
+  } catch (error) {
+    return { path: root, reason: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, code: 'missing-root' };
+  }
+}
+
+/** What a folder entry is, following a symbolic link to its target; a link that cannot be followed is a problem. */
+async function kindOf(entry: Dirent, path: string): Promise<'folder' | 'file' | 'other' | ScanProblem> {
+  if (!entry.isSymbolicLink()) return entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'other';
+  try {
+    const target = await stat(path);
+    return target.isDirectory() ? 'folder' : target.isFile() ? 'file' : 'other';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ELOOP' ? 'link loops back on itself' : code === 'ENOENT' ? 'broken link (its target does not exist)' : `link cannot be followed (${code ?? (error as Error).message})`;
+    return { path, reason, code: 'unreadable-file' };
+  }
 }
 
 /** SHA-256 of a file's bytes (hex): the identity of a track across runs, renames and moves. */

@@ -52,7 +52,13 @@ async function catalogStatsOf(catalog: Catalog, dir: string, generation: string)
       if (index) indexes[space] = index.size;
     }
     const topTags = Object.fromEntries(
-      TAG_GROUPS.map((g) => [g, [...counts[g]].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 5).map(([tag, count]) => ({ tag, count }))]),
+      TAG_GROUPS.map((g) => [
+        g,
+        [...counts[g]]
+          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+          .slice(0, 5)
+          .map(([tag, count]) => ({ tag, count })),
+      ]),
     ) as CatalogStats['topTags'];
     return { dir, generation, manifest: catalog.manifest, tracks: catalog.trackCount(), segments, totalSeconds, withBpm, indexes, topTags };
   } finally {

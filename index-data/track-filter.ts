@@ -71,10 +71,7 @@ export function filterFacts(track: Pick<Track, 'tags' | 'fileGenres'>): FilterFa
 }
 
 export function isEmptyFilter(filter: TrackFilter | undefined): boolean {
-  return (
-    !filter ||
-    (!filter.excludeTrackIds?.length && !filter.includeTags?.length && !filter.excludeTags?.length && filter.vocals === undefined && filter.bpm === undefined)
-  );
+  return !filter || (!filter.excludeTrackIds?.length && !filter.includeTags?.length && !filter.excludeTags?.length && filter.vocals === undefined && filter.bpm === undefined);
 }
 
 /** Whether a track passes every part of the filter (the in-memory semantics the SQL backend mirrors). */

@@ -50,8 +50,14 @@ export class VimlHeads {
   }
 
   async encodeQueries(items: readonly QueryItem[]): Promise<Float32Array[]> {
-    const video = padded(items.map((i) => i.video), this.spec.videoDim);
-    const text = padded(items.map((i) => i.text), this.spec.textDim);
+    const video = padded(
+      items.map((i) => i.video),
+      this.spec.videoDim,
+    );
+    const text = padded(
+      items.map((i) => i.text),
+      this.spec.textDim,
+    );
     const out = await this.query.run({ video: video.features, video_mask: video.mask, text: text.features, text_mask: text.mask });
     return this.rows(out[this.spec.queryOutput], items.length, 'query');
   }

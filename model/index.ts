@@ -108,9 +108,7 @@ export async function startEncoders(config: Config, models: ResolvedModels, opti
     const info = (kind: EncoderKind): EncoderInfo => ({ modelId: described[kind].modelId, dim: described[kind].dim, dtype: dtypes[kind].dtype, device: enc.device });
     const standIn =
       models.standIn ??
-      (isStandInModelId(described.clipText.modelId) || isStandInModelId(described.clapText.modelId)
-        ? { reason: `the models directory ${config.modelsDir} holds the stand-in models` }
-        : undefined);
+      (isStandInModelId(described.clipText.modelId) || isStandInModelId(described.clapText.modelId) ? { reason: `the models directory ${config.modelsDir} holds the stand-in models` } : undefined);
     const encoders: Encoders = {
       clipImage: new PooledFrameEncoder(pool, info('clipImage'), described.clipImage.imageSize),
       clipText: new PooledTextEncoder(pool, 'clipText', info('clipText'), described.clipText.maxTokens),
@@ -127,7 +125,17 @@ export async function startEncoders(config: Config, models: ResolvedModels, opti
     };
     if (options.preload) await encoders.warmup();
     logger('model').info(
-      { clip: clip.location, clap: clap.location, standIn: standIn !== undefined, dtype: enc.dtype, dtypes: Object.fromEntries(ENCODER_KINDS.map((k) => [k, dtypes[k].dtype])), device: enc.device, workers: pool.workerCount, maxBatch: enc.maxBatch, maxWaitMs: enc.maxWaitMs },
+      {
+        clip: clip.location,
+        clap: clap.location,
+        standIn: standIn !== undefined,
+        dtype: enc.dtype,
+        dtypes: Object.fromEntries(ENCODER_KINDS.map((k) => [k, dtypes[k].dtype])),
+        device: enc.device,
+        workers: pool.workerCount,
+        maxBatch: enc.maxBatch,
+        maxWaitMs: enc.maxWaitMs,
+      },
       'encoders ready',
     );
     return encoders;

@@ -111,9 +111,7 @@ export type ControlOp =
   | { readonly op: 'setDtype'; readonly kind: EncoderKind; readonly dtype: Dtype };
 
 export type ToWorker =
-  | { readonly type: 'batch'; readonly id: number; readonly kind: TaskKind; readonly items: readonly unknown[] }
-  | ({ readonly type: 'control'; readonly id: number } & ControlOp)
-  | ShutdownMessage;
+  { readonly type: 'batch'; readonly id: number; readonly kind: TaskKind; readonly items: readonly unknown[] } | ({ readonly type: 'control'; readonly id: number } & ControlOp) | ShutdownMessage;
 
 export interface SerializedError {
   readonly code: ErrorCode;

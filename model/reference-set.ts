@@ -36,7 +36,15 @@ function frame(width: number, height: number, pixel: Pixel): ImageItem {
 /** Six frames at the encoder's input scale (one 16:9, as frames reach it from video). */
 export function referenceFrames(): ImageItem[] {
   const noise = seeded(7);
-  const bars: readonly (readonly [number, number, number])[] = [[235, 235, 235], [235, 235, 16], [16, 235, 235], [16, 235, 16], [235, 16, 235], [235, 16, 16], [16, 16, 235]];
+  const bars: readonly (readonly [number, number, number])[] = [
+    [235, 235, 235],
+    [235, 235, 16],
+    [16, 235, 235],
+    [16, 235, 16],
+    [235, 16, 235],
+    [235, 16, 16],
+    [16, 16, 235],
+  ];
   return [
     frame(224, 224, (x, y) => [255 * x, 255 * y, 128]),
     frame(224, 224, (x, y) => ((Math.floor(x * 8) + Math.floor(y * 8)) % 2 === 0 ? [20, 20, 20] : [230, 230, 230])),

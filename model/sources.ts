@@ -24,7 +24,11 @@ export function resolveModelSource(name: string, configured: string, modelsDir: 
   if (looksLikePath(configured)) {
     const location = resolve(configured.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
     if (!isDirectory(location)) {
-      throw new ModelError('MODEL_MISSING', `The ${name} model directory ${location} does not exist; point the ${name} encoder setting at a transformers.js model directory (config.json, tokenizer/preprocessor files, onnx/*.onnx)`, { model: name, location });
+      throw new ModelError(
+        'MODEL_MISSING',
+        `The ${name} model directory ${location} does not exist; point the ${name} encoder setting at a transformers.js model directory (config.json, tokenizer/preprocessor files, onnx/*.onnx)`,
+        { model: name, location },
+      );
     }
     return { location, local: true, configured };
   }

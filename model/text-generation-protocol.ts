@@ -44,9 +44,7 @@ export interface Continuation {
 }
 
 export type ToGenerationWorker =
-  | { readonly type: 'generate'; readonly id: number; readonly prompt: string; readonly maxNewTokens: number }
-  | { readonly type: 'cancel'; readonly id: number }
-  | ShutdownMessage;
+  { readonly type: 'generate'; readonly id: number; readonly prompt: string; readonly maxNewTokens: number } | { readonly type: 'cancel'; readonly id: number } | ShutdownMessage;
 
 export type FromGenerationWorker =
   | { readonly type: 'ready'; readonly model: LoadedModel }

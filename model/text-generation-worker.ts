@@ -66,9 +66,13 @@ async function load(): Promise<Loaded> {
   const session = model.sessions.model as { inputNames: readonly string[]; outputNames: readonly string[] } | undefined;
   if (!session || !session.inputNames.includes('input_ids') || !session.outputNames.includes('logits')) {
     await model.dispose();
-    throw new ModelError('MODEL_INVALID', `${modelFile} of ${label} is not a causal language model: it needs input_ids -> logits (it has ${session?.inputNames.join(', ') ?? 'no session'} -> ${session?.outputNames.join(', ') ?? 'nothing'})`, {
-      model: source.configured,
-    });
+    throw new ModelError(
+      'MODEL_INVALID',
+      `${modelFile} of ${label} is not a causal language model: it needs input_ids -> logits (it has ${session?.inputNames.join(', ') ?? 'no session'} -> ${session?.outputNames.join(', ') ?? 'nothing'})`,
+      {
+        model: source.configured,
+      },
+    );
   }
   const config = model.config as unknown as Record<string, unknown>;
   const name = config._name_or_path;

@@ -68,7 +68,9 @@ export interface VimlHeads {
 export function readVimlManifest(dir: string): VimlManifest {
   const file = join(dir, 'manifest.json');
   if (!existsSync(file)) {
-    throw new ModelError('MODEL_MISSING', `No ViML heads in ${dir} (manifest.json is missing); export them with the trainer (model/train/README.md) into <models>/viml, or run in zero-shot mode`, { path: file });
+    throw new ModelError('MODEL_MISSING', `No ViML heads in ${dir} (manifest.json is missing); export them with the trainer (model/train/README.md) into <models>/viml, or run in zero-shot mode`, {
+      path: file,
+    });
   }
   let raw: unknown;
   try {
@@ -98,7 +100,11 @@ export function checkManifestMatchesEncoders(manifest: VimlManifest, encoders: P
   compare('CLAP window seconds', manifest.windowSeconds, encoders.clapAudio.windowSeconds);
   if (manifest.textMode !== 'pooled') problems.push(`text mode: heads expect "${manifest.textMode}", the text encoder gives "pooled" embeddings`);
   if (problems.length > 0) {
-    throw new ModelError('MODEL_MISMATCH', `The ViML heads in ${file} do not fit the loaded encoders:\n${problems.map((p) => `  - ${p}`).join('\n')}\nRe-export the heads for these encoders, or configure the encoders they were trained with.`, { problems });
+    throw new ModelError(
+      'MODEL_MISMATCH',
+      `The ViML heads in ${file} do not fit the loaded encoders:\n${problems.map((p) => `  - ${p}`).join('\n')}\nRe-export the heads for these encoders, or configure the encoders they were trained with.`,
+      { problems },
+    );
   }
 }
 
@@ -161,7 +167,8 @@ function sequence(vectors: readonly Float32Array[], dim: number, what: string, m
   }
   const data = new Float32Array(vectors.length * dim);
   vectors.forEach((v, j) => {
-    if (!(v instanceof Float32Array) || v.length !== dim) throw new InputError('INPUT_INVALID', `${what}: vector ${j} has ${(v as Partial<ArrayLike<unknown>> | undefined)?.length ?? 0} values, expected ${dim}`);
+    if (!(v instanceof Float32Array) || v.length !== dim)
+      throw new InputError('INPUT_INVALID', `${what}: vector ${j} has ${(v as Partial<ArrayLike<unknown>> | undefined)?.length ?? 0} values, expected ${dim}`);
     data.set(v, j * dim);
   });
   return { data, length: vectors.length, dim };

@@ -73,9 +73,7 @@ export const recommendJsonSchema = z.object({
   ),
   notes: z.array(z.string()),
   emptiedBy: z.string().nullable(),
-  turns: z.array(
-    z.object({ refinement: z.string().nullable(), picks: z.array(z.string()), notes: z.array(z.string()), emptiedBy: z.string().nullable(), state: z.record(z.string(), z.unknown()) }),
-  ),
+  turns: z.array(z.object({ refinement: z.string().nullable(), picks: z.array(z.string()), notes: z.array(z.string()), emptiedBy: z.string().nullable(), state: z.record(z.string(), z.unknown()) })),
   /** The final conversation state (without its undo history; `undoSteps` says how far "undo" reaches). */
   state: z.record(z.string(), z.unknown()),
   undoSteps: z.number().int().min(0),
@@ -137,7 +135,9 @@ export function renderTable(turns: readonly ConversationTurn[]): string {
     for (const note of r.notes) lines.push(`  note: ${note}`);
     if (r.picks.length === 0) lines.push('  (no picks)');
     r.picks.forEach((p, i) => {
-      lines.push(`  ${String(i + 1).padStart(2)}. ${p.score.toFixed(3)}  ${p.artist} - ${p.title}  [${fmtTime(p.segmentStart)}-${fmtTime(p.segmentEnd)}]${p.bpm !== undefined ? `  ${Math.round(p.bpm)} BPM` : ''}`);
+      lines.push(
+        `  ${String(i + 1).padStart(2)}. ${p.score.toFixed(3)}  ${p.artist} - ${p.title}  [${fmtTime(p.segmentStart)}-${fmtTime(p.segmentEnd)}]${p.bpm !== undefined ? `  ${Math.round(p.bpm)} BPM` : ''}`,
+      );
       lines.push(`      ${p.why}`);
     });
     lines.push('');

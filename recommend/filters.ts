@@ -40,8 +40,7 @@ export function hardConstraints(state: RefinementState, excludedIds: readonly st
   if (state.vocals) {
     const want = state.vocals;
     const label = src('vocals', want === 'off' ? 'no vocals' : want === 'on' ? 'with vocals' : `${want} vocals`);
-    const failure =
-      want === 'off' ? 'no remaining track is tagged instrumental' : want === 'on' ? 'no remaining track is tagged with vocals' : `no remaining track is tagged with ${want} vocals`;
+    const failure = want === 'off' ? 'no remaining track is tagged instrumental' : want === 'on' ? 'no remaining track is tagged with vocals' : `no remaining track is tagged with ${want} vocals`;
     out.push(constraint(label, failure, { vocals: want }));
   }
   if (state.bpm) {

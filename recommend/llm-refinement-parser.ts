@@ -191,7 +191,12 @@ export function crossCheck(answer: LlmAnswer, rules: ParsedRefinement, vocabular
     sources: { ...r.sources },
   };
   const lift = mergedLift(answer, rules.lift, vocabulary);
-  const negated = [...rules.negatedTerms, ...Object.entries(weights).filter(([, w]) => w < 0).map(([t]) => t)];
+  const negated = [
+    ...rules.negatedTerms,
+    ...Object.entries(weights)
+      .filter(([, w]) => w < 0)
+      .map(([t]) => t),
+  ];
   return { delta, refs, negatedTerms: [...new Set(negated)], ...(lift ? { lift } : {}) };
 }
 
@@ -286,4 +291,3 @@ export function llmReader(parser: LlmRefinementParser, onFallback: (error: unkno
     },
   };
 }
-

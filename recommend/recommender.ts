@@ -195,10 +195,12 @@ export class Recommender {
 
     const text = effective.text.join(', ');
     const eligible = { tracks: outcome.eligible, filter: constraintsFilter(constraints) };
-    const scored = mode === 'viml'
-      ? await this.#scoreViml(eligible, frames, text, effective, signal)
-      : await this.#scoreZeroShot(eligible, frames, text, effective, signal);
-    const away = await this.#negativeVector(effective, scored.map((x) => x.track), signal);
+    const scored = mode === 'viml' ? await this.#scoreViml(eligible, frames, text, effective, signal) : await this.#scoreZeroShot(eligible, frames, text, effective, signal);
+    const away = await this.#negativeVector(
+      effective,
+      scored.map((x) => x.track),
+      signal,
+    );
     const adjusted = this.#softAdjust(scored, effective, away);
     const { picks, skippedForArtist } = selectDiverse(adjusted, { k, lambda: o.mmrLambda, dedupeArtists: request.dedupeArtists ?? true });
     if (picks.length < k && skippedForArtist > 0) {
@@ -337,7 +339,10 @@ export class Recommender {
     let cache = this.#embeddings.get(index);
     if (!cache) this.#embeddings.set(index, (cache = new Map<string, Float32Array | undefined>()));
     if (cache.has(track.id)) return cache.get(track.id);
-    const vectors = this.#catalog.segments(track.id).map((s) => segmentVectors.get(s.label)).filter((v): v is Float32Array => v !== undefined);
+    const vectors = this.#catalog
+      .segments(track.id)
+      .map((s) => segmentVectors.get(s.label))
+      .filter((v): v is Float32Array => v !== undefined);
     const mean = vectors.length > 0 ? meanNormalized(vectors) : undefined;
     cache.set(track.id, mean);
     return mean;
@@ -346,9 +351,7 @@ export class Recommender {
   async #likeVector(ids: readonly string[], index: VectorIndex): Promise<Float32Array | undefined> {
     const liked = ids.map((id) => this.#catalog.track(id)).filter((t): t is Track => t !== undefined);
     const segmentVectors = liked.length > 0 ? await this.#segmentVectors(liked, index) : new Map<number, Float32Array>();
-    const vectors = liked
-      .map((t) => this.#trackEmbedding(t, index, segmentVectors))
-      .filter((v): v is Float32Array => v !== undefined);
+    const vectors = liked.map((t) => this.#trackEmbedding(t, index, segmentVectors)).filter((v): v is Float32Array => v !== undefined);
     return vectors.length > 0 ? meanNormalized(vectors) : undefined;
   }
 
@@ -374,7 +377,10 @@ export class Recommender {
   #softAdjust(scored: readonly Scored[], state: RefinementState, away?: Away): Scored[] {
     const w = this.#options.softWeight;
     const strength = (field: 'tempo' | 'energy' | 'mood'): number => state.strength?.[field] ?? 1;
-    const bpms = scored.map((s) => s.track.bpm).filter((b): b is number => b !== undefined).sort((a, b) => a - b);
+    const bpms = scored
+      .map((s) => s.track.bpm)
+      .filter((b): b is number => b !== undefined)
+      .sort((a, b) => a - b);
     const medianBpm = bpms.length ? bpms[Math.floor(bpms.length / 2)]! : undefined;
     return scored.map((s) => {
       let adjust = 0;

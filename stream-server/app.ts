@@ -109,7 +109,10 @@ export function createApplication(httpServer: HttpServer, components: Components
   const picksOf = (streamId: string): PicksPayload | undefined => sessions.picks(streamId) ?? relay.latest(streamId);
   // Our routes first: socket.io wraps the server's existing request listeners and passes on
   // everything outside /socket.io/.
-  httpServer.on('request', createHttpHandler({ ...httpRouteDeps(components, options, metrics), latestPicks: picksOf, readiness: () => ({ accepting: sessions.accepting, ...components.readiness?.() }) }));
+  httpServer.on(
+    'request',
+    createHttpHandler({ ...httpRouteDeps(components, options, metrics), latestPicks: picksOf, readiness: () => ({ accepting: sessions.accepting, ...components.readiness?.() }) }),
+  );
 
   const sockets = createSocketServer(httpServer, { maxFrameBytes: limits.maxFrameBytes, adapter: options.adapter, corsOrigins: options.corsOrigins });
   const relay = createPicksRelay(sockets, { shareWithNodes: options.adapter !== undefined, overlayTokens: options.overlayTokens, log });
@@ -121,7 +124,12 @@ export function createApplication(httpServer: HttpServer, components: Components
     now,
     log,
     metrics,
-    parts: { queue, picks: components.picks, frameSource: components.frameSource && checkedFrameSource(components.frameSource, egressPolicy, log.child({ part: 'egress' })), publish: (picks) => relay.publish(picks) },
+    parts: {
+      queue,
+      picks: components.picks,
+      frameSource: components.frameSource && checkedFrameSource(components.frameSource, egressPolicy, log.child({ part: 'egress' })),
+      publish: (picks) => relay.publish(picks),
+    },
     notify: noticeProducers(sockets.producers),
   });
 
@@ -170,8 +178,10 @@ async function drain(sockets: SocketServer, sessions: SessionRegistry, queue: En
   await flushWrites(sockets, 1000);
   // Its callback, unlike its promise, waits for the HTTP server to close as well.
   await new Promise<void>((resolve, reject) => {
-    sockets.io.close(() => {
-      resolve();
-    }).catch(reject);
+    sockets.io
+      .close(() => {
+        resolve();
+      })
+      .catch(reject);
   });
 }

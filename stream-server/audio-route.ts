@@ -23,6 +23,12 @@ export const audioType = (path: string): string => AUDIO_TYPES[extname(path).toL
  * and the studio's conversation audio both answer with this (each with its own headers and its own
  * answer for a missing file).
  */
-export function sendTrackAudio(request: IncomingMessage, response: ServerResponse, path: string, headers: Readonly<Record<string, string>>, missing: (response: ServerResponse) => void): Promise<void> {
+export function sendTrackAudio(
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+  headers: Readonly<Record<string, string>>,
+  missing: (response: ServerResponse) => void,
+): Promise<void> {
   return sendFileRange(request, response, path, { type: audioType(path), headers, missing });
 }

@@ -113,7 +113,15 @@ async function forward(proxy: ProxyState, request: IncomingMessage, response: Se
   }
   const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !HOP_BY_HOP.has(name)));
   const upstream = httpRequest(
-    { host: address, port: target.port || 80, path: `${target.pathname}${target.search}`, method: request.method, headers: { ...headers, host: target.host }, timeout: proxy.connectTimeoutMs, agent: false },
+    {
+      host: address,
+      port: target.port || 80,
+      path: `${target.pathname}${target.search}`,
+      method: request.method,
+      headers: { ...headers, host: target.host },
+      timeout: proxy.connectTimeoutMs,
+      agent: false,
+    },
     (answer) => {
       if (request.headers.range && answer.statusCode === 200 && !/bytes/i.test(answer.headers['accept-ranges'] ?? '')) proxy.rangeless = true;
       response.writeHead(answer.statusCode ?? 502, answer.headers);

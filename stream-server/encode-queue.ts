@@ -1,9 +1,7 @@
 import { CuecastError, toCuecastError } from '../core/errors.js';
 import type { FrameEncoder, ImageInput } from '../model/types.js';
 
-export type EncodeOutcome =
-  | { readonly status: 'encoded'; readonly embedding: Float32Array }
-  | { readonly status: 'dropped'; readonly reason: 'superseded' | 'cancelled' };
+export type EncodeOutcome = { readonly status: 'encoded'; readonly embedding: Float32Array } | { readonly status: 'dropped'; readonly reason: 'superseded' | 'cancelled' };
 
 export interface EncodeQueueOptions {
   /**

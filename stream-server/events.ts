@@ -27,9 +27,7 @@ export interface FramePayload {
  * of the same session replaced it before the encoder got to it (`superseded`) or it was older than
  * the newest frame already accepted (`stale`).
  */
-export type FrameResult =
-  | { readonly status: 'encoded'; readonly windowFrames: number }
-  | { readonly status: 'dropped'; readonly reason: 'superseded' | 'stale' };
+export type FrameResult = { readonly status: 'encoded'; readonly windowFrames: number } | { readonly status: 'dropped'; readonly reason: 'superseded' | 'stale' };
 
 export interface SessionSummary {
   readonly streamId: string;

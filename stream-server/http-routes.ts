@@ -12,9 +12,9 @@ import type { TokenTable } from './tokens.js';
 
 // Beside this module when running from source; from dist/stream-server/ the pages stay in the
 // package's stream-server/pages/ (they are plain browser JavaScript, not compiled).
-const PAGES_DIR = [new URL('./pages/', import.meta.url), new URL('../../stream-server/pages/', import.meta.url)]
-  .map((url) => fileURLToPath(url))
-  .find((dir) => existsSync(join(dir, 'overlay.html'))) ?? fileURLToPath(new URL('./pages/', import.meta.url));
+const PAGES_DIR =
+  [new URL('./pages/', import.meta.url), new URL('../../stream-server/pages/', import.meta.url)].map((url) => fileURLToPath(url)).find((dir) => existsSync(join(dir, 'overlay.html'))) ??
+  fileURLToPath(new URL('./pages/', import.meta.url));
 
 /** The static files the server hands out, by URL path. Nothing else under pages/ is reachable. */
 interface Page {
@@ -172,7 +172,7 @@ async function sendAudio(request: IncomingMessage, response: ServerResponse, enc
   const picks = deps.latestPicks(streamId);
   const path = picks?.tracks.some((track) => track.id === trackId) ? deps.audioPath?.(trackId) : undefined;
   if (!path) {
-    json(response, 404, problem('NOT_FOUND', 'That track is not among the stream\'s current picks'));
+    json(response, 404, problem('NOT_FOUND', "That track is not among the stream's current picks"));
     return;
   }
   await sendTrackAudio(request, response, path, {}, (missing) => {

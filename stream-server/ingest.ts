@@ -41,7 +41,16 @@ export interface IngestOptions {
 const NETWORK_SCHEMES = new Set(['rtmp:', 'rtmps:', 'srt:', 'http:', 'https:']);
 
 /** Failures that another attempt cannot fix when an attempt got no frame at all: fail at once. */
-const PERMANENT: ReadonlySet<ErrorCode> = new Set(['URL_FORBIDDEN', 'MEDIA_NOT_FOUND', 'MEDIA_NO_VIDEO', 'MEDIA_UNREADABLE', 'MEDIA_TOO_LONG', 'INPUT_INVALID', 'FFMPEG_MISSING', 'MEDIA_DECODER_CRASHED']);
+const PERMANENT: ReadonlySet<ErrorCode> = new Set([
+  'URL_FORBIDDEN',
+  'MEDIA_NOT_FOUND',
+  'MEDIA_NO_VIDEO',
+  'MEDIA_UNREADABLE',
+  'MEDIA_TOO_LONG',
+  'INPUT_INVALID',
+  'FFMPEG_MISSING',
+  'MEDIA_DECODER_CRASHED',
+]);
 
 /**
  * What producers are told, by code: a plain reason, never ffmpeg's stderr (it tells an open port from

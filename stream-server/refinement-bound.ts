@@ -24,7 +24,11 @@ function lastDistinct(values: readonly string[], max: number): string[] {
  * ids and source phrases; tags and weights are bounded by the vocabulary already.
  */
 export function boundRefinementState(state: RefinementState, maxTurns: number, maxTextChars: number): RefinementState {
-  const sources = state.sources ? Object.entries(state.sources).slice(-MAX_SOURCES).map(([k, v]) => [k, v.slice(0, maxTextChars)] as const) : undefined;
+  const sources = state.sources
+    ? Object.entries(state.sources)
+        .slice(-MAX_SOURCES)
+        .map(([k, v]) => [k, v.slice(0, maxTextChars)] as const)
+    : undefined;
   return {
     ...state,
     text: lastDistinct(state.text, maxTurns).map((t) => t.slice(0, maxTextChars)),

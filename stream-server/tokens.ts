@@ -13,7 +13,10 @@ export class TokenTable {
   static parse(spec: string, variable: string): TokenTable {
     const entries: [string, string][] = [];
     const issues: string[] = [];
-    const parts = spec.split(',').map((s) => s.trim()).filter(Boolean);
+    const parts = spec
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const [index, part] of parts.entries()) {
       const colon = part.indexOf(':');
       const streamId = colon > 0 ? part.slice(0, colon) : '';

@@ -76,8 +76,7 @@ function parseArgs(argv: readonly string[]): Args {
       const unknown = named.filter((n) => !(PARTS as readonly string[]).includes(n));
       if (unknown.length > 0) throw new Error(`--parts takes ${PARTS.join(', ')}; got ${unknown.join(', ')}`);
       parts = new Set(named as Part[]);
-    }
-    else corpus = a;
+    } else corpus = a;
   }
   if (skipIndex) parts.delete('index');
   if (parts.has('recommend') && !parts.has('index') && !catalog) throw new Error('recommending without indexing measures an existing catalog: name it with --catalog DIR');
@@ -92,7 +91,7 @@ export const STEP_ROWS: readonly (readonly [string, TempoSteps])[] = [
   ['+ whole track', { bandFlux: true, wholeTrack: true, comb: false, relatives: false, clarityGate: false }],
   ['+ comb of multiples with the perceptual prior', { bandFlux: true, wholeTrack: true, comb: true, relatives: false, clarityGate: false }],
   ['+ octave and 3:2 relatives', { bandFlux: true, wholeTrack: true, comb: true, relatives: true, clarityGate: false }],
-  ['+ clarity gate (the indexer\'s estimator)', ALL_STEPS],
+  ["+ clarity gate (the indexer's estimator)", ALL_STEPS],
 ];
 
 export type Agreement = 'within 4%' | 'octave' | '3:2' | 'other' | 'no BPM';
@@ -315,7 +314,11 @@ async function indexCorpus(args: Args, catalogDir: string, encoders: Encoders, l
     `| wall time (hash, probe, decode, embed, publish) | ${wall.toFixed(0)} s |`,
     `| tracks/min | ${((summary.tracks / wall) * 60).toFixed(1)} |`,
     `| x realtime (audio s per wall s, after planning) | ${(summary.audioSeconds / processing).toFixed(1)} |`,
-    `| skipped, by reason | ${Object.entries(byReason).map(([c, n]) => `${c} ${n}`).join(', ') || 'none'} |`,
+    `| skipped, by reason | ${
+      Object.entries(byReason)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ') || 'none'
+    } |`,
     `| damaged files kept | ${summary.damaged.length}${summary.damaged.length ? `: ${summary.damaged.map((d) => `${d.path.split('/').pop()} (${d.note})`).join('; ')}` : ''} |`,
     '',
   );
@@ -342,7 +345,18 @@ function catalogFigures(catalogDir: string, lines: string[]): Map<string, number
     `| silent tracks (never recommended) | ${silent.length}${silent.length ? `: ${silent.map((t) => `${t.path.split('/').pop()} (${t.loudnessLufs} LUFS)`).join(', ')}` : ''} |`,
     `| silent segments | ${listing.tracks.reduce((n, t) => n + t.silentSegments, 0)} of ${listing.tracks.reduce((n, t) => n + t.segments, 0)} |`,
     `| damaged tracks kept | ${listing.tracks.filter((t) => t.damaged).length} |`,
-    `| tracks without BPM | ${Object.entries(withoutBpm).map(([r, n]) => `${n} (${r})`).join(', ') || 'none'}${listing.tracks.some((t) => t.bpm === null) ? `: ${listing.tracks.filter((t) => t.bpm === null).map((t) => t.path.split('/').pop()).join(', ')}` : ''} |`,
+    `| tracks without BPM | ${
+      Object.entries(withoutBpm)
+        .map(([r, n]) => `${n} (${r})`)
+        .join(', ') || 'none'
+    }${
+      listing.tracks.some((t) => t.bpm === null)
+        ? `: ${listing.tracks
+            .filter((t) => t.bpm === null)
+            .map((t) => t.path.split('/').pop())
+            .join(', ')}`
+        : ''
+    } |`,
     '',
   );
   return new Map(listing.tracks.map((t) => [t.path, t.bpm ?? undefined]));
@@ -366,7 +380,13 @@ async function recommendLatency(corpus: string, videos: readonly string[], catal
   try {
     const silentIds = new Set([...catalog.tracks()].filter((t) => t.silent).map((t) => t.id));
     // Zero-shot, as a fresh install answers (the benchmark trains no heads).
-    const recommender = new Recommender({ catalog, clipText: encoders.clipText, clapText: encoders.clapText, vocabulary: catalogVocabulary(catalog), options: { maxPromptChars: config.maxTextChars } });
+    const recommender = new Recommender({
+      catalog,
+      clipText: encoders.clipText,
+      clapText: encoders.clapText,
+      vocabulary: catalogVocabulary(catalog),
+      options: { maxPromptChars: config.maxTextChars },
+    });
     const spec = frameSpec(config.video, encoders.clipImage);
     lines.push(
       '## Recommend on the real videos',
@@ -429,7 +449,11 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const manifest = readFileSync(manifestFile, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+  const manifest = readFileSync(manifestFile, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t'));
   const music = manifest.filter((r) => r[0] === 'music').map((r) => r[1]!);
   const videos = manifest.filter((r) => r[0] === 'video').map((r) => r[1]!);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -499,7 +523,9 @@ async function main(): Promise<void> {
       const final = STEP_ROWS.length - 1;
       lines.push('Per track (self-consistent first): aubio whole / middle minute, this estimator, agreement.', '', '| track | aubio | aubio middle | cuecast | agreement |', '|---|---|---|---|---|');
       for (const r of [...consistent, ...referenced.filter((x) => !consistent.includes(x))]) {
-        lines.push(`| ${r.path.replace(/^music\//, '')}${consistent.includes(r) ? '' : ' (reference disagrees with itself)'} | ${r.whole!.toFixed(1)} | ${r.middle?.toFixed(1) ?? '-'} | ${r.steps[final]?.toFixed(1) ?? `none (${r.reason})`} | ${agreement(r.steps[final], r.whole!)} |`);
+        lines.push(
+          `| ${r.path.replace(/^music\//, '')}${consistent.includes(r) ? '' : ' (reference disagrees with itself)'} | ${r.whole!.toFixed(1)} | ${r.middle?.toFixed(1) ?? '-'} | ${r.steps[final]?.toFixed(1) ?? `none (${r.reason})`} | ${agreement(r.steps[final], r.whole!)} |`,
+        );
       }
       lines.push('');
     }

@@ -63,11 +63,7 @@ async function itemRow(item: CorpusItem, spec: FrameSpec, options: FeatureOption
   if (frames.length === 0) throw new Error(`${file}: no video frames decoded`);
   const windows = clipWindows(samples, clapAudio);
   if (windows.length === 0) throw new Error(`${file}: soundtrack shorter than one ${clapAudio.windowSeconds} s window`);
-  const [frameVectors, textVectors, musicVectors] = await Promise.all([
-    encoders.clipImage.encodeImages(frames),
-    encoders.clipText.encodeTexts([item.text]),
-    clapAudio.encodeWindows(windows),
-  ]);
+  const [frameVectors, textVectors, musicVectors] = await Promise.all([encoders.clipImage.encodeImages(frames), encoders.clipText.encodeTexts([item.text]), clapAudio.encodeWindows(windows)]);
   const { id, trackId, split, text, tags, attributes } = item;
   return { frames: frameVectors, text: textVectors, music: musicVectors, item: { id, trackId, split, text, tags, segmentStart: 0, attributes } };
 }

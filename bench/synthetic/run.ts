@@ -76,7 +76,10 @@ function attributeOracle(pool: readonly CorpusItem[], keys: readonly string[]): 
 
 async function extractWithEncoders(models: string, threads: string, corpus: string, data: string, out: string, say: (line: string) => void): Promise<void> {
   say(`features with the encoders in ${models}`);
-  const config = loadConfig({ env: {}, overrides: { modelsDir: resolve(models), dataDir: join(out, 'cache'), 'encoders.allowRemote': false, 'encoders.workers': 1, 'encoders.threads': Number(threads), logLevel: 'warn' } });
+  const config = loadConfig({
+    env: {},
+    overrides: { modelsDir: resolve(models), dataDir: join(out, 'cache'), 'encoders.allowRemote': false, 'encoders.workers': 1, 'encoders.threads': Number(threads), logLevel: 'warn' },
+  });
   const encoders = await createEncoders(config);
   try {
     const count = await extractFeatures(
@@ -125,8 +128,38 @@ async function main(): Promise<void> {
   for (const variant of chosen) {
     const run = join(out, 'runs', variant.name);
     say(`train ${variant.name}: ${variant.label}`);
-    await python(['train', '--data', data, '--out', run, '--steps', values.steps, '--batch-size', '64', '--seed', values.seed, '--threads', values.threads,
-      '--width', '64', '--dim', '64', '--layers', '1', '--heads', '4', '--lr', '1e-3', '--warmup-steps', '40', '--eval-every', '100', '--checkpoint-every', '200', ...variant.flags]);
+    await python([
+      'train',
+      '--data',
+      data,
+      '--out',
+      run,
+      '--steps',
+      values.steps,
+      '--batch-size',
+      '64',
+      '--seed',
+      values.seed,
+      '--threads',
+      values.threads,
+      '--width',
+      '64',
+      '--dim',
+      '64',
+      '--layers',
+      '1',
+      '--heads',
+      '4',
+      '--lr',
+      '1e-3',
+      '--warmup-steps',
+      '40',
+      '--eval-every',
+      '100',
+      '--checkpoint-every',
+      '200',
+      ...variant.flags,
+    ]);
     const file = join(run, 'eval.json');
     await python(['eval', '--model', run, '--data', data, '--split', 'test', '--json', file]);
     results[variant.name] = JSON.parse(await readFile(file, 'utf8')) as Evaluation;

@@ -28,13 +28,16 @@ export async function answerClip(interaction: ChatInputCommandInteraction | Mess
   ctx.log.info({ bytes: video.byteLength, name: attachment.name }, 'clip downloaded');
   const view = await underLimit(interaction, ctx, signal, async () => {
     const features = await ctx.analyser.analyse(video, signal);
-    return ctx.flow.start({
-      userId: interaction.user.id,
-      channelId: interaction.channelId,
-      features,
-      ...(prompt ? { prompt } : {}),
-      ...(request.count ? { count: request.count } : {}),
-    }, signal);
+    return ctx.flow.start(
+      {
+        userId: interaction.user.id,
+        channelId: interaction.channelId,
+        features,
+        ...(prompt ? { prompt } : {}),
+        ...(request.count ? { count: request.count } : {}),
+      },
+      signal,
+    );
   });
   ctx.log.info({ picks: view.result.picks.length, key: view.conversation.key }, 'picks ready');
   await publishPicks(interaction, view, ctx);

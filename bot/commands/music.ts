@@ -12,10 +12,6 @@ export const music = {
     .addIntegerOption((o) => o.setName('count').setDescription('How many picks (1-5)').setMinValue(1).setMaxValue(5))
     .toJSON(),
   async execute(interaction, ctx) {
-    await answerClip(
-      interaction,
-      { attachment: interaction.options.getAttachment('clip'), prompt: interaction.options.getString('prompt'), count: interaction.options.getInteger('count') },
-      ctx,
-    );
+    await answerClip(interaction, { attachment: interaction.options.getAttachment('clip'), prompt: interaction.options.getString('prompt'), count: interaction.options.getInteger('count') }, ctx);
   },
 } satisfies Command;

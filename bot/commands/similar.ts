@@ -26,13 +26,16 @@ export const similar = {
     await interaction.deferReply();
     const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
     const view = await underLimit(interaction, ctx, signal, () =>
-      ctx.flow.start({
-        userId: interaction.user.id,
-        channelId: interaction.channelId,
-        likeTrackIds: [trackId],
-        ...(prompt ? { prompt } : {}),
-        ...(interaction.options.getInteger('count') ? { count: interaction.options.getInteger('count')! } : {}),
-      }, signal),
+      ctx.flow.start(
+        {
+          userId: interaction.user.id,
+          channelId: interaction.channelId,
+          likeTrackIds: [trackId],
+          ...(prompt ? { prompt } : {}),
+          ...(interaction.options.getInteger('count') ? { count: interaction.options.getInteger('count')! } : {}),
+        },
+        signal,
+      ),
     );
     await publishPicks(interaction, view, ctx);
   },

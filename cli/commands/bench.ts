@@ -18,7 +18,10 @@ interface BenchFlags {
 
 function parseSections(list: string | undefined): SectionId[] {
   if (!list) return [...SECTION_IDS];
-  const wanted = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((s) => !(SECTION_IDS as readonly string[]).includes(s));
   if (unknown.length > 0) throw new InputError('INPUT_INVALID', `unknown bench section(s) ${unknown.join(', ')}. Should be among: ${SECTION_IDS.join(', ')}`);
   return SECTION_IDS.filter((id) => wanted.includes(id));

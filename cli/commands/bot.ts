@@ -68,7 +68,8 @@ async function openServices(config: Config, log: Log): Promise<Resources> {
 /** The shards of this process from config (DISCORD_SHARDS + DISCORD_SHARD_COUNT), checked together. */
 function shardAssignment(ids: string | undefined, count: number | undefined): ShardAssignment | undefined {
   if (ids === undefined && count === undefined) return undefined;
-  if (ids === undefined || count === undefined) throw new InputError('INPUT_INVALID', 'DISCORD_SHARDS and DISCORD_SHARD_COUNT go together: set both (e.g. DISCORD_SHARDS=0,1 DISCORD_SHARD_COUNT=4) or neither');
+  if (ids === undefined || count === undefined)
+    throw new InputError('INPUT_INVALID', 'DISCORD_SHARDS and DISCORD_SHARD_COUNT go together: set both (e.g. DISCORD_SHARDS=0,1 DISCORD_SHARD_COUNT=4) or neither');
   const list = ids.split(',').map(Number);
   const wrong = list.filter((id) => id >= count);
   if (wrong.length > 0) throw new InputError('INPUT_INVALID', `DISCORD_SHARDS names shard ${wrong.join(', ')}, but DISCORD_SHARD_COUNT is ${count} (ids run from 0 to ${count - 1})`);

@@ -10,10 +10,9 @@ function minutes(seconds: number): string {
 function trackLine(t: TrackListing): string {
   const bpm = t.bpm !== null ? `${Math.round(t.bpm)} BPM` : `no BPM: ${t.bpmReason}`;
   const loudness = t.loudnessLufs !== null ? `${t.loudnessLufs.toFixed(1)} LUFS` : 'loudness not measured';
-  const notes = [
-    t.silent ? 'SILENT (never recommended)' : t.silentSegments > 0 ? `${t.silentSegments}/${t.segments} segments silent` : '',
-    t.damaged ? `DAMAGED: ${t.damaged.note}` : '',
-  ].filter((n) => n !== '');
+  const notes = [t.silent ? 'SILENT (never recommended)' : t.silentSegments > 0 ? `${t.silentSegments}/${t.segments} segments silent` : '', t.damaged ? `DAMAGED: ${t.damaged.note}` : ''].filter(
+    (n) => n !== '',
+  );
   return [
     `${t.id}  ${t.path}`,
     `    ${t.artist} - ${t.title}${t.album ? ` (${t.album})` : ''}  ${minutes(t.durationSeconds)}  ${bpm}  ${loudness}`,

@@ -26,7 +26,11 @@ async function runStats(flags: StatsFlags): Promise<number> {
     `tracks      ${stats.tracks} (${(stats.totalSeconds / 3600).toFixed(2)} h), ${stats.segments} segments of ${m.segmentSeconds} s every ${m.hopSeconds} s`,
     `encoders    CLAP ${m.clap.modelId} (${m.clap.dim}), CLIP ${m.clip.modelId} (${m.clip.dim})${m.viml ? `, ViML ${m.viml.manifestHash} (${m.viml.dim})` : ''}${standIn ? ' [STAND-IN MODELS]' : ''}`,
     `vocabulary  ${m.tagVocabularyVersion}; built ${m.builtAt}`,
-    `indexes     ${Object.entries(stats.indexes).map(([space, size]) => `${space}: ${size}`).join(', ') || 'none'}`,
+    `indexes     ${
+      Object.entries(stats.indexes)
+        .map(([space, size]) => `${space}: ${size}`)
+        .join(', ') || 'none'
+    }`,
     `with BPM    ${stats.withBpm}`,
     ...Object.entries(stats.topTags).map(([group, tags]) => `${group.padEnd(11)} ${tags.map((t) => `${t.tag} ${t.count}`).join(', ')}`),
   ];
@@ -57,7 +61,9 @@ async function runMigrate(flags: MigrateFlags): Promise<number> {
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return 0;
     }
-    const vectors = Object.entries(result.vectors).map(([space, n]) => `${n} ${space}`).join(', ');
+    const vectors = Object.entries(result.vectors)
+      .map(([space, n]) => `${n} ${space}`)
+      .join(', ');
     process.stdout.write(
       result.status === 'unchanged'
         ? `catalog "${result.catalog}" at ${location.where} already holds this catalog (generation ${result.generation})\n`

@@ -48,9 +48,19 @@ export async function writeDemoMusic(dir: string): Promise<string> {
     const path = join(dir, track.file);
     if (existsSync(path)) continue;
     await ffmpeg([
-      '-f', 'lavfi', '-i', `aevalsrc=exprs='${expression(track)}':s=44100:d=${TRACK_SECONDS}`,
-      '-metadata', `title=${track.title}`, '-metadata', `artist=${track.artist}`, '-metadata', `genre=${track.genre}`,
-      '-c:a', 'flac', path,
+      '-f',
+      'lavfi',
+      '-i',
+      `aevalsrc=exprs='${expression(track)}':s=44100:d=${TRACK_SECONDS}`,
+      '-metadata',
+      `title=${track.title}`,
+      '-metadata',
+      `artist=${track.artist}`,
+      '-metadata',
+      `genre=${track.genre}`,
+      '-c:a',
+      'flac',
+      path,
     ]);
   }
   return dir;

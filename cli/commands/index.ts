@@ -16,7 +16,6 @@ interface IndexFlags {
   catalogName?: string;
 }
 
-
 /** Exit codes: 0 everything indexed, 2 some files skipped (listed), 1 the run failed. */
 export const EXIT_SKIPPED = 2;
 
@@ -84,7 +83,9 @@ export function renderSummary(summary: IndexSummary): string {
   if (!summary.generation) lines.push('catalog already up to date: nothing published');
   if (summary.database) {
     const db = summary.database;
-    lines.push(`PostgreSQL catalog "${db.catalog}": ${db.status === 'unchanged' ? 'already serves this content' : `generation ${db.generation} published${db.status === 'resumed' ? ' (an interrupted copy resumed)' : ''}`}`);
+    lines.push(
+      `PostgreSQL catalog "${db.catalog}": ${db.status === 'unchanged' ? 'already serves this content' : `generation ${db.generation} published${db.status === 'resumed' ? ' (an interrupted copy resumed)' : ''}`}`,
+    );
   }
   const fallbacks = summary.descriptionFallbacks;
   if (fallbacks.descriptions > 0) {
@@ -125,7 +126,18 @@ async function runIndex(dirs: string[], flags: IndexFlags): Promise<number> {
     throw new InputError('INPUT_INVALID', `unknown --describer "${flags.describer}". Should be one of: ${MODES.join(', ')}`);
   }
   checkMusicFolders(dirs);
-  const [{ configWithFlags }, { configureMedia }, { createDescriber, createLlmBackend }, { indexMusic }, { mediaAudioSource }, { musicMetadataReader }, { vimlMusicEncoder }, { createEncoders, loadVimlHeads }, { pgHnswBuild, pgSettings }, { pgCatalogLocation }] = await Promise.all([
+  const [
+    { configWithFlags },
+    { configureMedia },
+    { createDescriber, createLlmBackend },
+    { indexMusic },
+    { mediaAudioSource },
+    { musicMetadataReader },
+    { vimlMusicEncoder },
+    { createEncoders, loadVimlHeads },
+    { pgHnswBuild, pgSettings },
+    { pgCatalogLocation },
+  ] = await Promise.all([
     import('../setup.js'),
     import('../../core/media/index.js'),
     import('../../index-data/describe/from-config.js'),

@@ -20,7 +20,17 @@ async function runSearch(text: string, flags: SearchFlags): Promise<number> {
     const standIn = await announceStandIn(encoders);
     const hits = await searchCatalogByText(catalog, encoders, text, { k });
     if (flags.json) {
-      const rows = hits.map((h) => ({ id: h.track.id, title: h.track.title, artist: h.track.artist, path: h.track.path, score: h.score, audioScore: h.audioScore, descriptionScore: h.descriptionScore, segmentStart: h.segmentStart, description: h.track.description }));
+      const rows = hits.map((h) => ({
+        id: h.track.id,
+        title: h.track.title,
+        artist: h.track.artist,
+        path: h.track.path,
+        score: h.score,
+        audioScore: h.audioScore,
+        descriptionScore: h.descriptionScore,
+        segmentStart: h.segmentStart,
+        description: h.track.description,
+      }));
       process.stdout.write(`${JSON.stringify({ query: text, standIn, hits: rows })}\n`);
     } else {
       hits.forEach((h, i) => {

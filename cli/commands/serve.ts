@@ -41,7 +41,10 @@ export function serverOptions(config: Config, extra: { allowFileUrls: boolean; g
     sessionGraceMs: 30_000,
     ...(config.server.metricsToken ? { metricsToken: config.server.metricsToken } : {}),
     allowFileUrls: extra.allowFileUrls,
-    ingestAllowCidrs: config.stream.ingestAllowCidrs.split(',').map((s) => s.trim()).filter(Boolean),
+    ingestAllowCidrs: config.stream.ingestAllowCidrs
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   };
 }
 

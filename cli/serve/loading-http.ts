@@ -13,7 +13,8 @@ export interface ListeningServer {
 /** /healthz: alive; /readyz: 503, models and catalog not ready; anything else: BUSY, retry in 5 s. */
 function answerWhileLoading(request: IncomingMessage, response: ServerResponse): void {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  const body = path === '/healthz' ? { status: 'ok' } : path === '/readyz' ? { status: 'not ready', checks: { models: false, catalog: false } } : { error: { code: 'BUSY', message: 'The server is starting' } };
+  const body =
+    path === '/healthz' ? { status: 'ok' } : path === '/readyz' ? { status: 'not ready', checks: { models: false, catalog: false } } : { error: { code: 'BUSY', message: 'The server is starting' } };
   response.writeHead(path === '/healthz' ? 200 : 503, { 'content-type': 'application/json', 'retry-after': '5' }).end(JSON.stringify(body));
 }
 

@@ -66,10 +66,7 @@ export async function audio(input: MediaInput, options: AudioOptions = {}): Prom
     checkWindow(info, label, start, options.duration);
     const expected = expectedSamples(info, start, options.duration, sampleRate);
     const stream = chooseStream(info, 'audio');
-    const args = [
-      ...inputArgs(prepared.input, start, options.duration),
-      ...['-map', `0:${stream.index}`, '-vn', '-sn', '-dn', '-ac', '1', '-ar', String(sampleRate), '-f', 'f32le', 'pipe:1'],
-    ];
+    const args = [...inputArgs(prepared.input, start, options.duration), ...['-map', `0:${stream.index}`, '-vn', '-sn', '-dn', '-ac', '1', '-ar', String(sampleRate), '-f', 'f32le', 'pipe:1']];
     const maxStdoutBytes = expected !== undefined ? (expected + sampleRate) * 4 : limits.maxInputBytes;
     const { stdout, exit } = await runChild({ command: binaries.ffmpeg.path, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes });
     if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'audio', label, timeoutMs: limits.timeoutMs });

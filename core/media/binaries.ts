@@ -34,8 +34,7 @@ interface Candidate {
 const VERSION_TIMEOUT_MS = 15_000;
 
 const INSTALL_HINT =
-  'Install ffmpeg (Debian/Ubuntu: `apt-get install ffmpeg`, macOS: `brew install ffmpeg`), or `npm install @ffmpeg-installer/ffmpeg`, ' +
-  'or set FFMPEG_PATH to an ffmpeg executable.';
+  'Install ffmpeg (Debian/Ubuntu: `apt-get install ffmpeg`, macOS: `brew install ffmpeg`), or `npm install @ffmpeg-installer/ffmpeg`, ' + 'or set FFMPEG_PATH to an ffmpeg executable.';
 
 /** Runs `<path> -version`; returns its first line, or undefined when it does not run. */
 export async function binaryVersion(path: string): Promise<string | undefined> {
@@ -131,9 +130,7 @@ async function ffprobeCandidates(): Promise<Candidate[]> {
  * outdated one beside a current ffmpeg: probing then parses `ffmpeg -i` output instead.
  */
 export async function findBinaries(overrides: BinaryOverrides = {}): Promise<MediaBinaries> {
-  const ffmpeg = overrides.ffmpegPath
-    ? await resolveOverride('FFMPEG_PATH', overrides.ffmpegPath)
-    : chooseDecoder(await runnableOf(await ffmpegCandidates()));
+  const ffmpeg = overrides.ffmpegPath ? await resolveOverride('FFMPEG_PATH', overrides.ffmpegPath) : chooseDecoder(await runnableOf(await ffmpegCandidates()));
   if (!ffmpeg) throw new MediaError('FFMPEG_MISSING', `No runnable ffmpeg was found. ${INSTALL_HINT}`);
   let ffprobe: ResolvedBinary | undefined;
   if (overrides.ffprobePath) {

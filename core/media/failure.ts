@@ -22,12 +22,14 @@ const RULES: readonly Rule[] = [
   { pattern: /Unknown encoder|Encoder not found|Unknown decoder/i, code: 'FFMPEG_MISSING', what: 'this ffmpeg build lacks a codec it needs' },
   { pattern: /Protocol not found|not on whitelist/i, code: 'INPUT_INVALID', what: 'the input uses a protocol that is not allowed' },
   {
-    pattern: /Error reinitializing filters|Failed to inject frame|Failed to configure (input|output) pad|Error while filtering|Error initializing filter|Invalid sample format|Channel layout change is not supported/i,
+    pattern:
+      /Error reinitializing filters|Failed to inject frame|Failed to configure (input|output) pad|Error while filtering|Error initializing filter|Invalid sample format|Channel layout change is not supported/i,
     code: 'MEDIA_UNREADABLE',
     what: 'its audio could not be decoded (the stream is damaged or starts mid-way, without the information a decoder needs)',
   },
   {
-    pattern: /Invalid data found|moov atom not found|could not find codec parameters|partial file|Invalid argument|does not contain any stream|Error while decoding|EBML header parsing failed|Format .* detected only with low score/i,
+    pattern:
+      /Invalid data found|moov atom not found|could not find codec parameters|partial file|Invalid argument|does not contain any stream|Error while decoding|EBML header parsing failed|Format .* detected only with low score/i,
     code: 'MEDIA_UNREADABLE',
     what: 'it is not a media file that can be read (corrupt, truncated or another kind of file)',
   },
@@ -64,7 +66,10 @@ export function failureFromExit(exit: ChildExit, context: FailureContext): Media
   if (exit.stopped === 'aborted') return new MediaError('MEDIA_ABORTED', `${context.operation} of ${context.label} was aborted`, details);
   // Killed by a signal we did not send: the decoder crashed on this input (a bug it has, not bad input alone).
   if (exit.stopped === undefined && exit.signal !== null && CRASH_SIGNALS.has(exit.signal)) {
-    return new MediaError('MEDIA_DECODER_CRASHED', `The decoder crashed (${exit.signal}) trying to ${VERBS[context.operation] ?? context.operation} ${context.label}`, { ...details, signal: exit.signal });
+    return new MediaError('MEDIA_DECODER_CRASHED', `The decoder crashed (${exit.signal}) trying to ${VERBS[context.operation] ?? context.operation} ${context.label}`, {
+      ...details,
+      signal: exit.signal,
+    });
   }
   const rule = RULES.find((candidate) => candidate.pattern.test(exit.stderr));
   const code: ErrorCode = rule?.code ?? 'MEDIA_UNREADABLE';

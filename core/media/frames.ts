@@ -154,7 +154,11 @@ export async function* frames(input: MediaInput, options: FrameOptions = {}): As
       clearTimeout(idle);
       const exit = await child.exit;
       if (idleStopped) {
-        throw new MediaError('MEDIA_TIMEOUT', `Cannot read frames from ${label}: no frame for ${Math.round(idleMs)} ms (the network timeout)`, { input: label, operation: 'frames', networkTimeoutMs: limits.networkTimeoutMs });
+        throw new MediaError('MEDIA_TIMEOUT', `Cannot read frames from ${label}: no frame for ${Math.round(idleMs)} ms (the network timeout)`, {
+          input: label,
+          operation: 'frames',
+          networkTimeoutMs: limits.networkTimeoutMs,
+        });
       }
       if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'frames', label, timeoutMs: limits.timeoutMs });
       if (yielded === 0) throw new MediaError('MEDIA_UNREADABLE', `No frame of ${label} could be decoded`, { input: label });

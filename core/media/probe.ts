@@ -87,9 +87,7 @@ async function probeWithFfmpeg(ffmpeg: string, input: OpenedInput, limits: CallL
 /** Probes an opened input with ffprobe, or with ffmpeg when no ffprobe runs. */
 export async function probeOpened(binaries: MediaBinaries, input: OpenedInput, limits: CallLimits): Promise<MediaInfo> {
   throwIfAborted(limits, 'probe', input.label);
-  const info = binaries.ffprobe
-    ? await probeWithFfprobe(binaries.ffprobe.path, input, limits)
-    : await probeWithFfmpeg(binaries.ffmpeg.path, input, limits);
+  const info = binaries.ffprobe ? await probeWithFfprobe(binaries.ffprobe.path, input, limits) : await probeWithFfmpeg(binaries.ffmpeg.path, input, limits);
   if (info.streams.length === 0) {
     throw new MediaError('MEDIA_UNREADABLE', `${input.label} has no audio or video streams`, { input: input.label, format: info.format });
   }

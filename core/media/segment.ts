@@ -46,10 +46,7 @@ export async function cutSegment(input: MediaInput, options: SegmentOptions): Pr
   try {
     checkWindow(info, label, options.start, options.duration);
     const stream = chooseStream(info, 'audio');
-    const args = [
-      ...inputArgs(prepared.input, options.start, options.duration),
-      ...['-map', `0:${stream.index}`, '-vn', '-sn', '-dn', '-map_metadata', '-1', ...encoder.args, 'pipe:1'],
-    ];
+    const args = [...inputArgs(prepared.input, options.start, options.duration), ...['-map', `0:${stream.index}`, '-vn', '-sn', '-dn', '-map_metadata', '-1', ...encoder.args, 'pipe:1']];
     const maxStdoutBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     const { stdout, exit } = await runChild({ command: binaries.ffmpeg.path, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes });
     if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'cut', label, timeoutMs: limits.timeoutMs });

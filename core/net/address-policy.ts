@@ -127,7 +127,10 @@ export class AddressPolicy {
 
   /** Parses a comma-separated CIDR list; undefined entries are reported by the caller. */
   static invalidCidrs(spec: string): string[] {
-    return spec.split(',').map((s) => s.trim()).filter((s) => s !== '' && parseCidr(s) === undefined);
+    return spec
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '' && parseCidr(s) === undefined);
   }
 
   /** Why this address is refused, or undefined when it may be reached. */

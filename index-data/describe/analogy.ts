@@ -35,10 +35,7 @@ const SYSTEM = [
 export function buildAnalogyPrompt(tags: readonly ScoredTag[], examples: readonly MusicCapsExample[], k = DEFAULT_ANALOGIES): ChatMessage[] {
   const names = tags.map((t) => t.tag);
   const shots = selectAnalogies(names, examples, k);
-  const body = [
-    ...shots.map((e) => `Tags: ${e.tags.join(', ')}\nDescription: ${e.caption}`),
-    `Tags: ${names.join(', ')}\nDescription:`,
-  ].join('\n\n');
+  const body = [...shots.map((e) => `Tags: ${e.tags.join(', ')}\nDescription: ${e.caption}`), `Tags: ${names.join(', ')}\nDescription:`].join('\n\n');
   return [
     { role: 'system', content: SYSTEM },
     { role: 'user', content: body },

@@ -25,7 +25,11 @@ export interface DescriberOptions {
 /** First line of a completion, without a leading "Description:" or quotes. */
 export function cleanCompletion(text: string): string {
   const first = text.trim().split(/\n\s*\n|\nTags:/)[0] ?? '';
-  return first.replace(/^description:\s*/i, '').replace(/^["']|["']$/g, '').replace(/\s+/g, ' ').trim();
+  return first
+    .replace(/^description:\s*/i, '')
+    .replace(/^["']|["']$/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** Turns selected tags into a description with the configured mode; see docs/catalog.md. */

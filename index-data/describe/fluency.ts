@@ -25,10 +25,52 @@ const MIN_DISTINCT_SHARE = 0.3;
 const DISTINCT_CHECK_FROM_WORDS = 30;
 
 /** Words a sentence does not end on. */
-const DANGLING = new Set(['a', 'an', 'the', 'and', 'or', 'but', 'nor', 'with', 'of', 'to', 'by', 'in', 'on', 'at', 'for', 'from', 'into', 'as', 'that', 'which', 'while', 'its', 'their', 'his', 'her', 'is', 'are', 'was', 'were', 'this', 'these', 'very', 'such']);
+const DANGLING = new Set([
+  'a',
+  'an',
+  'the',
+  'and',
+  'or',
+  'but',
+  'nor',
+  'with',
+  'of',
+  'to',
+  'by',
+  'in',
+  'on',
+  'at',
+  'for',
+  'from',
+  'into',
+  'as',
+  'that',
+  'which',
+  'while',
+  'its',
+  'their',
+  'his',
+  'her',
+  'is',
+  'are',
+  'was',
+  'were',
+  'this',
+  'these',
+  'very',
+  'such',
+]);
 /** Labels and phrases of the analogy prompt (analogy.ts) that a description never contains. */
 const PROMPT_LABEL = /(?<![\p{L}])(tags?|description|descriptions)\s*:/iu;
-const PROMPT_PHRASES = ['short descriptions of music tracks', 'follow the pattern of the examples', 'turn the tags into', 'name only genres', 'do not invent others', 'answer with the description only', 'do not mention recording quality'];
+const PROMPT_PHRASES = [
+  'short descriptions of music tracks',
+  'follow the pattern of the examples',
+  'turn the tags into',
+  'name only genres',
+  'do not invent others',
+  'answer with the description only',
+  'do not mention recording quality',
+];
 // Control characters other than tab and newlines, and U+FFFD, the mark of undecodable token bytes.
 // eslint-disable-next-line no-control-regex
 const NOT_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/u;
@@ -100,5 +142,7 @@ function length(text: string, words: readonly string[]): Finding<FluencyReason> 
 /** Every way `text` fails to read as a description; empty when it reads fine. `lexicon` holds lower-cased English words. */
 export function fluencyFindings(text: string, tagNames: readonly string[], lexicon: ReadonlySet<string>): Finding<FluencyReason>[] {
   const words = wordsOf(text);
-  return [nonWords(text, words, lexicon), repetition(words), promptEcho(text, tagNames), truncated(text, words, lexicon), length(text, words)].filter((f): f is Finding<FluencyReason> => f !== undefined);
+  return [nonWords(text, words, lexicon), repetition(words), promptEcho(text, tagNames), truncated(text, words, lexicon), length(text, words)].filter(
+    (f): f is Finding<FluencyReason> => f !== undefined,
+  );
 }

@@ -76,9 +76,56 @@ function contradictions(text: string, selected: readonly ScoredTag[], vocabulary
 
 /** Words that show a text is about music even when it names no tag (an unusual instrument, a style the vocabulary lacks). */
 const MUSIC_WORDS = [
-  'music', 'musical', 'song', 'songs', 'melody', 'melodies', 'melodic', 'tune', 'tunes', 'track', 'piece', 'beat', 'beats', 'rhythm', 'rhythms', 'rhythmic',
-  'harmony', 'harmonies', 'chord', 'chords', 'instrument', 'instruments', 'instrumental', 'vocal', 'vocals', 'voice', 'voices', 'singing', 'singer', 'sings',
-  'guitar', 'guitars', 'bass', 'drum', 'drums', 'percussion', 'tempo', 'groove', 'riff', 'riffs', 'solo', 'orchestra', 'ensemble', 'band', 'jingle', 'lyrics', 'vocalist', 'vocalists', 'instrumentalist', 'notes',
+  'music',
+  'musical',
+  'song',
+  'songs',
+  'melody',
+  'melodies',
+  'melodic',
+  'tune',
+  'tunes',
+  'track',
+  'piece',
+  'beat',
+  'beats',
+  'rhythm',
+  'rhythms',
+  'rhythmic',
+  'harmony',
+  'harmonies',
+  'chord',
+  'chords',
+  'instrument',
+  'instruments',
+  'instrumental',
+  'vocal',
+  'vocals',
+  'voice',
+  'voices',
+  'singing',
+  'singer',
+  'sings',
+  'guitar',
+  'guitars',
+  'bass',
+  'drum',
+  'drums',
+  'percussion',
+  'tempo',
+  'groove',
+  'riff',
+  'riffs',
+  'solo',
+  'orchestra',
+  'ensemble',
+  'band',
+  'jingle',
+  'lyrics',
+  'vocalist',
+  'vocalists',
+  'instrumentalist',
+  'notes',
 ];
 
 const namesCache = new WeakMap<TagVocabulary, RegExp[]>();
@@ -103,7 +150,11 @@ function namesVocabulary(text: string, selected: readonly ScoredTag[], vocabular
  */
 export function guardDescription(text: string, selected: readonly ScoredTag[], vocabulary: TagVocabulary, lexicon: ReadonlySet<string> = descriptionLexicon()): GuardVerdict {
   const findings: Finding<GuardReason>[] = [
-    ...fluencyFindings(text, selected.map((t) => t.tag), lexicon),
+    ...fluencyFindings(
+      text,
+      selected.map((t) => t.tag),
+      lexicon,
+    ),
     ...contradictions(text, selected, vocabulary).map((detail) => ({ reason: 'contradiction' as const, detail })),
   ];
   if (!namesVocabulary(text, selected, vocabulary)) findings.push({ reason: 'off-topic', detail: 'names none of the tags, no genre, mood, instrument, vocals or tempo, and no other music word' });

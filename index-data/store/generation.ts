@@ -30,13 +30,7 @@ export interface PublishResult {
  * it by atomic rename, so a reader sees the old catalog or the new one, never a mix. Keeps the previous
  * generation for readers still opening it and removes older or abandoned ones.
  */
-export function publishGeneration(
-  catalogDir: string,
-  manifest: CatalogManifest,
-  tracks: readonly PublishedTrack[],
-  fingerprint: string,
-  skipped: readonly SkippedFile[] = [],
-): PublishResult {
+export function publishGeneration(catalogDir: string, manifest: CatalogManifest, tracks: readonly PublishedTrack[], fingerprint: string, skipped: readonly SkippedFile[] = []): PublishResult {
   const name = `g-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const dir = generationDir(catalogDir, name);
   mkdirSync(dir, { recursive: true });

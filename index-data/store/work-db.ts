@@ -85,9 +85,11 @@ export class WorkDb implements DescriptionCache {
   }
 
   vectors(contentHash: string): TrackVectors {
-    const rows = this.#db
-      .prepare('SELECT space, idx, vector FROM work_vectors WHERE content_hash = ? AND work_key = ? ORDER BY space, idx')
-      .all(contentHash, this.#workKey) as { space: VectorSpace; idx: number; vector: Buffer }[];
+    const rows = this.#db.prepare('SELECT space, idx, vector FROM work_vectors WHERE content_hash = ? AND work_key = ? ORDER BY space, idx').all(contentHash, this.#workKey) as {
+      space: VectorSpace;
+      idx: number;
+      vector: Buffer;
+    }[];
     const of = (space: VectorSpace): Float32Array[] => rows.filter((r) => r.space === space).map((r) => fromBlob(r.vector));
     const clipText = of('clip-text')[0];
     if (!clipText) throw new Error(`work record ${contentHash} has no clip-text vector`);

@@ -56,7 +56,16 @@ export interface PrepareTrainingOptions {
 }
 
 export type PrepareEvent =
-  | { readonly event: 'pair'; readonly status: 'done' | 'skipped'; readonly video: string; readonly segments: number; readonly done: number; readonly total: number; readonly reason?: string; readonly code?: string }
+  | {
+      readonly event: 'pair';
+      readonly status: 'done' | 'skipped';
+      readonly video: string;
+      readonly segments: number;
+      readonly done: number;
+      readonly total: number;
+      readonly reason?: string;
+      readonly code?: string;
+    }
   | { readonly event: 'shard'; readonly name: string; readonly rows: number };
 
 export interface PrepareSummary {

@@ -34,11 +34,14 @@ function main(csvPath: string): void {
   const rows = parseCsv(readFileSync(csvPath, 'utf8'));
   const header = rows[0]!;
   const col = (name: string): number => header.indexOf(name);
-  const records = rows.slice(1).filter((r) => r.length === header.length).map((r) => ({
-    ytid: r[col('ytid')]!,
-    aspects: parseAspectList(r[col('aspect_list')]!),
-    caption: r[col('caption')]!.trim(),
-  }));
+  const records = rows
+    .slice(1)
+    .filter((r) => r.length === header.length)
+    .map((r) => ({
+      ytid: r[col('ytid')]!,
+      aspects: parseAspectList(r[col('aspect_list')]!),
+      caption: r[col('caption')]!.trim(),
+    }));
 
   const counts = new Map<string, number>();
   const tagsOf = (aspects: readonly string[]): string[] => {
@@ -74,7 +77,13 @@ function main(csvPath: string): void {
   const kept = new Set(TAG_GROUPS.flatMap((g) => groups[g].map((t) => t.tag)));
   const examples: MusicCapsExample[] = records
     .filter((r) => !r.aspects.some((a) => QUALITY_ASPECTS.includes(a.toLowerCase())))
-    .map((r) => ({ ytid: r.ytid, tags: tagsOf(r.aspects).filter((t) => kept.has(t)).sort(), caption: r.caption }))
+    .map((r) => ({
+      ytid: r.ytid,
+      tags: tagsOf(r.aspects)
+        .filter((t) => kept.has(t))
+        .sort(),
+      caption: r.caption,
+    }))
     .filter((e) => e.tags.length >= 3 && e.caption.length >= 40 && e.caption.length <= 400)
     .sort((a, b) => b.tags.length - a.tags.length || a.ytid.localeCompare(b.ytid))
     .slice(0, MAX_EXAMPLES);
@@ -88,10 +97,7 @@ function main(csvPath: string): void {
 
   const here = dirname(fileURLToPath(import.meta.url));
   writeFileSync(join(here, 'tag-vocabulary.json'), `${JSON.stringify(vocabulary, null, 2)}\n`);
-  writeFileSync(
-    join(here, 'musiccaps-examples.json'),
-    `${JSON.stringify({ source: 'MusicCaps, Agostinelli et al., 2023', licence: 'CC BY-SA 4.0 (Google LLC)', examples }, null, 0)}\n`,
-  );
+  writeFileSync(join(here, 'musiccaps-examples.json'), `${JSON.stringify({ source: 'MusicCaps, Agostinelli et al., 2023', licence: 'CC BY-SA 4.0 (Google LLC)', examples }, null, 0)}\n`);
   writeFileSync(
     join(here, 'lexicon.json'),
     `${JSON.stringify({ source: 'MusicCaps, Agostinelli et al., 2023: words of the captions not used as examples', licence: 'CC BY-SA 4.0 (Google LLC)', words: [...lexicon].sort() }, null, 0)}\n`,

@@ -6,7 +6,10 @@ function escape(text: string): string {
 
 /** A regex finding `alias` as whole words (hyphen and space interchangeable), case-insensitive. */
 export function aliasPattern(alias: string): RegExp {
-  const words = alias.split(/[\s-]+/).map(escape).join('[\\s-]+');
+  const words = alias
+    .split(/[\s-]+/)
+    .map(escape)
+    .join('[\\s-]+');
   return new RegExp(`(?<![\\p{L}\\p{N}])${words}(?![\\p{L}\\p{N}])`, 'iu');
 }
 

@@ -114,7 +114,10 @@ export abstract class OnnxEncoder<Item, Prepared> {
       }
       const [rows, dim] = output.dims as [number, number];
       if (output.dims.length !== 2 || rows !== prepared.length || dim !== this.dim) {
-        throw new ModelError('MODEL_INVALID', `${this.modelFile} of ${this.label} returned ${this.outputName} of shape [${output.dims.join(', ')}], expected [${prepared.length}, ${this.dim}] (projection_dim in config.json)`);
+        throw new ModelError(
+          'MODEL_INVALID',
+          `${this.modelFile} of ${this.label} returned ${this.outputName} of shape [${output.dims.join(', ')}], expected [${prepared.length}, ${this.dim}] (projection_dim in config.json)`,
+        );
       }
       const vectors = l2normalizeRows(output.data as Float32Array, rows, dim);
       slots.forEach((slot, row) => {
@@ -226,4 +229,3 @@ export abstract class OnnxEncoder<Item, Prepared> {
     return new ModelError('MODEL_MISSING', `Model files missing in ${where} (${message}); ${fix}`, { model: this.source.configured, location: this.source.location });
   }
 }
-

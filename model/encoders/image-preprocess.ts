@@ -38,9 +38,18 @@ export function clipPreprocessing(config: Record<string, unknown>, model: string
   const std = config.image_std as number[] | undefined;
   const rescale = Number(config.rescale_factor ?? 1 / 255);
   const ok =
-    shortEdge > 0 && cropHeight > 0 && cropWidth > 0 && cropHeight <= shortEdge && cropWidth <= shortEdge &&
-    mean?.length === 3 && std?.length === 3 && config.do_center_crop !== false && config.do_resize !== false && config.do_normalize !== false;
-  if (!ok) throw new ModelError('MODEL_INVALID', `${model}: preprocessor_config.json is not a CLIP image processor config this encoder can follow (size.shortest_edge, crop_size, image_mean, image_std)`);
+    shortEdge > 0 &&
+    cropHeight > 0 &&
+    cropWidth > 0 &&
+    cropHeight <= shortEdge &&
+    cropWidth <= shortEdge &&
+    mean?.length === 3 &&
+    std?.length === 3 &&
+    config.do_center_crop !== false &&
+    config.do_resize !== false &&
+    config.do_normalize !== false;
+  if (!ok)
+    throw new ModelError('MODEL_INVALID', `${model}: preprocessor_config.json is not a CLIP image processor config this encoder can follow (size.shortest_edge, crop_size, image_mean, image_std)`);
   return { shortEdge, cropWidth, cropHeight, rescale, mean: [mean[0]!, mean[1]!, mean[2]!], std: [std[0]!, std[1]!, std[2]!] };
 }
 
@@ -55,7 +64,10 @@ export async function sizeImage(item: ImageItem, p: ClipPreprocessing): Promise<
   if (!('encoded' in item)) {
     if (Math.min(item.width, item.height) === p.shortEdge) return item;
     const target = resized(item.width, item.height, p);
-    const data = await sharp(item.data, { raw: { width: item.width, height: item.height, channels: 3 } }).resize(target.width, target.height, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
+    const data = await sharp(item.data, { raw: { width: item.width, height: item.height, channels: 3 } })
+      .resize(target.width, target.height, { fit: 'fill', kernel: 'cubic' })
+      .raw()
+      .toBuffer();
     return { ...target, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   }
   try {

@@ -1,10 +1,4 @@
-import {
-  AutoTokenizer,
-  CLIPTextModelWithProjection,
-  ClapTextModelWithProjection,
-  type PreTrainedTokenizer,
-  type Tensor,
-} from '@huggingface/transformers';
+import { AutoTokenizer, CLIPTextModelWithProjection, ClapTextModelWithProjection, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
 import { ModelError } from '../../core/errors.js';
 import { OnnxEncoder, type ModelClass } from './base.js';
 
@@ -28,7 +22,10 @@ abstract class TextOnnxEncoder extends OnnxEncoder<string, string> {
     const fromTokenizer = Number(tokenizer.model_max_length ?? Infinity);
     this.maxTokens = Math.min(positions, fromTokenizer);
     if (!Number.isFinite(this.maxTokens) || this.maxTokens <= 2) {
-      throw new ModelError('MODEL_INVALID', `${this.source.configured}: cannot tell the text model's maximum length (tokenizer model_max_length and text_config.max_position_embeddings are both missing)`);
+      throw new ModelError(
+        'MODEL_INVALID',
+        `${this.source.configured}: cannot tell the text model's maximum length (tokenizer model_max_length and text_config.max_position_embeddings are both missing)`,
+      );
     }
     this.tokenizer = tokenizer;
   }

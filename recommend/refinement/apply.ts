@@ -57,7 +57,13 @@ export function applyParsed(state: RefinementState, parsed: ParsedRefinement, sh
     notes.unshift(...lifted.notes);
   }
   const delta: RefinementState = { ...parsed.delta, likeTrackIds, excludeTrackIds, sources, notes };
-  const negatedTerms = [...parsed.negatedTerms, ...delta.excludeTags, ...Object.entries(delta.weights).filter(([, w]) => w < 0).map(([t]) => t)];
+  const negatedTerms = [
+    ...parsed.negatedTerms,
+    ...delta.excludeTags,
+    ...Object.entries(delta.weights)
+      .filter(([, w]) => w < 0)
+      .map(([t]) => t),
+  ];
   return boundState({ ...composeStates(base, delta, { negatedTerms }), previous: history });
 }
 

@@ -101,9 +101,7 @@ class ClauseReader {
     const next = this.#next();
     // "too gloomy and murky", "no kazoo or whistles": a negation carries over to an unknown word as well.
     const unknownNext = next === undefined && this.#i < this.#tokens.length && !STOPWORDS.has(this.#tokens[this.#i]!);
-    const continues =
-      this.#carry !== 'neutral' &&
-      ((next !== undefined && (surface !== 'and' || next.kind === 'tag' || next.kind === 'vocals')) || (isNegative(this.#carry) && unknownNext));
+    const continues = this.#carry !== 'neutral' && ((next !== undefined && (surface !== 'and' || next.kind === 'tag' || next.kind === 'vocals')) || (isNegative(this.#carry) && unknownNext));
     if (continues) {
       this.#polarity = this.#carry;
       this.#trigger = this.#carryTrigger;
@@ -177,7 +175,28 @@ function modifiesNext(tokens: readonly string[], j: number, vocabulary: TagVocab
 }
 
 /** Copulas and fillers between a tag and a complaint about it ("the drums are way too busy"). */
-const COMPLAINT_BRIDGE: ReadonlySet<string> = new Set(['is', 'are', 's', 're', 'sound', 'sounds', 'feel', 'feels', 'seem', 'seems', 'get', 'gets', 'getting', 'still', 'just', 'kind', 'of', 'kinda', 'really', 'very']);
+const COMPLAINT_BRIDGE: ReadonlySet<string> = new Set([
+  'is',
+  'are',
+  's',
+  're',
+  'sound',
+  'sounds',
+  'feel',
+  'feels',
+  'seem',
+  'seems',
+  'get',
+  'gets',
+  'getting',
+  'still',
+  'just',
+  'kind',
+  'of',
+  'kinda',
+  'really',
+  'very',
+]);
 const COMPLAINT_WORDS: ReadonlySet<string> = new Set(['too', 'overly', 'excessively']);
 
 /** After a tag: "… are (a bit / way) too X" -> the index after X and the strength, or undefined. */

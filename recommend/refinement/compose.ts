@@ -201,7 +201,12 @@ function addTrackRef(turns: Turns, id: string, lists: { to: string[]; from: stri
  * already decided ("jazz but not smooth jazz" wants jazz and avoids smooth jazz).
  */
 function composeTexts(earlier: RefinementState, later: RefinementState, options: ComposeOptions): { text: string[]; negativeText: string[] } {
-  const negated = options.negatedTerms ?? [...later.excludeTags, ...Object.entries(later.weights).filter(([, w]) => w < 0).map(([t]) => t)];
+  const negated = options.negatedTerms ?? [
+    ...later.excludeTags,
+    ...Object.entries(later.weights)
+      .filter(([, w]) => w < 0)
+      .map(([t]) => t),
+  ];
   const avoided = contentWords(later.negativeText ?? []);
   const text = boundTexts([...stripTerms(stripTerms(earlier.text, negated), avoided), ...later.text]);
   const wanted = contentWords(later.text);

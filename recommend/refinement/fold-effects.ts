@@ -6,10 +6,7 @@ import { EMPTY_STATE, MAX_WEIGHT } from './state.js';
 const FIELDS = ['vocals', 'tempo', 'energy', 'mood', 'bpm'] as const;
 type Field = (typeof FIELDS)[number];
 
-const keysOf = (e: Effect): string[] => [
-  ...FIELDS.filter((f) => e[f] !== undefined),
-  ...[...(e.includeTags ?? []), ...(e.excludeTags ?? []), ...Object.keys(e.weights ?? {})].map((t) => `tag:${t}`),
-];
+const keysOf = (e: Effect): string[] => [...FIELDS.filter((f) => e[f] !== undefined), ...[...(e.includeTags ?? []), ...(e.excludeTags ?? []), ...Object.keys(e.weights ?? {})].map((t) => `tag:${t}`)];
 
 /**
  * Folds one turn's effects in reading order. An effect that touches nothing set before merges in place;

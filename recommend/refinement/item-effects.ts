@@ -168,8 +168,7 @@ function tagWeights(tags: readonly string[], w: number, phrase: string): Effect 
 }
 
 function direction(field: 'tempo' | 'energy' | 'mood', d: 'up' | 'down', strength: number, phrase: string): Effect {
-  const value =
-    field === 'tempo' ? (d === 'up' ? 'faster' : 'slower') : field === 'energy' ? (d === 'up' ? 'higher' : 'lower') : d === 'up' ? 'brighter' : 'darker';
+  const value = field === 'tempo' ? (d === 'up' ? 'faster' : 'slower') : field === 'energy' ? (d === 'up' ? 'higher' : 'lower') : d === 'up' ? 'brighter' : 'darker';
   return { [field]: value, sources: { [field]: phrase }, ...(strength !== 1 ? { strength: { [field]: strength } } : {}) };
 }
 

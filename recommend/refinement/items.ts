@@ -42,8 +42,17 @@ const matches = new WeakMap<readonly string[], (Item | null | undefined)[]>();
 /** Longest phrase of the parser's own tables starting with each word (for the vocabulary, TagVocabulary.maxWords). */
 const LEXICON_SPAN: ReadonlyMap<string, number> = (() => {
   const span = new Map<string, number>();
-  const phrases = [...TRIGGERS.keys(), ...INTENSITY.keys(), ...TEMPO_WORDS.keys(), ...ENERGY_WORDS.keys(), ...MOOD_WORDS.keys(), ...ANALOGY_BY_PHRASE.keys(),
-    ...VOCAL_WORDS, ...INSTRUMENTAL_WORDS, ...CONJUNCTIONS];
+  const phrases = [
+    ...TRIGGERS.keys(),
+    ...INTENSITY.keys(),
+    ...TEMPO_WORDS.keys(),
+    ...ENERGY_WORDS.keys(),
+    ...MOOD_WORDS.keys(),
+    ...ANALOGY_BY_PHRASE.keys(),
+    ...VOCAL_WORDS,
+    ...INSTRUMENTAL_WORDS,
+    ...CONJUNCTIONS,
+  ];
   for (const phrase of phrases) {
     const words = phrase.split(' ');
     span.set(words[0]!, Math.max(span.get(words[0]!) ?? 1, words.length));

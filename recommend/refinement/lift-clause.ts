@@ -29,7 +29,7 @@ const LIFT_WORDS: ReadonlySet<string> = new Set(['fine', 'okay', 'alright', 'all
 /** "drums are fine now", "any tempo is fine", "I don't mind strings": what the clause names is lifted. */
 export function liftClause(tokens: readonly string[], phrase: string, vocabulary: TagVocabulary, lifts: LiftReading): void {
   lifts.phrases.push(phrase);
-  for (let i = 0; i < tokens.length; ) {
+  for (let i = 0; i < tokens.length;) {
     const item = matchAt(tokens, i, vocabulary);
     if (!item) {
       const word = tokens[i]!;

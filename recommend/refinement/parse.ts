@@ -64,7 +64,10 @@ export function refinementAction(input: string): 'undo' | 'reset' | undefined {
 }
 
 function actionOf(normalized: string): 'undo' | 'reset' | undefined {
-  const bare = normalized.replace(/[^a-z ]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const bare = normalized
+    .replace(/[^a-z ]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return RESET_PHRASES.has(bare) ? 'reset' : UNDO_PHRASES.has(bare) ? 'undo' : undefined;
 }
 

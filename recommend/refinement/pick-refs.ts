@@ -18,13 +18,26 @@ const REF_PATTERNS: readonly (readonly ['like' | 'exclude', RegExp])[] = [
   ['exclude', new RegExp(String.raw`\b${REF_TARGET}${VERDICT_VERB}${BAD_VERDICT}\b`, 'g')],
   ['like', new RegExp(String.raw`\b${REF_TARGET}${VERDICT_VERB}${GOOD_VERDICT}\b`, 'g')],
   ['exclude', new RegExp(String.raw`\b(?:${EXCLUDE_REF})\s+(?:(?:anything|something|stuff)\s+(?:like|similar\s+to)\s+)?${REF_TARGET}`, 'g')],
-  ['like', new RegExp(String.raw`\b(?:(?:(?:a\s+)?(?:bit|little|lot)\s+)?more\s+|something\s+|anything\s+|stuff\s+|i\s+|even\s+more\s+)?(?:like|similar\s+to|closer\s+to|in\s+the\s+style\s+of|same\s+vibe\s+as|along\s+the\s+lines\s+of|the\s+same\s+as|same\s+as|liked|loved|love|keep|go\s+with|based\s+on)\s+${REF_TARGET}`, 'g')],
+  [
+    'like',
+    new RegExp(
+      String.raw`\b(?:(?:(?:a\s+)?(?:bit|little|lot)\s+)?more\s+|something\s+|anything\s+|stuff\s+|i\s+|even\s+more\s+)?(?:like|similar\s+to|closer\s+to|in\s+the\s+style\s+of|same\s+vibe\s+as|along\s+the\s+lines\s+of|the\s+same\s+as|same\s+as|liked|loved|love|keep|go\s+with|based\s+on)\s+${REF_TARGET}`,
+      'g',
+    ),
+  ],
   ['like', new RegExp(String.raw`#\s*(\d{1,2})\b()()()`, 'g')],
   ['like', new RegExp(String.raw`\b()(?:number|nr\.?|pick|option)\s*#?\s*(\d{1,2})\b()()`, 'g')],
   // "the 2nd one but darker": an ordinal naming a pick, with nothing negating it, means that one.
   ['like', new RegExp(String.raw`\b()()(?:the\s+)?(${ORDINAL_WORDS})\s+(?:one|pick|track|song|option|result)\b()`, 'g')],
 ];
-const GROUP_COUNT: ReadonlyMap<string, number> = new Map([['two', 2], ['three', 3], ['four', 4], ['2', 2], ['3', 3], ['4', 4]]);
+const GROUP_COUNT: ReadonlyMap<string, number> = new Map([
+  ['two', 2],
+  ['three', 3],
+  ['four', 4],
+  ['2', 2],
+  ['3', 3],
+  ['4', 4],
+]);
 const PICK_GROUP = String.raw`(?:the\s+)?(first|top|last|bottom)\s+(two|three|four|2|3|4)(?:\s+(?:ones|picks|tracks|songs|options|results))?`;
 /** "drop the first two", "the last three are wrong", "keep the top two": several picks named at once. */
 const GROUP_PATTERNS: readonly (readonly ['like' | 'exclude', RegExp])[] = [
@@ -35,7 +48,8 @@ const GROUP_PATTERNS: readonly (readonly ['like' | 'exclude', RegExp])[] = [
 ];
 
 /** "none of these", "all of those are wrong", "different ones": every pick shown is excluded. */
-const EXCLUDE_ALL = /\b(?:none\s+of\s+(?:these|those|them|the\s+above|this\s+list|the\s+picks|the\s+songs|the\s+tracks)|not\s+any\s+of\s+(?:these|those|them)|(?:all\s+of\s+)?(?:these|those|them|they)\s+(?:are|were|all)\s+(?:all\s+)?(?:bad|wrong|terrible|awful|off|no\s+good|meh|boring)|(?:something|anything)\s+(?:completely\s+|totally\s+)?(?:else|different)\s+(?:than|from)\s+(?:these|those|them)|(?:show\s+me\s+)?(?:different|other|new)\s+(?:ones|picks|songs|tracks|options)|neither\s+of\s+(?:these|those))\b/g;
+const EXCLUDE_ALL =
+  /\b(?:none\s+of\s+(?:these|those|them|the\s+above|this\s+list|the\s+picks|the\s+songs|the\s+tracks)|not\s+any\s+of\s+(?:these|those|them)|(?:all\s+of\s+)?(?:these|those|them|they)\s+(?:are|were|all)\s+(?:all\s+)?(?:bad|wrong|terrible|awful|off|no\s+good|meh|boring)|(?:something|anything)\s+(?:completely\s+|totally\s+)?(?:else|different)\s+(?:than|from)\s+(?:these|those|them)|(?:show\s+me\s+)?(?:different|other|new)\s+(?:ones|picks|songs|tracks|options)|neither\s+of\s+(?:these|those))\b/g;
 
 /**
  * Reads the picks a turn names ("none of these", "drop the first two", "more like #2", "the third one

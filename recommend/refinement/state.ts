@@ -77,7 +77,11 @@ export function boundState(state: RefinementState): RefinementState {
   const likeTrackIds = state.likeTrackIds.slice(-STATE_LIMITS.likedTracks);
   const excludeTrackIds = state.excludeTrackIds.slice(-STATE_LIMITS.excludedTracks);
   const live = new Set<string>([
-    'vocals', 'bpm', 'tempo', 'energy', 'mood',
+    'vocals',
+    'bpm',
+    'tempo',
+    'energy',
+    'mood',
     ...[...state.includeTags, ...state.excludeTags, ...Object.keys(state.weights)].map((t) => `tag:${t}`),
     ...[...likeTrackIds, ...excludeTrackIds].map((id) => `track:${id}`),
   ]);
@@ -132,7 +136,13 @@ export function stripTerms(texts: readonly string[], terms: readonly string[]): 
   if (terms.length === 0) return [...texts];
   const pattern = new RegExp(`\\b(?:${terms.map(escapeRegex).join('|')})\\b`, 'gi');
   return texts
-    .map((t) => t.replace(pattern, ' ').replace(/\s+/g, ' ').replace(/^[\s,]+|[\s,]+$/g, '').trim())
+    .map((t) =>
+      t
+        .replace(pattern, ' ')
+        .replace(/\s+/g, ' ')
+        .replace(/^[\s,]+|[\s,]+$/g, '')
+        .trim(),
+    )
     .filter((t) => /[a-z0-9]/i.test(t));
 }
 
@@ -188,8 +198,6 @@ export function liftConstraints(state: RefinementState, lift: Lift): { state: Re
     if (kept.length) next.negativeText = kept;
     else delete next.negativeText;
   }
-  const notes = lifted.length
-    ? [`'${lift.phrase}' lifted ${lifted.map((l) => `'${l}'`).join(', ')}`]
-    : [`'${lift.phrase}': nothing earlier excluded that, so nothing changed`];
+  const notes = lifted.length ? [`'${lift.phrase}' lifted ${lifted.map((l) => `'${l}'`).join(', ')}`] : [`'${lift.phrase}': nothing earlier excluded that, so nothing changed`];
   return { state: next, notes };
 }

@@ -11,7 +11,11 @@ let english: ReadonlySet<string> | undefined;
  * list is never "corrected" into something else. Loaded once (about 64,000 words, a Set for O(1) look-ups).
  */
 export function englishWords(): ReadonlySet<string> {
-  english ??= new Set(readFileSync(join(here, 'data', 'english-words.txt'), 'utf8').split('\n').filter(Boolean));
+  english ??= new Set(
+    readFileSync(join(here, 'data', 'english-words.txt'), 'utf8')
+      .split('\n')
+      .filter(Boolean),
+  );
   return english;
 }
 

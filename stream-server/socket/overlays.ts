@@ -24,7 +24,10 @@ export function serveOverlays(overlays: OverlayNamespace, deps: OverlayDeps): vo
     void socket.join(roomOf(streamId));
     deps.metrics.overlays.inc();
     guardConnection(socket, OVERLAY_EVENTS, deps.budget);
-    socket.on('state', acknowledged(socket, 'state', 0, () => deps.stateOf(streamId), deps.log));
+    socket.on(
+      'state',
+      acknowledged(socket, 'state', 0, () => deps.stateOf(streamId), deps.log),
+    );
     socket.emit('state', deps.stateOf(streamId));
     socket.on('disconnect', () => deps.metrics.overlays.dec());
   });

@@ -73,9 +73,18 @@ function connectProducer(socket: ProducerSocket, deps: ProducerDeps): void {
   void socket.join(roomOf(streamId));
   guardConnection(socket, STREAM_EVENTS, deps.budget);
 
-  socket.on('frame', acknowledged(socket, 'frame', 1, (payload) => addFrame(streamId, payload, deps), log));
-  socket.on('prompt', acknowledged(socket, 'prompt', 1, (text): SessionSummary => sessions.open(streamId).session.setPrompt(checkText(text, 'prompt', limits.maxPromptChars)), log));
-  socket.on('refine', acknowledged(socket, 'refine', 1, (text): SessionSummary => sessions.open(streamId).session.refine(checkText(text, 'refinement', limits.maxPromptChars)), log));
+  socket.on(
+    'frame',
+    acknowledged(socket, 'frame', 1, (payload) => addFrame(streamId, payload, deps), log),
+  );
+  socket.on(
+    'prompt',
+    acknowledged(socket, 'prompt', 1, (text): SessionSummary => sessions.open(streamId).session.setPrompt(checkText(text, 'prompt', limits.maxPromptChars)), log),
+  );
+  socket.on(
+    'refine',
+    acknowledged(socket, 'refine', 1, (text): SessionSummary => sessions.open(streamId).session.refine(checkText(text, 'refinement', limits.maxPromptChars)), log),
+  );
   socket.on(
     'ingest',
     acknowledged(

@@ -202,7 +202,7 @@ export class StudioApi {
     // Picks on screen, or shown before a turn (a waveform or preview asked for just before "Not this").
     const pick = conversation.picks.find((p) => p.trackId === trackId) ?? conversation.undo.flatMap((u) => u.picks).find((p) => p.trackId === trackId);
     const path = pick ? this.parts.catalog.audioPath(trackId) : undefined;
-    if (!pick || !path) throw new CuecastError('NOT_FOUND', 'That track is not among this conversation\'s picks');
+    if (!pick || !path) throw new CuecastError('NOT_FOUND', "That track is not among this conversation's picks");
     return { path, title: pick.title, artist: pick.artist, start: conversation.segmentStarts[trackId] ?? pick.segmentStart, seconds: Math.max(1, pick.segmentEnd - pick.segmentStart) };
   }
 }

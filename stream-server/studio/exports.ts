@@ -32,8 +32,10 @@ export interface ExportFile {
 const MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
 
 const clock = (s: number): string => `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+/** What a file name on Windows, macOS or Linux cannot hold, and the control characters. */
 // eslint-disable-next-line no-control-regex -- the control characters are what this strips from a download's file name
-const safe = (text: string): string => text.replace(/[/\\\0-\x1f:*?"<>|]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 80) || 'track';
+const UNSAFE_IN_FILE_NAMES = /[/\\\0-\x1f:*?"<>|]+/g;
+const safe = (text: string): string => text.replace(UNSAFE_IN_FILE_NAMES, ' ').replace(/\s+/g, ' ').trim().slice(0, 80) || 'track';
 const stem = (name: string): string => safe(basename(name, extname(name)));
 
 /**
@@ -80,7 +82,13 @@ export class Exporter {
         const container = soundtrackContainer({ index: 0, type: 'video', codec: request.clip.videoCodec });
         const ext = container === 'mp4' ? 'mp4' : 'mkv';
         const output = join(dir, `mix.${ext}`);
-        await muxSoundtrack(request.clipPath, request.trackPath, { audioStart: request.start, output, signal, timeoutMs: this.timeoutMs, maxDurationSeconds: Math.max(request.clip.duration + 60, 3600 * 3) });
+        await muxSoundtrack(request.clipPath, request.trackPath, {
+          audioStart: request.start,
+          output,
+          signal,
+          timeoutMs: this.timeoutMs,
+          maxDurationSeconds: Math.max(request.clip.duration + 60, 3600 * 3),
+        });
         return {
           name: `${stem(request.clip.name)} with ${safe(request.title)}.${ext}`,
           type: container === 'mp4' ? 'video/mp4' : 'video/x-matroska',

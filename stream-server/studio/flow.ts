@@ -14,10 +14,7 @@ export interface FlowOptions {
 
 /** One turn of a conversation, as the page sends it. */
 export type Turn =
-  | { readonly kind: 'refine'; readonly text: string }
-  | { readonly kind: 'like'; readonly trackId: string }
-  | { readonly kind: 'not'; readonly trackId: string }
-  | { readonly kind: 'undo' };
+  { readonly kind: 'refine'; readonly text: string } | { readonly kind: 'like'; readonly trackId: string } | { readonly kind: 'not'; readonly trackId: string } | { readonly kind: 'undo' };
 
 /**
  * The studio's conversation logic: start from a clip and a prompt, refine by text or by "more like
@@ -117,7 +114,11 @@ export class StudioFlow {
     return { state: result.state, picks: result.picks, notes: result.notes, history, ...(result.emptiedBy ? { emptiedBy: result.emptiedBy } : {}) };
   }
 
-  #query(conversation: Pick<StudioConversation, 'frameEmbeddings' | 'prompt' | 'count'> & { picks?: StudioConversation['picks'] }, state: RefinementState, signal: AbortSignal | undefined): Promise<RecommendResult> {
+  #query(
+    conversation: Pick<StudioConversation, 'frameEmbeddings' | 'prompt' | 'count'> & { picks?: StudioConversation['picks'] },
+    state: RefinementState,
+    signal: AbortSignal | undefined,
+  ): Promise<RecommendResult> {
     return this.recommender.recommend(
       {
         ...(conversation.frameEmbeddings.length > 0 ? { frameEmbeddings: conversation.frameEmbeddings } : {}),

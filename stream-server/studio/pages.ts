@@ -7,9 +7,9 @@ import { SECURITY_HEADERS } from './http.js';
 
 // Beside this module's folder when running from source; from dist/ the pages stay in the package's
 // stream-server/pages/ (plain browser JavaScript, not compiled).
-const PAGES_DIR = [new URL('../pages/', import.meta.url), new URL('../../../stream-server/pages/', import.meta.url)]
-  .map((url) => fileURLToPath(url))
-  .find((dir) => existsSync(join(dir, 'studio.html'))) ?? fileURLToPath(new URL('../pages/', import.meta.url));
+const PAGES_DIR =
+  [new URL('../pages/', import.meta.url), new URL('../../../stream-server/pages/', import.meta.url)].map((url) => fileURLToPath(url)).find((dir) => existsSync(join(dir, 'studio.html'))) ??
+  fileURLToPath(new URL('../pages/', import.meta.url));
 
 /** The page's script and style, by URL path; they need no token (the page and the API do). */
 const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {

@@ -37,7 +37,13 @@ describe('parseImports', () => {
 
 describe('checkArchitecture on a tree with planted violations', () => {
   // Every listed folder but `scripts`, one file each, then one file per rule broken.
-  plant(Object.fromEntries(Object.keys(FOLDER_RANK).filter((f) => f !== 'scripts').map((f) => [`${f}/ok.ts`, 'export const ok = 1;\n'])));
+  plant(
+    Object.fromEntries(
+      Object.keys(FOLDER_RANK)
+        .filter((f) => f !== 'scripts')
+        .map((f) => [`${f}/ok.ts`, 'export const ok = 1;\n']),
+    ),
+  );
   plant({
     'core/upward.ts': "export { recommend } from '../recommend/engine.js';\n",
     'recommend/engine.ts': "export const recommend = 1;\nimport('../core/ok.js');\n",
@@ -51,8 +57,8 @@ describe('checkArchitecture on a tree with planted violations', () => {
     'model/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",
     'model/c.ts': "import type { d } from './d.js';\nexport const c = 1;\n",
     'model/d.ts': "import { c } from './c.js';\nexport const d = c;\n",
-    'cli/load.ts': "const m = await import(process.argv[2]);\n",
-    'extras/tool.ts': "export const tool = 1;\n",
+    'cli/load.ts': 'const m = await import(process.argv[2]);\n',
+    'extras/tool.ts': 'export const tool = 1;\n',
     'index-data/storage/driver.ts': "import pg from 'pg';\n",
   });
   const report = checkArchitecture(root);

@@ -122,8 +122,7 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-const stringArgument = (node: ts.Node | undefined): string | undefined =>
-  node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) ? node.text : undefined;
+const stringArgument = (node: ts.Node | undefined): string | undefined => (node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) ? node.text : undefined);
 
 /** Every import form: static, `export ... from`, side-effect, `import type`, dynamic `import()`, `require()`, `import x = require()`, `import('x').T`. */
 export function parseImports(path: string, text: string): { imports: ImportSite[]; computed: number[] } {
@@ -181,7 +180,12 @@ export function resolveRelative(from: string, specifier: string, known: Readonly
 const topFolder = (path: string): string => path.split('/')[0]!;
 const covers = (allowed: string, path: string): boolean => (allowed.endsWith('/') ? path.startsWith(allowed) : path === allowed);
 const packageName = (specifier: string): string => {
-  const bare = specifier.startsWith('node:') ? specifier : specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+  const bare = specifier.startsWith('node:')
+    ? specifier
+    : specifier
+        .split('/')
+        .slice(0, specifier.startsWith('@') ? 2 : 1)
+        .join('/');
   return bare;
 };
 
@@ -276,9 +280,7 @@ export function checkArchitecture(root: string): ArchitectureReport {
     graph.set(module.path, edges);
   }
 
-  const computed = modules
-    .filter((m) => m.computed.length > 0 && !DYNAMIC_IMPORT_ALLOWED.includes(m.path))
-    .map((m) => `${m.path}:${m.computed.join(',')} imports a computed module name`);
+  const computed = modules.filter((m) => m.computed.length > 0 && !DYNAMIC_IMPORT_ALLOWED.includes(m.path)).map((m) => `${m.path}:${m.computed.join(',')} imports a computed module name`);
   const cycles = findCycles(graph).map((c) => c.join(' <-> '));
   const sorted = (list: string[]): string[] => list.sort();
   return {

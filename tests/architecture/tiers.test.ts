@@ -12,7 +12,15 @@ const root = resolve(import.meta.dirname, '..', '..');
  * fine as long as the test does not make it run.
  */
 const HEAVY_PACKAGES = ['node:child_process', 'child_process', 'pg', 'redis', 'playwright-core', 'onnxruntime-node', '@huggingface/transformers'];
-const HEAVY_MODULES = ['core/media/index.ts', 'model/index.ts', 'tests/support/media.ts', 'tests/support/models.ts', 'tests/support/postgres.ts', 'tests/support/cli.ts', 'tests/index-data/media-fixtures.ts'];
+const HEAVY_MODULES = [
+  'core/media/index.ts',
+  'model/index.ts',
+  'tests/support/media.ts',
+  'tests/support/models.ts',
+  'tests/support/postgres.ts',
+  'tests/support/cli.ts',
+  'tests/index-data/media-fixtures.ts',
+];
 
 describe('the unit tier (tests/tiers.ts)', () => {
   const modules = new Map(loadModules(root, Object.keys(FOLDER_RANK)).map((m) => [m.path, m]));

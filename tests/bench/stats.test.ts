@@ -34,9 +34,13 @@ describe('bench statistics', () => {
 
   it('timeRepetitions returns one duration per repetition, after the warm-up', async () => {
     let calls = 0;
-    const times = await timeRepetitions(3, () => {
-      calls++;
-    }, 2);
+    const times = await timeRepetitions(
+      3,
+      () => {
+        calls++;
+      },
+      2,
+    );
     expect(times).toHaveLength(3);
     expect(calls).toBe(5);
     for (const t of times) expect(t).toBeGreaterThanOrEqual(0);
@@ -66,7 +70,13 @@ describe('bench brute-force search and data', () => {
       }).sort((a, b) => b.s - a.s);
       expect(Array.from(results[q]!.labels)).toEqual(scores.slice(0, 10).map((x) => x.r));
     }
-    expect(recallAtK(results, results.map((r) => r.labels), 10)).toBe(1);
+    expect(
+      recallAtK(
+        results,
+        results.map((r) => r.labels),
+        10,
+      ),
+    ).toBe(1);
   });
 
   it('recall@k counts the share of true neighbours found', () => {

@@ -7,17 +7,38 @@ const histogram = (counts: readonly [number, number][]) => ({ buckets: counts.ma
 describe('stream benchmark helpers', () => {
   it('histogramQuantile interpolates inside the bucket holding the rank, like Prometheus', () => {
     // 10 observations: 2 <= 0.1 s, 8 <= 0.5 s, 10 <= 1 s.
-    const h = histogram([[0.1, 2], [0.5, 8], [1, 10], [Number.POSITIVE_INFINITY, 10]]);
+    const h = histogram([
+      [0.1, 2],
+      [0.5, 8],
+      [1, 10],
+      [Number.POSITIVE_INFINITY, 10],
+    ]);
     expect(histogramQuantile(h, 0.5)).toBeCloseTo(0.1 + (0.4 * 3) / 6);
     expect(histogramQuantile(h, 0.95)).toBeCloseTo(0.5 + (0.5 * 1.5) / 2);
   });
 
   it('histogramQuantile of an empty histogram is NaN, not zero', () => {
-    expect(histogramQuantile(histogram([[1, 0], [Number.POSITIVE_INFINITY, 0]]), 0.5)).toBeNaN();
+    expect(
+      histogramQuantile(
+        histogram([
+          [1, 0],
+          [Number.POSITIVE_INFINITY, 0],
+        ]),
+        0.5,
+      ),
+    ).toBeNaN();
   });
 
   it('observations beyond the last finite bucket report that bucket bound (a lower bound)', () => {
-    expect(histogramQuantile(histogram([[1, 0], [Number.POSITIVE_INFINITY, 4]]), 0.95)).toBe(1);
+    expect(
+      histogramQuantile(
+        histogram([
+          [1, 0],
+          [Number.POSITIVE_INFINITY, 4],
+        ]),
+        0.95,
+      ),
+    ).toBe(1);
   });
 
   it('the producer ladder starts at 1, 2, 4, tries 90% of the encoder capacity and goes past it', () => {
@@ -34,7 +55,15 @@ describe('stream benchmark helpers', () => {
 });
 
 describe('bench tables', () => {
-  const table = { title: 'T', columns: ['name', 'value'], rows: [['a', '1.5 (1.0-2.0)'], ['bb', '12.0x']], notes: ['a note'] };
+  const table = {
+    title: 'T',
+    columns: ['name', 'value'],
+    rows: [
+      ['a', '1.5 (1.0-2.0)'],
+      ['bb', '12.0x'],
+    ],
+    notes: ['a note'],
+  };
 
   it('right-aligns numeric cells and keeps text left-aligned', () => {
     const lines = renderTable(table).split('\n');

@@ -43,7 +43,12 @@ describe('synthetic benchmark features (bench/synthetic/features.ts)', () => {
       'd = Dataset(sys.argv[1])',
       'print(json.dumps({"rows": len(d), "frames_len": d.frames_len.tolist(), "music_len": d.music_len.tolist(), "music": d.music[0, :2].tolist()}))',
     ];
-    const read = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script.join('\n'), data], { cwd: repo, encoding: 'utf8', timeout: 120_000 })) as { rows: number; frames_len: number[]; music_len: number[]; music: number[][] };
+    const read = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script.join('\n'), data], { cwd: repo, encoding: 'utf8', timeout: 120_000 })) as {
+      rows: number;
+      frames_len: number[];
+      music_len: number[];
+      music: number[][];
+    };
     expect(read).toMatchObject({ rows: 3, frames_len: [23, 23, 23], music_len: [2, 2, 2] });
     const rate = encoders.clapAudio.sampleRate;
     const samples = await audio(join(corpus, 'videos', 'syn-0000.mp4'), { sampleRate: rate });

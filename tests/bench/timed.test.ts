@@ -18,10 +18,12 @@ describe('BusyMeter', () => {
 
   it('stops counting when a call fails', async () => {
     const meter = new BusyMeter();
-    await expect(meter.timeAsync(async () => {
-      await sleep(30);
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      meter.timeAsync(async () => {
+        await sleep(30);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     const after = meter.ms;
     expect(after).toBeGreaterThanOrEqual(25);
     await sleep(50);

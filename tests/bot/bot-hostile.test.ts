@@ -94,7 +94,10 @@ function checkWithinLimits(payload: Record<string, unknown>): void {
 
 function shownText(payload: Record<string, unknown>): string {
   const embeds = (payload.embeds ?? []) as APIEmbed[];
-  return [typeof payload.content === 'string' ? payload.content : '', ...embeds.flatMap((e) => [e.title ?? '', e.description ?? '', e.author?.name ?? '', ...(e.fields ?? []).map((f) => f.value)])].join('\n');
+  return [
+    typeof payload.content === 'string' ? payload.content : '',
+    ...embeds.flatMap((e) => [e.title ?? '', e.description ?? '', e.author?.name ?? '', ...(e.fields ?? []).map((f) => f.value)]),
+  ].join('\n');
 }
 
 describe('a hostile user and hostile tags', () => {

@@ -102,8 +102,7 @@ describePg('two bot shards sharing their state in PostgreSQL', () => {
     return fake!.sendInteraction(slashCommand(world, 'music', { options: [attachmentOption('clip', clip)], attachments: [clip] }));
   }
 
-  const picksOf = (interaction: ReturnType<typeof sendMusic>): Promise<APIMessage> =>
-    fake!.waitFor(() => fake!.original(interaction)?.embeds.length && fake!.original(interaction), 'the picks');
+  const picksOf = (interaction: ReturnType<typeof sendMusic>): Promise<APIMessage> => fake!.waitFor(() => fake!.original(interaction)?.embeds.length && fake!.original(interaction), 'the picks');
 
   it('identifies each shard as [id, 2], and each hears only its own guild', async () => {
     const { home, away, homeShard, awayShard } = await twoGuilds();
@@ -150,7 +149,9 @@ describePg('two bot shards sharing their state in PostgreSQL', () => {
     expect(stored?.state.bpm?.max).toBe(100);
 
     // The buttons of the picks shown before the restart still work.
-    const nextId = componentsOf(reply).flat().find((c) => c.customId?.startsWith('cc:next:'))!.customId!;
+    const nextId = componentsOf(reply)
+      .flat()
+      .find((c) => c.customId?.startsWith('cc:next:'))!.customId!;
     const editedBefore = fake!.messages.get(reply.id)?.edited_timestamp;
     const next = fake!.sendInteraction(buttonClick(away, fake!.messages.get(reply.id)!, nextId));
     const callback = await fake!.waitFor(() => fake!.callbacks(next)[0], 'the button answer');

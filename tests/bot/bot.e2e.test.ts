@@ -38,10 +38,14 @@ function sendMusic(options: { bytes?: Uint8Array; name?: string; contentType?: s
 
 /** The final state of a deferred reply: picks, or an explanation. */
 function answered(interaction: APIInteraction): Promise<APIMessage> {
-  return h.fake.waitFor(() => {
-    const m = h.fake.original(interaction);
-    return m && (m.embeds.length > 0 || m.content.startsWith('⚠️')) && m.edited_timestamp !== null ? m : undefined;
-  }, 'the answer', 30_000);
+  return h.fake.waitFor(
+    () => {
+      const m = h.fake.original(interaction);
+      return m && (m.embeds.length > 0 || m.content.startsWith('⚠️')) && m.edited_timestamp !== null ? m : undefined;
+    },
+    'the answer',
+    30_000,
+  );
 }
 
 /** The single ephemeral reply of an interaction refused before deferral. */
@@ -161,7 +165,11 @@ describe('the bot against a local Discord', () => {
       const m = h.fake.messages.get(reply.id)!;
       return m.edited_timestamp !== reply.edited_timestamp && m.embeds.length > 0 && picksShown(m)[0]!.trackId !== firstIds[0] ? m : undefined;
     }, 'the next picks');
-    expect(picksShown(next).map((p) => p.trackId).filter((id) => firstIds.includes(id))).toEqual([]);
+    expect(
+      picksShown(next)
+        .map((p) => p.trackId)
+        .filter((id) => firstIds.includes(id)),
+    ).toEqual([]);
 
     h.fake.sendInteraction(buttonClick(h.world, next, `cc:more:${key}:1`));
     const more = await h.fake.waitFor(() => (h.fake.messages.get(reply.id)!.content.includes('more like #2') ? h.fake.messages.get(reply.id) : undefined), 'more like #2');
@@ -213,7 +221,9 @@ describe('the bot against a local Discord', () => {
     await h.fake.waitFor(async () => (await h.store.byThread(thread.id))?.key === oldKey, 'the first conversation in the thread');
     const attachment = h.fake.addAttachment('clip.mp4', clip, 'video/mp4');
     const second = await answered(
-      h.fake.sendInteraction(slashCommand(h.world, 'music', { channelId: thread.id, channelType: ChannelType.PublicThread, options: [attachmentOption('clip', attachment)], attachments: [attachment] })),
+      h.fake.sendInteraction(
+        slashCommand(h.world, 'music', { channelId: thread.id, channelType: ChannelType.PublicThread, options: [attachmentOption('clip', attachment)], attachments: [attachment] }),
+      ),
     );
     expect(h.fake.threads.has(second.id)).toBe(false); // no thread inside a thread
     await h.fake.waitFor(async () => (await h.store.byThread(thread.id))?.key === keyOf(second), 'the new conversation to own the thread');

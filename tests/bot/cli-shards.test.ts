@@ -64,7 +64,10 @@ describe.skipIf(!postgresTestsEnabled())('cuecast bot shards on PostgreSQL (proc
   it('two processes identify as shards [0, 2] and [1, 2], create the shared tables once, and stop cleanly', async () => {
     const fake = await FakeDiscord.start(undefined, { shardCount: 2 });
     const dataDir = mkdtempSync(join(tmpdir(), 'cuecast-bot-shards-'));
-    cleanups.push(() => fake.close(), () => rmSync(dataDir, { recursive: true, force: true }));
+    cleanups.push(
+      () => fake.close(),
+      () => rmSync(dataDir, { recursive: true, force: true }),
+    );
     const env = (shard: number) => ({
       CUECAST_DATA_DIR: join(dataDir, `shard-${shard}`),
       CUECAST_MODELS: join(dataDir, 'no-models'),

@@ -33,7 +33,10 @@ function cuecast(args: string[], env: Record<string, string>): { child: ChildPro
 async function stand(): Promise<{ fake: FakeDiscord; dataDir: string }> {
   const fake = await FakeDiscord.start();
   const dataDir = mkdtempSync(join(tmpdir(), 'cuecast-bot-cli-'));
-  cleanups.push(() => fake.close(), () => rmSync(dataDir, { recursive: true, force: true }));
+  cleanups.push(
+    () => fake.close(),
+    () => rmSync(dataDir, { recursive: true, force: true }),
+  );
   return { fake, dataDir };
 }
 

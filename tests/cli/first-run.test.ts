@@ -30,7 +30,11 @@ async function closedPort(): Promise<number> {
 }
 
 const BANNER = /STAND-IN MODELS/;
-const jsonLines = (run: CliRun) => run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+const jsonLines = (run: CliRun) =>
+  run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 const cli = (args: readonly string[], env: Readonly<Record<string, string>> = {}) => runCuecast(args, { ...offline, ...env });
 
 let indexed: CliRun;

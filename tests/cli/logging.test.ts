@@ -26,13 +26,14 @@ function run(args: readonly string[], extra: Readonly<Record<string, string>> = 
 const probe = (args: readonly string[], extra: Readonly<Record<string, string>> = {}) => run(args, extra, ['--import', 'tsx', join(repo, 'tests', 'cli', 'support', 'log-probe.ts')]);
 
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
-const jsonLines = (text: string) => lines(text).filter((l) => {
-  try {
-    return typeof JSON.parse(l) === 'object';
-  } catch {
-    return false;
-  }
-});
+const jsonLines = (text: string) =>
+  lines(text).filter((l) => {
+    try {
+      return typeof JSON.parse(l) === 'object';
+    } catch {
+      return false;
+    }
+  });
 
 describe('CLI logging policy', () => {
   it.each([
@@ -68,10 +69,7 @@ describe('CLI logging in a child process', () => {
   it('at the default level, shows warnings and errors as readable lines and hides info and debug', async () => {
     const { code, stderr } = await probe(['recommend']);
     expect(code).toBe(0);
-    expect(lines(stderr)).toEqual([
-      'cuecast warn probe: description backend failed file="a b.mp3" attempt=2',
-      'cuecast error probe: indexing stopped err="connect ECONNREFUSED\\n  at somewhere"',
-    ]);
+    expect(lines(stderr)).toEqual(['cuecast warn probe: description backend failed file="a b.mp3" attempt=2', 'cuecast error probe: indexing stopped err="connect ECONNREFUSED\\n  at somewhere"']);
   });
 
   it('with --verbose, shows info and debug too, still as text', async () => {
@@ -137,7 +135,7 @@ describe('cuecast demo and recommend on stand-in models (real CLI, child process
     expect(withoutBanner(quiet.stderr)).toBe('');
   }, 300_000);
 
-  it('`cuecast recommend --json` whose last refinement empties the list still prints every turn\'s list and the final state, and exits 1', async () => {
+  it("`cuecast recommend --json` whose last refinement empties the list still prints every turn's list and the final state, and exits 1", async () => {
     const emptied = await recommend(['--json', '--refine', 'faster', '--refine', 'over 250 bpm']);
     expect(emptied.code, emptied.stderr).toBe(1);
     expect(emptied.stderr).toMatch(/error NO_RESULTS: /);

@@ -110,7 +110,12 @@ describe('cuecast serve with no tokens configured', () => {
 
   it('configured tokens win: nothing generated, no token printed', async () => {
     const other = join(work, 'other-data');
-    const run = await serveOnce([], { CUECAST_DATA_DIR: other, CUECAST_STREAM_TOKENS: 'live:producer-token-1', CUECAST_OVERLAY_TOKENS: 'live:overlay-token-1', CUECAST_STUDIO_TOKEN: 'studio-token-of-at-least-some-length-1' });
+    const run = await serveOnce([], {
+      CUECAST_DATA_DIR: other,
+      CUECAST_STREAM_TOKENS: 'live:producer-token-1',
+      CUECAST_OVERLAY_TOKENS: 'live:overlay-token-1',
+      CUECAST_STUDIO_TOKEN: 'studio-token-of-at-least-some-length-1',
+    });
     expect(run.code).toBe(0);
     expect(existsSync(join(other, TOKEN_STORE_FILE))).toBe(false);
     expect(run.stdout).not.toMatch(/token=[A-Za-z0-9_-]/);

@@ -23,10 +23,12 @@ describe('withEncodersAndCatalog', () => {
   it('given no catalog at the configured folder, rejects with CATALOG_MISSING without running the work', async () => {
     let ran = false;
     const config = fixtureConfig({ catalogDir: join(tmpdir(), 'cuecast-no-such-catalog') });
-    await expect(withEncodersAndCatalog(config, () => {
-      ran = true;
-      return Promise.resolve();
-    })).rejects.toMatchObject({ code: 'CATALOG_MISSING' });
+    await expect(
+      withEncodersAndCatalog(config, () => {
+        ran = true;
+        return Promise.resolve();
+      }),
+    ).rejects.toMatchObject({ code: 'CATALOG_MISSING' });
     expect(ran).toBe(false);
   });
 });

@@ -36,8 +36,12 @@ await import('./cli/main.ts');`;
 }
 
 describe('one-shot commands load only what they use', () => {
-  it.each([[['--help']], [['serve', '--help']], [['bot', '--help']], [['catalog', 'stats', '--catalog', join(work, 'no-catalog')]]])('cuecast %s loads none of discord.js, socket.io, onnxruntime, redis', (args) => {
-    const loaded = loadedPackages(args);
-    expect(loaded.filter((name) => HEAVY.includes(name))).toEqual([]);
-  }, 60_000);
+  it.each([[['--help']], [['serve', '--help']], [['bot', '--help']], [['catalog', 'stats', '--catalog', join(work, 'no-catalog')]]])(
+    'cuecast %s loads none of discord.js, socket.io, onnxruntime, redis',
+    (args) => {
+      const loaded = loadedPackages(args);
+      expect(loaded.filter((name) => HEAVY.includes(name))).toEqual([]);
+    },
+    60_000,
+  );
 });

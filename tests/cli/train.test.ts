@@ -18,7 +18,7 @@ describe('cuecast train / eval / export', () => {
     expect(result.stdout).toMatch(/usage: python3 -m viml train .*--data DATA --out OUT/s);
   });
 
-  it('given a run directory with no model, exits non-zero with the trainer\'s one-line reason, from any folder', async () => {
+  it("given a run directory with no model, exits non-zero with the trainer's one-line reason, from any folder", async () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'cuecast-train-'));
     const result = await cuecast(['eval', '--model', 'no-such-run', '--data', 'no-such-data'], elsewhere);
     expect(result.code).not.toBe(0);

@@ -24,7 +24,10 @@ describe('clip rules shared by the bot and the studio', () => {
 
   it('names what a file that is not a video is', async () => {
     expect(rejection(() => checkClipContent(new Uint8Array(0), 'a.mp4'))).toMatchObject({ code: 'MEDIA_EMPTY' });
-    expect(rejection(() => checkClipContent(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10]), 'a.mp4'))).toMatchObject({ code: 'MEDIA_NO_VIDEO', message: 'a.mp4 is not a video: its content is a PNG image' });
+    expect(rejection(() => checkClipContent(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10]), 'a.mp4'))).toMatchObject({
+      code: 'MEDIA_NO_VIDEO',
+      message: 'a.mp4 is not a video: its content is a PNG image',
+    });
     const png = await head(await makeImage());
     expect(rejection(() => checkClipContent(png, 'x.mov')).message).toBe('x.mov is not a video: its content is a PNG image');
     const wav = await head(await makeAudio('wav', 1));
@@ -38,7 +41,10 @@ describe('clip rules shared by the bot and the studio', () => {
     expect(rejection(() => checkDeclaredClip(undefined, 10))).toMatchObject({ code: 'INPUT_INVALID' });
     expect(rejection(() => checkDeclaredClip({ name: 'a.png', size: 1, contentType: 'image/png' }, 10))).toMatchObject({ code: 'MEDIA_NO_VIDEO', message: 'a.png is not a video (image/png)' });
     expect(rejection(() => checkDeclaredClip({ name: 'notes.txt', size: 1 }, 10))).toMatchObject({ code: 'MEDIA_NO_VIDEO' });
-    expect(rejection(() => checkDeclaredClip({ name: 'a.mp4', size: 11, contentType: 'video/mp4' }, 10))).toMatchObject({ code: 'MEDIA_TOO_LARGE', message: 'a.mp4 is 11 bytes, over the 10 byte limit' });
+    expect(rejection(() => checkDeclaredClip({ name: 'a.mp4', size: 11, contentType: 'video/mp4' }, 10))).toMatchObject({
+      code: 'MEDIA_TOO_LARGE',
+      message: 'a.mp4 is 11 bytes, over the 10 byte limit',
+    });
     expect(checkDeclaredClip({ name: 'clip.webm', size: 10 }, 10).name).toBe('clip.webm');
   });
 });

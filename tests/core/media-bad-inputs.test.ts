@@ -8,16 +8,7 @@ import type { CuecastError } from '../../core/errors.js';
 import { audio, cutSegment, findBinaries, frames, probe, type RgbFrame } from '../../core/media/index.js';
 import { liveChildPids } from '../../core/media/process.js';
 import { isProcessAlive } from '../../core/pid.js';
-import {
-  corruptCopy,
-  makeAudio,
-  makeLongAudio,
-  makeLongVideo,
-  makeVideo,
-  randomBytesFile,
-  truncatedCopy,
-  zeroByteFile,
-} from '../support/media.js';
+import { corruptCopy, makeAudio, makeLongAudio, makeLongVideo, makeVideo, randomBytesFile, truncatedCopy, zeroByteFile } from '../support/media.js';
 
 /** Every URL in this file carries this marker, so `pgrep -f` can tell our ffmpeg children apart. */
 const MARKER = `cuecast-media-test-${randomUUID()}`;
@@ -116,7 +107,7 @@ describe('bad files', () => {
   });
 
   it('given empty bytes, rejects with MEDIA_EMPTY', async () => {
-    expect((await caught(audio(new Uint8Array(0))))).toMatchObject({ code: 'MEDIA_EMPTY' });
+    expect(await caught(audio(new Uint8Array(0)))).toMatchObject({ code: 'MEDIA_EMPTY' });
   });
 
   it('given random bytes named .mp4, rejects with MEDIA_UNREADABLE', async () => {
@@ -131,7 +122,7 @@ describe('bad files', () => {
   });
 
   it('given a truncated mp4 (download cut in half), rejects with MEDIA_UNREADABLE', async () => {
-    expect((await caught(drain(frames(await truncatedCopy(clip, 0.5)))))).toMatchObject({ code: 'MEDIA_UNREADABLE' });
+    expect(await caught(drain(frames(await truncatedCopy(clip, 0.5))))).toMatchObject({ code: 'MEDIA_UNREADABLE' });
   });
 
   it('given a truncated faststart mp4 (it probes), yields the frames before the cut, then rejects with MEDIA_UNREADABLE', async () => {
@@ -151,7 +142,7 @@ describe('bad files', () => {
   });
 
   it('given an mp4 with a corrupt header, rejects with MEDIA_UNREADABLE', async () => {
-    expect((await caught(audio(await corruptCopy(clip))))).toMatchObject({ code: 'MEDIA_UNREADABLE' });
+    expect(await caught(audio(await corruptCopy(clip)))).toMatchObject({ code: 'MEDIA_UNREADABLE' });
   });
 
   it('given a directory, rejects with MEDIA_UNREADABLE', async () => {
@@ -185,7 +176,7 @@ describe('inputs that lack what is asked', () => {
   });
 
   it('given a start past the end, rejects with INPUT_INVALID', async () => {
-    expect((await caught(drain(frames(clip, { start: 60 }))))).toMatchObject({ code: 'INPUT_INVALID' });
+    expect(await caught(drain(frames(clip, { start: 60 })))).toMatchObject({ code: 'INPUT_INVALID' });
   });
 });
 

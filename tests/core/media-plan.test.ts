@@ -23,7 +23,16 @@ At least one output file must be specified
 
 const PHONE_JSON = JSON.stringify({
   streams: [
-    { index: 0, codec_type: 'video', codec_name: 'h264', width: 1920, height: 1080, avg_frame_rate: '30000/1001', duration: '12.500000', side_data_list: [{ side_data_type: 'Display Matrix', rotation: -90 }] },
+    {
+      index: 0,
+      codec_type: 'video',
+      codec_name: 'h264',
+      width: 1920,
+      height: 1080,
+      avg_frame_rate: '30000/1001',
+      duration: '12.500000',
+      side_data_list: [{ side_data_type: 'Display Matrix', rotation: -90 }],
+    },
     { index: 1, codec_type: 'audio', codec_name: 'aac', sample_rate: '48000', channels: 2, tags: { language: 'und' } },
   ],
   format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '12.500000', size: '12700000', tags: { TITLE: 'Beach' } },

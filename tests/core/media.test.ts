@@ -37,7 +37,10 @@ async function sourceLevels(path: string): Promise<number[]> {
 function expectShowsTime(frame: RgbFrame, levels: readonly number[]): void {
   const index = Math.floor(frame.time * 25 + 1e-6);
   const candidates = [levels[index], levels[index + 1]].filter((level) => level !== undefined);
-  expect(candidates.some((level) => Math.abs(level - meanRed(frame)) < 0.5), `frame at ${frame.time} s shows level ${meanRed(frame)}, source has ${candidates.join(' or ')}`).toBe(true);
+  expect(
+    candidates.some((level) => Math.abs(level - meanRed(frame)) < 0.5),
+    `frame at ${frame.time} s shows level ${meanRed(frame)}, source has ${candidates.join(' or ')}`,
+  ).toBe(true);
 }
 
 let binaries: MediaBinaries;
@@ -112,7 +115,9 @@ describe('probe', () => {
     if (!onPath) return; // no ffmpeg on PATH here: the resolved one is covered above
     for (const path of [videos.mp4, videos.gif, await makeAudio('mp3', 3, { cover: true }), await makeImage()]) {
       const [viaProbe, viaFfmpeg] = await Promise.all([probe(path), probe(path, { binaries: { ffmpeg: onPath.ffmpeg } })]);
-      expect(viaFfmpeg.streams.map((s) => [s.type, s.codec, s.width, s.sampleRate, s.attachedPicture])).toEqual(viaProbe.streams.map((s) => [s.type, s.codec, s.width, s.sampleRate, s.attachedPicture]));
+      expect(viaFfmpeg.streams.map((s) => [s.type, s.codec, s.width, s.sampleRate, s.attachedPicture])).toEqual(
+        viaProbe.streams.map((s) => [s.type, s.codec, s.width, s.sampleRate, s.attachedPicture]),
+      );
       expect([viaFfmpeg.hasVideo, viaFfmpeg.hasAudio, viaFfmpeg.still]).toEqual([viaProbe.hasVideo, viaProbe.hasAudio, viaProbe.still]);
     }
   });

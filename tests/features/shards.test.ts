@@ -10,8 +10,7 @@ const repo = resolve(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'cuecast-shards-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const python = (script: string[], ...args: string[]): string =>
-  execFileSync('/usr/bin/python3', ['-c', script.join('\n'), ...args], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
+const python = (script: string[], ...args: string[]): string => execFileSync('/usr/bin/python3', ['-c', script.join('\n'), ...args], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
 
 /** A vector whose values say which row, position and field it is. */
 const vector = (dim: number, row: number, position: number, field: number): Float32Array => Float32Array.from({ length: dim }, (_, i) => row * 100 + position * 10 + field + i / 8);
@@ -39,7 +38,7 @@ const spec: DatasetSpec = {
 };
 
 describe('training shards (features/shards.ts)', () => {
-  it('writes the arrays byte for byte as the trainer\'s reference writer (viml.data.write_dataset, numpy.save) does', async () => {
+  it("writes the arrays byte for byte as the trainer's reference writer (viml.data.write_dataset, numpy.save) does", async () => {
     const ours = join(work, 'ours');
     await writeShard(join(ours, shardName(0)), rows, { frames: 4, text: 4, music: 3 });
     await writeDataset(ours, spec);
@@ -72,7 +71,9 @@ describe('training shards (features/shards.ts)', () => {
       reference,
       JSON.stringify(layout),
     );
-    const arrays = readdirSync(join(reference, shardName(0))).filter((f) => f.endsWith('.npy')).sort();
+    const arrays = readdirSync(join(reference, shardName(0)))
+      .filter((f) => f.endsWith('.npy'))
+      .sort();
     expect(arrays).toEqual(['frames.npy', 'frames_len.npy', 'music.npy', 'music_len.npy', 'text.npy', 'text_len.npy']);
     for (const file of arrays) expect(readFileSync(join(ours, shardName(0), file)).equals(readFileSync(join(reference, shardName(0), file))), file).toBe(true);
   });

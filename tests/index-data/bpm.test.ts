@@ -12,7 +12,10 @@ function clickTrack(bpm: number, seconds: number, offbeat = 0, rate = RATE): Flo
   let seed = 1;
   const noise = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
   for (let beat = 0; beat * period < out.length; beat++) {
-    for (const [at, gain] of [[beat * period, 1], [(beat + 0.5) * period, offbeat]] as const) {
+    for (const [at, gain] of [
+      [beat * period, 1],
+      [(beat + 0.5) * period, offbeat],
+    ] as const) {
       if (gain === 0) continue;
       const start = Math.round(at);
       for (let i = 0; i < 0.05 * rate && start + i < out.length; i++) out[start + i]! += gain * noise() * Math.exp(-i / (0.01 * rate));
@@ -72,7 +75,7 @@ describe('estimateBpm', () => {
     expect(estimateTempo(chunked.snapshot())).toEqual(estimateBpm(track, RATE));
   });
 
-  describe('at the indexer\'s 48 kHz (analysed at half rate)', () => {
+  describe("at the indexer's 48 kHz (analysed at half rate)", () => {
     const CLAP_RATE = 48_000;
 
     it.each([72, 128, 150])('given a click track at %i BPM, estimates it within 2 BPM, as at full rate', (bpm) => {

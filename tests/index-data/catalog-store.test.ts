@@ -70,7 +70,11 @@ describe('catalog store', () => {
     const t2 = catalog.track(trackId(track(2).record.contentHash))!;
     expect(t2).toMatchObject({ title: 'Track 2', path: 'album/2.flac', bpm: 102, fileGenres: ['Jazz'], description: 'description 2' });
     expect(t2.tags.map((t) => t.tag)).toEqual(['jazz', 'rock']);
-    expect(catalog.segments(t2.id).map((s) => [s.index, s.start])).toEqual([[0, 0], [1, 15], [2, 30]]);
+    expect(catalog.segments(t2.id).map((s) => [s.index, s.start])).toEqual([
+      [0, 0],
+      [1, 15],
+      [2, 30],
+    ]);
     expect(catalog.audioPath(t2.id)).toBe('/music/album/2.flac');
     const label = catalog.trackLabel(t2.id)!;
     expect(catalog.trackByLabel(label)).toBe(t2);
@@ -102,7 +106,10 @@ describe('catalog store', () => {
     const t = catalog.track(trackId(quiet.record.contentHash))!;
     expect(t).toMatchObject({ bpmReason: 'silent', loudnessLufs: -71.5, silent: true, firstSeen: '2026-02-03T04:05:06.000Z', damage: record.damage });
     expect(t.bpm).toBeUndefined();
-    expect(catalog.segments(t.id).map((s) => [s.loudnessLufs, s.silent])).toEqual([[-20, false], [-80, true]]);
+    expect(catalog.segments(t.id).map((s) => [s.loudnessLufs, s.silent])).toEqual([
+      [-20, false],
+      [-80, true],
+    ]);
     const loud = catalog.track(trackId(track(4).record.contentHash))!;
     expect(loud).toMatchObject({ bpm: 104, silent: false });
     expect(loud.bpmReason).toBeUndefined();

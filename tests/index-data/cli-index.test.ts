@@ -110,7 +110,7 @@ describe('cuecast index (CLI child process)', () => {
     expect(bad.events).toEqual([{ event: 'error', error: { code: 'INPUT_INVALID', message: stringMatching(/poetry.*tags, template, openai, local/) } }]);
   }, 120_000);
 
-  it('catalog stats and search read the published catalog (search with a track\'s own description)', async () => {
+  it("catalog stats and search read the published catalog (search with a track's own description)", async () => {
     const stats = await runCli(['catalog', 'stats', '--catalog', catalogDir, '--json']);
     expect(stats.code).toBe(0);
     expect(JSON.parse(stats.stdout)).toMatchObject({ tracks: TRACKS + 3, indexes: { 'clap-audio': anyOf(Number), 'clip-text': TRACKS + 3 } });

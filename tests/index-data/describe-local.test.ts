@@ -37,7 +37,7 @@ afterEach(async () => {
 });
 
 describe('local description backend on a real (random-weight) causal LM', () => {
-  it('given the fixture\'s gibberish, the guard rejects it twice as non-words and the template text is used, with the reasons', async () => {
+  it("given the fixture's gibberish, the guard rejects it twice as non-words and the template text is used, with the reasons", async () => {
     const generator = await fixtureGenerator();
     const backend = new LocalLlmBackend(generator);
     // The premise: what the fixture writes for this prompt is gibberish (token fragments, undecodable bytes).
@@ -48,10 +48,27 @@ describe('local description backend on a real (random-weight) causal LM', () => 
 
     const cache = new MemoryDescriptionCache();
     const result = await localDescriber(backend, cache).describe({ tags: ambient });
-    expect(result).toEqual({ backend: 'template', model: 'template', promptVersion: 'template-1', text: templateDescription(ambient), fellBack: true, fallbackReasons: verdict.reasons, cached: false });
+    expect(result).toEqual({
+      backend: 'template',
+      model: 'template',
+      promptVersion: 'template-1',
+      text: templateDescription(ambient),
+      fellBack: true,
+      fallbackReasons: verdict.reasons,
+      cached: false,
+    });
     // One premise call, then the first attempt and its one retry, all generated in the worker.
     expect(generator.stats()).toMatchObject({ requests: 3, completed: 3, generatedTokens: 3 * 120 });
-    expect(cache.get(descriptionCacheKey(ambient.map((x) => x.tag), 'local', LLM_DIR, PROMPT_VERSION))).toBeUndefined();
+    expect(
+      cache.get(
+        descriptionCacheKey(
+          ambient.map((x) => x.tag),
+          'local',
+          LLM_DIR,
+          PROMPT_VERSION,
+        ),
+      ),
+    ).toBeUndefined();
   });
 
   it('given an abort while the model generates, the description rejects with the reason and the worker keeps serving', async () => {

@@ -51,7 +51,11 @@ describe('selectAnalogies', () => {
     const user = messages.at(-1)!.content;
     expect(user.match(/^Tags:/gm)).toHaveLength(4);
     expect(user.trimEnd().endsWith(`Tags: ${lofi.map((x) => x.tag).join(', ')}\nDescription:`)).toBe(true);
-    const shown = selectAnalogies(lofi.map((x) => x.tag), musicCapsExamples(), 3);
+    const shown = selectAnalogies(
+      lofi.map((x) => x.tag),
+      musicCapsExamples(),
+      3,
+    );
     for (const e of shown) expect(user).toContain(e.caption);
     expect(shown[0]!.tags.filter((x) => lofi.some((l) => l.tag === x)).length).toBeGreaterThanOrEqual(3);
   });
@@ -144,7 +148,11 @@ describe('guardDescription on text that does not read as a description', () => {
     let rejected = 0;
     let contradicted = 0;
     for (const e of examples) {
-      const verdict = guardDescription(e.caption, e.tags.map((tag) => t(byTag.get(tag)!, tag)), vocab);
+      const verdict = guardDescription(
+        e.caption,
+        e.tags.map((tag) => t(byTag.get(tag)!, tag)),
+        vocab,
+      );
       if (verdict.reasons.some((r) => r !== 'contradiction')) rejected++;
       if (verdict.reasons.includes('contradiction')) contradicted++;
     }
@@ -175,7 +183,13 @@ describe('Describer with an LLM', () => {
     const llm = new ScriptedLlm(['Description: "A calm, slow hip hop beat with piano and drums."']);
     const describer = new Describer({ ...base, mode: 'openai', llm, cache: new MemoryDescriptionCache() });
     const first = await describer.describe({ tags: lofi });
-    expect(first).toMatchObject({ text: 'A calm, slow hip hop beat with piano and drums.', backend: 'openai', model: 'scripted', promptVersion: `${PROMPT_VERSION}/guard-${GUARD_VERSION}`, cached: false });
+    expect(first).toMatchObject({
+      text: 'A calm, slow hip hop beat with piano and drums.',
+      backend: 'openai',
+      model: 'scripted',
+      promptVersion: `${PROMPT_VERSION}/guard-${GUARD_VERSION}`,
+      cached: false,
+    });
     const second = await describer.describe({ tags: [...lofi].reverse() });
     expect(second).toMatchObject({ text: first.text, cached: true });
     expect(llm.calls).toBe(1);
@@ -201,7 +215,16 @@ describe('Describer with an LLM', () => {
     const result = await new Describer({ ...base, mode: 'openai', llm, retries: 2, cache }).describe({ tags: lofi });
     expect(result).toMatchObject({ backend: 'template', fellBack: true, fallbackReasons: ['repetition', 'prompt-echo', 'too-short'] });
     expect(llm.calls).toBe(3);
-    expect(cache.get(descriptionCacheKey(lofi.map((x) => x.tag), 'openai', 'scripted', PROMPT_VERSION))).toBeUndefined();
+    expect(
+      cache.get(
+        descriptionCacheKey(
+          lofi.map((x) => x.tag),
+          'openai',
+          'scripted',
+          PROMPT_VERSION,
+        ),
+      ),
+    ).toBeUndefined();
   });
 
   it('given an empty completion, rejects it as containing no words', async () => {
@@ -211,7 +234,12 @@ describe('Describer with an LLM', () => {
 
   it('given a cached text an older guard accepted, checks it again and describes anew', async () => {
     const cache = new MemoryDescriptionCache();
-    const key = descriptionCacheKey(lofi.map((x) => x.tag), 'openai', 'scripted', PROMPT_VERSION);
+    const key = descriptionCacheKey(
+      lofi.map((x) => x.tag),
+      'openai',
+      'scripted',
+      PROMPT_VERSION,
+    );
     cache.set(key, 'hip hop, calm, piano, drums, instrumental, slow tempo');
     const llm = new ScriptedLlm(['A slow, calm hip hop instrumental with mellow piano chords and laid-back drums.']);
     const result = await new Describer({ ...base, mode: 'openai', llm, cache }).describe({ tags: lofi });
@@ -221,7 +249,15 @@ describe('Describer with an LLM', () => {
   });
 
   it('tallies fallbacks per reason, counting descriptions that did not fall back as nothing', () => {
-    const made = (fellBack: boolean, fallbackReasons?: FallbackReason[]): Description => ({ text: 'x', backend: 'template', model: 'template', promptVersion: 'template-1', cached: false, fellBack, ...(fallbackReasons ? { fallbackReasons } : {}) });
+    const made = (fellBack: boolean, fallbackReasons?: FallbackReason[]): Description => ({
+      text: 'x',
+      backend: 'template',
+      model: 'template',
+      promptVersion: 'template-1',
+      cached: false,
+      fellBack,
+      ...(fallbackReasons ? { fallbackReasons } : {}),
+    });
     const tally = [made(true, ['non-words', 'truncated']), made(false), made(true, ['non-words'])].reduce(tallyFallback, { descriptions: 0, reasons: {} });
     expect(tally).toEqual({ descriptions: 2, reasons: { 'non-words': 2, truncated: 1 } });
   });
@@ -233,14 +269,17 @@ describe('Describer with an LLM', () => {
 
 describe('OpenAiChatBackend against a loopback server', () => {
   let server: Server | undefined;
-  afterEach(() => new Promise<void>((r) => {
-    if (!server) {
-      r();
-      return;
-    }
-    server.close(() => r());
-    server.closeAllConnections();
-  }));
+  afterEach(
+    () =>
+      new Promise<void>((r) => {
+        if (!server) {
+          r();
+          return;
+        }
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  );
 
   async function serve(handler: (req: IncomingMessage, body: string) => { status: number; json?: unknown; delayMs?: number; never?: boolean }): Promise<string> {
     server = createServer((req, res) => {
@@ -306,10 +345,14 @@ describe('local backend', () => {
   it('continues the analogy prompt as plain text with the generator and returns its text', async () => {
     const prompts: string[] = [];
     const { LocalLlmBackend } = await import('../../index-data/describe/local.js');
-    const backend = new LocalLlmBackend({ model: 'tiny-gen', generate: (p) => {
-      prompts.push(p);
-      return Promise.resolve(' A calm piano piece.\n\nTags: x');
-    }, dispose: () => Promise.resolve() });
+    const backend = new LocalLlmBackend({
+      model: 'tiny-gen',
+      generate: (p) => {
+        prompts.push(p);
+        return Promise.resolve(' A calm piano piece.\n\nTags: x');
+      },
+      dispose: () => Promise.resolve(),
+    });
     const describer = new Describer({ mode: 'local', llm: backend, vocabulary: tagVocabulary(), examples: musicCapsExamples() });
     const result = await describer.describe({ tags: [t('genre', 'classical'), t('instrument', 'piano'), t('vocals', 'instrumental')] });
     expect(result).toMatchObject({ text: 'A calm piano piece.', backend: 'local', model: 'tiny-gen' });

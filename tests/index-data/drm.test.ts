@@ -25,7 +25,28 @@ let encoders: Encoders | undefined;
 function writeEncrypted(path: string, seconds: number, extra: readonly string[] = []): void {
   execFileSync(
     'ffmpeg',
-    ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', sine(440, seconds), '-ac', '1', '-c:a', 'aac', '-encryption_scheme', 'cenc-aes-ctr', '-encryption_key', KEY, '-encryption_kid', KID, ...extra, path],
+    [
+      '-v',
+      'error',
+      '-nostdin',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      sine(440, seconds),
+      '-ac',
+      '1',
+      '-c:a',
+      'aac',
+      '-encryption_scheme',
+      'cenc-aes-ctr',
+      '-encryption_key',
+      KEY,
+      '-encryption_kid',
+      KID,
+      ...extra,
+      path,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 },
   );
 }
@@ -73,10 +94,22 @@ describe('indexing a folder with a DRM-protected file', () => {
       loudness: async (path, options) => (touched.push(path), real.loudness(path, options)),
     };
     const catalogDir = join(work, 'api-catalog');
-    const run = () => indexMusic({ roots: [music], catalogDir, encoders: encoders!, audio: recording, metadata: musicMetadataReader, describer: (cache) => createDescriber('template', undefined, cache), segmentSeconds: 30, hopSeconds: 15 });
+    const run = () =>
+      indexMusic({
+        roots: [music],
+        catalogDir,
+        encoders: encoders!,
+        audio: recording,
+        metadata: musicMetadataReader,
+        describer: (cache) => createDescriber('template', undefined, cache),
+        segmentSeconds: 30,
+        hopSeconds: 15,
+      });
     const summary = await run();
     expect(summary).toMatchObject({ indexed: 2, tracks: 2 });
-    expect(summary.skipped).toEqual([{ path: join(music, 'store-download.m4a'), code: 'drm-protected', reason: stringMatching(new RegExp(`DRM \\(Common Encryption, scheme "cenc", key id ${KID}\\)`)) }]);
+    expect(summary.skipped).toEqual([
+      { path: join(music, 'store-download.m4a'), code: 'drm-protected', reason: stringMatching(new RegExp(`DRM \\(Common Encryption, scheme "cenc", key id ${KID}\\)`)) },
+    ]);
     expect(touched.filter((p) => p.endsWith('store-download.m4a'))).toEqual([]);
     expect([...openCatalog(catalogDir).tracks()].map((t) => t.title).sort()).toEqual(['clear', 'clear']);
 
@@ -89,7 +122,10 @@ describe('indexing a folder with a DRM-protected file', () => {
     const catalogDir = join(work, 'cli-catalog');
     const { code, stdout, stderr } = await runCuecast(['index', music, '--catalog', catalogDir, '--json'], fixtureCliEnv(join(work, 'data')));
     expect(code, stderr).toBe(2);
-    const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as IndexEvent);
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as IndexEvent);
     const done = events.at(-1) as Extract<IndexEvent, { event: 'done' }>;
     expect(done.summary).toMatchObject({ indexed: 2, tracks: 2, skipped: [{ path: join(music, 'store-download.m4a'), code: 'drm-protected', reason: stringMatching(/protected by DRM/) }] });
     expect(events.find((e) => e.event === 'file' && e.path.endsWith('store-download.m4a'))).toMatchObject({ status: 'skipped', code: 'drm-protected' });

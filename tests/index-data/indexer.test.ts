@@ -127,9 +127,15 @@ describe('indexMusic on synthesised audio', () => {
     // The MP3 decodes to a few ms past 45 s (encoder padding): the last segment moves to end there.
     const end = square.durationSeconds;
     expect(end).toBeCloseTo(45, 1);
-    expect(catalog.segments(square.id).map((s) => [s.start, s.end])).toEqual([[0, 30], [Math.round((end - 30) * 1000) / 1000, end]]);
+    expect(catalog.segments(square.id).map((s) => [s.start, s.end])).toEqual([
+      [0, 30],
+      [Math.round((end - 30) * 1000) / 1000, end],
+    ]);
     const tone = byTitle(catalog, 'Slow Tone')!;
-    expect(catalog.segments(tone.id).map((s) => [s.index, s.start, s.end])).toEqual([[0, 0, 30], [1, 5, 35]]);
+    expect(catalog.segments(tone.id).map((s) => [s.index, s.start, s.end])).toEqual([
+      [0, 0, 30],
+      [1, 5, 35],
+    ]);
     const blip = byTitle(catalog, 'short-blip')!;
     expect(catalog.segments(blip.id)).toHaveLength(1);
     expect(catalog.segments(blip.id)[0]!.end).toBeCloseTo(8, 1);
@@ -194,13 +200,21 @@ describe('indexMusic on synthesised audio', () => {
     const catalogB = join(work, 'catalog-vbr');
     writeTrack(dir, { file: 'fifty.wav', source: sine(523, 50) });
     const real = mediaAudioSource();
-    const overstated: AudioSource = { probe: async (path, signal) => ({ ...(await real.probe(path, signal)), duration: 50.4 }), decode: (path, options) => real.decode(path, options), loudness: (path, options) => real.loudness(path, options) };
+    const overstated: AudioSource = {
+      probe: async (path, signal) => ({ ...(await real.probe(path, signal)), duration: 50.4 }),
+      decode: (path, options) => real.decode(path, options),
+      loudness: (path, options) => real.loudness(path, options),
+    };
     const summary = await indexMusic(options({ roots: [dir], catalogDir: catalogB, audio: overstated }));
     expect(summary).toMatchObject({ indexed: 1, skipped: [] });
     const catalog = openCatalog(catalogB);
     const [track] = [...catalog.tracks()];
     expect(track!.durationSeconds).toBeCloseTo(50, 2);
-    expect(catalog.segments(track!.id).map((s) => [s.start, s.end])).toEqual([[0, 30], [15, 45], [20, 50]]);
+    expect(catalog.segments(track!.id).map((s) => [s.start, s.end])).toEqual([
+      [0, 30],
+      [15, 45],
+      [20, 50],
+    ]);
   });
 
   it('reaches recall@10 >= 0.98 with the published HNSW index against exact search on the catalog', async () => {
@@ -208,7 +222,10 @@ describe('indexMusic on synthesised audio', () => {
     const hnsw = catalog.index('clap-audio')!;
     const labels = [...catalog.tracks()].flatMap((t) => catalog.segments(t.id).map((s) => s.label));
     const vectors = (await hnsw.vectors(labels)) as Float32Array[];
-    const exact = ExactVectorIndex.from(hnsw.dim, labels.map((l, i) => [l, vectors[i]!] as const));
+    const exact = ExactVectorIndex.from(
+      hnsw.dim,
+      labels.map((l, i) => [l, vectors[i]!] as const),
+    );
     let found = 0;
     for (const vector of vectors) {
       const truth = new Set(exact.search(vector, 10).map((h) => h.label));

@@ -61,7 +61,7 @@ interface RawPage {
 
 function pagesOf(data: Buffer): RawPage[] {
   const pages: RawPage[] = [];
-  for (let at = 0; at < data.length; ) {
+  for (let at = 0; at < data.length;) {
     const segments = data[at + 26]!;
     const lacing = data.subarray(at + 27, at + 27 + segments);
     const size = lacing.reduce((n, v) => n + v, 0);

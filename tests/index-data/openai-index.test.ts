@@ -25,7 +25,12 @@ let encoders: Encoders;
 
 /** Describes a track with a sentence naming only its own first tag (so the guard accepts it). */
 function answer(messages: ChatMessage[]): string {
-  const tags = messages.at(-1)!.content.split('\n').at(-2)!.replace(/^Tags: /, '').split(', ');
+  const tags = messages
+    .at(-1)!
+    .content.split('\n')
+    .at(-2)!
+    .replace(/^Tags: /, '')
+    .split(', ');
   return `A piece that is ${tags.find((t) => t.endsWith('tempo')) ?? 'steady'}.`;
 }
 
@@ -77,7 +82,7 @@ async function runWithSummary(mode: 'openai' | 'template', roots: string[], cata
 }
 
 describe('indexing with the openai description backend', () => {
-  it('stores the endpoint\'s guarded description, re-describes on a backend change, and reuses the SQLite cache', async () => {
+  it("stores the endpoint's guarded description, re-describes on a backend change, and reuses the SQLite cache", async () => {
     const { description: fromLlm, summary } = await runWithSummary('openai', [music], catalogDir);
     expect(summary.descriptionFallbacks).toEqual({ descriptions: 0, reasons: {} });
     expect(requests).toHaveLength(1);

@@ -90,7 +90,10 @@ describe('prepareTraining', () => {
       hopSeconds: 15,
       textSource: 'template',
     });
-    const items = readFileSync(join(out, 'shard-00000', 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const items = readFileSync(join(out, 'shard-00000', 'items.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(items.map((i) => i.segmentStart)).toEqual([0, 17]);
     expect(items[0]!.trackId).toBe(items[1]!.trackId);
     expect(items[0]!.text).toMatch(/track/);
@@ -100,10 +103,14 @@ describe('prepareTraining', () => {
   it('pairs the last segment (17..47 s) with the CLAP windows at 17, 27 and 37 s of its soundtrack and 30 frames of its video', async () => {
     const script = [
       'import json, sys, numpy',
-      "d = sys.argv[1]",
+      'd = sys.argv[1]',
       "print(json.dumps({'music': numpy.load(d + '/music.npy')[1].tolist(), 'music_len': int(numpy.load(d + '/music_len.npy')[1]), 'frames_len': int(numpy.load(d + '/frames_len.npy')[1])}))",
     ].join('\n');
-    const row = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, join(out, 'shard-00000')], { encoding: 'utf8', timeout: 60_000 })) as { music: number[][]; music_len: number; frames_len: number };
+    const row = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, join(out, 'shard-00000')], { encoding: 'utf8', timeout: 60_000 })) as {
+      music: number[][];
+      music_len: number;
+      frames_len: number;
+    };
     expect(row).toMatchObject({ music_len: 3, frames_len: 30 });
     const rate = encoders.clapAudio.sampleRate;
     const samples = await audio(join(videos, 'a-long.mp4'), { sampleRate: rate, channels: 1 });

@@ -52,14 +52,34 @@ describe('index progress', () => {
   });
 
   it('summarises skipped files with their reasons and codes', () => {
-    const text = renderSummary({ ...QUIET, indexed: 3, unchanged: 1, removed: 0, tracks: 4, elapsedMs: 65_000, descriptionFallbacks: { descriptions: 0, reasons: {} }, generation: 'g-1', skipped: [{ path: '/m/x.mp3', reason: 'corrupt', code: 'MEDIA_UNREADABLE' }] });
+    const text = renderSummary({
+      ...QUIET,
+      indexed: 3,
+      unchanged: 1,
+      removed: 0,
+      tracks: 4,
+      elapsedMs: 65_000,
+      descriptionFallbacks: { descriptions: 0, reasons: {} },
+      generation: 'g-1',
+      skipped: [{ path: '/m/x.mp3', reason: 'corrupt', code: 'MEDIA_UNREADABLE' }],
+    });
     expect(text).toContain('4 tracks in the catalog: 3 indexed, 1 unchanged, 0 removed, 1 skipped (1:05)');
     expect(text).toContain('  /m/x.mp3: corrupt [MEDIA_UNREADABLE]');
     expect(text).not.toContain('fell back');
   });
 
   it('counts descriptions that fell back to the template, by reason, most frequent first', () => {
-    const text = renderSummary({ ...QUIET, indexed: 5, unchanged: 0, removed: 0, tracks: 5, elapsedMs: 1_000, descriptionFallbacks: { descriptions: 3, reasons: { 'non-words': 1, 'off-topic': 2 } }, generation: 'g-2', skipped: [] });
+    const text = renderSummary({
+      ...QUIET,
+      indexed: 5,
+      unchanged: 0,
+      removed: 0,
+      tracks: 5,
+      elapsedMs: 1_000,
+      descriptionFallbacks: { descriptions: 3, reasons: { 'non-words': 1, 'off-topic': 2 } },
+      generation: 'g-2',
+      skipped: [],
+    });
     expect(text).toContain('3 description(s) fell back to the template: off-topic 2, non-words 1');
   });
 
@@ -79,7 +99,13 @@ describe('index progress', () => {
   it('summarises silent tracks, damaged files kept and tracks without a BPM', () => {
     const text = renderSummary({
       ...QUIET,
-      indexed: 3, unchanged: 0, removed: 0, tracks: 3, elapsedMs: 1_000, generation: 'g-3', skipped: [],
+      indexed: 3,
+      unchanged: 0,
+      removed: 0,
+      tracks: 3,
+      elapsedMs: 1_000,
+      generation: 'g-3',
+      skipped: [],
       descriptionFallbacks: { descriptions: 0, reasons: {} },
       silent: ['/m/silence.ogg'],
       damaged: [{ path: '/m/hurt.mp3', note: 'damaged data was skipped while decoding; 95.19 of 95.37 s decoded' }],

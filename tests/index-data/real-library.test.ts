@@ -192,4 +192,3 @@ describe('cuecast catalog tracks', () => {
     expect(run.stdout).toMatch(/8 tracks; 2 files skipped/);
   }, 120_000);
 });
-

@@ -64,36 +64,68 @@ describe('planSegments', () => {
 
   it('cuts 30 s segments every 15 s, each averaging three consecutive 10 s windows', () => {
     const plans = planSegments(60, spec);
-    expect(plans.map((p) => [p.start, p.end])).toEqual([[0, 30], [15, 45], [30, 60]]);
+    expect(plans.map((p) => [p.start, p.end])).toEqual([
+      [0, 30],
+      [15, 45],
+      [30, 60],
+    ]);
     expect(plans[1]!.windowStarts).toEqual([15, 25, 35]);
     expect(distinctWindows(plans)).toEqual([0, 10, 15, 20, 25, 30, 35, 40, 50]);
   });
 
   it('given a tail shorter than a hop (50 s), adds a last full segment ending at the track end', () => {
     const plans = planSegments(50, spec);
-    expect(plans.map((p) => [p.start, p.end])).toEqual([[0, 30], [15, 45], [20, 50]]);
+    expect(plans.map((p) => [p.start, p.end])).toEqual([
+      [0, 30],
+      [15, 45],
+      [20, 50],
+    ]);
     expect(plans.map((p) => p.index)).toEqual([0, 1, 2]);
     expect(plans[2]!.windowStarts).toEqual([20, 30, 40]);
   });
 
   it('given a tail under a third of the hop (62 s), moves the last segment to 32..62 instead of adding a near-copy', () => {
-    expect(spans(62)).toEqual([[0, 30], [15, 45], [32, 62]]);
+    expect(spans(62)).toEqual([
+      [0, 30],
+      [15, 45],
+      [32, 62],
+    ]);
     expect(planSegments(62, spec).at(-1)).toEqual({ index: 2, start: 32, end: 62, windowStarts: [32, 42, 52] });
-    expect(spans(45.035)).toEqual([[0, 30], [15.035, 45.035]]);
+    expect(spans(45.035)).toEqual([
+      [0, 30],
+      [15.035, 45.035],
+    ]);
   });
 
   it('given a tail of exactly a third of the hop (35 s), adds the segment 5..35', () => {
-    expect(spans(35)).toEqual([[0, 30], [5, 35]]);
+    expect(spans(35)).toEqual([
+      [0, 30],
+      [5, 35],
+    ]);
   });
 
   it('given a short tail after the first segment (30.5 s), adds a segment rather than moving the one that covers the start', () => {
-    expect(spans(30.5)).toEqual([[0, 30], [0.5, 30.5]]);
+    expect(spans(30.5)).toEqual([
+      [0, 30],
+      [0.5, 30.5],
+    ]);
   });
 
   it('given a track that ends exactly on the hop grid (45 s, 60 s), adds no duplicate segment', () => {
-    expect(spans(45)).toEqual([[0, 30], [15, 45]]);
-    expect(spans(60)).toEqual([[0, 30], [15, 45], [30, 60]]);
-    expect(spans(60.0004)).toEqual([[0, 30], [15, 45], [30, 60]]);
+    expect(spans(45)).toEqual([
+      [0, 30],
+      [15, 45],
+    ]);
+    expect(spans(60)).toEqual([
+      [0, 30],
+      [15, 45],
+      [30, 60],
+    ]);
+    expect(spans(60.0004)).toEqual([
+      [0, 30],
+      [15, 45],
+      [30, 60],
+    ]);
   });
 
   it('given a fractional duration, keeps times to the millisecond and still ends at the track end', () => {

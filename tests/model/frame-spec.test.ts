@@ -27,13 +27,13 @@ afterAll(async () => {
 });
 
 describe('frame specification (features/frame-spec.ts)', () => {
-  it('takes the size from the CLIP model\'s preprocessor config and fps / maxFrames from the video settings', () => {
+  it("takes the size from the CLIP model's preprocessor config and fps / maxFrames from the video settings", () => {
     expect(encoders.clipImage.imageSize).toBe(224);
     expect(frameSpec({ fps: 2, maxFrames: 12 }, encoders.clipImage)).toEqual({ fps: 2, maxFrames: 12, size: 224 });
     expect(frameSize({})).toBe(DEFAULT_FRAME_SIZE);
   });
 
-  it('given a 640x360 clip, the recommend path decodes its frames at the encoder\'s size, not at full resolution', async () => {
+  it("given a 640x360 clip, the recommend path decodes its frames at the encoder's size, not at full resolution", async () => {
     const video = await makeVideo({ seconds: 3, width: 640, height: 360, fps: 10, audio: false });
     const small = new SizeRecorder(112);
     await clipEmbeddings(video, small, { fps: 1, maxFrames: 30 });

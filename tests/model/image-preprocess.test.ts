@@ -31,7 +31,11 @@ describe('CLIP image preprocessing (model/encoders/image-preprocess.ts)', () => 
     const pixels = pixelValues([sized], steps);
     expect(pixels).toHaveLength(3 * 224 * 224);
     const left = Math.floor((398 - 224) / 2);
-    for (const [x, y] of [[0, 0], [100, 37], [223, 223]] as const) {
+    for (const [x, y] of [
+      [0, 0],
+      [100, 37],
+      [223, 223],
+    ] as const) {
       for (let c = 0; c < 3; c++) {
         const value = frame.data[(y * 398 + left + x) * 3 + c]!;
         expect(pixels[c * 224 * 224 + y * 224 + x]).toBeCloseTo((value / 255 - steps.mean[c]!) / steps.std[c]!, 5);
@@ -42,7 +46,11 @@ describe('CLIP image preprocessing (model/encoders/image-preprocess.ts)', () => 
   it('given a larger frame or a JPEG, resizes its short side to 224 (aspect kept) before the crop', async () => {
     const big = await sizeImage({ width: 640, height: 360, data: pattern(640, 360) }, steps);
     expect([big.width, big.height]).toEqual([398, 224]);
-    const jpeg = new Uint8Array(await sharp(Buffer.from(pattern(640, 360)), { raw: { width: 640, height: 360, channels: 3 } }).jpeg({ quality: 95 }).toBuffer());
+    const jpeg = new Uint8Array(
+      await sharp(Buffer.from(pattern(640, 360)), { raw: { width: 640, height: 360, channels: 3 } })
+        .jpeg({ quality: 95 })
+        .toBuffer(),
+    );
     const decoded = await sizeImage({ encoded: jpeg }, steps);
     expect([decoded.width, decoded.height]).toEqual([398, 224]);
     const a = pixelValues([big], steps);

@@ -97,14 +97,18 @@ describe('model sources', () => {
     }
   }, 30_000);
 
-  it.skipIf(cudaInstalled)('given device cuda on a CPU-only install, rejects with MODEL_FAILED saying how to install CUDA support', async () => {
-    const encoders = await createFixtureEncoders({ 'encoders.device': 'cuda' });
-    try {
-      const error = await encoders.clipImage.encodeImages([patternFrame(32, 32, 1)]).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'MODEL_FAILED' });
-      expect((error as Error).message).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12');
-    } finally {
-      await encoders.dispose();
-    }
-  }, 30_000);
+  it.skipIf(cudaInstalled)(
+    'given device cuda on a CPU-only install, rejects with MODEL_FAILED saying how to install CUDA support',
+    async () => {
+      const encoders = await createFixtureEncoders({ 'encoders.device': 'cuda' });
+      try {
+        const error = await encoders.clipImage.encodeImages([patternFrame(32, 32, 1)]).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: 'MODEL_FAILED' });
+        expect((error as Error).message).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12');
+      } finally {
+        await encoders.dispose();
+      }
+    },
+    30_000,
+  );
 });

@@ -20,7 +20,10 @@ beforeAll(async () => {
     demoOutput += t;
   });
   expect(code).toBe(0);
-  const lines = demoOutput.trim().split('\n').map((line) => recommendJsonSchema.parse(JSON.parse(line)));
+  const lines = demoOutput
+    .trim()
+    .split('\n')
+    .map((line) => recommendJsonSchema.parse(JSON.parse(line)));
   expect(lines.map((l) => l.mode)).toEqual(['zero-shot', 'viml']);
   [demo, demoViml] = lines as [RecommendJson, RecommendJson];
 }, 180_000);
@@ -75,7 +78,11 @@ describe('cuecast recommend on a real catalog', () => {
   it('given a clip, a prompt and two refinements, prints schema-valid JSON whose picks respect every constraint', async () => {
     // The stand-in tagger's vocals tags are arbitrary: ask for the kind some slower track actually has.
     const catalog = openCatalog(join(work, 'catalog-stand-in'));
-    const topVocals = (id: string) => catalog.track(id)!.tags.filter((t) => t.group === 'vocals').sort((a, b) => b.score - a.score)[0]!.tag;
+    const topVocals = (id: string) =>
+      catalog
+        .track(id)!
+        .tags.filter((t) => t.group === 'vocals')
+        .sort((a, b) => b.score - a.score)[0]!.tag;
     try {
       const slow = [...catalog.tracks()].find((t) => t.bpm !== undefined && t.bpm <= 130)!;
       const wanted = topVocals(slow.id);

@@ -90,7 +90,10 @@ describe('language-model refinement parser against a loopback endpoint', () => {
     expect(request.body.temperature).toBe(0);
     const messages = request.body.messages as { role: string; content: string }[];
     expect(messages.at(-1)).toEqual({ role: 'user', content: 'no drums please' });
-    const format = request.body.response_format as { type: string; json_schema: { strict: boolean; schema: { required: string[]; additionalProperties: boolean; properties: Record<string, { items?: { enum?: string[] } }> } } };
+    const format = request.body.response_format as {
+      type: string;
+      json_schema: { strict: boolean; schema: { required: string[]; additionalProperties: boolean; properties: Record<string, { items?: { enum?: string[] } }> } };
+    };
     expect(format.type).toBe('json_schema');
     expect(format.json_schema.strict).toBe(true);
     expect(format.json_schema.schema.additionalProperties).toBe(false);

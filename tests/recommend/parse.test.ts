@@ -179,12 +179,9 @@ describe('parseRefinement: phrasings', () => {
 });
 
 describe('parseRefinement: negations never reach the encoders', () => {
-  it.each(['no vocals', 'without drums', 'less piano', 'not so sad', 'no heavy drums', 'no banjo', 'without strings or piano', 'not #3'])(
-    'given %j, keeps no free text',
-    (input) => {
-      expect(parseRefinement(input, { vocabulary }).delta.text).toEqual([]);
-    },
-  );
+  it.each(['no vocals', 'without drums', 'less piano', 'not so sad', 'no heavy drums', 'no banjo', 'without strings or piano', 'not #3'])('given %j, keeps no free text', (input) => {
+    expect(parseRefinement(input, { vocabulary }).delta.text).toEqual([]);
+  });
 
   it('given positive and negative clauses, keeps only the positive words as text', () => {
     const { delta } = parseRefinement('warm acoustic guitar, no drums, less piano', { vocabulary });

@@ -17,10 +17,33 @@ const female = tag('vocals', 'female vocals');
 const male = tag('vocals', 'male vocals');
 
 const FIXTURES: readonly FixtureTrack[] = [
-  { id: 'calm-piano', tags: [tag('mood', 'calm'), tag('instrument', 'piano'), instrumental], bpm: 72, looks: ['calm'], sounds: [['calm', 'piano'], ['piano', 'strings']] },
+  {
+    id: 'calm-piano',
+    tags: [tag('mood', 'calm'), tag('instrument', 'piano'), instrumental],
+    bpm: 72,
+    looks: ['calm'],
+    sounds: [
+      ['calm', 'piano'],
+      ['piano', 'strings'],
+    ],
+  },
   { id: 'calm-strings', tags: [tag('mood', 'calm'), tag('instrument', 'strings'), female], bpm: 80, looks: ['calm', 'strings'], sounds: [['calm', 'strings']] },
-  { id: 'synth-drive', artist: 'Neon', tags: [tag('mood', 'energetic'), tag('instrument', 'synthesizer'), instrumental], bpm: 124, looks: ['energetic', 'synth'], sounds: [['energetic'], ['energetic', 'synth']] },
-  { id: 'synth-night', artist: 'Neon', tags: [tag('mood', 'energetic'), tag('instrument', 'synthesizer'), tag('mood', 'dark', 0.5), male], bpm: 128, looks: ['energetic', 'synth', 'dark'], sounds: [['synth', 'dark']] },
+  {
+    id: 'synth-drive',
+    artist: 'Neon',
+    tags: [tag('mood', 'energetic'), tag('instrument', 'synthesizer'), instrumental],
+    bpm: 124,
+    looks: ['energetic', 'synth'],
+    sounds: [['energetic'], ['energetic', 'synth']],
+  },
+  {
+    id: 'synth-night',
+    artist: 'Neon',
+    tags: [tag('mood', 'energetic'), tag('instrument', 'synthesizer'), tag('mood', 'dark', 0.5), male],
+    bpm: 128,
+    looks: ['energetic', 'synth', 'dark'],
+    sounds: [['synth', 'dark']],
+  },
   { id: 'rock-anthem', tags: [tag('genre', 'rock'), tag('mood', 'energetic'), tag('instrument', 'drums'), male], bpm: 140, looks: ['energetic', 'rock'], sounds: [['rock', 'energetic']] },
   { id: 'dark-ambient', tags: [tag('mood', 'dark'), tag('genre', 'ambient'), instrumental], bpm: 60, looks: ['dark', 'calm'], sounds: [['dark', 'calm']] },
   { id: 'happy-pop', tags: [tag('mood', 'happy'), tag('genre', 'pop'), female, tag('instrument', 'drums', 0.7)], bpm: 118, looks: ['happy', 'energetic'], sounds: [['happy'], ['happy', 'energetic']] },
@@ -124,17 +147,41 @@ describe('Recommender: hard filters', () => {
   it('holds every hard constraint on every pick across random states (seeded property test)', async () => {
     const { rec, catalog } = recommender();
     let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const choose = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-    const phrases = ['no vocals', 'female vocals', 'with vocals', 'male singer', 'no drums', 'without piano', 'only calm', 'no synth',
-      'under 100 bpm', 'over 110 bpm', '90-130 bpm', 'around 120 bpm', 'not #1', 'no rock', 'only energetic', 'no strings', 'faster', 'darker', 'less piano'];
+    const phrases = [
+      'no vocals',
+      'female vocals',
+      'with vocals',
+      'male singer',
+      'no drums',
+      'without piano',
+      'only calm',
+      'no synth',
+      'under 100 bpm',
+      'over 110 bpm',
+      '90-130 bpm',
+      'around 120 bpm',
+      'not #1',
+      'no rock',
+      'only energetic',
+      'no strings',
+      'faster',
+      'darker',
+      'less piano',
+    ];
     const all = [...catalog.tracks()].map((t) => t.id);
     let nonEmpty = 0;
     for (let run = 0; run < 150; run++) {
       const turns = Array.from({ length: 1 + Math.floor(random() * 3) }, () => choose(phrases));
       const s = applyRefinements(EMPTY_STATE, turns, { vocabulary, shown: [choose(all)] });
       const excluded = random() < 0.3 ? [choose(all)] : [];
-      const result = await rec.recommend({ frameEmbeddings: frames(choose(['calm', 'energetic', 'dark']), choose(['piano', 'synth', 'rock'])), state: s, excludeTrackIds: excluded, k: 1 + Math.floor(random() * 5) });
+      const result = await rec.recommend({
+        frameEmbeddings: frames(choose(['calm', 'energetic', 'dark']), choose(['piano', 'synth', 'rock'])),
+        state: s,
+        excludeTrackIds: excluded,
+        k: 1 + Math.floor(random() * 5),
+      });
       const constraints = hardConstraints(s, excluded);
       for (const pick of result.picks) {
         const track = catalog.track(pick.trackId)!;
@@ -212,11 +259,17 @@ describe('Recommender: pick order', () => {
     const diverse = await rec.recommend(request);
     // MMR keeps the different-sounding "other" over the higher-scoring near-duplicate "twin".
     expect(ids(diverse)).toEqual(['a', 'other']);
-    const byScoreOnly = await new Recommender({ catalog: new MemoryCatalog(ORDER_FIXTURES), clipText: new AxisTextEncoder(), clapText: new AxisTextEncoder(), vocabulary, options: { mmrLambda: 1 } }).recommend(request);
+    const byScoreOnly = await new Recommender({
+      catalog: new MemoryCatalog(ORDER_FIXTURES),
+      clipText: new AxisTextEncoder(),
+      clapText: new AxisTextEncoder(),
+      vocabulary,
+      options: { mmrLambda: 1 },
+    }).recommend(request);
     expect(ids(byScoreOnly)).toEqual(['a', 'twin']);
   });
 
-  it('keeps each pick\'s explanation and parts with its own track after re-ordering', async () => {
+  it("keeps each pick's explanation and parts with its own track after re-ordering", async () => {
     const { rec } = recommender({ fixtures: ORDER_FIXTURES });
     const result = await rec.recommend({ frameEmbeddings: frames('energetic', 'synth'), k: 3 });
     for (const p of result.picks) {
@@ -230,16 +283,22 @@ describe('Recommender: pick order', () => {
     const clap = catalog.raw.get('clap-audio')!;
     const embedding = (id: string) => meanNormalized(catalog.segments(id).map((s) => clap.vector(s.label)!));
     let seed = 7;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const word = () => AXES[Math.floor(random() * AXES.length)]!;
     let differsFromMmrOrder = 0;
     for (let run = 0; run < 60; run++) {
       const clip = frames(word(), word());
       const k = 2 + Math.floor(random() * 4);
       // Every track with its score (no diversity): the candidates MMR chooses from.
-      const all = await new Recommender({ catalog, clipText: new AxisTextEncoder(), clapText: new AxisTextEncoder(), vocabulary, options: { mmrLambda: 1 } })
-        .recommend({ frameEmbeddings: clip, k: FIXTURES.length, dedupeArtists: false });
-      const mmr = selectDiverse(all.picks.map((p) => ({ id: p.trackId, artist: p.artist, score: p.score, embedding: embedding(p.trackId) })), { k, lambda: 0.75, dedupeArtists: true }).picks.map((c) => c.id);
+      const all = await new Recommender({ catalog, clipText: new AxisTextEncoder(), clapText: new AxisTextEncoder(), vocabulary, options: { mmrLambda: 1 } }).recommend({
+        frameEmbeddings: clip,
+        k: FIXTURES.length,
+        dedupeArtists: false,
+      });
+      const mmr = selectDiverse(
+        all.picks.map((p) => ({ id: p.trackId, artist: p.artist, score: p.score, embedding: embedding(p.trackId) })),
+        { k, lambda: 0.75, dedupeArtists: true },
+      ).picks.map((c) => c.id);
       const result = await rec.recommend({ frameEmbeddings: clip, k });
       expect(new Set(ids(result)), JSON.stringify({ mmr, shown: ids(result) })).toEqual(new Set(mmr));
       const scores = result.picks.map((p) => p.score);

@@ -73,12 +73,9 @@ describe('typo correction', () => {
     expect(englishWords().size).toBeGreaterThan(60_000);
   });
 
-  it.each(['this is boring', 'fine', "you'd like it", 'line it up', 'bring it', 'loud enough', 'a long drive'])(
-    'never rewrites the English words of %j',
-    (input) => {
-      expect(parseRefinement(input, { vocabulary: shippedVocabulary() }).delta.notes.filter((n) => n.startsWith('read '))).toEqual([]);
-    },
-  );
+  it.each(['this is boring', 'fine', "you'd like it", 'line it up', 'bring it', 'loud enough', 'a long drive'])('never rewrites the English words of %j', (input) => {
+    expect(parseRefinement(input, { vocabulary: shippedVocabulary() }).delta.notes.filter((n) => n.startsWith('read '))).toEqual([]);
+  });
 
   it('corrects a non-word when one word is clearly meant, and says so', () => {
     expect(parseRefinement('no drumz', { vocabulary: shippedVocabulary() }).delta.notes).toContain("read 'drumz' as 'drums'");
@@ -129,9 +126,7 @@ describe('an emptied turn', () => {
     const back = rec.refine(liked, 'undo', shown);
     expect(rec.refine(back, 'undo', shown).bpm).toBeUndefined();
 
-    const json = recommendJsonSchema.parse(
-      toRecommendJson(turns, { video: null, frames: 2, prompt: null, refinements: ['over 250 bpm'], k: 3, encoders: { clip: 'a', clap: 'b', standIn: true } }),
-    );
+    const json = recommendJsonSchema.parse(toRecommendJson(turns, { video: null, frames: 2, prompt: null, refinements: ['over 250 bpm'], k: 3, encoders: { clip: 'a', clap: 'b', standIn: true } }));
     expect(json.turns.map((t) => t.picks)).toEqual([ids(first), []]);
     expect(json.turns[1]!.emptiedBy).toBe('over 250 bpm');
     expect(json.state).toMatchObject({ bpm: { min: 250 } });

@@ -15,7 +15,17 @@ const vocabulary = testVocabulary();
 
 const FIXTURES: readonly FixtureTrack[] = [
   // Silent everywhere, yet its (meaningless) vectors match the query best.
-  { id: 'silence', artist: 'Quiet', bpm: 171.4, looks: ['energetic', 'synth'], sounds: [['energetic', 'synth'], ['energetic', 'synth']], silentSegments: [0, 1] },
+  {
+    id: 'silence',
+    artist: 'Quiet',
+    bpm: 171.4,
+    looks: ['energetic', 'synth'],
+    sounds: [
+      ['energetic', 'synth'],
+      ['energetic', 'synth'],
+    ],
+    silentSegments: [0, 1],
+  },
   // Silent only in its first segment, which matches best: the audible one must be picked instead.
   { id: 'fade-in', artist: 'Waves', bpm: 128, looks: ['energetic'], sounds: [['energetic', 'synth'], ['energetic']], silentSegments: [0] },
   { id: 'drive', artist: 'Neon', tags: [tag('mood', 'energetic')], bpm: 124, looks: ['energetic'], sounds: [['energetic']] },

@@ -121,15 +121,19 @@ describe('no child outlives cuecast', () => {
   it.each([
     ['SIGTERM', 143],
     ['SIGINT', 130],
-  ] as const)('%s to `cuecast recommend` alone stops its ffprobe and exits %i', async (signal, code) => {
-    const source = await tricklingSource();
-    const token = new URL(source.url).pathname.slice(1);
-    const cli = recommend(source.url);
-    await until(() => processesWith(token).length > 0 && source.connected() > 0, 90_000, 'the probe to start');
-    cli.kill(signal);
-    expect(await exited(cli)).toEqual({ code, signal: null });
-    await until(() => processesWith(token).length === 0, 5000, 'the probe to be stopped');
-  }, 120_000);
+  ] as const)(
+    '%s to `cuecast recommend` alone stops its ffprobe and exits %i',
+    async (signal, code) => {
+      const source = await tricklingSource();
+      const token = new URL(source.url).pathname.slice(1);
+      const cli = recommend(source.url);
+      await until(() => processesWith(token).length > 0 && source.connected() > 0, 90_000, 'the probe to start');
+      cli.kill(signal);
+      expect(await exited(cli)).toEqual({ code, signal: null });
+      await until(() => processesWith(token).length === 0, 5000, 'the probe to be stopped');
+    },
+    120_000,
+  );
 
   // RTMP: no proxy connection whose loss would end the probe anyway; only the parent-death signal does.
   it('kill -9 of `cuecast serve` mid-probe of an ingest leaves no ffprobe behind', async () => {
@@ -145,10 +149,17 @@ describe('no child outlives cuecast', () => {
     const base = /stream server listening on (http:\/\/\S+)/.exec(out)![1]!;
     // serve listens first and loads the models and catalog after; /readyz answers 200 once it serves streams.
     let ready = false;
-    await until(() => {
-      void fetch(`${base}/readyz`).then((r) => (ready = r.ok), () => {});
-      return ready;
-    }, 90_000, 'the server to be ready');
+    await until(
+      () => {
+        void fetch(`${base}/readyz`).then(
+          (r) => (ready = r.ok),
+          () => {},
+        );
+        return ready;
+      },
+      90_000,
+      'the server to be ready',
+    );
     const cam = connect(`${base}/stream`, { auth: { streamId: 'live', token: 'producer-token-1' }, transports: ['websocket'], reconnection: false, forceNew: true });
     try {
       const ack = (await cam.timeout(10_000).emitWithAck('ingest', source.url)) as { data?: unknown; error?: unknown };

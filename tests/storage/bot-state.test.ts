@@ -117,7 +117,7 @@ describePg('bot state in PostgreSQL', () => {
     expect(await limit.sweep()).toBe(1);
   });
 
-  it('given many processes spending one user\'s actions at once, lets exactly the burst through', async () => {
+  it("given many processes spending one user's actions at once, lets exactly the burst through", async () => {
     const limits = [1, 2, 3, 4].map(() => new PgActionRateLimit(pool(), { burst: 5, perMinute: 0.001 }));
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => limits[i % limits.length]!.take('race-u')));
     expect(results.filter((r) => r.ok)).toHaveLength(5);
@@ -127,7 +127,14 @@ describePg('bot state in PostgreSQL', () => {
   });
 
   it('given an unreachable database, refuses to open with DATABASE_UNAVAILABLE naming the URL without its password', async () => {
-    const error = await openBotState({ dataDir: '/nonexistent', databaseUrl: 'postgres://bot:secret@127.0.0.1:1/none', ttlMs: 1, cooldownMs: 1, actionRate: { burst: 1, perMinute: 1 }, pool: { connectTimeoutMs: 2000 } }).catch((e: unknown) => e);
+    const error = await openBotState({
+      dataDir: '/nonexistent',
+      databaseUrl: 'postgres://bot:secret@127.0.0.1:1/none',
+      ttlMs: 1,
+      cooldownMs: 1,
+      actionRate: { burst: 1, perMinute: 1 },
+      pool: { connectTimeoutMs: 2000 },
+    }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
     expect((error as Error).message).not.toContain('secret');
   });

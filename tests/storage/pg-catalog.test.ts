@@ -52,7 +52,7 @@ function tracks(count: number, seed = 1): PublishedTrack[] {
       { group: 'genre', tag: GENRES[n % GENRES.length]!, score: 0.8 },
       { group: 'genre', tag: GENRES[(n + 1) % GENRES.length]!, score: 0.1 },
       { group: 'vocals', tag: VOCALS[n % VOCALS.length]!, score: 0.9 },
-      { group: 'mood', tag: n % 5 === 0 ? "it's \"quoted\", {odd}" : 'calm', score: 0.7 },
+      { group: 'mood', tag: n % 5 === 0 ? 'it\'s "quoted", {odd}' : 'calm', score: 0.7 },
     ];
     const record: TrackRecord = {
       contentHash: `${seed}-${n}`.padStart(16, '0').padEnd(64, 'f'),
@@ -80,7 +80,7 @@ const FILTERS: readonly [string, TrackFilter][] = [
   ['only jazz (about 1/4)', { includeTags: ['jazz'] }],
   ['no rock, no vocals', { excludeTags: ['rock'], vocals: 'off' }],
   ['with vocals, 90-150 BPM', { vocals: 'on', bpm: { min: 90, max: 150 } }],
-  ['female vocals, a tag with quotes and braces', { vocals: 'female', includeTags: ["it's \"quoted\", {odd}"] }],
+  ['female vocals, a tag with quotes and braces', { vocals: 'female', includeTags: ['it\'s "quoted", {odd}'] }],
   ['file genre synthwave, some ids out', { includeTags: ['synthwave'], excludeTrackIds: [] }],
 ];
 
@@ -88,7 +88,10 @@ const FILTERS: readonly [string, TrackFilter][] = [
 async function exactTop(catalog: Catalog, space: 'clap-audio' | 'clip-text', query: Float32Array, k: number, filter: TrackFilter): Promise<number[]> {
   const labels = space === 'clip-text' ? [...catalog.tracks()].map((t) => catalog.trackLabel(t.id)!) : [...catalog.tracks()].flatMap((t) => catalog.segments(t.id).map((s) => s.label));
   const vectors = await catalog.index(space)!.vectors(labels);
-  const exact = ExactVectorIndex.from(DIM, labels.map((l, i) => [l, vectors[i]!] as const));
+  const exact = ExactVectorIndex.from(
+    DIM,
+    labels.map((l, i) => [l, vectors[i]!] as const),
+  );
   const trackOf = (label: number) => (space === 'clip-text' ? catalog.trackByLabel(label) : catalog.track(catalog.segmentByLabel(label)!.trackId));
   return exact.search(query, k, (label) => trackMatches(trackOf(label)!, filter)).map((h) => h.label);
 }
@@ -157,7 +160,10 @@ describe.skipIf(!postgresTestsEnabled())('catalogs in PostgreSQL + pgvector', ()
           const truth = await exactTop(local, space, query, 10, filter);
           const hits = await remote.index(space)!.search(query, 10, filter);
           const trackOf = (label: number) => (space === 'clip-text' ? remote.trackByLabel(label)! : remote.track(remote.segmentByLabel(label)!.trackId)!);
-          expect(hits.every((h) => trackMatches(trackOf(h.label), filter)), name).toBe(true);
+          expect(
+            hits.every((h) => trackMatches(trackOf(h.label), filter)),
+            name,
+          ).toBe(true);
           expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((a, b) => b - a));
           found += hits.filter((h) => truth.includes(h.label)).length;
           wanted += truth.length;
@@ -180,7 +186,11 @@ describe.skipIf(!postgresTestsEnabled())('catalogs in PostgreSQL + pgvector', ()
     try {
       // Small tables are cheaper to scan; make the planner use the index as it would on a big one.
       await client.query('SET enable_seqscan = off');
-      const plan = (await client.query(`EXPLAIN SELECT label FROM "${table}" WHERE present_tags @> '{jazz}' AND vocals = 'female' ORDER BY embedding <=> $1::vector LIMIT 10`, [`[${Array(DIM).fill(0.25).join(',')}]`])).rows;
+      const plan = (
+        await client.query(`EXPLAIN SELECT label FROM "${table}" WHERE present_tags @> '{jazz}' AND vocals = 'female' ORDER BY embedding <=> $1::vector LIMIT 10`, [
+          `[${Array(DIM).fill(0.25).join(',')}]`,
+        ])
+      ).rows;
       expect(JSON.stringify(plan)).toMatch(/Index Scan using .*_hnsw/);
     } finally {
       await client.query('RESET enable_seqscan');

@@ -74,7 +74,10 @@ describe('ingest: the server pulls frames from a URL with ffmpeg', () => {
     const picks = await picked;
     expect(picks.tracks[0]!.id).toBe('ember');
     await waitUntil(() => seen.some((s) => s.state === 'ended'), 30_000, 'the clip to end');
-    expect(seen.map((s) => s.state), JSON.stringify(seen)).toEqual(['running', 'ended']);
+    expect(
+      seen.map((s) => s.state),
+      JSON.stringify(seen),
+    ).toEqual(['running', 'ended']);
     const text = await server.app.metrics.registry.getSingleMetricAsString('cuecast_stream_frames_received_total');
     expect(text).toMatch(/source="ingest"} [3-7]\b/);
   });

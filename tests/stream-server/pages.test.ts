@@ -95,10 +95,14 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in headless Chromium', () => {
     await page.waitForSelector('body[data-connection="connected"]', { state: 'attached' });
     await sendScene(server, RED);
     await page.waitForSelector('body[data-track-id="ember"]', { state: 'attached' });
-    await page.waitForFunction(() => {
-      const player = document.getElementById('player') as HTMLAudioElement;
-      return !player.paused && player.currentTime >= 15;
-    }, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => {
+        const player = document.getElementById('player') as HTMLAudioElement;
+        return !player.paused && player.currentTime >= 15;
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
     expect(await page.evaluate(() => (document.getElementById('player') as HTMLAudioElement).currentTime)).toBeLessThan(45);
     expect(ranges.length).toBeGreaterThan(0);
     expect(ranges.some((r) => r.startsWith('bytes='))).toBe(true);

@@ -2,20 +2,7 @@ import { io as connect } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FrameResult, OverlayState, PicksPayload, SessionSummary } from '../../stream-server/events.js';
 import { jpegOf } from './support/color-encoder.js';
-import {
-  OTHER_OVERLAY_TOKEN,
-  OTHER_STREAM_ID,
-  OVERLAY_TOKEN,
-  STREAM_ID,
-  STREAM_TOKEN,
-  closeClients,
-  overlay,
-  producer,
-  request,
-  startTestServer,
-  waitFor,
-  type TestServer,
-} from './support/server.js';
+import { OTHER_OVERLAY_TOKEN, OTHER_STREAM_ID, OVERLAY_TOKEN, STREAM_ID, STREAM_TOKEN, closeClients, overlay, producer, request, startTestServer, waitFor, type TestServer } from './support/server.js';
 import { stringContaining } from '../support/matchers.js';
 
 const RED = [230, 20, 10] as const;

@@ -8,7 +8,7 @@ afterEach(async () => {
 });
 
 describe('/readyz', () => {
-  it('shows each encoder\'s dtype and how it was chosen when the server is given them', async () => {
+  it("shows each encoder's dtype and how it was chosen when the server is given them", async () => {
     const dtypes = {
       clipImage: { dtype: 'q8', how: 'remembered', reason: 'q8 agrees with fp32 (lowest cosine 0.9991 >= 0.99 over 6 reference inputs)' },
       clapAudio: { dtype: 'fp32', how: 'checked', reason: 'q8 disagrees with fp32 (lowest cosine 0.9712 < 0.99 over 3 reference inputs); fp32' },

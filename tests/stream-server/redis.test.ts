@@ -15,7 +15,6 @@ import { stringContaining, stringMatching } from '../support/matchers.js';
 const hasRedis = redisAvailable;
 if (!hasRedis) console.warn('redis-server is not installed: skipping the two-node Redis adapter test (apt-get install redis-server)');
 
-
 describe.skipIf(!hasRedis)('two server nodes sharing picks through Redis', () => {
   let redis: RedisServer | undefined;
   let url: string;
@@ -53,12 +52,16 @@ describe.skipIf(!hasRedis)('two server nodes sharing picks through Redis', () =>
     expect(b.app.sessions.size).toBe(0);
     expect(b.encoder.batches).toEqual([]);
 
-    await waitUntil(async () => {
-      const late = overlay(b.url, { streamId: STREAM_ID, token: OVERLAY_TOKEN });
-      const state = await waitFor<OverlayState>(late, 'state');
-      late.disconnect();
-      return state.picks?.seq === picks.seq;
-    }, 5000, 'node B to know the latest picks');
+    await waitUntil(
+      async () => {
+        const late = overlay(b.url, { streamId: STREAM_ID, token: OVERLAY_TOKEN });
+        const state = await waitFor<OverlayState>(late, 'state');
+        late.disconnect();
+        return state.picks?.seq === picks.seq;
+      },
+      5000,
+      'node B to know the latest picks',
+    );
   });
 });
 
@@ -153,7 +156,9 @@ describe('cuecast serve with an unreachable REDIS_URL', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((done) => child.on('close', done));
     expect(code).toBe(1);
-    expect(stderr.trim()).toMatch(new RegExp(`^error REDIS_UNAVAILABLE: Could not connect to Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*unset REDIS_URL to run a single node`));
+    expect(stderr.trim()).toMatch(
+      new RegExp(`^error REDIS_UNAVAILABLE: Could not connect to Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*unset REDIS_URL to run a single node`),
+    );
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).not.toContain('hunter22');
     // serve prints its address as soon as it listens (issue 12); it never got as far as being ready.

@@ -42,7 +42,9 @@ const TRACKS = [
 beforeAll(() => {
   mkdirSync(music, { recursive: true });
   for (const t of TRACKS) {
-    execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', t.source, '-ac', '1', '-metadata', `title=${t.title}`, '-metadata', `artist=${t.artist}`, join(music, t.file)], { timeout: 30_000 });
+    execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', t.source, '-ac', '1', '-metadata', `title=${t.title}`, '-metadata', `artist=${t.artist}`, join(music, t.file)], {
+      timeout: 30_000,
+    });
   }
   // The real indexer, on the fixture models, builds the catalog the server serves.
   execFileSync(process.execPath, cli('index', music, '--catalog', catalogDir, '--jobs', '1'), { cwd: repo, env, stdio: 'ignore', timeout: 120_000 });
@@ -89,7 +91,11 @@ describe('cuecast serve on a real catalog and the fixture models', () => {
 
       const audio = await fetch(`${url}/audio/${encodeURIComponent(picks.tracks[0]!.id)}?stream=live&token=overlay-token-1`, { headers: { range: 'bytes=0-43' } });
       expect(audio.status).toBe(206);
-      expect(Buffer.from(await audio.arrayBuffer()).subarray(0, 4).toString('ascii')).toBe('RIFF');
+      expect(
+        Buffer.from(await audio.arrayBuffer())
+          .subarray(0, 4)
+          .toString('ascii'),
+      ).toBe('RIFF');
 
       const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
       child.kill('SIGTERM');

@@ -39,7 +39,17 @@ afterEach(async () => {
 describe('stream settings from the config', () => {
   it('given no stream settings, the defaults are the values the server always had', () => {
     const options = optionsFrom({});
-    const limits = { maxFrameBytes: 2 * 1024 * 1024, maxFramePixels: 4096 * 4096, maxFramesPerSecond: 5, frameBurst: 10, maxPromptChars: 500, eventBudgetPerSecond: 20, eventBudgetBurst: 40, maxProducersPerStream: 4, maxClockSkewMs: 600_000 };
+    const limits = {
+      maxFrameBytes: 2 * 1024 * 1024,
+      maxFramePixels: 4096 * 4096,
+      maxFramesPerSecond: 5,
+      frameBurst: 10,
+      maxPromptChars: 500,
+      eventBudgetPerSecond: 20,
+      eventBudgetBurst: 40,
+      maxProducersPerStream: 4,
+      maxClockSkewMs: 600_000,
+    };
     const session = {
       windowSeconds: 30,
       maxWindowFrames: 64,
@@ -84,7 +94,17 @@ describe('stream settings from the config', () => {
       CUECAST_MAX_BATCH: '8',
     });
     expect(options.encode.maxInFlight).toBe(16);
-    expect(options.limits).toEqual({ maxFrameBytes: 1_048_576, maxFramePixels: 2_073_600, maxFramesPerSecond: 2, frameBurst: 4, maxPromptChars: 200, eventBudgetPerSecond: 20, eventBudgetBurst: 40, maxProducersPerStream: 4, maxClockSkewMs: 600_000 });
+    expect(options.limits).toEqual({
+      maxFrameBytes: 1_048_576,
+      maxFramePixels: 2_073_600,
+      maxFramesPerSecond: 2,
+      frameBurst: 4,
+      maxPromptChars: 200,
+      eventBudgetPerSecond: 20,
+      eventBudgetBurst: 40,
+      maxProducersPerStream: 4,
+      maxClockSkewMs: 600_000,
+    });
     expect(options.session).toEqual({
       windowSeconds: 12.5,
       maxWindowFrames: 40,
@@ -126,11 +146,13 @@ describe('stream settings from the config', () => {
     ]) {
       expect(text).toContain(`${name} (stream.${key})`);
     }
-    expect(text).toMatch(/CUECAST_STREAM_INGEST_BACKOFF_MAX_MS \(stream\.ingestBackoffMaxMs\): must be at least the first restart delay, stream\.ingestBackoffInitialMs \(CUECAST_STREAM_INGEST_BACKOFF_MS\)/);
+    expect(text).toMatch(
+      /CUECAST_STREAM_INGEST_BACKOFF_MAX_MS \(stream\.ingestBackoffMaxMs\): must be at least the first restart delay, stream\.ingestBackoffInitialMs \(CUECAST_STREAM_INGEST_BACKOFF_MS\)/,
+    );
   });
 });
 
-describe('a server started with serve\'s options behaves as its stream settings say', () => {
+describe("a server started with serve's options behaves as its stream settings say", () => {
   it('given a 2-frame, 4-second window, keeps at most 2 frames and drops those 4 s older than the newest', async () => {
     const picks = new TimedPickSource();
     server = await startTestServer(optionsFrom({ CUECAST_STREAM_WINDOW_FRAMES: '2', CUECAST_STREAM_WINDOW_SECONDS: '4' }), { picks });
@@ -165,9 +187,7 @@ describe('a server started with serve\'s options behaves as its stream settings 
   });
 
   it('given one pick per update, a short prompt limit and a slow frame rate, the overlay gets one track and producers get the limits', async () => {
-    server = await startTestServer(
-      optionsFrom({ CUECAST_STREAM_PICKS: '1', CUECAST_MAX_TEXT_CHARS: '12', CUECAST_STREAM_MAX_FPS: '0.1', CUECAST_STREAM_FRAME_BURST: '2' }),
-    );
+    server = await startTestServer(optionsFrom({ CUECAST_STREAM_PICKS: '1', CUECAST_MAX_TEXT_CHARS: '12', CUECAST_STREAM_MAX_FPS: '0.1', CUECAST_STREAM_FRAME_BURST: '2' }));
     const viewer = overlay(server.url);
     await waitFor(viewer, 'state');
     const picked = waitFor<PicksPayload>(viewer, 'picks');

@@ -38,7 +38,29 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cuecast-ssrf-'));
   const made = spawnSync(
     'ffmpeg',
-    ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=0xE6140A:s=96x64:r=10:d=4', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-f', 'hls', '-hls_time', '1', '-hls_list_size', '0', '-hls_playlist_type', 'vod', '-hls_segment_filename', join(dir, 'seg%d.ts'), join(dir, 'index.m3u8')],
+    [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=0xE6140A:s=96x64:r=10:d=4',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-f',
+      'hls',
+      '-hls_time',
+      '1',
+      '-hls_list_size',
+      '0',
+      '-hls_playlist_type',
+      'vod',
+      '-hls_segment_filename',
+      join(dir, 'seg%d.ts'),
+      join(dir, 'index.m3u8'),
+    ],
     { timeout: 30_000 },
   );
   if (made.status !== 0) throw new Error(`ffmpeg could not make the test playlist: ${made.stderr.toString()}`);

@@ -82,13 +82,26 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
       headless: true,
       acceptDownloads: true,
       viewport: { width: 1280, height: 720 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
     });
     // Long enough that the clip is still playing through every preview step on a slow machine.
     const making = makeVideo({ container: 'webm', seconds: CLIP_SECONDS, width: 320, height: 180, fps: 10, scenes: ['orange', 'teal'] });
     const loading = createFixtureEncoders();
     const music = join(work, 'music');
-    await Promise.all(TRACKS.map((t, i) => makeTrack({ path: join(music, `track-${i}.wav`), seconds: TRACK_SECONDS, freq: t.freq, bpm: t.bpm, timbre: i % 2 ? 'triangle' : 'sine', sampleRate: 22_050, title: t.title, artist: t.artist })));
+    await Promise.all(
+      TRACKS.map((t, i) =>
+        makeTrack({ path: join(music, `track-${i}.wav`), seconds: TRACK_SECONDS, freq: t.freq, bpm: t.bpm, timbre: i % 2 ? 'triangle' : 'sine', sampleRate: 22_050, title: t.title, artist: t.artist }),
+      ),
+    );
     encoders = await loading;
     const catalogDir = join(work, 'catalog');
     await indexMusic({
@@ -139,7 +152,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
       }
       // Controls in the same group must not overlap.
       for (const group of Array.from(document.querySelectorAll('.actions, .transport, .prompt-row, .card-head'))) {
-        const items = Array.from(group.children).filter(visible).map((el) => ({ el, box: el.getBoundingClientRect() }));
+        const items = Array.from(group.children)
+          .filter(visible)
+          .map((el) => ({ el, box: el.getBoundingClientRect() }));
         for (let i = 0; i < items.length; i++) {
           for (let j = i + 1; j < items.length; j++) {
             const a = items[i]!.box;
@@ -151,7 +166,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
       }
       // Text that wraps must show whole: buttons, the why line, tags, the status.
       for (const el of Array.from(document.querySelectorAll('button, .why, .tags li, #status, .history li, .bpm, .rank')).filter(visible)) {
-        if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) out.push(`clipped text: "${el.textContent.trim().slice(0, 40)}" (${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight})`);
+        if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)
+          out.push(`clipped text: "${el.textContent.trim().slice(0, 40)}" (${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight})`);
       }
       // Titles may end in an ellipsis only when they are too long for the card; these are short.
       for (const el of Array.from(document.querySelectorAll('.card .title'))) if (el.scrollWidth > el.clientWidth + 1) out.push(`title cut: ${el.textContent}`);
@@ -165,22 +181,35 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     expect([meta.width, meta.height]).toEqual([viewport.width, viewport.height]);
   }
 
-  const state = (page: Page) => page.evaluate(() => {
-    const video = document.getElementById('clip') as HTMLVideoElement;
-    const audio = document.getElementById('music') as HTMLAudioElement;
-    return { video: video.currentTime, videoPaused: video.paused, music: audio.currentTime, musicPaused: audio.paused, musicSrc: audio.currentSrc, videoVolume: video.muted ? 0 : video.volume, pick: document.body.dataset.pick };
-  });
+  const state = (page: Page) =>
+    page.evaluate(() => {
+      const video = document.getElementById('clip') as HTMLVideoElement;
+      const audio = document.getElementById('music') as HTMLAudioElement;
+      return {
+        video: video.currentTime,
+        videoPaused: video.paused,
+        music: audio.currentTime,
+        musicPaused: audio.paused,
+        musicSrc: audio.currentSrc,
+        videoVolume: video.muted ? 0 : video.volume,
+        pick: document.body.dataset.pick,
+      };
+    });
 
   /**
    * Waits until the music plays at the current pick's segment start plus the clip's position (within
    * 0.3 s, as the page keeps it); polled, so a loaded machine only makes it take longer.
    */
   async function inSync(page: Page, segmentStart: number): Promise<void> {
-    await page.waitForFunction((start) => {
-      const video = document.getElementById('clip') as HTMLVideoElement;
-      const audio = document.getElementById('music') as HTMLAudioElement;
-      return !video.paused && !audio.paused && audio.currentTime >= start && Math.abs(audio.currentTime - (start + video.currentTime)) < 0.3;
-    }, segmentStart, { timeout: 20_000 });
+    await page.waitForFunction(
+      (start) => {
+        const video = document.getElementById('clip') as HTMLVideoElement;
+        const audio = document.getElementById('music') as HTMLAudioElement;
+        return !video.paused && !audio.paused && audio.currentTime >= start && Math.abs(audio.currentTime - (start + video.currentTime)) < 0.3;
+      },
+      segmentStart,
+      { timeout: 20_000 },
+    );
   }
 
   async function segmentStartOf(page: Page, index: number): Promise<number> {
@@ -257,10 +286,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     const order: string[] = [];
     for (let i = 0; i < 7; i++) {
       await page.keyboard.press('Tab');
-      order.push(await page.evaluate(() => {
-        const el = document.activeElement as HTMLElement;
-        return el.id || `${el.closest('.card') ? 'card1 ' : ''}${el.className}`;
-      }));
+      order.push(
+        await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement;
+          return el.id || `${el.closest('.card') ? 'card1 ' : ''}${el.className}`;
+        }),
+      );
     }
     // Undo is skipped while there is nothing to undo.
     expect(order).toEqual(['prev', 'next', 'duck', 'say', 'refine-go', 'card1 wave', 'card1 preview']);
@@ -268,11 +299,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     // Play with K: the clip plays (ducked) and the first pick's segment plays under it, offset by the clip's position.
     await page.locator('h1').click();
     await page.keyboard.press('k');
-    await page.waitForFunction(() => {
-      const video = document.getElementById('clip') as HTMLVideoElement;
-      const audio = document.getElementById('music') as HTMLAudioElement;
-      return !video.paused && !audio.paused && video.currentTime > 1.0;
-    }, undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => {
+        const video = document.getElementById('clip') as HTMLVideoElement;
+        const audio = document.getElementById('music') as HTMLAudioElement;
+        return !video.paused && !audio.paused && video.currentTime > 1.0;
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
     const firstStart = await segmentStartOf(page, 0);
     await inSync(page, firstStart);
     const first = await state(page);
@@ -320,12 +355,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     expect(box3.x + box3.width).toBeLessThanOrEqual(wave3.x + wave3.width + 1);
     // And it was saved: the server's conversation has the new start.
     const track3 = (await cards.nth(2).getAttribute('data-track-id'))!;
-    await expect.poll(() => page.evaluate(async (track) => {
-      const key = decodeURIComponent(/c=([^&]+)/.exec(location.hash)![1]!);
-      const token = new URLSearchParams(location.search).get('token');
-      const view = (await (await fetch(`/studio/api/conversations/${key}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { picks: { trackId: string; segmentStart: number }[] };
-      return Math.round(view.picks.find((p) => p.trackId === track)!.segmentStart);
-    }, track3), { timeout: 20_000 }).toBe(dragged);
+    await expect
+      .poll(
+        () =>
+          page.evaluate(async (track) => {
+            const key = decodeURIComponent(/c=([^&]+)/.exec(location.hash)![1]!);
+            const token = new URLSearchParams(location.search).get('token');
+            const view = (await (await fetch(`/studio/api/conversations/${key}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { picks: { trackId: string; segmentStart: number }[] };
+            return Math.round(view.picks.find((p) => p.trackId === track)!.segmentStart);
+          }, track3),
+        { timeout: 20_000 },
+      )
+      .toBe(dragged);
 
     // Clip sound: muted, then back to ducked.
     await page.selectOption('#duck', '0');
@@ -345,7 +386,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     // A typed refinement, "none of these", rules out every track (one was "Not this" already): the
     // music stops and the picks column says why; Undo brings the picks back and the same pick plays
     // again (its audio loaded afresh).
-    await page.evaluate(() => { (document.getElementById('clip') as HTMLVideoElement).currentTime = 0; });
+    await page.evaluate(() => {
+      (document.getElementById('clip') as HTMLVideoElement).currentTime = 0;
+    });
     await cards.nth(0).locator('.preview').click();
     const previewed = (await cards.nth(0).getAttribute('data-track-id'))!;
     await inSync(page, await segmentStartOf(page, 0));
@@ -354,14 +397,19 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     await page.waitForFunction(() => document.querySelectorAll('#history li').length === 3 && document.body.dataset.state === 'ready');
     expect(await page.inputValue('#say')).toBe('');
     expect(await cards.count()).toBe(0);
-    expect(await page.evaluate(() => ({ musicPaused: (document.getElementById('music') as HTMLAudioElement).paused, pick: document.body.dataset.pick ?? null }))).toEqual({ musicPaused: true, pick: null });
+    expect(await page.evaluate(() => ({ musicPaused: (document.getElementById('music') as HTMLAudioElement).paused, pick: document.body.dataset.pick ?? null }))).toEqual({
+      musicPaused: true,
+      pick: null,
+    });
     expect(await page.textContent('#now')).toBe('No music: no pick fits.');
     expect(await page.evaluate(() => getComputedStyle(document.getElementById('picks')!, '::before').content)).toMatch(/No pick fits/);
     await checkLayout(page, 'desktop-emptied');
     await page.click('#undo');
     await page.waitForFunction(() => document.querySelectorAll('#history li').length === 2 && document.body.dataset.state === 'ready');
     expect(await cards.nth(0).getAttribute('data-track-id')).toBe(previewed);
-    await page.evaluate(() => { (document.getElementById('clip') as HTMLVideoElement).currentTime = 0; });
+    await page.evaluate(() => {
+      (document.getElementById('clip') as HTMLVideoElement).currentTime = 0;
+    });
     if (await page.evaluate(() => (document.getElementById('clip') as HTMLVideoElement).paused)) await page.click('#play');
     await inSync(page, await segmentStartOf(page, 0));
     expect((await state(page)).musicSrc).toContain(`track=${encodeURIComponent(previewed)}`);
@@ -400,7 +448,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
 
     await cards.nth(0).locator('.export-command').click();
     await page.waitForSelector('.card .command:not([hidden])');
-    expect(await cards.nth(0).locator('.command').textContent()).toMatch(new RegExp(`^ffmpeg -i \\S+\\.webm -ss \\d+\\.\\d{3} -t ${CLIP_SECONDS}\\.\\d{3} -i track-\\d\\.wav -map 0:v:0 -map 1:a:0 -c:v copy -c:a aac`));
+    expect(await cards.nth(0).locator('.command').textContent()).toMatch(
+      new RegExp(`^ffmpeg -i \\S+\\.webm -ss \\d+\\.\\d{3} -t ${CLIP_SECONDS}\\.\\d{3} -i track-\\d\\.wav -map 0:v:0 -map 1:a:0 -c:v copy -c:a aac`),
+    );
     await checkLayout(page, 'desktop-refined');
     // Scrolled to the last card, the clip and its transport are still in view (the left column stays put).
     await cards.last().scrollIntoViewIfNeeded();
@@ -418,12 +468,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio in headless Chromium', () => 
     await page.evaluate(() => window.scrollTo(0, 0));
     await checkLayout(page, 'studio');
 
-    expect(consoleErrors, consoleErrors.join("\n")).toEqual([]);
+    expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
     // Everything came from cuecast: the recording saw the page, its script and style, the clip, the
     // music, the waveforms, the API, and nothing from anywhere else.
     const paths = requests.filter((url) => url.startsWith(server.url)).map((url) => new URL(url).pathname);
     for (const path of ['/studio', '/studio/studio.js', '/studio/studio.css', '/studio/api/uploads']) expect(paths).toContain(path);
-    for (const part of [/^\/studio\/api\/clips\/[\w-]+\/video$/, /\/audio$/, /\/waveform$/, /\/turns$/, /\/export$/]) expect(paths.some((path) => part.test(path)), String(part)).toBe(true);
+    for (const part of [/^\/studio\/api\/clips\/[\w-]+\/video$/, /\/audio$/, /\/waveform$/, /\/turns$/, /\/export$/])
+      expect(
+        paths.some((path) => part.test(path)),
+        String(part),
+      ).toBe(true);
     expect(requests.filter((url) => !url.startsWith(`${server.url}/`) && !url.startsWith('blob:') && !url.startsWith('data:'))).toEqual([]);
     await page.close();
   }, 240_000);

@@ -51,7 +51,10 @@ function serve(...args: string[]): Served {
     line: (pattern, timeoutMs = 120_000) =>
       new Promise((done, fail) => {
         const seen = lines.find((l) => pattern.test(l));
-        if (seen) { done(seen); return; }
+        if (seen) {
+          done(seen);
+          return;
+        }
         const timer = setTimeout(() => fail(new Error(`no line matching ${pattern} in ${timeoutMs} ms; stdout:\n${lines.join('\n')}\nstderr:\n${stderr}`)), timeoutMs);
         waiting.push({
           pattern,
@@ -64,7 +67,10 @@ function serve(...args: string[]): Served {
       }),
     stop: () =>
       new Promise((done) => {
-        if (child.exitCode !== null) { done(child.exitCode); return; }
+        if (child.exitCode !== null) {
+          done(child.exitCode);
+          return;
+        }
         child.once('exit', (code) => done(code));
         child.kill('SIGTERM');
       }),
@@ -72,7 +78,7 @@ function serve(...args: string[]): Served {
 }
 
 describe('cuecast serve and the studio', () => {
-  it('generates the studio token on first start, prints the studio URL, serves the studio behind it, stores its conversations with the bot\'s; later starts keep the token', async () => {
+  it("generates the studio token on first start, prints the studio URL, serves the studio behind it, stores its conversations with the bot's; later starts keep the token", async () => {
     const first = serve();
     try {
       const studioUrl = /(http:\/\/\S+\/studio\?token=([A-Za-z0-9_-]{32,}))/.exec(await first.line(/studio \(video editors\):\s+http/))!;
@@ -91,7 +97,9 @@ describe('cuecast serve and the studio', () => {
       // The API end to end through the real command: upload, picks from the catalog.
       const clip = await bytesOf(await makeVideo({ container: 'mp4', seconds: 3, width: 96, height: 64 }));
       const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-      const begun = (await (await fetch(`${base}/studio/api/uploads`, { method: 'POST', headers, body: JSON.stringify({ name: 'clip.mp4', size: clip.length, type: 'video/mp4' }) })).json()) as { id: string };
+      const begun = (await (await fetch(`${base}/studio/api/uploads`, { method: 'POST', headers, body: JSON.stringify({ name: 'clip.mp4', size: clip.length, type: 'video/mp4' }) })).json()) as {
+        id: string;
+      };
       expect((await fetch(`${base}/studio/api/uploads/${begun.id}?offset=0`, { method: 'PUT', headers: { authorization: headers.authorization }, body: Buffer.from(clip) })).status).toBe(200);
       const done = await fetch(`${base}/studio/api/uploads/${begun.id}/finish`, { method: 'POST', headers, body: JSON.stringify({ prompt: 'warm hum' }) });
       expect(done.status).toBe(201);

@@ -90,18 +90,21 @@ describe('the studio over HTTP', () => {
 
     const good = await bytesOf(await makeVideo({ container: 'mp4', seconds: 3, width: 64, height: 48 }));
     const corrupt = good.slice();
-    corrupt.set(pseudoRandomBytes(corrupt.length - 64).map((b, i) => (i < 32 ? corrupt[i]! : b)), 0);
+    corrupt.set(
+      pseudoRandomBytes(corrupt.length - 64).map((b, i) => (i < 32 ? corrupt[i]! : b)),
+      0,
+    );
     const broken = await uploadClip(server.url, corrupt, { name: 'broken.mp4', type: 'video/mp4' });
     expect(broken.body.error?.code).toMatch(/^MEDIA_(UNREADABLE|EMPTY|NO_VIDEO)$/);
 
-    const begin = await (await post(`${server.url}/studio/api/uploads`, { name: 'a.mp4', size: good.length, type: 'video/mp4' })).json() as { id: string; chunkBytes: number };
+    const begin = (await (await post(`${server.url}/studio/api/uploads`, { name: 'a.mp4', size: good.length, type: 'video/mp4' })).json()) as { id: string; chunkBytes: number };
     const skip = await fetch(`${server.url}/studio/api/uploads/${begin.id}?offset=100`, { method: 'PUT', headers: auth, body: Buffer.from(good.subarray(100, 200)) });
     expect(skip.status).toBe(400);
     expect((await errorOf(skip)).message).toBe('The next chunk must start at byte 0, not 100');
     const huge = await fetch(`${server.url}/studio/api/uploads/${begin.id}?offset=0`, { method: 'PUT', headers: auth, body: Buffer.alloc(begin.chunkBytes + 1) });
     expect((await errorOf(huge)).message).toMatch(/A chunk is at most 65536 bytes/);
 
-    const small = await (await post(`${server.url}/studio/api/uploads`, { name: 'b.mp4', size: 1000, type: 'video/mp4' })).json() as { id: string };
+    const small = (await (await post(`${server.url}/studio/api/uploads`, { name: 'b.mp4', size: 1000, type: 'video/mp4' })).json()) as { id: string };
     const over = await fetch(`${server.url}/studio/api/uploads/${small.id}?offset=0`, { method: 'PUT', headers: auth, body: Buffer.from(good.subarray(0, 2000)) });
     expect(over.status).toBe(413);
     expect((await errorOf(over)).message).toMatch(/longer than the 1000 bytes it declared/);
@@ -163,7 +166,11 @@ describe('the studio over HTTP', () => {
     expect(fresh.key).not.toBe(key);
     expect(fresh).toMatchObject({ prompt: 'calm water', history: [], canUndo: false, clip: { id: view.clip.id } });
 
-    const moved = await fetch(`${server.url}/studio/api/conversations/${key}/segment`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ trackId: 'ember', start: 20.5 }) });
+    const moved = await fetch(`${server.url}/studio/api/conversations/${key}/segment`, {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ trackId: 'ember', start: 20.5 }),
+    });
     expect(((await moved.json()) as View).picks[0]).toMatchObject({ segmentStart: 20.5, suggestedStart: 15 });
 
     const audio = await fetch(`${server.url}/studio/api/conversations/${key}/audio?track=ember&token=${STUDIO_TOKEN}`, { headers: { range: 'bytes=1000-1999' } });
@@ -204,7 +211,9 @@ describe('the studio over HTTP', () => {
     expect(mixInfo.duration!).toBeCloseTo(5, 0);
 
     const command = (await (await fetch(`${server.url}/studio/api/conversations/${key}/export?kind=command&track=ember`, { headers: auth })).json()) as { command: string };
-    expect(command.command).toMatch(/^ffmpeg -i 'sunset ride\.webm' -ss 20\.500 -t 5\.\d{3} -i \S+\.wav -map 0:v:0 -map 1:a:0 -c:v copy -c:a aac -b:a 192k -movflags \+faststart 'sunset ride with Ember Run\.mp4'$/);
+    expect(command.command).toMatch(
+      /^ffmpeg -i 'sunset ride\.webm' -ss 20\.500 -t 5\.\d{3} -i \S+\.wav -map 0:v:0 -map 1:a:0 -c:v copy -c:a aac -b:a 192k -movflags \+faststart 'sunset ride with Ember Run\.mp4'$/,
+    );
 
     // A restart: a new server and studio on the same data dir reopen the conversation as it was.
     const { dir } = server;

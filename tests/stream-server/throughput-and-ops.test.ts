@@ -4,19 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FrameResult, PicksPayload } from '../../stream-server/events.js';
 import { jpegOf } from './support/color-encoder.js';
-import {
-  OTHER_STREAM_ID,
-  OTHER_STREAM_TOKEN,
-  OVERLAY_TOKEN,
-  STREAM_ID,
-  closeClients,
-  overlay,
-  producer,
-  request,
-  startTestServer,
-  waitFor,
-  type TestServer,
-} from './support/server.js';
+import { OTHER_STREAM_ID, OTHER_STREAM_TOKEN, OVERLAY_TOKEN, STREAM_ID, closeClients, overlay, producer, request, startTestServer, waitFor, type TestServer } from './support/server.js';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -111,7 +99,7 @@ describe('operations', () => {
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
   });
 
-  it('serves socket.io\'s client bundle and the pages', async () => {
+  it("serves socket.io's client bundle and the pages", async () => {
     server = await startTestServer();
     const bundle = await fetch(`${server.url}/socket.io/socket.io.min.js`);
     expect(bundle.status).toBe(200);
@@ -139,7 +127,7 @@ describe('operations', () => {
     server = undefined;
   });
 
-  it('serves the picked track\'s audio with byte ranges behind the overlay token, and nothing else from the catalog', async () => {
+  it("serves the picked track's audio with byte ranges behind the overlay token, and nothing else from the catalog", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cuecast-audio-'));
     const audio = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256));
     writeFileSync(join(dir, 'ember.mp3'), audio);

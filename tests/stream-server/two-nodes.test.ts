@@ -41,7 +41,9 @@ describe.skipIf(!enabled)('two serve nodes + Redis + PostgreSQL', () => {
     const music = join(work, 'music');
     mkdirSync(music, { recursive: true });
     for (const t of TRACKS) {
-      execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', t.source, '-ac', '1', '-metadata', `title=${t.title}`, '-metadata', 'artist=Generators', join(music, t.file)], { timeout: 30_000 });
+      execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', t.source, '-ac', '1', '-metadata', `title=${t.title}`, '-metadata', 'artist=Generators', join(music, t.file)], {
+        timeout: 30_000,
+      });
     }
     env = fixtureCliEnv(join(work, 'data'), { ...TOKENS, CUECAST_DATABASE_URL: databaseUrl, REDIS_URL: redis.url });
     // The indexer publishes the catalog into PostgreSQL; neither node has a catalog folder of its own.
@@ -72,7 +74,7 @@ describe.skipIf(!enabled)('two serve nodes + Redis + PostgreSQL', () => {
     });
   }
 
-  it('a producer on node A, an overlay on node B: B shows A\'s picks, and a refinement of the stream reaches B', async () => {
+  it("a producer on node A, an overlay on node B: B shows A's picks, and a refinement of the stream reaches B", async () => {
     const [a, b] = await Promise.all([startNode('node-a'), startNode('node-b')]);
     expect(a).not.toBe(b);
     for (const url of [a, b]) expect(((await (await fetch(`${url}/readyz`)).json()) as { checks: Record<string, boolean> }).checks).toMatchObject({ catalog: true, redis: true });

@@ -27,7 +27,7 @@ export function fixtureConfig(overrides: Readonly<Record<string, unknown>> = {})
       'encoders.workers': 1,
       'encoders.threads': 1,
       'encoders.dtype': 'fp32',
-      'logLevel': 'silent',
+      logLevel: 'silent',
       ...overrides,
     },
   });

@@ -86,10 +86,20 @@ export function installWithoutPgvector(): { binDir: string; remove: () => void }
   for (const name of readdirSync(join(share, 'extension'))) {
     if (!name.startsWith('vector')) symlinkSync(join(share, 'extension', name), join(newShare, 'extension', name));
   }
-  for (const dir of [root, join(root, 'lib'), join(root, 'lib', 'postgresql'), join(root, 'lib', 'postgresql', '15'), newBin, join(root, 'share'), join(root, 'share', 'postgresql'), newShare, join(newShare, 'extension')]) chmodSync(dir, 0o755);
+  for (const dir of [
+    root,
+    join(root, 'lib'),
+    join(root, 'lib', 'postgresql'),
+    join(root, 'lib', 'postgresql', '15'),
+    newBin,
+    join(root, 'share'),
+    join(root, 'share', 'postgresql'),
+    newShare,
+    join(newShare, 'extension'),
+  ])
+    chmodSync(dir, 0o755);
   return { binDir: newBin, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
-
 
 export interface PostgresServer {
   readonly port: number;

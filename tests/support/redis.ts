@@ -13,7 +13,6 @@ export interface RedisServer {
   stop(): void;
 }
 
-
 /** Starts redis-server and resolves once it accepts a client (within `timeoutMs`). */
 export async function startRedis(timeoutMs = 10_000): Promise<RedisServer> {
   const port = await freePort();

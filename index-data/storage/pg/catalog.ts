@@ -61,7 +61,12 @@ function safeTable(name: string): string {
 
 function missingGeneration(location: PgCatalogLocation, error: unknown): unknown {
   if ((error as { code?: string }).code === '42P01') {
-    return new CatalogError('CATALOG_MISSING', `The catalog generation this process opened from "${location.name}" at ${location.where} was replaced and removed; reopen the catalog (restart the service)`, { catalog: location.name }, { cause: error });
+    return new CatalogError(
+      'CATALOG_MISSING',
+      `The catalog generation this process opened from "${location.name}" at ${location.where} was replaced and removed; reopen the catalog (restart the service)`,
+      { catalog: location.name },
+      { cause: error },
+    );
   }
   return error;
 }
@@ -127,7 +132,9 @@ export async function openPgCatalog(location: PgCatalogLocation, options: OpenCa
   }
   const manifest = generation.manifest;
   if (manifest.formatVersion !== FORMAT_VERSION) {
-    throw new CatalogError('CATALOG_MISMATCH', `The ${where} has format version ${manifest.formatVersion}; this cuecast reads version ${FORMAT_VERSION}. Re-run \`cuecast index\`.`, { catalog: location.name });
+    throw new CatalogError('CATALOG_MISMATCH', `The ${where} has format version ${manifest.formatVersion}; this cuecast reads version ${FORMAT_VERSION}. Re-run \`cuecast index\`.`, {
+      catalog: location.name,
+    });
   }
   checkManifest(where, manifest, options.expect);
 

@@ -13,7 +13,7 @@ export const PGVECTOR_MIN_VERSION = '0.8.0';
 
 export const PGVECTOR_INSTALL_HINT =
   'Install pgvector >= 0.8 on the database server: Debian/Ubuntu with the PostgreSQL apt repository: `apt-get install postgresql-15-pgvector`; ' +
-  'a container: the `pgvector/pgvector:pg15` image; else build it from source (`make && make install` against that server\'s pg_config). ' +
+  "a container: the `pgvector/pgvector:pg15` image; else build it from source (`make && make install` against that server's pg_config). " +
   'Then run `CREATE EXTENSION vector;` as a superuser in the database, or let cuecast create it with a role allowed to.';
 
 function versionAtLeast(have: string, want: string): boolean {
@@ -28,9 +28,7 @@ function versionAtLeast(have: string, want: string): boolean {
 
 /** Refuses, with how to install it, a server without pgvector or with one too old for iterative scans. */
 export async function checkPgvector(client: pg.ClientBase): Promise<void> {
-  const { rows } = await client.query<{ default_version: string; installed_version: string | null }>(
-    "SELECT default_version, installed_version FROM pg_available_extensions WHERE name = 'vector'",
-  );
+  const { rows } = await client.query<{ default_version: string; installed_version: string | null }>("SELECT default_version, installed_version FROM pg_available_extensions WHERE name = 'vector'");
   const row = rows[0];
   if (!row) throw new CatalogError('PGVECTOR_MISSING', `The PostgreSQL server has no pgvector extension. ${PGVECTOR_INSTALL_HINT}`, { extension: 'vector' });
   const version = row.installed_version ?? row.default_version;
@@ -44,7 +42,10 @@ export async function checkPgvector(client: pg.ClientBase): Promise<void> {
 
 /** The migrations this cuecast ships, by name (file name without `.sql`), in order. */
 export function shippedMigrations(): string[] {
-  return readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -4)).sort();
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((f) => f.endsWith('.sql'))
+    .map((f) => f.slice(0, -4))
+    .sort();
 }
 
 /** Whether every shipped migration has run (a read-only replica can then be read without writing). */
@@ -79,7 +80,12 @@ export async function migrateCatalogSchema(pool: pg.Pool): Promise<void> {
     } catch (error) {
       const message = (error as Error).message;
       if (/permission denied to create extension|must be superuser|must be owner of/i.test(message)) {
-        throw new CatalogError('PGVECTOR_MISSING', `pgvector is installed on the server but not enabled in this database, and this role may not enable it: ${message}. Run \`CREATE EXTENSION vector;\` in the database as a superuser once.`, {}, { cause: error });
+        throw new CatalogError(
+          'PGVECTOR_MISSING',
+          `pgvector is installed on the server but not enabled in this database, and this role may not enable it: ${message}. Run \`CREATE EXTENSION vector;\` in the database as a superuser once.`,
+          {},
+          { cause: error },
+        );
       }
       throw error;
     }

@@ -38,7 +38,9 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
     query_timeout: o.statementTimeoutMs + 5_000,
     application_name: o.applicationName ?? 'cuecast',
     // Startup options: applied by the server before the first query, no extra round trip.
-    options: Object.entries(settings).map(([key, value]) => `-c ${key}=${value}`).join(' '),
+    options: Object.entries(settings)
+      .map(([key, value]) => `-c ${key}=${value}`)
+      .join(' '),
   });
   pool.on('error', () => undefined);
   return pool;
@@ -55,6 +57,17 @@ export function isConnectionError(error: unknown): boolean {
 export function connectionError(where: string, error: unknown): CatalogError {
   const e = error as { code?: string; message?: string };
   const reason =
-    e.code === '3D000' ? 'the database does not exist' : e.code === '28P01' || e.code === '28000' ? 'authentication failed' : e.code === 'ECONNREFUSED' ? 'nothing listens there' : (e.message ?? String(error));
-  return new CatalogError('DATABASE_UNAVAILABLE', `Cannot reach PostgreSQL at ${where}: ${reason}. Check CUECAST_DATABASE_URL and that the server is running.`, { url: where, pgCode: e.code }, { cause: error });
+    e.code === '3D000'
+      ? 'the database does not exist'
+      : e.code === '28P01' || e.code === '28000'
+        ? 'authentication failed'
+        : e.code === 'ECONNREFUSED'
+          ? 'nothing listens there'
+          : (e.message ?? String(error));
+  return new CatalogError(
+    'DATABASE_UNAVAILABLE',
+    `Cannot reach PostgreSQL at ${where}: ${reason}. Check CUECAST_DATABASE_URL and that the server is running.`,
+    { url: where, pgCode: e.code },
+    { cause: error },
+  );
 }

@@ -113,10 +113,12 @@ async function startGeneration(target: PgCatalogLocation, local: Catalog, finger
     [target.name, fingerprint, source],
   );
   if (rows[0]) return { id: rows[0].id, resumed: true };
-  const inserted = await target.pool.query<{ id: string }>(
-    "INSERT INTO cuecast_generations (catalog, state, manifest, fingerprint, source) VALUES ($1, 'building', $2, $3, $4) RETURNING id",
-    [target.name, JSON.stringify(local.manifest), fingerprint, source],
-  );
+  const inserted = await target.pool.query<{ id: string }>("INSERT INTO cuecast_generations (catalog, state, manifest, fingerprint, source) VALUES ($1, 'building', $2, $3, $4) RETURNING id", [
+    target.name,
+    JSON.stringify(local.manifest),
+    fingerprint,
+    source,
+  ]);
   return { id: inserted.rows[0]!.id, resumed: false };
 }
 
@@ -171,10 +173,14 @@ async function copyTracks(pool: pg.Pool, generation: string, local: Catalog, row
         });
       });
       if (tagRows.length > 0) {
-        await client.query(
-          'INSERT INTO cuecast_tags (generation_id, track_label, grp, tag, score, rank) SELECT $1::bigint, * FROM unnest($2::int[], $3::text[], $4::text[], $5::real[], $6::int[])',
-          [generation, tagRows.map((r) => r[0]), tagRows.map((r) => r[1]), tagRows.map((r) => r[2]), tagRows.map((r) => r[3]), tagRows.map((r) => r[4])],
-        );
+        await client.query('INSERT INTO cuecast_tags (generation_id, track_label, grp, tag, score, rank) SELECT $1::bigint, * FROM unnest($2::int[], $3::text[], $4::text[], $5::real[], $6::int[])', [
+          generation,
+          tagRows.map((r) => r[0]),
+          tagRows.map((r) => r[1]),
+          tagRows.map((r) => r[2]),
+          tagRows.map((r) => r[3]),
+          tagRows.map((r) => r[4]),
+        ]);
       }
       await client.query('COMMIT');
     } catch (error) {
@@ -216,10 +222,12 @@ async function copySegments(pool: pg.Pool, generation: string, local: Catalog, b
 async function copySkipped(pool: pg.Pool, generation: string, local: Catalog): Promise<void> {
   const skipped = local.skipped();
   if (skipped.length === 0) return;
-  await pool.query(
-    'INSERT INTO cuecast_skipped (generation_id, path, code, reason) SELECT $1::bigint, * FROM unnest($2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING',
-    [generation, skipped.map((s) => s.path), skipped.map((s) => s.code), skipped.map((s) => s.reason)],
-  );
+  await pool.query('INSERT INTO cuecast_skipped (generation_id, path, code, reason) SELECT $1::bigint, * FROM unnest($2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING', [
+    generation,
+    skipped.map((s) => s.path),
+    skipped.map((s) => s.code),
+    skipped.map((s) => s.reason),
+  ]);
 }
 
 async function copyVectors(pool: pg.Pool, generation: string, local: Catalog, db: Database.Database, space: VectorSpace, batch: number, say: (line: string) => void): Promise<SpaceInfo> {
@@ -290,7 +298,11 @@ export async function buildIndex(pool: pg.Pool, table: string, hnsw: PgHnswBuild
     await client.query(`SET statement_timeout = 0`);
     await client.query(`SET maintenance_work_mem = '${(hnsw.maintenanceWorkMem ?? '512MB').replace(/[^0-9A-Za-z]/g, '')}'`);
     // Exempt from the statement timeout on both sides: a build over millions of vectors takes many minutes.
-    await client.query(untimed(`CREATE INDEX IF NOT EXISTS "${table}_hnsw" ON "${table}" USING hnsw (embedding vector_cosine_ops) WITH (m = ${Math.trunc(hnsw.m)}, ef_construction = ${Math.trunc(hnsw.efConstruction)})`));
+    await client.query(
+      untimed(
+        `CREATE INDEX IF NOT EXISTS "${table}_hnsw" ON "${table}" USING hnsw (embedding vector_cosine_ops) WITH (m = ${Math.trunc(hnsw.m)}, ef_construction = ${Math.trunc(hnsw.efConstruction)})`,
+      ),
+    );
     await client.query(untimed(`ANALYZE "${table}"`));
     say(`HNSW index built in ${((Date.now() - begin) / 1000).toFixed(1)} s (m=${hnsw.m}, ef_construction=${hnsw.efConstruction})`);
   } finally {

@@ -20,11 +20,23 @@ export const SMALL_TRACKS: readonly Track[] = [
   track('t-lofi-rain', 'Rain on Glass', 'Nori', 78, [tag('genre', 'lo-fi'), tag('mood', 'calm'), tag('instrument', 'piano'), tag('instrument', 'drums', 0.7), tag('vocals', 'instrumental')]),
   track('t-lofi-tape', 'Tape Hiss', 'Kumo', 84, [tag('genre', 'lo-fi'), tag('mood', 'dreamy'), tag('instrument', 'drums', 0.9), tag('vocals', 'instrumental')]),
   track('t-ambient-drift', 'Drift', 'Aster', 70, [tag('genre', 'ambient'), tag('mood', 'dreamy'), tag('instrument', 'synthesizer'), tag('vocals', 'instrumental')]),
-  track('t-synth-night', 'Night Drive', 'Velvet Circuit', 118, [tag('genre', 'synthwave'), tag('mood', 'dark'), tag('instrument', 'synthesizer'), tag('instrument', 'drums', 0.8), tag('vocals', 'instrumental')]),
+  track('t-synth-night', 'Night Drive', 'Velvet Circuit', 118, [
+    tag('genre', 'synthwave'),
+    tag('mood', 'dark'),
+    tag('instrument', 'synthesizer'),
+    tag('instrument', 'drums', 0.8),
+    tag('vocals', 'instrumental'),
+  ]),
   track('t-rock-run', 'Run Wild', 'The Sparks', 150, [tag('genre', 'rock'), tag('mood', 'energetic'), tag('instrument', 'electric guitar'), tag('instrument', 'drums'), tag('vocals', 'male vocals')]),
   track('t-pop-sun', 'Sunlit', 'Mara', 124, [tag('genre', 'pop'), tag('mood', 'happy'), tag('instrument', 'synthesizer'), tag('instrument', 'drums'), tag('vocals', 'female vocals')]),
   track('t-piano-still', 'Stillness', 'Ilse Moor', 66, [tag('genre', 'classical'), tag('mood', 'sad'), tag('instrument', 'piano'), tag('vocals', 'instrumental')]),
-  track('t-dnb-rush', 'Rush Hour', 'Kinetic', 172, [tag('genre', 'drum and bass'), tag('mood', 'energetic'), tag('instrument', 'drums'), tag('instrument', 'synthesizer', 0.6), tag('vocals', 'instrumental')]),
+  track('t-dnb-rush', 'Rush Hour', 'Kinetic', 172, [
+    tag('genre', 'drum and bass'),
+    tag('mood', 'energetic'),
+    tag('instrument', 'drums'),
+    tag('instrument', 'synthesizer', 0.6),
+    tag('vocals', 'instrumental'),
+  ]),
 ];
 
 const tagNames = (t: Track): Set<string> => new Set(t.tags.map((x) => x.tag));
@@ -68,7 +80,7 @@ export class SmallRecommender implements MusicRecommender {
         if (mean) score += 0.3 * trackDirection(index, mean.length).reduce((s, x, i) => s + x * mean[i]!, 0);
         for (const x of t.tags) if (prompt.includes(x.tag)) score += 1;
         for (const [name, w] of Object.entries(state.weights)) if (tagNames(t).has(name)) score += w;
-        if (state.tempo) score += ((t.bpm ?? 100) - 100) / 50 * (state.tempo === 'faster' ? 1 : -1);
+        if (state.tempo) score += (((t.bpm ?? 100) - 100) / 50) * (state.tempo === 'faster' ? 1 : -1);
         if (state.mood === 'darker' && tagNames(t).has('dark')) score += 1.5;
         if (state.likeTrackIds.length > 0) {
           const liked = this.tracks.filter((x) => state.likeTrackIds.includes(x.id));
@@ -86,7 +98,10 @@ export class SmallRecommender implements MusicRecommender {
       segmentEnd: 60,
       tags: t.tags,
       ...(t.bpm ? { bpm: t.bpm } : {}),
-      why: t.tags.slice(0, 3).map((x) => x.tag).join(', '),
+      why: t.tags
+        .slice(0, 3)
+        .map((x) => x.tag)
+        .join(', '),
     }));
     return Promise.resolve({ mode: 'zero-shot', picks, notes: state.notes, state });
   }
@@ -96,7 +111,10 @@ export class SmallTrackDirectory implements TrackDirectory {
   constructor(private readonly tracks: readonly Track[] = SMALL_TRACKS) {}
   search(query: string, limit: number): TrackSummary[] {
     const q = query.toLowerCase();
-    return this.tracks.filter((t) => `${t.title} ${t.artist}`.toLowerCase().includes(q)).slice(0, limit).map(({ id, title, artist }) => ({ id, title, artist }));
+    return this.tracks
+      .filter((t) => `${t.title} ${t.artist}`.toLowerCase().includes(q))
+      .slice(0, limit)
+      .map(({ id, title, artist }) => ({ id, title, artist }));
   }
   track(id: string): TrackSummary | undefined {
     const t = this.tracks.find((x) => x.id === id);

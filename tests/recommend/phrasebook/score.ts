@@ -54,7 +54,10 @@ export interface Outcome {
 
 export type Apply = (state: RefinementState, text: string, shown: readonly string[]) => RefinementState;
 
-export const ruleApply = (vocabulary: TagVocabulary): Apply => (state, text, shown) => applyRefinement(state, text, { vocabulary, shown });
+export const ruleApply =
+  (vocabulary: TagVocabulary): Apply =>
+  (state, text, shown) =>
+    applyRefinement(state, text, { vocabulary, shown });
 
 export function score(phrasings: readonly Phrasing[], apply: Apply): Outcome[] {
   return phrasings.map((phrasing) => {

@@ -178,7 +178,7 @@ export const TUNING: readonly Phrasing[] = [
   { category: 'lifting', before: ['no vocals', 'less piano'], say: 'singing is ok now', expect: { weights: { piano: -1 } } },
   { category: 'lifting', before: ['without drums'], say: 'bring back the drums', expect: {} },
   { category: 'lifting', before: ['no rock', 'no jazz'], say: 'rock is okay', expect: { exclude: ['jazz'] } },
-  { category: 'lifting', before: ['less synth'], say: "actually synths are alright", expect: {} },
+  { category: 'lifting', before: ['less synth'], say: 'actually synths are alright', expect: {} },
   { category: 'lifting', before: ['faster'], say: 'the tempo is fine now', expect: {} },
   { category: 'lifting', before: ['over 140 bpm'], say: 'any bpm is fine', expect: {} },
   { category: 'lifting', before: ['too cheesy'], say: 'cheesy is fine now', expect: {} },

@@ -4,22 +4,7 @@
  * `tuning.ts` is the part the rule parser was developed with.
  */
 
-export const CATEGORIES = [
-  'vocals',
-  'instruments',
-  'tempo',
-  'energy',
-  'mood',
-  'genre',
-  'references',
-  'negation',
-  'lifting',
-  'complaints',
-  'analogies',
-  'typos',
-  'clauses',
-  'nonsense',
-] as const;
+export const CATEGORIES = ['vocals', 'instruments', 'tempo', 'energy', 'mood', 'genre', 'references', 'negation', 'lifting', 'complaints', 'analogies', 'typos', 'clauses', 'nonsense'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 /**

@@ -95,12 +95,14 @@ export class AxisTextEncoder implements TextEncoder {
   readonly seen: string[] = [];
   encodeTexts(texts: readonly string[]): Promise<Float32Array[]> {
     this.seen.push(...texts);
-    return Promise.resolve(texts.map((t) => {
-      const v = axis(...t.toLowerCase().split(/[^a-z]+/));
-      if (v.every((x) => x === 0)) v.fill(0.01);
-      const n = Math.hypot(...v);
-      return v.map((x) => x / n);
-    }));
+    return Promise.resolve(
+      texts.map((t) => {
+        const v = axis(...t.toLowerCase().split(/[^a-z]+/));
+        if (v.every((x) => x === 0)) v.fill(0.01);
+        const n = Math.hypot(...v);
+        return v.map((x) => x / n);
+      }),
+    );
   }
 }
 

@@ -55,9 +55,13 @@ export type Rgb = readonly [number, number, number];
 
 /** A solid-colour JPEG, as a capture page would send. */
 export function jpegOf([r, g, b]: Rgb, width = 64, height = 48): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r, g, b } } }).jpeg({ quality: 80 }).toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: { r, g, b } } })
+    .jpeg({ quality: 80 })
+    .toBuffer();
 }
 
 export function pngOf([r, g, b]: Rgb, width = 32, height = 32): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r, g, b } } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: { r, g, b } } })
+    .png()
+    .toBuffer();
 }

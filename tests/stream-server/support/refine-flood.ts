@@ -49,11 +49,18 @@ const flood = setInterval(() => {
 const healthz: number[] = [];
 const probe = setInterval(() => {
   const t = performance.now();
-  void fetch(`${server.url}/healthz`).then(() => healthz.push(performance.now() - t), () => {});
+  void fetch(`${server.url}/healthz`).then(
+    () => healthz.push(performance.now() - t),
+    () => {},
+  );
 }, 100);
 const frames: Promise<boolean>[] = [];
 while (Date.now() - started < floodMs) {
-  frames.push(request<{ status: string }>(victim, 'frame', { image: jpeg, capturedAt: Date.now() }).then((ack) => 'data' in ack && ack.data.status === 'encoded').catch(() => false));
+  frames.push(
+    request<{ status: string }>(victim, 'frame', { image: jpeg, capturedAt: Date.now() })
+      .then((ack) => 'data' in ack && ack.data.status === 'encoded')
+      .catch(() => false),
+  );
   await new Promise((resolve) => setTimeout(resolve, 500));
 }
 clearInterval(flood);
@@ -62,7 +69,20 @@ const encoded = (await Promise.all(frames)).filter(Boolean).length;
 await Promise.all(floods);
 healthz.sort((a, b) => a - b);
 const q = (p: number) => healthz[Math.min(healthz.length - 1, Math.floor(p * healthz.length))]!;
-console.log(JSON.stringify({ budgetOff, refinesSent: sent, refused, victimFrames: frames.length, victimEncoded: encoded, encodedPct: (100 * encoded) / frames.length, healthzProbes: healthz.length, healthzP50Ms: q(0.5), healthzP99Ms: q(0.99), maxParseMs: parseMs }));
+console.log(
+  JSON.stringify({
+    budgetOff,
+    refinesSent: sent,
+    refused,
+    victimFrames: frames.length,
+    victimEncoded: encoded,
+    encodedPct: (100 * encoded) / frames.length,
+    healthzProbes: healthz.length,
+    healthzP50Ms: q(0.5),
+    healthzP99Ms: q(0.99),
+    maxParseMs: parseMs,
+  }),
+);
 closeClients();
 await server.close();
 process.exit(0);

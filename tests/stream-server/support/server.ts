@@ -2,13 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createApplication, DEFAULT_LIMITS, DEFAULT_SESSION, type Application, type ApplicationOptions, type Components } from '../../../stream-server/app.js';
-import type {
-  Ack,
-  OverlayClientToServerEvents,
-  OverlayServerToClientEvents,
-  StreamClientToServerEvents,
-  StreamServerToClientEvents,
-} from '../../../stream-server/events.js';
+import type { Ack, OverlayClientToServerEvents, OverlayServerToClientEvents, StreamClientToServerEvents, StreamServerToClientEvents } from '../../../stream-server/events.js';
 import { TokenTable } from '../../../stream-server/tokens.js';
 import { CatalogPickSource } from './catalog-picks.js';
 import { ColorFrameEncoder } from './color-encoder.js';

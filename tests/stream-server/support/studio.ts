@@ -107,7 +107,11 @@ export async function uploadClip(url: string, bytes: Uint8Array, declared: { nam
     const chunk = await fetch(`${url}/studio/api/uploads/${started.id as string}?offset=${offset}`, { method: 'PUT', headers: auth, body: Buffer.from(bytes.subarray(offset, offset + chunkBytes)) });
     if (!chunk.ok) return { status: chunk.status, body: (await chunk.json()) as UploadResult['body'] };
   }
-  const finish = await fetch(`${url}/studio/api/uploads/${started.id as string}/finish`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+  const finish = await fetch(`${url}/studio/api/uploads/${started.id as string}/finish`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt }),
+  });
   return { status: finish.status, body: (await finish.json()) as UploadResult['body'] };
 }
 

@@ -105,7 +105,11 @@ export function slashCommand(world: World, name: string, o: SlashOptions = {}): 
 
 export const stringOption = (name: string, value: string): APIApplicationCommandInteractionDataBasicOption => ({ name, type: ApplicationCommandOptionType.String, value });
 export const integerOption = (name: string, value: number): APIApplicationCommandInteractionDataBasicOption => ({ name, type: ApplicationCommandOptionType.Integer, value });
-export const attachmentOption = (name: string, attachment: APIAttachment): APIApplicationCommandInteractionDataBasicOption => ({ name, type: ApplicationCommandOptionType.Attachment, value: attachment.id });
+export const attachmentOption = (name: string, attachment: APIAttachment): APIApplicationCommandInteractionDataBasicOption => ({
+  name,
+  type: ApplicationCommandOptionType.Attachment,
+  value: attachment.id,
+});
 
 export function autocomplete(world: World, name: string, focused: string, value: string): APIApplicationCommandAutocompleteInteraction {
   return {
@@ -153,7 +157,13 @@ export function modalSubmit(world: World, message: APIMessage, customId: string,
   };
 }
 
-export function userMessage(world: World, channelId: string, content: string, author: APIUser = world.user, attachments: APIAttachment[] = []): APIMessage & { guild_id: string; member: APIGuildMember } {
+export function userMessage(
+  world: World,
+  channelId: string,
+  content: string,
+  author: APIUser = world.user,
+  attachments: APIAttachment[] = [],
+): APIMessage & { guild_id: string; member: APIGuildMember } {
   return {
     id: snowflake(),
     channel_id: channelId,

@@ -351,7 +351,21 @@ export class FakeDiscord {
       member_count: 3,
       voice_states: [],
       members: [guildMember(world.bot)],
-      channels: [{ id: channelId, type: ChannelType.GuildText, guild_id: guildId, name: 'clips', position: 0, permission_overwrites: [], nsfw: false, parent_id: null, topic: null, last_message_id: null, rate_limit_per_user: 0 }],
+      channels: [
+        {
+          id: channelId,
+          type: ChannelType.GuildText,
+          guild_id: guildId,
+          name: 'clips',
+          position: 0,
+          permission_overwrites: [],
+          nsfw: false,
+          parent_id: null,
+          topic: null,
+          last_message_id: null,
+          rate_limit_per_user: 0,
+        },
+      ],
       // Only active threads: archived ones reach the bot when it fetches them (or they are reopened).
       threads: [...this.threads.values()].filter((t) => t.guild_id === guildId && !t.thread_metadata?.archived),
       presences: [],
@@ -388,7 +402,10 @@ export class FakeDiscord {
     }
     if (method === 'PUT' && (m = path.match(/^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/))) {
       const commands = Array.isArray(body) ? (body as Record<string, unknown>[]) : [];
-      return reply(200, commands.map((c) => ({ ...c, id: snowflake(), application_id: m![1], ...(m![2] ? { guild_id: m![2] } : {}), version: snowflake() })));
+      return reply(
+        200,
+        commands.map((c) => ({ ...c, id: snowflake(), application_id: m![1], ...(m![2] ? { guild_id: m![2] } : {}), version: snowflake() })),
+      );
     }
     if (method === 'POST' && (m = path.match(/^\/interactions\/(\d+)\/([^/]+)\/callback$/))) {
       return this.onCallback(m[2]!, body ?? {}, url.searchParams.get('with_response') === 'true');
@@ -502,7 +519,13 @@ export class FakeDiscord {
     if (message) record.originalId = message.id;
     if (!withResponse) return reply(204);
     return reply(200, {
-      interaction: { id: record.payload.id, type: record.payload.type, response_message_id: message?.id, response_message_loading: type === InteractionResponseType.DeferredChannelMessageWithSource, response_message_ephemeral: false },
+      interaction: {
+        id: record.payload.id,
+        type: record.payload.type,
+        response_message_id: message?.id,
+        response_message_loading: type === InteractionResponseType.DeferredChannelMessageWithSource,
+        response_message_ephemeral: false,
+      },
       ...(message ? { resource: { type, message } } : { resource: { type } }),
     });
   }
