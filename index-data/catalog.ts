@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { CatalogError } from '../core/errors.js';
 import { CATALOG_DB, FORMAT_VERSION, generationDir, indexFile, readCurrent } from './store/layout.js';
 import type { Catalog, CatalogManifest, ScoredTag, Segment, SkippedFile, TagGroup, Track, TrackDamage, VectorIndex, VectorSpace } from './types.js';
+import { CatalogTables, catalogView, type StoredTrack } from './catalog-view.js';
 import { HnswVectorIndex, labelIndexView } from './vector-index.js';
 
 /** The encoders a reader runs with; a catalog built with others is refused (CATALOG_MISMATCH). */
@@ -39,7 +40,7 @@ interface TrackRow {
 
 interface SegmentRow {
   label: number;
-  track_label: number;
+  track_id: string;
   idx: number;
   start: number;
   end: number;
@@ -111,45 +112,14 @@ function openGeneration(dir: string, name: string | undefined, options: OpenCata
   }
 }
 
-/** A catalog generation's tracks, by label and by id. */
-interface TrackTable {
-  readonly byLabel: Map<number, Track>;
-  readonly labelById: Map<string, number>;
-  readonly absPaths: Map<string, string>;
-}
-
-/** A catalog generation's segments, by track and by label. */
-interface SegmentTable {
-  readonly byTrack: Map<string, Segment[]>;
-  readonly byLabel: Map<number, Segment>;
-}
-
 function loadCatalog(dir: string, generation: string, db: Database.Database, options: OpenCatalogOptions): Catalog {
   const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
   const manifest = readManifest(dir, meta, options);
-  const tracks = readTracks(db);
-  const segments = readSegments(db, tracks);
-  const indexes = loadIndexes(dir, generation, manifest, JSON.parse(meta.get('spaces') ?? '[]') as VectorSpace[], tracks, segments);
+  const tables = new CatalogTables(readTracks(db), readSegments(db));
+  const indexes = loadIndexes(dir, generation, manifest, JSON.parse(meta.get('spaces') ?? '[]') as VectorSpace[], tables);
   const skipped: SkippedFile[] = db.prepare('SELECT path, code, reason FROM skipped ORDER BY path').all() as SkippedFile[];
   db.close();
-  const { byLabel, labelById, absPaths } = tracks;
-  return {
-    manifest,
-    trackCount: () => byLabel.size,
-    tracks: () => byLabel.values(),
-    track: (id) => {
-      const label = labelById.get(id);
-      return label === undefined ? undefined : byLabel.get(label);
-    },
-    trackLabel: (id) => labelById.get(id),
-    trackByLabel: (label) => byLabel.get(label),
-    segments: (trackId) => segments.byTrack.get(trackId) ?? [],
-    segmentByLabel: (label) => segments.byLabel.get(label),
-    index: (space) => indexes.get(space),
-    audioPath: (trackId) => absPaths.get(trackId),
-    skipped: () => skipped,
-    close: () => Promise.resolve(),
-  };
+  return catalogView({ manifest, tables, indexes, skipped, close: () => Promise.resolve() });
 }
 
 /** The generation's manifest, refused when its format or encoders differ from this reader's. */
@@ -163,20 +133,14 @@ function readManifest(dir: string, meta: ReadonlyMap<string, string>, options: O
   return manifest;
 }
 
-function readTracks(db: Database.Database): TrackTable {
+function readTracks(db: Database.Database): StoredTrack[] {
   const tagsByTrack = new Map<number, ScoredTag[]>();
   for (const row of db.prepare('SELECT track_label, grp, tag, score FROM tags ORDER BY track_label, grp, rank').all() as { track_label: number; grp: TagGroup; tag: string; score: number }[]) {
     const list = tagsByTrack.get(row.track_label) ?? [];
     list.push({ group: row.grp, tag: row.tag, score: row.score });
     tagsByTrack.set(row.track_label, list);
   }
-  const table: TrackTable = { byLabel: new Map(), labelById: new Map(), absPaths: new Map() };
-  for (const row of db.prepare('SELECT * FROM tracks ORDER BY label').all() as TrackRow[]) {
-    table.byLabel.set(row.label, trackOf(row, tagsByTrack.get(row.label) ?? []));
-    table.labelById.set(row.id, row.label);
-    table.absPaths.set(row.id, row.abs_path);
-  }
-  return table;
+  return (db.prepare('SELECT * FROM tracks ORDER BY label').all() as TrackRow[]).map((row) => ({ label: row.label, track: trackOf(row, tagsByTrack.get(row.label) ?? []), absPath: row.abs_path }));
 }
 
 function trackOf(row: TrackRow, tags: ScoredTag[]): Track {
@@ -199,48 +163,38 @@ function trackOf(row: TrackRow, tags: ScoredTag[]): Track {
   };
 }
 
-function readSegments(db: Database.Database, tracks: TrackTable): SegmentTable {
-  const table: SegmentTable = { byTrack: new Map(), byLabel: new Map() };
-  for (const row of db.prepare('SELECT label, track_label, idx, start, end, loudness_lufs, silent FROM segments ORDER BY track_label, idx').all() as SegmentRow[]) {
-    const track = tracks.byLabel.get(row.track_label);
-    if (!track) continue;
-    const segment: Segment = {
-      trackId: track.id,
-      label: row.label,
-      index: row.idx,
-      start: row.start,
-      end: row.end,
-      ...(row.loudness_lufs !== null ? { loudnessLufs: row.loudness_lufs } : {}),
-      silent: row.silent === 1,
-    };
-    table.byLabel.set(row.label, segment);
-    const list = table.byTrack.get(track.id) ?? [];
-    list.push(segment);
-    table.byTrack.set(track.id, list);
-  }
-  return table;
+/** Every segment, with its track's id (a segment whose track row is missing is left out). */
+function readSegments(db: Database.Database): Segment[] {
+  const rows = db
+    .prepare('SELECT s.label, t.id AS track_id, s.idx, s.start, s.end, s.loudness_lufs, s.silent FROM segments s JOIN tracks t ON t.label = s.track_label ORDER BY s.track_label, s.idx')
+    .all() as SegmentRow[];
+  return rows.map((row) => ({
+    trackId: row.track_id,
+    label: row.label,
+    index: row.idx,
+    start: row.start,
+    end: row.end,
+    ...(row.loudness_lufs !== null ? { loudnessLufs: row.loudness_lufs } : {}),
+    silent: row.silent === 1,
+  }));
 }
 
 /** The HNSW index of each vector space, checked against the rows it indexes (one per track for clip-text, per segment otherwise). */
-function loadIndexes(dir: string, generation: string, manifest: CatalogManifest, spaces: readonly VectorSpace[], tracks: TrackTable, segments: SegmentTable): Map<VectorSpace, VectorIndex> {
+function loadIndexes(dir: string, generation: string, manifest: CatalogManifest, spaces: readonly VectorSpace[], tables: CatalogTables): Map<VectorSpace, VectorIndex> {
   const indexes = new Map<VectorSpace, VectorIndex>();
   const dims: Record<VectorSpace, number | undefined> = { 'clap-audio': manifest.clap.dim, 'clip-text': manifest.clip.dim, 'viml-music': manifest.viml?.dim };
   for (const space of spaces) {
     const dim = dims[space];
     if (dim === undefined) throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir} has a ${space} index but its manifest has no dimension for it`, { dir });
     const index = HnswVectorIndex.load(indexFile(generation, space), dim);
-    const expected = space === 'clip-text' ? tracks.byLabel.size : segments.byLabel.size;
+    const expected = space === 'clip-text' ? tables.trackCount : tables.segmentCount;
     if (index.size !== expected) {
       throw new CatalogError('CATALOG_CORRUPT', `Catalog at ${dir}: ${space} index holds ${index.size} vectors, expected ${expected}`, { dir, space });
     }
-    const trackOfLabel =
-      space === 'clip-text'
-        ? (label: number) => tracks.byLabel.get(label)
-        : (label: number) => {
-            const segment = segments.byLabel.get(label);
-            return segment && tracks.byLabel.get(tracks.labelById.get(segment.trackId)!);
-          };
-    indexes.set(space, labelIndexView(index, trackOfLabel));
+    indexes.set(
+      space,
+      labelIndexView(index, (label) => tables.trackOfRow(space, label)),
+    );
   }
   return indexes;
 }

@@ -1,3 +1,4 @@
+import { CatalogTables } from './catalog-view.js';
 import type { Catalog, CatalogManifest, Segment, SkippedFile, Track, VectorIndex, VectorSpace } from './types.js';
 import { labelIndexView, type LabelIndex } from './vector-index.js';
 
@@ -14,60 +15,53 @@ export interface InMemoryCatalogParts {
 
 /**
  * A read-only catalog held in memory over in-process label indexes: the real-but-small catalog that
- * recommender tests and the benchmarks' synthetic catalogs build, without files or a database.
+ * recommender tests and the benchmarks' synthetic catalogs build (and extend), without files or a database.
  */
 export class InMemoryCatalog implements Catalog {
   readonly manifest: CatalogManifest;
-  readonly #parts: InMemoryCatalogParts;
-  readonly #labels = new Map<string, number>();
-  readonly #segments = new Map<string, Segment[]>();
-  readonly #segmentsByLabel = new Map<number, Segment>();
+  readonly #tables: CatalogTables;
   readonly #indexes = new Map<VectorSpace, VectorIndex>();
 
   constructor(parts: InMemoryCatalogParts) {
     this.manifest = parts.manifest;
-    this.#parts = parts;
-    parts.tracks.forEach((track, label) => this.#labels.set(track.id, label));
-    for (const segment of parts.segments) {
-      this.#segmentsByLabel.set(segment.label, segment);
-      const list = this.#segments.get(segment.trackId) ?? [];
-      list.push(segment);
-      this.#segments.set(segment.trackId, list);
-    }
-    const bySegment = (label: number): Track | undefined => this.track(this.#segmentsByLabel.get(label)?.trackId ?? '');
-    for (const [space, index] of parts.indexes) {
-      this.#indexes.set(space, labelIndexView(index, space === 'clip-text' ? (label) => parts.tracks[label] : bySegment));
-    }
+    const tables = new CatalogTables(
+      parts.tracks.map((track, label) => ({ label, track, absPath: parts.audioPath?.(track) })),
+      parts.segments,
+    );
+    this.#tables = tables;
+    for (const [space, index] of parts.indexes)
+      this.#indexes.set(
+        space,
+        labelIndexView(index, (label) => tables.trackOfRow(space, label)),
+      );
   }
 
   trackCount(): number {
-    return this.#parts.tracks.length;
+    return this.#tables.trackCount;
   }
   tracks(): Iterable<Track> {
-    return this.#parts.tracks;
+    return this.#tables.tracks();
   }
   track(id: string): Track | undefined {
-    const label = this.#labels.get(id);
-    return label === undefined ? undefined : this.#parts.tracks[label];
+    return this.#tables.track(id);
   }
   trackLabel(id: string): number | undefined {
-    return this.#labels.get(id);
+    return this.#tables.trackLabel(id);
   }
   trackByLabel(label: number): Track | undefined {
-    return this.#parts.tracks[label];
+    return this.#tables.trackByLabel(label);
   }
   segments(trackId: string): readonly Segment[] {
-    return this.#segments.get(trackId) ?? [];
+    return this.#tables.segments(trackId);
   }
   segmentByLabel(label: number): Segment | undefined {
-    return this.#segmentsByLabel.get(label);
+    return this.#tables.segmentByLabel(label);
   }
   index(space: VectorSpace): VectorIndex | undefined {
     return this.#indexes.get(space);
   }
   audioPath(trackId: string): string | undefined {
-    const track = this.track(trackId);
-    return track && this.#parts.audioPath?.(track);
+    return this.#tables.audioPath(trackId);
   }
   skipped(): readonly SkippedFile[] {
     return [];

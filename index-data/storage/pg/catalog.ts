@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { CatalogError, InputError } from '../../../core/errors.js';
 import { checkManifest, type OpenCatalogOptions } from '../../catalog.js';
+import { CatalogTables, catalogView } from '../../catalog-view.js';
 import { FORMAT_VERSION } from '../../store/layout.js';
 import type { Catalog, CatalogManifest, Segment, SkippedFile, Track, TrackFilter, VectorHit, VectorIndex, VectorSpace } from '../../types.js';
 import { normalize } from '../../vectors.js';
@@ -144,40 +145,11 @@ export async function openPgCatalog(location: PgCatalogLocation, options: OpenCa
     location.pool.query<SkippedFile>('SELECT path, code, reason FROM cuecast_skipped WHERE generation_id = $1 ORDER BY path', [generation.id]),
   ]);
   const skipped = skippedRows.rows.map((r) => ({ path: r.path, code: r.code, reason: r.reason }));
-  const byLabel = new Map<number, Track>();
-  const labelById = new Map<string, number>();
-  const absPaths = new Map<string, string>();
-  for (const row of trackRows.rows) {
-    byLabel.set(row.label, row.data);
-    labelById.set(row.data.id, row.label);
-    absPaths.set(row.data.id, row.abs_path);
-  }
-  const segmentsByTrack = new Map<string, Segment[]>();
-  const segmentByLabel = new Map<number, Segment>();
-  for (const { data: segment } of segmentRows.rows) {
-    segmentByLabel.set(segment.label, segment);
-    const list = segmentsByTrack.get(segment.trackId) ?? [];
-    list.push(segment);
-    segmentsByTrack.set(segment.trackId, list);
-  }
+  const tables = new CatalogTables(
+    trackRows.rows.map((row) => ({ label: row.label, track: row.data, absPath: row.abs_path })),
+    segmentRows.rows.map((row) => row.data),
+  );
   const indexes = new Map<VectorSpace, VectorIndex>();
   for (const [space, info] of Object.entries(generation.spaces) as [VectorSpace, SpaceInfo][]) indexes.set(space, new PgVectorIndex(location, info));
-
-  return {
-    manifest,
-    trackCount: () => byLabel.size,
-    tracks: () => byLabel.values(),
-    track: (id) => {
-      const label = labelById.get(id);
-      return label === undefined ? undefined : byLabel.get(label);
-    },
-    trackLabel: (id) => labelById.get(id),
-    trackByLabel: (label) => byLabel.get(label),
-    segments: (trackId) => segmentsByTrack.get(trackId) ?? [],
-    segmentByLabel: (label) => segmentByLabel.get(label),
-    index: (space) => indexes.get(space),
-    audioPath: (trackId) => absPaths.get(trackId),
-    skipped: () => skipped,
-    close: async () => options.onClose?.(),
-  };
+  return catalogView({ manifest, tables, indexes, skipped, close: async () => options.onClose?.() });
 }
