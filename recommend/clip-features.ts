@@ -14,7 +14,7 @@ export interface ClipFeatureOptions {
   readonly timeoutMs?: number;
   /** Longer clips are refused with MEDIA_TOO_LONG before any decoding. */
   readonly maxDurationSeconds?: number;
-  /** Frames sent to the encoder per request while decoding goes on (default 8). */
+  /** Most frames sent to the encoder per request while decoding goes on (default 8); an idle encoder gets each frame as it is decoded. */
   readonly encodeChunk?: number;
   /** Error code when the clip yields no frame (the bot says MEDIA_EMPTY, the CLI MEDIA_NO_VIDEO). */
   readonly noFramesCode?: 'MEDIA_NO_VIDEO' | 'MEDIA_EMPTY';
@@ -38,10 +38,15 @@ export async function clipEmbeddings(input: MediaInput, encoder: FrameEncoder, o
   const encoding: Promise<Float32Array[]>[] = [];
   const times: number[] = [];
   let pending: RgbFrame[] = [];
+  let inFlight = 0;
   const send = (): void => {
     const request = encoder.encodeImages(pending, options.signal);
+    inFlight++;
     // Awaited below; a decode failure first must not leave it as an unhandled rejection.
-    request.catch(() => undefined);
+    request.then(
+      () => inFlight--,
+      () => inFlight--,
+    );
     encoding.push(request);
     pending = [];
   };
@@ -56,7 +61,9 @@ export async function clipEmbeddings(input: MediaInput, encoder: FrameEncoder, o
   })) {
     times.push(frame.time);
     pending.push(frame);
-    if (pending.length >= chunkSize) send();
+    // An idle encoder gets the frame at once (it would otherwise wait for a whole chunk to decode); a busy
+    // one gets the frames decoded meanwhile as one batch.
+    if (pending.length >= chunkSize || inFlight === 0) send();
   }
   if (pending.length > 0) send();
   if (times.length === 0) {
