@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from '../../index-data/storage/pg/pool.js';
 import { fromRow, newConversationKey, toRow, type Conversation, type ConversationRow, type ConversationStore, type NewConversation } from '../conversation-store.js';
 
 /**
@@ -42,9 +43,7 @@ export class PgConversationStore implements ConversationStore {
 
   private async write(c: Conversation): Promise<void> {
     const row = toRow(c);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       // A thread holds one conversation: a new one started in it takes the thread over.
       if (row.thread_id) await client.query('UPDATE cuecast_bot_conversations SET thread_id = NULL WHERE thread_id = $1 AND key <> $2', [row.thread_id, row.key]);
       await client.query(
@@ -52,13 +51,7 @@ export class PgConversationStore implements ConversationStore {
          ON CONFLICT (key) DO UPDATE SET thread_id = excluded.thread_id, message_id = excluded.message_id, data = excluded.data, frames = excluded.frames, dim = excluded.dim, updated_at = excluded.updated_at`,
         [row.key, row.thread_id, row.message_id, row.data, row.frames, row.dim, row.updated_at],
       );
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   private async live(sql: string, id: string): Promise<Conversation | undefined> {

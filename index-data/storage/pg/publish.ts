@@ -9,6 +9,7 @@ import { filterFacts } from '../../track-filter.js';
 import type { Catalog, VectorSpace } from '../../types.js';
 import { fromBlob } from '../../vectors.js';
 import { currentPgGeneration, migrateAt, type PgCatalogLocation, type SpaceInfo } from './catalog.js';
+import { inTransaction } from './pool.js';
 import { toVectorText, vectorTable } from './vectors.js';
 
 /** HNSW build parameters of the pgvector indexes (pgvector's m and ef_construction). */
@@ -134,9 +135,7 @@ async function copyTracks(pool: pg.Pool, generation: string, local: Catalog, row
     const chunk = todo.slice(start, start + batch);
     const tracks = chunk.map((r) => local.trackByLabel(r.label)!);
     const facts = tracks.map((t) => filterFacts(t));
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(pool, async (client) => {
       await client.query(
         `INSERT INTO cuecast_tracks (generation_id, label, id, content_hash, root, path, abs_path, title, artist, album, duration, bpm, description, description_backend, description_model, present_tags, vocals, data)
          SELECT $1::bigint, label, id, content_hash, root, path, abs_path, title, artist, album, duration, bpm, description, description_backend, description_model, present_tags::text[], vocals, data
@@ -182,13 +181,7 @@ async function copyTracks(pool: pg.Pool, generation: string, local: Catalog, row
           tagRows.map((r) => r[4]),
         ]);
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     say(`tracks ${done + start + chunk.length}/${rows.length}`);
   }
 }
@@ -355,10 +348,7 @@ function sameVector(a: string, b: string): boolean {
  * publishers queue), then removes generations older than the previous one.
  */
 async function publish(target: PgCatalogLocation, id: string, spaces: Partial<Record<VectorSpace, SpaceInfo>>): Promise<void> {
-  const client = await target.pool.connect();
-  let stale: { id: string; spaces: Partial<Record<VectorSpace, SpaceInfo>> }[];
-  try {
-    await client.query('BEGIN');
+  const stale = await inTransaction(target.pool, async (client) => {
     await client.query('INSERT INTO cuecast_catalogs (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [target.name]);
     const { rows } = await client.query<{ current_generation: string | null }>('SELECT current_generation FROM cuecast_catalogs WHERE name = $1 FOR UPDATE', [target.name]);
     const previous = rows[0]?.current_generation ?? null;
@@ -369,14 +359,8 @@ async function publish(target: PgCatalogLocation, id: string, spaces: Partial<Re
       "UPDATE cuecast_generations SET state = 'retired' WHERE catalog = $1 AND state = 'published' AND id <> $2 AND id IS DISTINCT FROM $3 RETURNING id, spaces",
       [target.name, id, previous],
     );
-    stale = retired.rows;
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+    return retired.rows;
+  });
   for (const generation of stale) await dropGeneration(target.pool, generation.id, generation.spaces);
 }
 
