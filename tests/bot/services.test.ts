@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, CuecastError, type CuecastError as CuecastErrorType } from '../../core/errors.js';
 import { checkAttachment, downloadAttachment } from '../../bot/attachment.js';
-import { SqliteConversationStore, type NewConversation } from '../../bot/conversation-store.js';
+import { SqliteConversationStore } from '../../bot/conversation-store.js';
 import { customId, parseCustomId } from '../../bot/custom-id.js';
 import { ActionRateLimit, ConcurrencyLimiter, Cooldown } from '../../bot/fairness.js';
 import { refinementFromMessage } from '../../bot/message-parsing.js';
 import { MusicFlow } from '../../bot/music-flow.js';
-import { EMPTY_REFINEMENT } from '../../bot/ports.js';
+import { conversation } from '../support/conversation.js';
 import { userMessage } from '../../bot/user-messages.js';
 import { SmallRecommender } from './support/small-services.js';
 
@@ -23,19 +23,6 @@ const tempFile = (name: string): string => {
   return join(dir, name);
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-const conversation = (over: Partial<NewConversation> = {}): NewConversation => ({
-  userId: 'u1',
-  channelId: 'c1',
-  frameEmbeddings: [new Float32Array([0.25, -1.5, 3e-8]), new Float32Array([1, 2, 3])],
-  prompt: 'dreamy lo-fi',
-  count: 3,
-  state: { ...EMPTY_REFINEMENT, excludeTags: ['drums'], bpm: { max: 100 } },
-  history: ['no drums'],
-  shown: [{ trackId: 't1', title: 'One', artist: 'A', segmentStart: 30, segmentEnd: 60 }],
-  seen: ['t1'],
-  ...over,
-});
 
 async function rejection(promise: Promise<unknown> | (() => unknown)): Promise<CuecastErrorType> {
   try {

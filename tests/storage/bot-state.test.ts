@@ -4,8 +4,7 @@
  * (pools) deciding at once never let more through than one process would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewConversation } from '../../bot/conversation-store.js';
-import { EMPTY_REFINEMENT } from '../../bot/ports.js';
+import { conversation } from '../support/conversation.js';
 import { openBotState } from '../../bot/state/open.js';
 import { PgConversationStore } from '../../bot/state/pg-conversation-store.js';
 import { PgActionRateLimit, PgCooldown } from '../../bot/state/pg-guards.js';
@@ -13,19 +12,6 @@ import { createPgPool } from '../../index-data/storage/pg/pool.js';
 import { postgresTestsEnabled, startPostgres, type PostgresServer } from '../support/postgres.js';
 import type pg from 'pg';
 import { ifSet } from '../support/if-set.js';
-
-const conversation = (over: Partial<NewConversation> = {}): NewConversation => ({
-  userId: 'u1',
-  channelId: 'c1',
-  frameEmbeddings: [new Float32Array([0.25, -1.5, 3e-8]), new Float32Array([1, 2, 3])],
-  prompt: 'dreamy lo-fi',
-  count: 3,
-  state: { ...EMPTY_REFINEMENT, excludeTags: ['drums'], bpm: { max: 100 } },
-  history: ['no drums'],
-  shown: [{ trackId: 't1', title: 'One', artist: 'A', segmentStart: 30, segmentEnd: 60 }],
-  seen: ['t1'],
-  ...over,
-});
 
 const describePg = postgresTestsEnabled() ? describe : describe.skip;
 
