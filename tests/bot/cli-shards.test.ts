@@ -2,32 +2,31 @@
  * `cuecast bot` as two processes, one shard each (DISCORD_SHARDS / DISCORD_SHARD_COUNT), with their
  * state in a real PostgreSQL (CUECAST_DATABASE_URL), against the sharded Discord stand-in.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDiscord } from './support/fake-discord/server.js';
-import { cuecastBin, repoRoot } from '../support/cli.js';
+import { startCuecast, type LiveCuecast } from '../support/cli.js';
 import { postgresTestsEnabled, startPostgres, type PostgresServer } from '../support/postgres.js';
 import { ifSet } from '../support/if-set.js';
 
 const children: ChildProcess[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
 
-function bot(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [cuecastBin, 'bot'], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), CUECAST_LOG_LEVEL: 'info', CUECAST_ALLOW_REMOTE_MODELS: 'false', DISCORD_TOKEN: 'token', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function bot(env: Record<string, string>): LiveCuecast {
+  const live = startCuecast(['bot'], {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? tmpdir(),
+    CUECAST_LOG_LEVEL: 'info',
+    CUECAST_ALLOW_REMOTE_MODELS: 'false',
+    DISCORD_TOKEN: 'token',
+    ...env,
   });
-  children.push(child);
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, output: () => output, exited };
+  children.push(live.child);
+  return live;
 }
 
 afterEach(async () => {

@@ -1,11 +1,12 @@
 /** `cuecast bot` and `cuecast bot register` as processes, pointed at the local Discord stand-in. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeDiscord } from './support/fake-discord/server.js';
 import { attachmentOption, mp4Bytes, slashCommand } from './support/fake-discord/payloads.js';
+import { startCuecast, type LiveCuecast } from '../support/cli.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const children: ChildProcess[] = [];
@@ -16,18 +17,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-function cuecast(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli', 'main.ts'), ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), CUECAST_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, output: () => output, exited };
+function cuecast(args: string[], env: Record<string, string>): LiveCuecast {
+  const live = startCuecast(args, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), CUECAST_LOG_LEVEL: 'info', ...env }, ['--import', 'tsx', join(root, 'cli', 'main.ts')]);
+  children.push(live.child);
+  return live;
 }
 
 async function stand(): Promise<{ fake: FakeDiscord; dataDir: string }> {

@@ -1,5 +1,5 @@
 /** Running the real `cuecast` CLI in a child process, on the fixture models, offline. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fixtureModelsDir } from './models.js';
 
@@ -46,4 +46,21 @@ export function runCuecast(
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+}
+
+export interface LiveCuecast {
+  readonly child: ChildProcess;
+  /** stdout and stderr so far, interleaved as they arrived. */
+  readonly output: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts a long-running `node <entry> ...args` (a bot, a server) and hands it back running; the caller stops it. */
+export function startCuecast(args: readonly string[], env: NodeJS.ProcessEnv, node: readonly string[] = [cuecastBin]): LiveCuecast {
+  const child = spawn(process.execPath, [...node, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, output: () => output, exited };
 }
