@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../core/config.js';
 import { createDescriber } from '../index-data/describe/from-config.js';
-import { indexMusic } from '../index-data/indexer.js';
+import { catalogIndexSettings, indexMusic } from '../index-data/indexer.js';
 import { mediaAudioSource } from '../index-data/media-source.js';
 import { musicMetadataReader } from '../index-data/metadata.js';
 import { ClapTagger } from '../index-data/tagger.js';
@@ -154,9 +154,7 @@ async function measure(setting: DtypeSetting, dirs: { clip: string; clap: string
       audio: mediaAudioSource(),
       metadata: musicMetadataReader,
       describer: (cache) => createDescriber('template', undefined, cache),
-      segmentSeconds: config.catalog.segmentSeconds,
-      hopSeconds: config.catalog.hopSeconds,
-      jobs: config.catalog.jobs,
+      ...catalogIndexSettings(config.catalog),
     });
     const runSeconds = (performance.now() - begin) / 1000;
     if (summary.indexed !== p.tracks) throw new Error(`indexed ${summary.indexed} of ${p.tracks} tracks (skipped: ${summary.skipped.map((s) => s.reason).join('; ')})`);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import type { Config } from '../core/config.js';
 import { CatalogError, isCuecastError } from '../core/errors.js';
 import { logger } from '../core/logger.js';
 import type { AudioEncoder, TextEncoder } from '../model/types.js';
@@ -130,6 +131,11 @@ export interface IndexOptions {
    * work files) is copied into the named catalog and made current there in one transaction.
    */
   readonly database?: { readonly location: PgCatalogLocation; readonly hnsw: PgHnswBuild };
+}
+
+/** The indexer's settings from config `catalog`: what every caller of indexMusic passes the same way. */
+export function catalogIndexSettings(catalog: Config['catalog']): Pick<IndexOptions, 'segmentSeconds' | 'hopSeconds' | 'jobs' | 'maxTrackSeconds'> {
+  return { segmentSeconds: catalog.segmentSeconds, hopSeconds: catalog.hopSeconds, jobs: catalog.jobs, maxTrackSeconds: catalog.maxTrackSeconds };
 }
 
 /** A file decoding to less than this share of its declared duration is treated as truncated. */

@@ -33,7 +33,7 @@ import { audio, probe } from '../../core/media/index.js';
 import { openCatalog } from '../../index-data/catalog.js';
 import { ALL_STEPS, estimateTempo, OnsetEnvelope, type TempoSteps } from '../../index-data/bpm.js';
 import { createDescriber } from '../../index-data/describe/from-config.js';
-import { indexMusic, type IndexEvent } from '../../index-data/indexer.js';
+import { catalogIndexSettings, indexMusic, type IndexEvent } from '../../index-data/indexer.js';
 import { listCatalog } from '../../index-data/listing.js';
 import { mediaAudioSource } from '../../index-data/media-source.js';
 import { musicMetadataReader } from '../../index-data/metadata.js';
@@ -291,8 +291,7 @@ async function indexCorpus(args: Args, catalogDir: string, encoders: Encoders, l
     audio: mediaAudioSource(),
     metadata: musicMetadataReader,
     describer: (cache) => createDescriber('tags', undefined, cache),
-    segmentSeconds: config.catalog.segmentSeconds,
-    hopSeconds: config.catalog.hopSeconds,
+    ...catalogIndexSettings(config.catalog),
     jobs: 1,
     onEvent,
   });

@@ -93,7 +93,7 @@ async function writeDemoMedia(config: Config, dir: string, log: (line: string) =
 
 /** Indexes the music folder into the demo's catalog (template descriptions; ViML vectors when there are heads). */
 async function indexDemoCatalog({ config, encoders, catalogDir, headsDir }: DemoRun, music: string, log: (line: string) => void): Promise<void> {
-  const [{ createDescriber }, { indexMusic }, { mediaAudioSource }, { musicMetadataReader }, { vimlMusicEncoder }, { loadVimlHeads }] = await Promise.all([
+  const [{ createDescriber }, { catalogIndexSettings, indexMusic }, { mediaAudioSource }, { musicMetadataReader }, { vimlMusicEncoder }, { loadVimlHeads }] = await Promise.all([
     import('../../index-data/describe/from-config.js'),
     import('../../index-data/indexer.js'),
     import('../../index-data/media-source.js'),
@@ -109,10 +109,7 @@ async function indexDemoCatalog({ config, encoders, catalogDir, headsDir }: Demo
     audio: mediaAudioSource(),
     metadata: musicMetadataReader,
     describer: (cache) => createDescriber('template', undefined, cache),
-    segmentSeconds: config.catalog.segmentSeconds,
-    hopSeconds: config.catalog.hopSeconds,
-    jobs: config.catalog.jobs,
-    maxTrackSeconds: config.catalog.maxTrackSeconds,
+    ...catalogIndexSettings(config.catalog),
   });
   log(`catalog: ${catalogDir} (${summary.tracks} tracks; ${summary.indexed} indexed now, ${summary.unchanged} unchanged)`);
   if (!heads) log('no trained ViML heads in the models directory: zero-shot only');
