@@ -1,7 +1,7 @@
 /**
  * Clip decoding strategies for the clip-to-picks path, measured on the same clip and frame
- * specification: a full decode (what core/media frames() does), keyframes only (`-skip_frame nokey`)
- * and one seek per sampled frame (`-ss` before the input, one ffmpeg per frame). A strategy is only a
+ * specification: a full decode, frames()'s default `auto` (keyframes only when every slot falls on one,
+ * else a full decode), keyframes only (`-skip_frame nokey`) and one seek per sampled frame (`-ss` before the input, one ffmpeg per frame). A strategy is only a
  * candidate when it gives the same frames as the full decode (byte-identical RGB at the same times).
  */
 import { frames, type FrameOptions } from '../core/media/index.js';
@@ -10,7 +10,7 @@ import type { FrameSpec } from '../features/frame-spec.js';
 import { formatNumber, summarize } from './stats.js';
 
 export interface DecodeStrategyResult {
-  readonly strategy: 'full decode' | 'keyframes only' | 'seek per frame';
+  readonly strategy: 'full decode' | 'auto (the default)' | 'keyframes only' | 'seek per frame';
   readonly ms: number;
   readonly msMin: number;
   readonly msMax: number;
@@ -33,10 +33,11 @@ function equal(a: RgbFrame | undefined, b: RgbFrame | undefined): boolean {
 /** Each strategy `reps` times, interleaved (so load drift hits them alike); median wall ms. */
 export async function measureDecodeStrategies(input: string, spec: FrameSpec, reps: number): Promise<DecodeStrategyResult[]> {
   const base: FrameOptions = { fps: spec.fps, maxFrames: spec.maxFrames, size: spec.size, sampling: 'even' };
-  const reference = await collect(input, base);
+  const reference = await collect(input, { ...base, decode: 'every-frame' });
   const strategies: Record<DecodeStrategyResult['strategy'], () => Promise<RgbFrame[]>> = {
-    'full decode': () => collect(input, base),
-    'keyframes only': () => collect(input, { ...base, keyframesOnly: true }),
+    'full decode': () => collect(input, { ...base, decode: 'every-frame' }),
+    'auto (the default)': () => collect(input, base),
+    'keyframes only': () => collect(input, { ...base, decode: 'keyframes' }),
     // The frame on screen at the slot's time: a seek lands on the first frame at or after it.
     'seek per frame': async () => {
       const out: RgbFrame[] = [];

@@ -1,4 +1,4 @@
-import type { MediaInfo, StreamInfo } from './types.js';
+import type { MediaInfo, PacketListing, PacketTimes, StreamInfo } from './types.js';
 
 /** The parts of `ffprobe -print_format json -show_format -show_streams` that we read. */
 interface FfprobeStream {
@@ -17,9 +17,16 @@ interface FfprobeStream {
   side_data_list?: { rotation?: number }[];
 }
 
+interface FfprobePacket {
+  stream_index?: number;
+  pts_time?: string;
+  flags?: string;
+}
+
 interface FfprobeOutput {
   streams?: FfprobeStream[];
-  format?: { format_name?: string; duration?: string; size?: string; tags?: Record<string, string> };
+  format?: { format_name?: string; duration?: string; size?: string; start_time?: string; tags?: Record<string, string> };
+  packets?: FfprobePacket[];
 }
 
 const SONG_TAGS = new Set(['title', 'artist', 'album', 'album_artist', 'genre', 'date', 'composer', 'track']);
@@ -85,8 +92,37 @@ export function mediaInfo(format: string, streams: StreamInfo[], extra: { durati
   };
 }
 
-/** Parses ffprobe's JSON output. */
-export function parseFfprobeJson(json: string, sizeBytes?: number): MediaInfo {
+/**
+ * Groups a packet listing by stream, in presentation order, with times on ffmpeg's output timeline
+ * (ffmpeg subtracts the input's start time unless told to copy timestamps). A stream with a packet of
+ * unknown time is left out: its frames' times cannot be known.
+ */
+export function packetListing(packets: readonly FfprobePacket[], startTime: number, complete: boolean): PacketListing {
+  const byStream = new Map<number, { time: number; key: boolean }[]>();
+  const unknown = new Set<number>();
+  for (const packet of packets) {
+    const index = packet.stream_index;
+    if (index === undefined) continue;
+    const time = Number(packet.pts_time);
+    if (packet.pts_time === undefined || !Number.isFinite(time)) {
+      unknown.add(index);
+      continue;
+    }
+    const list = byStream.get(index) ?? [];
+    list.push({ time: time - startTime, key: packet.flags?.startsWith('K') === true });
+    byStream.set(index, list);
+  }
+  const streams: Record<number, PacketTimes> = {};
+  for (const [index, list] of byStream) {
+    if (unknown.has(index)) continue;
+    list.sort((a, b) => a.time - b.time);
+    streams[index] = { times: list.map((p) => p.time), keyframe: list.map((p) => p.key) };
+  }
+  return { streams, complete };
+}
+
+/** Parses ffprobe's JSON output; `packetCap`: the cap the packet listing was asked for, if one was. */
+export function parseFfprobeJson(json: string, sizeBytes?: number, packetCap?: number): MediaInfo {
   const output = JSON.parse(json) as FfprobeOutput;
   const streams = (output.streams ?? []).map(streamInfo);
   const format = output.format ?? {};
@@ -97,9 +133,13 @@ export function parseFfprobeJson(json: string, sizeBytes?: number): MediaInfo {
       if (SONG_TAGS.has(key) && !(key in tags)) tags[key] = value;
     }
   }
-  return mediaInfo(format.format_name ?? 'unknown', streams, {
+  const info = mediaInfo(format.format_name ?? 'unknown', streams, {
     duration: positive(format.duration),
     sizeBytes: sizeBytes ?? positive(format.size),
     tags,
   });
+  if (!output.packets) return info;
+  const startTime = Number(format.start_time);
+  const complete = packetCap === undefined || output.packets.length < packetCap;
+  return { ...info, packets: packetListing(output.packets, Number.isFinite(startTime) ? startTime : 0, complete) };
 }

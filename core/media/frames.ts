@@ -2,6 +2,7 @@ import { MediaError } from '../errors.js';
 import { failureFromExit, judgeDamage, type DecodeDamage } from './failure.js';
 import { checkWindow, chooseStream, inputArgs, prepareInput, type PrepareOptions } from './prepare.js';
 import { remainingMs } from './probe.js';
+import { chooseKeyframeDecode, type DecodeChoice } from './keyframe-decode.js';
 import { startChild } from './process.js';
 import type { MediaInfo, MediaInput, RgbFrame } from './types.js';
 
@@ -28,11 +29,15 @@ export interface FrameOptions extends PrepareOptions {
   /** Read the input at its native rate (`-re`): a live pull of a finite source, in step with the clock. */
   readonly realtime?: boolean;
   /**
-   * Decode keyframes only (`-skip_frame nokey`): much less work, but each sampled slot then shows the
-   * last keyframe at or before its time, which is the same frame as a full decode only where the
-   * keyframes fall on the slots. For measuring (the clip benchmark); the product decodes every frame.
+   * `auto` (default): decode keyframes only (`-skip_frame nokey`) when the probe's packet listing shows
+   * that every sampled slot falls on a keyframe, so the frames are the same as a full decode's at a
+   * fraction of the work (keyframe-decode.ts); else every frame. `every-frame`: always a full decode.
+   * `keyframes`: keyframes only whatever the layout (each slot then shows the last keyframe at or before
+   * its time: other frames than a full decode's where keyframes are sparse; for measuring).
    */
-  readonly keyframesOnly?: boolean;
+  readonly decode?: 'auto' | 'every-frame' | 'keyframes';
+  /** Told which decode `auto` chose, and why. */
+  readonly onDecodeChoice?: ((choice: DecodeChoice) => void) | undefined;
   /** Told when ffmpeg skipped damaged data but at least 90% of the planned frames decoded (else MEDIA_UNREADABLE). */
   readonly onDamage?: ((damage: DecodeDamage) => void) | undefined;
 }
@@ -108,22 +113,38 @@ function filterGraph(plan: FramePlan, still: boolean): string {
   return still ? scale : `fps=fps=${plan.rate.num}/${plan.rate.den}:round=up:start_time=0,${scale}`;
 }
 
+/** The decode `options.decode` asks for, given the plan and the probe's packet listing. */
+function decodeChoice(info: MediaInfo, streamIndex: number, plan: FramePlan, options: FrameOptions): DecodeChoice {
+  const mode = options.decode ?? 'auto';
+  if (mode === 'every-frame') return { keyframesOnly: false, reason: 'asked for every frame' };
+  if (mode === 'keyframes') return { keyframesOnly: true, reason: 'asked for keyframes only' };
+  if (info.still) return { keyframesOnly: false, reason: 'a still image' };
+  return chooseKeyframeDecode(info.packets, streamIndex, plan);
+}
+
+/** Only a decode that may use keyframes alone needs the packet listing (it reads the packets, not just the header). */
+function wantsPacketListing(options: FrameOptions): boolean {
+  return (options.decode ?? 'auto') === 'auto' && !options.realtime && (options.start ?? 0) === 0 && options.info === undefined && options.maxFrames !== Infinity;
+}
+
 /**
  * Decoded RGB24 frames, sampled at `fps` (or evenly, see `sampling`), read from ffmpeg's raw pipe.
  * A still image gives one frame. Breaking out of the loop stops ffmpeg and waits for it to exit. A
  * truncated input yields the frames before the cut, then throws `MEDIA_UNREADABLE`.
  */
 export async function* frames(input: MediaInput, options: FrameOptions = {}): AsyncGenerator<RgbFrame, void, undefined> {
-  const prepared = await prepareInput(input, options, 'video');
+  const prepared = await prepareInput(input, { ...options, listPackets: wantsPacketListing(options) }, 'video');
   const { info, limits, binaries } = prepared;
   const label = prepared.input.label;
   try {
     checkWindow(info, label, options.start ?? 0, options.duration);
     const plan = planFrames(info, options);
     const stream = chooseStream(info, 'video');
+    const choice = decodeChoice(info, stream.index, plan, options);
+    options.onDecodeChoice?.(choice);
     const args = [
       ...(options.realtime ? ['-re'] : []),
-      ...inputArgs(prepared.input, plan.start, plan.duration, options.keyframesOnly ? ['-skip_frame', 'nokey'] : []),
+      ...inputArgs(prepared.input, plan.start, plan.duration, choice.keyframesOnly ? ['-skip_frame', 'nokey'] : []),
       ...['-map', `0:${stream.index}`, '-an', '-sn', '-dn', '-vf', filterGraph(plan, info.still === true)],
       ...(Number.isFinite(plan.count) ? ['-frames:v', String(plan.count)] : []),
       ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],

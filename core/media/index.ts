@@ -1,4 +1,4 @@
-export type { MediaInfo, MediaInput, RgbFrame, StreamInfo } from './types.js';
+export type { MediaInfo, MediaInput, PacketListing, PacketTimes, RgbFrame, StreamInfo } from './types.js';
 export { probe, type MediaCallOptions, type ProbeOptions } from './probe.js';
 export { frames, type FrameOptions } from './frames.js';
 export { audio, type AudioOptions } from './audio.js';

@@ -15,6 +15,8 @@ export interface PreparedInput {
 export interface PrepareOptions extends ProbeOptions {
   /** A MediaInfo from an earlier `probe()` of the same input, to skip probing again. */
   readonly info?: MediaInfo | undefined;
+  /** Have the probe list the packets' times and keyframe flags (local inputs; see probe.ts). */
+  readonly listPackets?: boolean;
 }
 
 function checkInfo(info: MediaInfo, label: string, needs: 'video' | 'audio', limits: CallLimits): void {
@@ -39,7 +41,7 @@ export async function prepareInput(input: MediaInput, options: PrepareOptions, n
   const binaries = options.binaries ?? (await mediaBinaries());
   const opened = await openInput(input, limits);
   try {
-    const info = options.info ?? (await probeOpened(binaries, opened, limits));
+    const info = options.info ?? (await probeOpened(binaries, opened, limits, options.listPackets === true));
     checkInfo(info, opened.label, needs, limits);
     throwIfAborted(limits, needs === 'video' ? 'frames' : 'audio', opened.label);
     return { binaries, input: opened, info, limits };

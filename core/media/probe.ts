@@ -9,6 +9,12 @@ import { mediaSettings, type MediaSettings } from './settings.js';
 import type { MediaInfo, MediaInput } from './types.js';
 
 const PROBE_OUTPUT_BYTES = 4 * 1024 * 1024;
+/**
+ * Most packets a probe lists (all streams together): about 4 minutes of 30 fps video with its audio,
+ * about 2.5 MB of JSON. A listing past the output cap (packets with large side data) is dropped, and
+ * the input probed again without it.
+ */
+export const PACKET_LISTING_CAP = 20_000;
 
 /** Options every media call takes; unset limits come from `configureMedia()` (config `media.*`). */
 export interface MediaCallOptions {
@@ -64,12 +70,13 @@ export function throwIfAborted(limits: CallLimits, operation: string, label: str
   if (limits.signal?.aborted) throw new MediaError('MEDIA_ABORTED', `${operation} of ${label} was aborted`, { input: label, operation });
 }
 
-async function probeWithFfprobe(ffprobe: string, input: OpenedInput, limits: CallLimits): Promise<MediaInfo> {
-  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...input.options, '-i', input.arg];
+async function probeWithFfprobe(ffprobe: string, input: OpenedInput, limits: CallLimits, listPackets: boolean): Promise<MediaInfo> {
+  const listing = listPackets ? ['-show_entries', 'packet=stream_index,pts_time,flags', '-read_intervals', `%+#${PACKET_LISTING_CAP}`] : [];
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...listing, ...input.options, '-i', input.arg];
   const { stdout, exit } = await runChild({ command: ffprobe, args, timeoutMs: probeTimeoutMs(limits, input), signal: limits.signal, maxStdoutBytes: PROBE_OUTPUT_BYTES });
   if (exit.code !== 0 || exit.stopped) throw failureFromExit(exit, { operation: 'probe', label: input.label, timeoutMs: probeLimit(limits, input) });
   try {
-    return parseFfprobeJson(stdout.toString('utf8'), input.sizeBytes);
+    return parseFfprobeJson(stdout.toString('utf8'), input.sizeBytes, listPackets ? PACKET_LISTING_CAP : undefined);
   } catch (error) {
     throw new MediaError('MEDIA_UNREADABLE', `Cannot probe ${input.label}: ffprobe printed no valid JSON`, { input: input.label }, { cause: error });
   }
@@ -84,10 +91,24 @@ async function probeWithFfmpeg(ffmpeg: string, input: OpenedInput, limits: CallL
   return info;
 }
 
-/** Probes an opened input with ffprobe, or with ffmpeg when no ffprobe runs. */
-export async function probeOpened(binaries: MediaBinaries, input: OpenedInput, limits: CallLimits): Promise<MediaInfo> {
+/** ffprobe, with the packet listing when asked; a listing too large for the output cap is given up. */
+async function probeWithListing(ffprobe: string, input: OpenedInput, limits: CallLimits, listPackets: boolean): Promise<MediaInfo> {
+  if (!listPackets) return probeWithFfprobe(ffprobe, input, limits, false);
+  try {
+    return await probeWithFfprobe(ffprobe, input, limits, true);
+  } catch (error) {
+    if (error instanceof MediaError && error.code === 'MEDIA_TOO_LARGE') return probeWithFfprobe(ffprobe, input, limits, false);
+    throw error;
+  }
+}
+
+/**
+ * Probes an opened input with ffprobe, or with ffmpeg when no ffprobe runs. `listPackets`: also list the
+ * packets' times and keyframe flags (ffprobe only, local inputs only: it reads the packets, not just the header).
+ */
+export async function probeOpened(binaries: MediaBinaries, input: OpenedInput, limits: CallLimits, listPackets = false): Promise<MediaInfo> {
   throwIfAborted(limits, 'probe', input.label);
-  const info = binaries.ffprobe ? await probeWithFfprobe(binaries.ffprobe.path, input, limits) : await probeWithFfmpeg(binaries.ffmpeg.path, input, limits);
+  const info = binaries.ffprobe ? await probeWithListing(binaries.ffprobe.path, input, limits, listPackets && input.kind !== 'url') : await probeWithFfmpeg(binaries.ffmpeg.path, input, limits);
   if (info.streams.length === 0) {
     throw new MediaError('MEDIA_UNREADABLE', `${input.label} has no audio or video streams`, { input: input.label, format: info.format });
   }

@@ -38,4 +38,20 @@ export interface MediaInfo {
   readonly tags: Readonly<Record<string, string>>;
   /** A single still image (PNG, JPEG, ...): `frames()` gives exactly one frame at time 0. */
   readonly still?: boolean;
+  /** The packets' presentation times, when the probe was asked to list them (frames() does, to choose its decode). */
+  readonly packets?: PacketListing;
+}
+
+/** One stream's packets in presentation order: times in seconds on ffmpeg's output timeline (input start at 0). */
+export interface PacketTimes {
+  readonly times: readonly number[];
+  readonly keyframe: readonly boolean[];
+}
+
+/** The probe's packet listing, capped in packets (see probe.ts). */
+export interface PacketListing {
+  /** By stream index; a stream with a packet of unknown time is left out. */
+  readonly streams: Readonly<Record<number, PacketTimes>>;
+  /** False when the listing stopped at its cap before the end of the input. */
+  readonly complete: boolean;
 }

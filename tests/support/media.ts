@@ -271,3 +271,16 @@ export function randomBytesFile(name = 'noise.mp4', length = 64 * 1024): Promise
   const ext = name.split('.').pop() ?? 'bin';
   return cached(`random-${name.replace(/\W/g, '_')}`, ext, { name, length }, (path) => writeFile(path, pseudoRandomBytes(length)));
 }
+
+/**
+ * A lossy H.264 clip of moving testsrc2 at 30 fps with B-frames, as cameras and capture tools write
+ * them: `keyframeSeconds` set gives a keyframe exactly that often, else x264's own placement (one
+ * keyframe for a short clip).
+ */
+export function makeGopVideo(spec: { seconds?: number; keyframeSeconds?: number } = {}): Promise<string> {
+  const seconds = spec.seconds ?? 4;
+  const gop = spec.keyframeSeconds ? ['-g', String(30 * spec.keyframeSeconds), '-keyint_min', String(30 * spec.keyframeSeconds), '-sc_threshold', '0'] : [];
+  return cached('gop-video', 'mp4', { seconds, keyframeSeconds: spec.keyframeSeconds ?? null }, (path) =>
+    runFfmpeg(['-f', 'lavfi', '-i', `testsrc2=size=160x120:rate=30:duration=${seconds}`, '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', ...gop, '-pix_fmt', 'yuv420p', '-f', 'mp4', path]),
+  );
+}
