@@ -50,7 +50,8 @@ describe('chooseKeyframeDecode', () => {
 });
 
 describe('packet listing from ffprobe JSON', () => {
-  const json = (packets: unknown[], start = '1.400000') => JSON.stringify({ streams: [{ index: 0, codec_type: 'video', width: 64, height: 48 }], format: { format_name: 'mpegts', start_time: start }, packets });
+  const json = (packets: unknown[], start = '1.400000') =>
+    JSON.stringify({ streams: [{ index: 0, codec_type: 'video', width: 64, height: 48 }], format: { format_name: 'mpegts', start_time: start }, packets });
 
   it('puts times on the output timeline, in presentation order, per stream', () => {
     const info = parseFfprobeJson(
@@ -69,7 +70,17 @@ describe('packet listing from ffprobe JSON', () => {
   });
 
   it('leaves out a stream with a packet of unknown time, and marks a listing at its cap incomplete', () => {
-    const info = parseFfprobeJson(json([{ stream_index: 0, pts_time: 'N/A', flags: 'K_' }, { stream_index: 0, pts_time: '1.5', flags: '__' }], 'N/A'), undefined, 2);
+    const info = parseFfprobeJson(
+      json(
+        [
+          { stream_index: 0, pts_time: 'N/A', flags: 'K_' },
+          { stream_index: 0, pts_time: '1.5', flags: '__' },
+        ],
+        'N/A',
+      ),
+      undefined,
+      2,
+    );
     expect(info.packets?.streams[0]).toBeUndefined();
     expect(info.packets?.complete).toBe(false);
     expect(parseFfprobeJson(json([])).packets?.complete).toBe(true);
