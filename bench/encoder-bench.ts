@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { loadConfig } from '../core/config.js';
 import type { RgbFrame } from '../core/media/types.js';
 import { createEncoders, type DtypeSetting, type Encoders } from '../model/index.js';
+import { intraOpThreads } from '../model/threading.js';
 import { SectionSkipped, type BenchOptions, type BenchSection, type SectionOutcome } from './context.js';
 import { syntheticFrames } from './frames.js';
 import { defaultFullClapDir, defaultFullClipDir, fixtureClapDir, packageRoot } from './paths.js';
@@ -215,7 +216,7 @@ export async function runEncoderBench(options: EncoderBenchOptions): Promise<Sec
         ['transformers.js per frame, main thread', 'fp32', formatSummary(s.pipeline), formatNumber(ratio(s.pipeline, s.pool32), 2), 'processor + CLIPVisionModelWithProjection, one frame per call'],
       ],
       notes: [
-        `model: ${clipDir} (${config.encoders.threads === 0 ? "onnxruntime's default" : config.encoders.threads} intra-op threads everywhere)`,
+        `model: ${clipDir} (${intraOpThreads(config.encoders.threads)} intra-op threads everywhere, spinning off: model/threading.ts)`,
         q8Agreement
           ? `q8 vs fp32 cosine over ${q8Cosines.length} frames: mean ${q8Agreement.mean.toFixed(4)}, min ${q8Agreement.min.toFixed(4)}`
           : 'no q8 graph (vision_model_quantized.onnx) beside the fp32 one',

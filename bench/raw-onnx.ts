@@ -5,10 +5,11 @@
  * (tests/architecture allows it), because measuring the runtime bare is its job.
  */
 import * as ort from 'onnxruntime-node';
+import { intraOpThreads, threadingOptions } from '../model/threading.js';
 
 export interface RawSessionOptions {
   readonly device: 'cpu' | 'cuda';
-  /** Intra-op threads; 0 leaves onnxruntime's default (as the encoder pool does). */
+  /** Intra-op threads; 0: one per core, as the encoder pool with one worker (model/threading.ts). */
   readonly threads: number;
 }
 
@@ -23,7 +24,7 @@ export class RawVisionSession {
       executionProviders: [options.device],
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
-      ...(options.threads > 0 ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+      ...threadingOptions(intraOpThreads(options.threads)),
     });
     if (!session.inputNames.includes('pixel_values')) throw new Error(`${path} has no pixel_values input (it has ${session.inputNames.join(', ')})`);
     return new RawVisionSession(session, imageSize);
@@ -66,7 +67,7 @@ export class RawAudioSession {
       executionProviders: [options.device],
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
-      ...(options.threads > 0 ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+      ...threadingOptions(intraOpThreads(options.threads)),
     });
     if (!session.inputNames.includes('input_features')) throw new Error(`${path} has no input_features input (it has ${session.inputNames.join(', ')})`);
     return new RawAudioSession(session, frames, mels);

@@ -60,7 +60,7 @@ export const configSchema = z.object({
       allowStandIn: bool.default(true),
       /** Worker threads running inference (each owns its sessions). */
       workers: positiveInt.default(1),
-      /** Intra-op threads per worker session (0: onnxruntime's default). */
+      /** Intra-op threads per worker session (0: the cores shared among the workers, model/threading.ts). */
       threads: z.coerce.number().int().min(0).default(0),
       maxBatch: positiveInt.default(16),
       maxWaitMs: z.coerce.number().int().min(0).default(4),

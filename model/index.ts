@@ -12,6 +12,7 @@ import type { Descriptions, EncoderKind, ImageItem, ModelSource, TaskKind } from
 import { resolveEncoderModels, type ModelResolutionSettings, type ResolvedModels } from './sources.js';
 import { isStandInModelId, type StandInNotice } from './stand-in.js';
 import { copyArray, copyItems } from './transfer.js';
+import { intraOpThreads } from './threading.js';
 import { WORKER_NICENESS } from './worker-supervision.js';
 import type { AudioEncoder, Dtype, EncoderInfo, FrameEncoder, ImageInput, PoolStats, TextEncoder } from './types.js';
 
@@ -94,7 +95,7 @@ export async function startEncoders(config: Config, models: ResolvedModels, opti
       clap,
       dtypes: { clipImage: startDtype('clipImage'), clipText: startDtype('clipText'), clapAudio: startDtype('clapAudio'), clapText: startDtype('clapText') },
       device: enc.device,
-      threads: enc.threads,
+      threads: intraOpThreads(enc.threads, options.workers ?? enc.workers),
       allowRemote: enc.allowRemote,
       cacheDir,
       hubUrl: enc.hubUrl,

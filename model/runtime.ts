@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { existsSync } from 'node:fs';
 import { ModelError } from '../core/errors.js';
 import { cudaUnavailable, isCudaFailure } from './device.js';
+import { intraOpThreads, threadingOptions } from './threading.js';
 import type { Device } from './types.js';
 
 export type { InferenceSession } from 'onnxruntime-node';
@@ -14,7 +15,7 @@ export type OrtTensor = ort.Tensor;
 
 export interface RuntimeSettings {
   readonly device: Device;
-  /** Intra-op threads; 0 leaves onnxruntime's default. */
+  /** Intra-op threads; 0: one per core (threading.ts). */
   readonly threads: number;
 }
 
@@ -30,7 +31,7 @@ export async function createSession(path: string, settings: RuntimeSettings): Pr
       executionProviders: [provider],
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
-      ...(settings.threads > 0 ? { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } : {}),
+      ...threadingOptions(intraOpThreads(settings.threads)),
     });
   } catch (error) {
     const message = (error as Error).message;

@@ -10,7 +10,7 @@ export interface GenerationWorkerInit {
   readonly source: ModelSource;
   readonly dtype: Dtype;
   readonly device: Device;
-  /** Intra-op threads; 0 leaves onnxruntime's default. */
+  /** Intra-op threads; 0: one per core (threading.ts). */
   readonly threads: number;
   readonly allowRemote: boolean;
   /** transformers.js download cache; absent: the library's default. */

@@ -10,6 +10,7 @@ import { logger } from '../core/logger.js';
 import { cudaUnavailable, isCudaFailure } from './device.js';
 import { InFlightWork, setUpModelWorkerThread } from './worker-thread.js';
 import { serializeError } from './protocol.js';
+import { intraOpThreads, threadingOptions } from './threading.js';
 import type { Continuation, FromGenerationWorker, GenerationWorkerInit, LoadedModel, ToGenerationWorker } from './text-generation-protocol.js';
 
 const port = parentPort;
@@ -58,7 +59,7 @@ async function load(): Promise<Loaded> {
       ...options,
       dtype: init.dtype,
       device: init.device,
-      session_options: { logSeverityLevel: 3, ...(init.threads > 0 ? { intraOpNumThreads: init.threads, interOpNumThreads: 1 } : {}) },
+      session_options: { logSeverityLevel: 3, ...threadingOptions(intraOpThreads(init.threads)) },
     });
   } catch (error) {
     throw loadError(error);

@@ -42,7 +42,7 @@ export interface TextGeneratorOptions {
   /** `auto` means fp32 here: the q8 agreement check (dtype-choice.ts) compares embeddings, not generations. */
   readonly dtype?: DtypeSetting;
   readonly device?: Device;
-  /** Intra-op threads; 0 (default) leaves onnxruntime's default. */
+  /** Intra-op threads; 0 (default): one per core (threading.ts). */
   readonly threads?: number;
   readonly logLevel?: string;
   /** How long the worker may take to import its libraries and load the model. */

@@ -7,7 +7,7 @@ import { InputError, ModelError } from '../core/errors.js';
 import { ClapAudioEncoder } from './encoders/audio.js';
 import { ClipImageEncoder } from './encoders/image.js';
 import { ClapTextEncoder, ClipTextEncoder } from './encoders/text.js';
-import type { OnnxEncoder } from './encoders/base.js';
+import type { OnnxEncoder, PreparedBatch } from './encoders/base.js';
 import { VimlHeads } from './heads.js';
 import { InFlightWork, setUpModelWorkerThread } from './worker-thread.js';
 import { serializeError, type ControlOp, type EncoderKind, type FromWorker, type ItemResult, type TaskKind, type ToWorker, type WorkerInit } from './protocol.js';
@@ -48,15 +48,24 @@ function requireHeads(): Promise<VimlHeads> {
   return heads;
 }
 
-async function runBatch(kind: TaskKind, items: readonly unknown[]): Promise<ItemResult[]> {
-  if (kind === 'vimlQuery' || kind === 'vimlMusic') {
-    const loaded = await requireHeads();
-    const vectors = kind === 'vimlQuery' ? await loaded.encodeQueries(items as never) : await loaded.encodeMusic(items as never);
-    return vectors.map((value) => ({ ok: true, value }));
-  }
+/** A batch's first phase: pre-processing for the encoders (the ViML heads have none). */
+type Prepared = { readonly encoder: OnnxEncoder<never, unknown>; readonly batch: PreparedBatch } | { readonly heads: 'vimlQuery' | 'vimlMusic'; readonly items: readonly unknown[] };
+
+async function prepareBatch(kind: TaskKind, items: readonly unknown[]): Promise<Prepared> {
+  if (kind === 'vimlQuery' || kind === 'vimlMusic') return { heads: kind, items };
   const encoder = Object.hasOwn(encoders, kind) ? encoders[kind] : undefined; // kind came over a message port
   if (!encoder) throw new InputError('INPUT_INVALID', `Unknown task "${kind}"`);
-  return encoder.encode(items as never[]);
+  const generic = encoder as OnnxEncoder<never, unknown>;
+  return { encoder: generic, batch: await generic.prepareBatch(items as never[]) };
+}
+
+async function runPrepared(prepared: Prepared): Promise<ItemResult[]> {
+  if ('heads' in prepared) {
+    const loaded = await requireHeads();
+    const vectors = prepared.heads === 'vimlQuery' ? await loaded.encodeQueries(prepared.items as never) : await loaded.encodeMusic(prepared.items as never);
+    return vectors.map((value) => ({ ok: true, value }));
+  }
+  return prepared.encoder.run(prepared.batch);
 }
 
 async function control(op: ControlOp): Promise<unknown> {
@@ -144,13 +153,16 @@ port.on('message', (message: ToWorker) => {
   }
   if (stopping) return;
   if (message.type === 'batch') {
-    // The pool may send a batch in reserve while one runs: batches run one after another, in order.
+    // The pool may send a batch in reserve while one runs: it is pre-processed at once (onnxruntime runs
+    // off this thread, so that overlaps the running batch), and batches run one after another, in order.
     let started = 0;
-    const run = batchesDone.then(() => {
+    const previous = batchesDone;
+    const run = prepareBatch(message.kind, message.items).then(async (ready) => {
+      await previous;
       started = performance.now();
-      return runBatch(message.kind, message.items);
+      return runPrepared(ready);
     });
-    batchesDone = run.catch(() => undefined);
+    batchesDone = Promise.all([previous, run.catch(() => undefined)]);
     inFlight.track(run).then(
       (results) => {
         const transfer = results.flatMap((r) => (r.ok ? [r.value.buffer as ArrayBuffer] : []));

@@ -9,6 +9,7 @@ import { logger } from '../../core/logger.js';
 import { l2normalizeRows } from '../vectors.js';
 import { cudaUnavailable, isCudaFailure } from '../device.js';
 import { serializeError, type ItemResult, type ModelDescription, type ModelSource } from '../protocol.js';
+import { intraOpThreads, threadingOptions } from '../threading.js';
 import type { Device, Dtype } from '../types.js';
 
 export interface SessionSettings {
@@ -16,6 +17,13 @@ export interface SessionSettings {
   readonly device: Device;
   readonly threads: number;
   readonly allowRemote: boolean;
+}
+
+/** A batch after pre-processing: the items' input tensors (none when every item failed) and where each row goes. */
+export interface PreparedBatch {
+  readonly results: ItemResult[];
+  readonly slots: readonly number[];
+  readonly inputs: Record<string, Tensor> | undefined;
 }
 
 export interface ModelClass {
@@ -89,6 +97,14 @@ export abstract class OnnxEncoder<Item, Prepared> {
 
   /** Encodes a batch; an item that fails pre-processing gets its own error, the others still run. */
   async encode(items: readonly Item[]): Promise<ItemResult[]> {
+    return this.run(await this.prepareBatch(items));
+  }
+
+  /**
+   * The JavaScript half of a batch: each item's pre-processing and the stacked input tensors. The worker
+   * prepares a batch while the one before it runs (onnxruntime runs off this thread), so the two overlap.
+   */
+  async prepareBatch(items: readonly Item[]): Promise<PreparedBatch> {
     const model = await this.load();
     const results: ItemResult[] = new Array<ItemResult>(items.length);
     const prepared: Prepared[] = [];
@@ -101,29 +117,36 @@ export abstract class OnnxEncoder<Item, Prepared> {
         results[i] = { ok: false, error: serializeError(error) };
       }
     }
-    if (prepared.length > 0) {
-      const declared = this.session(model).inputNames;
-      const inputs = Object.fromEntries(Object.entries(await this.toInputs(prepared)).filter(([name]) => declared.includes(name)));
-      let output: Tensor;
-      try {
-        output = ((await model(inputs)) as Record<string, Tensor>)[this.outputName]!;
-      } catch (error) {
-        const shapes = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, `${t.type}[${t.dims.join(',')}]`]));
-        log.error({ model: this.source.configured, file: this.modelFile, inputs: shapes, err: error }, 'inference failed');
-        throw new ModelError('MODEL_FAILED', `${this.modelFile} of ${this.label} failed: ${(error as Error).message}`, { inputs: shapes });
-      }
-      const [rows, dim] = output.dims as [number, number];
-      if (output.dims.length !== 2 || rows !== prepared.length || dim !== this.dim) {
-        throw new ModelError(
-          'MODEL_INVALID',
-          `${this.modelFile} of ${this.label} returned ${this.outputName} of shape [${output.dims.join(', ')}], expected [${prepared.length}, ${this.dim}] (projection_dim in config.json)`,
-        );
-      }
-      const vectors = l2normalizeRows(output.data as Float32Array, rows, dim);
-      slots.forEach((slot, row) => {
-        results[slot] = { ok: true, value: vectors[row]! };
-      });
+    if (prepared.length === 0) return { results, slots, inputs: undefined };
+    const declared = this.session(model).inputNames;
+    const inputs = Object.fromEntries(Object.entries(await this.toInputs(prepared)).filter(([name]) => declared.includes(name)));
+    return { results, slots, inputs };
+  }
+
+  /** Runs a prepared batch and fills in its results (normalised rows). */
+  async run(batch: PreparedBatch): Promise<ItemResult[]> {
+    const { results, slots, inputs } = batch;
+    if (!inputs) return results;
+    const model = await this.load();
+    let output: Tensor;
+    try {
+      output = ((await model(inputs)) as Record<string, Tensor>)[this.outputName]!;
+    } catch (error) {
+      const shapes = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, `${t.type}[${t.dims.join(',')}]`]));
+      log.error({ model: this.source.configured, file: this.modelFile, inputs: shapes, err: error }, 'inference failed');
+      throw new ModelError('MODEL_FAILED', `${this.modelFile} of ${this.label} failed: ${(error as Error).message}`, { inputs: shapes });
     }
+    const [rows, dim] = output.dims as [number, number];
+    if (output.dims.length !== 2 || rows !== slots.length || dim !== this.dim) {
+      throw new ModelError(
+        'MODEL_INVALID',
+        `${this.modelFile} of ${this.label} returned ${this.outputName} of shape [${output.dims.join(', ')}], expected [${slots.length}, ${this.dim}] (projection_dim in config.json)`,
+      );
+    }
+    const vectors = l2normalizeRows(output.data as Float32Array, rows, dim);
+    slots.forEach((slot, row) => {
+      results[slot] = { ok: true, value: vectors[row]! };
+    });
     return results;
   }
 
@@ -170,7 +193,7 @@ export abstract class OnnxEncoder<Item, Prepared> {
         ...this.pretrainedOptions(),
         dtype: this.settings.dtype,
         device: this.settings.device,
-        session_options: { logSeverityLevel: 3, ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}) },
+        session_options: { logSeverityLevel: 3, ...threadingOptions(intraOpThreads(threads)) },
       }),
     );
     try {
