@@ -13,7 +13,8 @@ type CopyableArray = Uint8Array | Float32Array;
 
 /** Copies one array in slices, so a 2.7 MB frame never holds the event loop for long. */
 export async function copyArray<T extends CopyableArray>(source: T): Promise<T> {
-  const target = new (source.constructor as new (length: number) => T)(source.length);
+  // By element type, not source.constructor: a Node Buffer (socket.io's binary) would call the deprecated Buffer(size).
+  const target = (source instanceof Float32Array ? new Float32Array(source.length) : new Uint8Array(source.length)) as T;
   const step = Math.max(1, Math.floor(CHUNK_BYTES / source.BYTES_PER_ELEMENT));
   for (let offset = 0; offset < source.length; offset += step) {
     if (offset > 0) await nextTurn();
