@@ -60,6 +60,30 @@ describe('CLIP image preprocessing (model/encoders/image-preprocess.ts)', () => 
     expect(diff / a.length).toBeLessThan(0.1); // the same picture, through JPEG
   });
 
+  it('gives every value of a batch the float32 of (v * rescale - mean) / std, image by image', () => {
+    const images = [
+      { width: 398, height: 224, data: pattern(398, 224) },
+      { width: 224, height: 300, data: pattern(224, 300).map((v) => 255 - v) },
+    ];
+    const pixels = pixelValues(images, steps);
+    const plane = 224 * 224;
+    let mismatches = 0;
+    images.forEach((image, n) => {
+      const left = Math.floor((image.width - 224) / 2);
+      const top = Math.floor((image.height - 224) / 2);
+      for (let c = 0; c < 3; c++) {
+        for (let y = 0; y < 224; y++) {
+          for (let x = 0; x < 224; x++) {
+            const value = image.data[((top + y) * image.width + left + x) * 3 + c]!;
+            const expected = Math.fround(value * (steps.rescale / steps.std[c]!) - steps.mean[c]! / steps.std[c]!);
+            if (pixels[(n * 3 + c) * plane + y * 224 + x] !== expected) mismatches++;
+          }
+        }
+      }
+    });
+    expect(mismatches).toBe(0);
+  });
+
   it('given bytes that are no image, fails that item with INPUT_INVALID', async () => {
     await expect(sizeImage({ encoded: Uint8Array.of(1, 2, 3, 4) }, steps)).rejects.toMatchObject({ code: 'INPUT_INVALID' });
   });
