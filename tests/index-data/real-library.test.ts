@@ -79,7 +79,8 @@ describe('a library of symlinks', () => {
   it('indexes every linked file once (the file linked twice is one track), and skips only the broken one', () => {
     expect(first.tracks).toBe(8);
     expect(first.skipped.map((s) => [s.path.slice(library.length + 1), s.code])).toEqual([['broken.mp3', 'MEDIA_UNREADABLE']]);
-    expect(first.skipped[0]!.reason).not.toMatch(/ffmpeg|Invalid data|0x[0-9a-f]/i);
+    // No ffmpeg jargon in the reason; the path is left out first (a random temp folder like /tmp/x-0XBt... looks like hex).
+    expect(first.skipped[0]!.reason.replaceAll(library, '<library>')).not.toMatch(/ffmpeg|Invalid data|0x[0-9a-f]/i);
   });
 
   it('plans the audio to decode before processing, so progress has an ETA in audio time', () => {
