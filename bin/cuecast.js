@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 // The CLI runs the compiled JavaScript in dist/ (built by `npm ci` through the prepare script).
 // From a source checkout without dist/, it falls back to running the TypeScript through tsx.
+// Model-heavy commands are started once more with malloc on huge pages (launcher.js).
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
+import { absorbDuplicateSignals, relaunch, relaunchBlocker } from './launcher.js';
+
+if (process.env.CUECAST_LAUNCHED === '1') absorbDuplicateSignals();
+else if (relaunchBlocker(process.argv, process.env) === undefined) await relaunch(fileURLToPath(import.meta.url));
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const compiled = join(root, 'dist', 'cli', 'main.js');
