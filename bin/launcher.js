@@ -1,6 +1,8 @@
 // Starts the model-heavy commands with glibc's malloc on transparent huge pages
 // (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), which glibc reads only when a process starts: so this
-// process starts a second one with it and passes signals and the exit status through.
+// process starts a second one with it and passes signals and the exit status through. The second one
+// dies with it (setpriv --pdeathsig KILL): `kill -9` of cuecast stays what it was, a crash of the
+// command (which its catalog writes are built to survive), not a drain.
 // Measured on a 2-core AMD EPYC (docs/benchmarks.md, issue 16): catalog indexing of 3 tracks
 // 10.7 s -> 8.6 s; spawning ffmpeg from a process holding 1.5 GiB 60-75 ms -> 8-9 ms (fork copies
 // the page tables, and the models' memory in 2 MiB pages has 512 times fewer).
@@ -27,9 +29,9 @@ function glibc() {
   return typeof header.glibcVersionRuntime === 'string';
 }
 
-/** setpriv --pdeathsig, so the command gets SIGTERM (and drains) if this process dies, even by SIGKILL. */
+/** setpriv --pdeathsig, so the command never outlives this process, even when it is killed by SIGKILL. */
 function setprivRuns() {
-  return spawnSync('setpriv', ['--pdeathsig', 'TERM', '--', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  return spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
 }
 
 /** Whether to start the command again with the tunable: why not, or undefined when it should. */
@@ -70,7 +72,7 @@ export function absorbDuplicateSignals() {
 /** Starts `entry` again with the tunable and waits for it; resolves never (this process exits with it). */
 export function relaunch(entry, argv = process.argv, env = process.env) {
   const tunables = env.GLIBC_TUNABLES ? `${env.GLIBC_TUNABLES}:${TUNABLE}` : TUNABLE;
-  const child = spawn('setpriv', ['--pdeathsig', 'TERM', '--', process.execPath, ...process.execArgv, entry, ...argv.slice(2)], {
+  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', process.execPath, ...process.execArgv, entry, ...argv.slice(2)], {
     stdio: 'inherit',
     env: { ...env, GLIBC_TUNABLES: tunables, CUECAST_LAUNCHED: '1' },
   });

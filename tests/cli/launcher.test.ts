@@ -78,8 +78,8 @@ describe('the launcher (bin/launcher.js)', () => {
       expect(report.launched && inner.launched).toBe(true);
     });
 
-    it('given the launcher killed with SIGKILL, the command gets SIGTERM (parent-death signal) and drains', async () => {
-      const orphan = run(['serve', 'wait', '100']);
+    it('given the launcher killed with SIGKILL, the command dies with it (parent-death signal), as kill -9 of cuecast did before', async () => {
+      const orphan = run(['serve', 'wait', '10000']);
       const report = (await orphan.line(0)) as Report;
       orphan.child.kill('SIGKILL');
       expect(await orphan.exit).toEqual({ code: null, signal: 'SIGKILL' });
