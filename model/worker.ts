@@ -153,8 +153,9 @@ port.on('message', (message: ToWorker) => {
   }
   if (stopping) return;
   if (message.type === 'batch') {
-    // The pool may send a batch in reserve while one runs: it is pre-processed at once (onnxruntime runs
-    // off this thread, so that overlaps the running batch), and batches run one after another, in order.
+    // The pool may send a batch in reserve while one runs: it is pre-processed as soon as this thread is
+    // free (onnxruntime-node's run blocks it, so only asynchronous steps such as sharp's decoding overlap
+    // a run), and batches run one after another, in order.
     let started = 0;
     const previous = batchesDone;
     const run = prepareBatch(message.kind, message.items).then(async (ready) => {

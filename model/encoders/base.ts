@@ -102,7 +102,8 @@ export abstract class OnnxEncoder<Item, Prepared> {
 
   /**
    * The JavaScript half of a batch: each item's pre-processing and the stacked input tensors. The worker
-   * prepares a batch while the one before it runs (onnxruntime runs off this thread), so the two overlap.
+   * prepares a batch in reserve before the one ahead of it has finished, so its asynchronous steps (sharp)
+   * overlap that run; onnxruntime-node's run itself blocks the worker's thread.
    */
   async prepareBatch(items: readonly Item[]): Promise<PreparedBatch> {
     const model = await this.load();
