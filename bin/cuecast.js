@@ -5,10 +5,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
-import { absorbDuplicateSignals, relaunch, relaunchBlocker } from './launcher.js';
+import { startOnHugePages } from './launcher.js';
 
-if (process.env.CUECAST_LAUNCHED === '1') absorbDuplicateSignals();
-else if (relaunchBlocker(process.argv, process.env) === undefined) await relaunch(fileURLToPath(import.meta.url));
+await startOnHugePages(fileURLToPath(import.meta.url));
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const compiled = join(root, 'dist', 'cli', 'main.js');

@@ -4,3 +4,5 @@ export declare const TUNABLE: string;
 export declare function relaunchBlocker(argv: readonly string[], env: NodeJS.ProcessEnv): string | undefined;
 export declare function absorbDuplicateSignals(): void;
 export declare function relaunch(entry: string, argv?: readonly string[], env?: NodeJS.ProcessEnv): Promise<never>;
+/** In the started command: absorb duplicate signals; otherwise start the command again on huge pages when nothing stands against it. */
+export declare function startOnHugePages(entry: string, argv?: readonly string[], env?: NodeJS.ProcessEnv): Promise<void>;

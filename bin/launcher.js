@@ -95,3 +95,12 @@ export function relaunch(entry, argv = process.argv, env = process.env) {
     });
   });
 }
+
+/**
+ * What an entry script calls first: in the started command, absorb duplicate signals; otherwise start the
+ * command again on huge pages when relaunchBlocker finds nothing against it (never returns then).
+ */
+export async function startOnHugePages(entry, argv = process.argv, env = process.env) {
+  if (env.CUECAST_LAUNCHED === '1') absorbDuplicateSignals();
+  else if (relaunchBlocker(argv, env) === undefined) await relaunch(entry, argv, env);
+}
