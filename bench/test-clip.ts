@@ -7,6 +7,12 @@ import { packageRoot } from './paths.js';
 
 const run = promisify(execFile);
 
+/** Runs ffmpeg quietly, overwriting its output: how every benchmark input here is made. */
+async function makeWithFfmpeg(args: readonly string[], timeoutMs: number): Promise<void> {
+  const { ffmpeg } = await mediaBinaries();
+  await run(ffmpeg.path, ['-hide_banner', '-loglevel', 'error', '-y', ...args], { timeout: timeoutMs });
+}
+
 /**
  * A 30 s 1280x720 H.264 + AAC clip (ffmpeg's testsrc2 pattern and a tone), made once and cached in
  * .cache/bench/. The benchmark may start ffmpeg itself (tests/architecture allows it) because making
@@ -19,15 +25,9 @@ export async function testClip(seconds = 30, width = 1280, height = 720, keyfram
   const gop = keyframeSeconds ? ['-g', String(Math.round(30 * keyframeSeconds)), '-keyint_min', String(Math.round(30 * keyframeSeconds)), '-sc_threshold', '0'] : [];
   if (existsSync(file)) return file;
   mkdirSync(dir, { recursive: true });
-  const { ffmpeg } = await mediaBinaries();
   const partial = `${file}.partial.mp4`;
-  await run(
-    ffmpeg.path,
+  await makeWithFfmpeg(
     [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
       '-f',
       'lavfi',
       '-i',
@@ -48,7 +48,7 @@ export async function testClip(seconds = 30, width = 1280, height = 720, keyfram
       '-shortest',
       partial,
     ],
-    { timeout: 300_000 },
+    300_000,
   );
   renameSync(partial, file);
   return file;
@@ -60,10 +60,7 @@ export async function testJpegs(count = 8, width = 640, height = 360): Promise<U
   const name = (i: number) => join(dir, `frame-${String(i + 1).padStart(3, '0')}.jpg`);
   if (!existsSync(name(count - 1))) {
     mkdirSync(dir, { recursive: true });
-    const { ffmpeg } = await mediaBinaries();
-    await run(ffmpeg.path, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=1:duration=${count}`, '-q:v', '4', join(dir, 'frame-%03d.jpg')], {
-      timeout: 60_000,
-    });
+    await makeWithFfmpeg(['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=1:duration=${count}`, '-q:v', '4', join(dir, 'frame-%03d.jpg')], 60_000);
   }
   return Array.from({ length: count }, (_, i) => new Uint8Array(readFileSync(name(i))));
 }
@@ -77,17 +74,11 @@ export async function testTracks(count: number, seconds: number): Promise<string
   const name = (i: number) => join(dir, `track-${String(i + 1).padStart(2, '0')}.flac`);
   if (existsSync(name(count - 1))) return dir;
   mkdirSync(dir, { recursive: true });
-  const { ffmpeg } = await mediaBinaries();
   for (let i = 0; i < count; i++) {
     const root = 110 * 2 ** (i / 12);
     const partial = `${name(i)}.partial.flac`;
-    await run(
-      ffmpeg.path,
+    await makeWithFfmpeg(
       [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-y',
         '-f',
         'lavfi',
         '-i',
@@ -108,7 +99,7 @@ export async function testTracks(count: number, seconds: number): Promise<string
         'flac',
         partial,
       ],
-      { timeout: 300_000 },
+      300_000,
     );
     renameSync(partial, name(i));
   }
