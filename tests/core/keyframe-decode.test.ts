@@ -3,7 +3,7 @@ import { frames, probe, type PacketListing, type RgbFrame } from '../../core/med
 import { parseFfprobeJson } from '../../core/media/ffprobe-json.js';
 import { chooseKeyframeDecode, type DecodeChoice } from '../../core/media/keyframe-decode.js';
 import type { FrameOptions } from '../../core/media/frames.js';
-import { makeGopVideo } from '../support/media.js';
+import { makeGopVideo, makeManyPacketVideo } from '../support/media.js';
 
 /** 30 fps packets for `seconds`, a keyframe every `every` frames (presentation order). */
 function listing(seconds: number, every: number, complete = true, offset = 0): PacketListing {
@@ -127,5 +127,15 @@ describe('frames(): keyframes only where they give the same frames', () => {
     const info = await probe(clip);
     expect(info.packets).toBeUndefined();
     expect((await decode(clip, { info })).choice).toMatchObject({ keyframesOnly: false, reason: 'no packet listing for the video stream' });
+  });
+
+  it('given more packets than the probe lists, decodes every frame: the listing (capped) does not reach the last slot', async () => {
+    const clip = await makeManyPacketVideo();
+    // A slot every 10 s falls on a keyframe (one each second), but the listing stops at 200 s of 240.
+    const run = await decode(clip, { fps: 0.1, maxFrames: 25, sampling: 'rate', size: 16 });
+    expect(run.choice).toMatchObject({ keyframesOnly: false, reason: 'the packet listing stops before the last slot' });
+    expect(run.frames).toHaveLength(25);
+    // Within the listed part the same clip decodes keyframes only.
+    expect((await decode(clip, { fps: 0.1, maxFrames: 15, sampling: 'rate', size: 16 })).choice).toMatchObject({ keyframesOnly: true });
   });
 });

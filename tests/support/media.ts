@@ -284,3 +284,13 @@ export function makeGopVideo(spec: { seconds?: number; keyframeSeconds?: number 
     runFfmpeg(['-f', 'lavfi', '-i', `testsrc2=size=160x120:rate=30:duration=${seconds}`, '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', ...gop, '-pix_fmt', 'yuv420p', '-f', 'mp4', path]),
   );
 }
+
+/**
+ * A 250 s, 16x16 H.264 clip at 100 fps with a keyframe each second: 25,000 packets, more than the probe
+ * lists (PACKET_LISTING_CAP), so its listing stops at 200 s.
+ */
+export function makeManyPacketVideo(): Promise<string> {
+  return cached('many-packets', 'mp4', { seconds: 250, fps: 100 }, (path) =>
+    runFfmpeg(['-f', 'lavfi', '-i', 'color=c=gray:s=16x16:r=100:d=250', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '100', '-pix_fmt', 'yuv420p', '-f', 'mp4', path]),
+  );
+}
