@@ -24,6 +24,9 @@ export function fixtureCliEnv(dataDir: string, extra: Readonly<Record<string, st
     CUECAST_DATA_DIR: dataDir,
     CUECAST_ALLOW_REMOTE_MODELS: 'false',
     CUECAST_WORKERS: '1',
+    // One intra-op thread, as the in-process fixture encoders (support/models.ts): the suite runs files side
+    // by side on 2 cores, and a CLI child on both cores starved the load test beside it (frame-to-pick p95 3.4 s once).
+    CUECAST_THREADS: '1',
     CUECAST_DTYPE: 'fp32',
     CUECAST_LOG_LEVEL: 'silent',
     ...extra,
