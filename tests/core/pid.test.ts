@@ -10,12 +10,13 @@ describe('isProcessAlive', () => {
   });
 
   it.skipIf(process.platform !== 'linux')('is false for a zombie: exited, not yet reaped by its parent', async () => {
-    // sh starts `true` in the background, prints its pid and becomes `sleep`, which never reaps it.
-    const shell = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // sh starts a 1 s sleep in the background, prints its pid and becomes `sleep 10`, which never reaps it:
+    // the background one exits after the exec (sh itself would have reaped it) and stays a zombie.
+    const shell = spawn('sh', ['-c', '(sleep 1) & echo $!; exec sleep 10'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const line = await new Promise<string>((resolve) => createInterface({ input: shell.stdout }).once('line', resolve));
       const zombie = Number(line);
-      for (let waited = 0; waited < 3000 && isProcessAlive(zombie); waited += 20) await new Promise((r) => setTimeout(r, 20));
+      for (let waited = 0; waited < 8000 && isProcessAlive(zombie); waited += 20) await new Promise((r) => setTimeout(r, 20));
       expect(isProcessAlive(zombie)).toBe(false);
       // It is still there, as a zombie: signal 0 alone would call it alive.
       expect(() => process.kill(zombie, 0)).not.toThrow();
