@@ -31,6 +31,8 @@ const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
 
 export const INDEX_VS_RAW_TARGET = 0.85;
+/** Windows the raw session is timed over, before and after the run (after one untimed run at the batch size). */
+const RAW_TIMED_WINDOWS = 32;
 const TARGET = `catalog indexing (default dtype, auto) >= ${INDEX_VS_RAW_TARGET * 100}% of a raw CLAP audio session's windows/s`;
 
 interface Plan {
@@ -138,7 +140,7 @@ async function measure(setting: DtypeSetting, dirs: { clip: string; clap: string
     await encoders.warmup(['clapAudio', 'clapText', 'clipText']);
     const expectedWindows = p.tracks * Math.ceil(p.seconds / 5);
     // Raw session before and after the indexing run; their mean is the ceiling (drift on a shared machine).
-    const rawBefore = await raw.windowsPerSecond(Math.min(expectedWindows, 16), 8);
+    const rawBefore = await raw.windowsPerSecond(Math.min(expectedWindows, RAW_TIMED_WINDOWS), 8);
     options.progress(`[catalog] ${setting}: tag prompts through the CLAP text encoder (a fixed cost per indexing run)`);
     let begin = performance.now();
     await ClapTagger.create(encoders.clapText);
@@ -160,7 +162,7 @@ async function measure(setting: DtypeSetting, dirs: { clip: string; clap: string
     if (summary.indexed !== p.tracks) throw new Error(`indexed ${summary.indexed} of ${p.tracks} tracks (skipped: ${summary.skipped.map((s) => s.reason).join('; ')})`);
     const stats = encoders.stats();
     const windows = (stats.byKind.clapAudio?.items ?? 0) - before;
-    const rawAfter = await raw.windowsPerSecond(Math.min(windows, 16), 8);
+    const rawAfter = await raw.windowsPerSecond(Math.min(windows, RAW_TIMED_WINDOWS), 8);
     // The run embeds the tag prompts again (once per run); the per-track phase is the rest.
     const trackSeconds = Math.max(1e-6, runSeconds - taggerSeconds);
     return {
@@ -207,7 +209,7 @@ export async function runCatalogBench(options: BenchOptions): Promise<SectionOut
     ]),
     notes: [
       'index: indexMusic (probe, decode, 10 s CLAP windows through the worker pool, tags, BPM, template description, CLIP text), catalog.jobs files at once; the per-run cost of embedding the tag prompts is timed apart and left out of windows/s, tracks/min and x realtime',
-      `raw: a bare onnxruntime session over audio_model.onnx fed ready log-mel features in batches of 8 (the indexer batch), timed before and after the run (mean), in a worker thread at the inference pool's niceness (+${WORKER_NICENESS}${results.every((r) => r.rawNiced) ? '' : '; could not be set here, so the raw session ran at normal priority'}), as the pool's workers run`,
+      `raw: a bare onnxruntime session over audio_model.onnx fed ready log-mel features in batches of 8 (the indexer batch), ${RAW_TIMED_WINDOWS} windows timed before and after the run (mean) after one untimed run at that batch, in a worker thread at the inference pool's niceness (+${WORKER_NICENESS}${results.every((r) => r.rawNiced) ? '' : '; could not be set here, so the raw session ran at normal priority'}), as the pool's workers run`,
       `tracks: ${tracks}; models: ${clap}, ${clip}`,
     ],
   };
