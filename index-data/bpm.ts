@@ -19,7 +19,7 @@
  * free-tempo passages). Every step can be switched off (`TempoSteps`) so the benchmark can show what
  * each one adds (bench/real).
  */
-import { Fft } from '../core/fft.js';
+import { RealPairFft } from '../core/fft.js';
 
 /** Analysis frames per second. */
 const FRAME_RATE = 100;
@@ -95,7 +95,7 @@ export class OnsetEnvelope {
   readonly sampleRate: number;
   readonly frameRate: number;
   readonly #hop: number;
-  readonly #fft: Fft;
+  readonly #fft: RealPairFft;
   readonly #window: Float64Array;
   readonly #bandOfBin: Int8Array;
   readonly bandCount: number;
@@ -109,8 +109,8 @@ export class OnsetEnvelope {
   readonly #flux: number[][];
   readonly #energyOnset: number[] = [];
   readonly #levelDb: number[] = [];
-  #re: Float64Array;
-  #im: Float64Array;
+  /** Power spectra of the last transformed pair of frames. */
+  readonly #powers: readonly [Float64Array, Float64Array];
   /** 2 when the input is analysed at half its rate (see the constructor). */
   readonly #decimation: 1 | 2;
   /** Decimation state: the odd input sample before the next pair, and an unpaired sample left over. */
@@ -128,11 +128,9 @@ export class OnsetEnvelope {
     this.#hop = Math.max(1, Math.round(analysisRate / FRAME_RATE));
     this.frameRate = analysisRate / this.#hop;
     const size = 2 ** Math.round(Math.log2(analysisRate * 0.046));
-    this.#fft = new Fft(size);
+    this.#fft = new RealPairFft(size);
     this.#window = new Float64Array(size);
     for (let i = 0; i < size; i++) this.#window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / size);
-    this.#re = new Float64Array(size);
-    this.#im = new Float64Array(size);
     const bins = size / 2 + 1;
     this.#bandOfBin = new Int8Array(bins);
     const edges = BAND_EDGES.filter((hz) => hz < analysisRate / 2);
@@ -146,6 +144,7 @@ export class OnsetEnvelope {
     this.#flux = Array.from({ length: this.bandCount }, () => []);
     this.#fluxScratch = new Float64Array(this.bandCount);
     this.#previous = new Float64Array(bins);
+    this.#powers = [new Float64Array(bins), new Float64Array(bins)];
     this.#current = new Float64Array(bins);
   }
 
@@ -173,15 +172,14 @@ export class OnsetEnvelope {
   /** Windows the frame at `start` (and, when `paired`, the next one as the imaginary part) and transforms. */
   #transformPair(buffer: Float32Array, start: number, paired: boolean): void {
     const size = this.#fft.size;
-    const re = this.#re;
-    const im = this.#im;
+    const input = this.#fft.input;
     const window = this.#window;
     const second = start + this.#hop;
     for (let i = 0; i < size; i++) {
-      re[i] = buffer[start + i]! * window[i]!;
-      im[i] = paired ? buffer[second + i]! * window[i]! : 0;
+      input[2 * i] = buffer[start + i]! * window[i]!;
+      input[2 * i + 1] = paired ? buffer[second + i]! * window[i]! : 0;
     }
-    this.#fft.transform(re, im);
+    this.#fft.powers(this.#powers[0], this.#powers[1]);
   }
 
   /** Every second sample after a [1 2 1]/4 low-pass (enough against aliasing for onset flux), continuing across pushes. */
@@ -205,19 +203,10 @@ export class OnsetEnvelope {
 
   /** Log-magnitude spectrum of frame `which` (0: real part, 1: imaginary part) of the last transform, into #current. */
   #spectrumOf(which: 0 | 1): void {
-    const size = this.#fft.size;
-    const re = this.#re;
-    const im = this.#im;
+    const power = this.#powers[which];
     const out = this.#current;
-    const scale = (2 / size) * 1000;
-    const bins = size / 2 + 1;
-    for (let k = 0; k < bins; k++) {
-      const m = (size - k) % size;
-      // X = (Z[k] + conj Z[m]) / 2, Y = (Z[k] - conj Z[m]) / 2i.
-      const r = which === 0 ? re[k]! + re[m]! : im[k]! + im[m]!;
-      const i = which === 0 ? im[k]! - im[m]! : re[m]! - re[k]!;
-      out[k] = Math.log1p(scale * 0.5 * Math.sqrt(r * r + i * i));
-    }
+    const scale = (2 / this.#fft.size) * 1000;
+    for (let k = 0; k < this.#fft.bins; k++) out[k] = Math.log1p(scale * Math.sqrt(power[k]!));
   }
 
   /** Flux per band (against the previous frame), level and energy onset of the frame at `start`, whose log spectrum is in #current. */

@@ -3,11 +3,11 @@
  * reflect padding, periodic Hann window, power spectrum, Slaney mel filters, 10*log10 with a 1e-10 floor)
  * computed for speed. transformers.js's extractor builds the same thing through a dense 64x513 filter
  * product run as an onnxruntime op; it costs 20-60 ms of CPU per 10 s window, which ran serially with
- * the HTSAT inference in the worker. Here two frames share one complex FFT and each filter only
+ * the HTSAT inference in the worker. Here two frames share one complex FFT (core/fft.ts) and each filter only
  * touches the bins where it is non-zero: a few ms per window. The window and filters are the
  * extractor's own, so the only difference is float rounding (tests/model/log-mel.test.ts).
  */
-import { Fft } from '../../core/fft.js';
+import { RealPairFft } from '../../core/fft.js';
 
 export interface LogMelSettings {
   /** The analysis window (length = frame length = FFT length). */
@@ -32,9 +32,7 @@ export class LogMelSpectrogram {
   private readonly bins: number;
   private readonly window: Float64Array;
   private readonly filters: readonly SparseFilter[];
-  private readonly fft: Fft;
-  private readonly re: Float64Array;
-  private readonly im: Float64Array;
+  private readonly fft: RealPairFft;
   private readonly powerA: Float64Array;
   private readonly powerB: Float64Array;
 
@@ -53,9 +51,7 @@ export class LogMelSpectrogram {
       while (last >= first && row[last] === 0) last--;
       return { first, weights: Float64Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => row[first + i]!) };
     });
-    this.fft = new Fft(this.frameLength);
-    this.re = new Float64Array(this.frameLength);
-    this.im = new Float64Array(this.frameLength);
+    this.fft = new RealPairFft(this.frameLength);
     this.powerA = new Float64Array(this.bins);
     this.powerB = new Float64Array(this.bins);
   }
@@ -73,47 +69,40 @@ export class LogMelSpectrogram {
     const out = new Float32Array(frames * this.mels);
     for (let frame = 0; frame < frames; frame += 2) {
       const paired = frame + 1 < frames;
-      this.load(waveform, frame * this.settings.hopLength - pad, this.re);
-      if (paired) this.load(waveform, (frame + 1) * this.settings.hopLength - pad, this.im);
-      else this.im.fill(0);
-      this.fft.transform(this.re, this.im);
-      this.splitPowers();
+      this.load(waveform, frame * this.settings.hopLength - pad, 0);
+      if (paired) this.load(waveform, (frame + 1) * this.settings.hopLength - pad, 1);
+      else this.clearSecond();
+      this.fft.powers(this.powerA, this.powerB);
       this.melInto(this.powerA, out, frame * this.mels);
       if (paired) this.melInto(this.powerB, out, (frame + 1) * this.mels);
     }
     return out;
   }
 
-  /** One windowed frame starting at `start` of the unpadded waveform (negative or past the end: reflected). */
-  private load(waveform: Float32Array, start: number, into: Float64Array): void {
+  /**
+   * One windowed frame starting at `start` of the unpadded waveform (negative or past the end: reflected)
+   * into the FFT input's real (`part` 0) or imaginary (1) slots.
+   */
+  private load(waveform: Float32Array, start: number, part: 0 | 1): void {
     const last = waveform.length - 1;
     const w = this.window;
+    const into = this.fft.input;
     if (start >= 0 && start + this.frameLength <= waveform.length) {
-      for (let j = 0; j < this.frameLength; j++) into[j] = waveform[start + j]! * w[j]!;
+      for (let j = 0; j < this.frameLength; j++) into[2 * j + part] = waveform[start + j]! * w[j]!;
       return;
     }
     for (let j = 0; j < this.frameLength; j++) {
       let i = start + j;
       if (i < 0) i = -i;
       else if (i > last) i = 2 * last - i;
-      into[j] = waveform[i]! * w[j]!;
+      into[2 * j + part] = waveform[i]! * w[j]!;
     }
   }
 
-  /** Two real frames were transformed as re + i*im: separates their spectra and squares them. */
-  private splitPowers(): void {
-    const n = this.frameLength;
-    const re = this.re;
-    const im = this.im;
-    for (let k = 0; k < this.bins; k++) {
-      const m = (n - k) % n;
-      const ar = (re[k]! + re[m]!) / 2;
-      const ai = (im[k]! - im[m]!) / 2;
-      const br = (im[k]! + im[m]!) / 2;
-      const bi = (re[m]! - re[k]!) / 2;
-      this.powerA[k] = ar * ar + ai * ai;
-      this.powerB[k] = br * br + bi * bi;
-    }
+  /** A last frame without a partner: the imaginary slots are zero. */
+  private clearSecond(): void {
+    const into = this.fft.input;
+    for (let j = 0; j < this.frameLength; j++) into[2 * j + 1] = 0;
   }
 
   private melInto(power: Float64Array, out: Float32Array, offset: number): void {
