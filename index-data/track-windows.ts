@@ -65,7 +65,7 @@ export async function embedTrackWindows(job: WindowJob, probedSeconds: number, w
 }
 
 /**
- * Queues the embedding of the chunk's whole windows, all batches at once, before the caller's tempo
+ * Queues the embedding of the chunk's whole windows (cut for this only, so moved to the worker uncopied), all batches at once, before the caller's tempo
  * analysis (seconds of main-thread work under load), so the pool has them while this thread is busy.
  * Resolves when their vectors are in `vectors`.
  */
@@ -76,7 +76,7 @@ function embedChunkWindows(job: WindowJob, samples: Float32Array, chunkStart: nu
   const batches: Promise<void>[] = [];
   for (let i = 0; i < windows.length; i += ENCODE_BATCH) {
     batches.push(
-      job.encoder.encodeWindows(windows.slice(i, i + ENCODE_BATCH), job.signal).then((out) => {
+      job.encoder.encodeWindows(windows.slice(i, i + ENCODE_BATCH), job.signal, { transfer: true }).then((out) => {
         out.forEach((v, j) => vectors.set(whole[i + j]!, v));
       }),
     );
@@ -99,7 +99,7 @@ export async function embedLateWindows(job: WindowJob, starts: readonly number[]
     late.push(cutWindow(samples, format, w, w));
   }
   for (let i = 0; i < late.length; i += ENCODE_BATCH) {
-    const out = await job.encoder.encodeWindows(late.slice(i, i + ENCODE_BATCH), job.signal);
+    const out = await job.encoder.encodeWindows(late.slice(i, i + ENCODE_BATCH), job.signal, { transfer: true });
     out.forEach((v, j) => vectors.set(starts[i + j]!, v));
   }
 }

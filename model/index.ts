@@ -11,7 +11,7 @@ import { configuredDecision, decide, DtypeChecks, MODEL_FILES, modelFileKey, typ
 import type { Descriptions, EncoderKind, ImageItem, ModelSource, TaskKind } from './protocol.js';
 import { resolveEncoderModels, type ModelResolutionSettings, type ResolvedModels } from './sources.js';
 import { isStandInModelId, type StandInNotice } from './stand-in.js';
-import { copyArray, copyItems } from './transfer.js';
+import { copyArray, copyItems, ownsItsBuffer } from './transfer.js';
 import { intraOpThreads } from './threading.js';
 import { WORKER_NICENESS } from './worker-supervision.js';
 import type { AudioEncoder, Dtype, EncoderInfo, FrameEncoder, ImageInput, PoolStats, TextEncoder } from './types.js';
@@ -231,7 +231,7 @@ class PooledAudioEncoder implements AudioEncoder {
     this.samples = Math.round(sampleRate * windowSeconds);
   }
 
-  async encodeWindows(windows: readonly Float32Array[], signal?: AbortSignal): Promise<Float32Array[]> {
+  async encodeWindows(windows: readonly Float32Array[], signal?: AbortSignal, options: { readonly transfer?: boolean } = {}): Promise<Float32Array[]> {
     windows.forEach((window, i) => {
       if (!(window instanceof Float32Array) || window.length !== this.samples) {
         const got = window instanceof Float32Array ? `${window.length} samples (${(window.length / this.sampleRate).toFixed(3)} s)` : typeof window;
@@ -241,8 +241,8 @@ class PooledAudioEncoder implements AudioEncoder {
         if (!Number.isFinite(window[j]!)) throw new InputError('INPUT_INVALID', `Audio window ${i} holds a non-finite sample at ${j}`);
       }
     });
-    const copies = await copyItems(windows, (window) => copyArray(window));
-    return this.pool.run('clapAudio', copies, signal);
+    const items = await copyItems(windows, (window) => (options.transfer && ownsItsBuffer(window) ? window : copyArray(window)));
+    return this.pool.run('clapAudio', items, signal);
   }
 }
 

@@ -43,3 +43,8 @@ export function transferList(items: readonly unknown[]): ArrayBuffer[] {
   for (const item of items) visit(item, 0);
   return [...buffers];
 }
+
+/** Whether `array` is the only view of its whole ArrayBuffer, so transferring the buffer moves nothing else. */
+export function ownsItsBuffer(array: Float32Array | Uint8Array): boolean {
+  return array.buffer instanceof ArrayBuffer && array.byteOffset === 0 && array.byteLength === array.buffer.byteLength;
+}

@@ -42,8 +42,12 @@ export interface AudioEncoder {
   readonly info: EncoderInfo;
   readonly sampleRate: number;
   readonly windowSeconds: number;
-  /** Each window must hold exactly sampleRate * windowSeconds samples. */
-  encodeWindows(windows: readonly Float32Array[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /**
+   * Each window must hold exactly sampleRate * windowSeconds samples. The windows are copied for the
+   * inference worker unless `transfer` is set: then each window that is its buffer's only view moves to
+   * the worker without a copy and is left empty (detached) here, for windows cut only to be embedded.
+   */
+  encodeWindows(windows: readonly Float32Array[], signal?: AbortSignal, options?: { readonly transfer?: boolean }): Promise<Float32Array[]>;
 }
 
 export interface Disposable {

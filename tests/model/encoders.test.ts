@@ -144,6 +144,20 @@ describe('CLAP audio encoder', () => {
     });
   });
 
+  it('with transfer, moves windows that own their buffer to the worker (detached here) and copies views of a larger buffer; same embeddings', async () => {
+    const copied = await fp32.clapAudio.encodeWindows([audioWindow(1), audioWindow(2)]);
+    const owned = audioWindow(1);
+    const track = new Float32Array(owned.length * 2);
+    track.set(audioWindow(2), owned.length);
+    const view = track.subarray(owned.length);
+    const moved = await fp32.clapAudio.encodeWindows([owned, view], undefined, { transfer: true });
+    expect(maxAbsDiff(moved[0]!, copied[0]!)).toBe(0);
+    expect(maxAbsDiff(moved[1]!, copied[1]!)).toBe(0);
+    expect(owned.length).toBe(0);
+    expect(view.length).toBe(audioWindow(2).length);
+    expect(track.length).toBe(2 * audioWindow(2).length);
+  });
+
   it('given a window with NaN samples, rejects with INPUT_INVALID', async () => {
     const window = audioWindow(4);
     window[1000] = Number.NaN;
