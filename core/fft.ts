@@ -26,15 +26,16 @@ export class RealPairFft {
   }
 
   /**
-   * Transforms `input` and writes |A[k]|^2 into `a` and |B[k]|^2 into `b` for k in [0, bins): the power
-   * spectra of the two real frames (unnormalised DFT).
+   * Transforms `input` and writes |A[k]|^2 into `a` and |B[k]|^2 into `b` for k in [0, upTo): the power
+   * spectra of the two real frames (unnormalised DFT), up to `upTo` (default: all bins).
    */
-  powers(a: Float64Array, b: Float64Array): void {
+  powers(a: Float64Array, b: Float64Array, upTo = this.bins): void {
     const n = this.size;
     const z = this.#spectrum;
     this.#fft.transform(z, this.input);
     // A[k] = (Z[k] + conj Z[n-k]) / 2, B[k] = (Z[k] - conj Z[n-k]) / 2i.
-    for (let k = 0; k < this.bins; k++) {
+    const end = Math.min(upTo, this.bins);
+    for (let k = 0; k < end; k++) {
       const m = k === 0 ? 0 : n - k;
       const zr = z[2 * k]!;
       const zi = z[2 * k + 1]!;

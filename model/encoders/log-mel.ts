@@ -33,6 +33,8 @@ export class LogMelSpectrogram {
   private readonly window: Float64Array;
   private readonly filters: readonly SparseFilter[];
   private readonly fft: RealPairFft;
+  /** Bins below the top filter's last non-zero weight (CLAP's filters end at 14 kHz: 299 of 513). */
+  private readonly usedBins: number;
   private readonly powerA: Float64Array;
   private readonly powerB: Float64Array;
 
@@ -52,6 +54,7 @@ export class LogMelSpectrogram {
       return { first, weights: Float64Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => row[first + i]!) };
     });
     this.fft = new RealPairFft(this.frameLength);
+    this.usedBins = Math.max(0, ...this.filters.map((f) => f.first + f.weights.length));
     this.powerA = new Float64Array(this.bins);
     this.powerB = new Float64Array(this.bins);
   }
@@ -72,7 +75,7 @@ export class LogMelSpectrogram {
       this.load(waveform, frame * this.settings.hopLength - pad, 0);
       if (paired) this.load(waveform, (frame + 1) * this.settings.hopLength - pad, 1);
       else this.clearSecond();
-      this.fft.powers(this.powerA, this.powerB);
+      this.fft.powers(this.powerA, this.powerB, this.usedBins);
       this.melInto(this.powerA, out, frame * this.mels);
       if (paired) this.melInto(this.powerB, out, (frame + 1) * this.mels);
     }

@@ -48,6 +48,18 @@ describe('RealPairFft (core/fft.ts)', () => {
     expect(Math.max(...powerA)).toBeGreaterThan(1000);
   });
 
+  it('given upTo, writes only the bins below it (the rest of the outputs is left as it was)', () => {
+    const fft = new RealPairFft(64);
+    for (let i = 0; i < 64; i++) fft.input[2 * i] = fft.input[2 * i + 1] = Math.cos(i);
+    const full = [new Float64Array(fft.bins), new Float64Array(fft.bins)] as const;
+    fft.powers(full[0], full[1]);
+    const part = [new Float64Array(fft.bins).fill(-1), new Float64Array(fft.bins).fill(-1)] as const;
+    fft.powers(part[0], part[1], 10);
+    expect([...part[0].subarray(0, 10)]).toEqual([...full[0].subarray(0, 10)]);
+    expect([...part[1].subarray(0, 10)]).toEqual([...full[1].subarray(0, 10)]);
+    expect(part[0].subarray(10).every((v) => v === -1)).toBe(true);
+  });
+
   it('refuses a size that is not a power of two', () => {
     expect(() => new RealPairFft(12)).toThrow(RangeError);
     expect(() => new RealPairFft(1)).toThrow(RangeError);
