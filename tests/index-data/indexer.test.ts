@@ -39,7 +39,10 @@ function recordingSource(vanish?: string): AudioSource {
       decodes.push(path);
       return real.decode(path, options);
     },
-    loudness: (path, options) => real.loudness(path, options),
+    decodeFirst: async (path, options) => {
+      decodes.push(path);
+      return real.decodeFirst(path, options);
+    },
   };
 }
 
@@ -203,7 +206,7 @@ describe('indexMusic on synthesised audio', () => {
     const overstated: AudioSource = {
       probe: async (path, signal) => ({ ...(await real.probe(path, signal)), duration: 50.4 }),
       decode: (path, options) => real.decode(path, options),
-      loudness: (path, options) => real.loudness(path, options),
+      decodeFirst: (path, options) => real.decodeFirst(path, options),
     };
     const summary = await indexMusic(options({ roots: [dir], catalogDir: catalogB, audio: overstated }));
     expect(summary).toMatchObject({ indexed: 1, skipped: [] });
