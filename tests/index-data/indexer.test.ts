@@ -12,7 +12,8 @@ import { readCurrent } from '../../index-data/store/layout.js';
 import { TAG_GROUPS, type Catalog } from '../../index-data/types.js';
 import { ExactVectorIndex } from '../../index-data/vector-index.js';
 import { meanNormalized } from '../../index-data/vectors.js';
-import { audio } from '../../core/media/index.js';
+import { audio, liveChildPids } from '../../core/media/index.js';
+import { isProcessAlive } from '../../core/pid.js';
 import type { Encoders } from '../../model/index.js';
 import { createFixtureEncoders, FIXTURE_CLAP_ID, FIXTURE_CLIP_ID } from '../support/models.js';
 import { copyFileSync, pulses, sine, writeCorrupt, writeLong, writeTrack, writeTruncated } from './media-fixtures.js';
@@ -320,5 +321,53 @@ describe('indexMusic on synthesised audio', () => {
       rmSync(join(catalogDir, 'index.lock'), { force: true });
     }
     expect(readFileSync(join(catalogDir, 'CURRENT'), 'utf8')).toMatch(/^g-/);
+  });
+});
+
+describe('a track longer than one decode chunk', () => {
+  const dir = join(work, 'two-chunks');
+  const real = mediaAudioSource();
+
+  it("measures the whole track's loudness in the first chunk's ffmpeg run: no loudness pass, one decode per chunk", async () => {
+    // Silent until 133 s, then a tone: only the last segment (120-150 s) is audible, past the first chunk (0-130 s).
+    writeTrack(dir, { file: 'late-tone.flac', source: "aevalsrc='if(gt(t,133),0.5*sin(2*PI*220*t),0)':s=8000:d=150" });
+    const calls: string[] = [];
+    const counting: AudioSource = {
+      probe: (path, signal) => real.probe(path, signal),
+      decode: (path, o) => (calls.push(`decode from ${o.start} s`), real.decode(path, o)),
+      decodeFirst: (path, o) => (calls.push('decodeFirst'), real.decodeFirst(path, o)),
+    };
+    const summary = await indexMusic(options({ roots: [dir], catalogDir: join(work, 'catalog-two-chunks'), audio: counting }));
+    expect(summary).toMatchObject({ indexed: 1, skipped: [], damaged: [] });
+    expect(calls).toEqual(['decodeFirst', 'decode from 120 s']);
+    expect(liveChildPids()).toEqual([]);
+    const catalog = openCatalog(join(work, 'catalog-two-chunks'));
+    const [track] = [...catalog.tracks()];
+    expect(track!.silent).toBe(false);
+    expect(track!.loudnessLufs).toBeGreaterThan(-40);
+    const segments = catalog.segments(track!.id);
+    expect(segments.map((s) => [s.start, s.silent])).toEqual([...Array.from({ length: 8 }, (_, i) => [i * 15, true]), [120, false]]);
+    expect(segments.at(-1)!.loudnessLufs).toBeGreaterThan(-40);
+  });
+
+  it('given an abort while the first chunk decodes, rejects and leaves no ffmpeg running', async () => {
+    const controller = new AbortController();
+    let pid: number | undefined;
+    const aborting: AudioSource = {
+      ...real,
+      decodeFirst: async (path, o) => {
+        const run = real.decodeFirst(path, o);
+        while (pid === undefined) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          pid = liveChildPids()[0];
+        }
+        controller.abort(new Error('indexing stopped'));
+        return run;
+      },
+    };
+    const run = indexMusic(options({ roots: [dir], catalogDir: join(work, 'catalog-aborted'), audio: aborting, signal: controller.signal, jobs: 1 }));
+    await expect(run).rejects.toThrow('indexing stopped');
+    expect(isProcessAlive(pid!)).toBe(false);
+    expect(liveChildPids()).toEqual([]);
   });
 });
