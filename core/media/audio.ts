@@ -45,8 +45,12 @@ export function exactLength(samples: Float32Array, expected: number | undefined,
 }
 
 function toFloat32(bytes: Buffer): Float32Array {
-  const samples = new Float32Array(Math.floor(bytes.length / 4));
-  new Uint8Array(samples.buffer).set(bytes.subarray(0, samples.length * 4)); // copy: the Buffer may be unaligned
+  const count = Math.floor(bytes.length / 4);
+  // A Buffer that owns its memory (Buffer.concat of more than 4 KiB allocates its own) is read in place;
+  // a small one may be a slice of Node's shared pool, at any offset: copied.
+  if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length) return new Float32Array(bytes.buffer, 0, count);
+  const samples = new Float32Array(count);
+  new Uint8Array(samples.buffer).set(bytes.subarray(0, count * 4));
   return samples;
 }
 

@@ -6,6 +6,7 @@ import { openCatalog } from '../../index-data/catalog.js';
 import { createDescriber } from '../../index-data/describe/from-config.js';
 import { indexMusic, type AudioSource, type IndexEvent, type IndexOptions, type IndexSummary } from '../../index-data/indexer.js';
 import { mediaAudioSource } from '../../index-data/media-source.js';
+import { DECODE_CHUNK_SECONDS } from '../../index-data/track-windows.js';
 import { musicMetadataReader } from '../../index-data/metadata.js';
 import { searchCatalogByText } from '../../index-data/search.js';
 import { readCurrent } from '../../index-data/store/layout.js';
@@ -329,8 +330,10 @@ describe('a track longer than one decode chunk', () => {
   const real = mediaAudioSource();
 
   it("measures the whole track's loudness in the first chunk's ffmpeg run: no loudness pass, one decode per chunk", async () => {
-    // Silent until 133 s, then a tone: only the last segment (120-150 s) is audible, past the first chunk (0-130 s).
-    writeTrack(dir, { file: 'late-tone.flac', source: "aevalsrc='if(gt(t,133),0.5*sin(2*PI*220*t),0)':s=8000:d=150" });
+    // Silent until 13 s past the first chunk, then a tone: only the last segment is audible, and only
+    // the trace of the whole track can say so (the first chunk's samples end at chunk + 10 s).
+    const seconds = DECODE_CHUNK_SECONDS + 30;
+    writeTrack(dir, { file: 'late-tone.flac', source: `aevalsrc='if(gt(t,${DECODE_CHUNK_SECONDS + 13}),0.5*sin(2*PI*220*t),0)':s=8000:d=${seconds}` });
     const calls: string[] = [];
     const counting: AudioSource = {
       probe: (path, signal) => real.probe(path, signal),
@@ -339,14 +342,15 @@ describe('a track longer than one decode chunk', () => {
     };
     const summary = await indexMusic(options({ roots: [dir], catalogDir: join(work, 'catalog-two-chunks'), audio: counting }));
     expect(summary).toMatchObject({ indexed: 1, skipped: [], damaged: [] });
-    expect(calls).toEqual(['decodeFirst', 'decode from 120 s']);
+    expect(calls).toEqual(['decodeFirst', `decode from ${DECODE_CHUNK_SECONDS} s`]);
     expect(liveChildPids()).toEqual([]);
     const catalog = openCatalog(join(work, 'catalog-two-chunks'));
     const [track] = [...catalog.tracks()];
     expect(track!.silent).toBe(false);
     expect(track!.loudnessLufs).toBeGreaterThan(-40);
     const segments = catalog.segments(track!.id);
-    expect(segments.map((s) => [s.start, s.silent])).toEqual([...Array.from({ length: 8 }, (_, i) => [i * 15, true]), [120, false]]);
+    const starts = Array.from({ length: (seconds - 30) / 15 }, (_, i) => [i * 15, true]);
+    expect(segments.map((s) => [s.start, s.silent])).toEqual([...starts, [seconds - 30, false]]);
     expect(segments.at(-1)!.loudnessLufs).toBeGreaterThan(-40);
   });
 
