@@ -30,16 +30,25 @@ import { tagVocabulary } from './vocabulary/vocabulary.js';
 
 const log = logger('index-data.indexer');
 
+/** A decode of `duration` seconds from `start` (fewer at the end), mono at `sampleRate`. */
+export interface DecodeOptions {
+  readonly sampleRate: number;
+  readonly start: number;
+  readonly duration: number;
+  readonly signal?: AbortSignal | undefined;
+  readonly onDamage?: ((damage: DecodeDamage) => void) | undefined;
+}
+
 /** What the indexer needs from core/media (see media-source.ts for the real one). */
 export interface AudioSource {
   probe(path: string, signal?: AbortSignal): Promise<{ readonly duration?: number; readonly hasAudio: boolean }>;
   /** Mono float samples at `sampleRate` from `start` for up to `duration` seconds (fewer at the end). */
-  decode(
-    path: string,
-    options: { sampleRate: number; start: number; duration: number; signal?: AbortSignal | undefined; onDamage?: ((damage: DecodeDamage) => void) | undefined },
-  ): Promise<Float32Array>;
-  /** EBU R128 momentary loudness over the whole track. */
-  loudness(path: string, options: { signal?: AbortSignal | undefined; onDamage?: ((damage: DecodeDamage) => void) | undefined }): Promise<LoudnessTrace>;
+  decode(path: string, options: DecodeOptions): Promise<Float32Array>;
+  /**
+   * The track's first chunk (`decode` from 0) and the EBU R128 momentary loudness over the whole track,
+   * from one decode of the file.
+   */
+  decodeFirst(path: string, options: Omit<DecodeOptions, 'start'>): Promise<{ readonly samples: Float32Array; readonly loudness: LoudnessTrace }>;
 }
 
 /** File tags (title, artist, album, genre); missing fields fall back to the file name. */
@@ -369,22 +378,10 @@ async function redescribe(run: IndexRun, record: TrackRecord): Promise<TrackReco
   return updated;
 }
 
-/** A new file: checked, then embedded and described while its loudness is measured alongside. */
+/** A new file: checked, then embedded, measured and described. */
 async function processFile(run: IndexRun, plan: FilePlan, file: FoundFile, hash: string): Promise<{ record: TrackRecord; decodedSeconds: number }> {
-  const { audio, signal } = run.options;
   const probed = await playableDuration(run, plan, file);
-  // The loudness pass is a separate ffmpeg read of the file: it runs while the windows decode and embed.
-  const loudnessRun = new AbortController();
-  const stopLoudness = (): void => loudnessRun.abort(signal?.reason);
-  signal?.addEventListener('abort', stopLoudness, { once: true });
-  const loudnessTrace = audio.loudness(file.path, { signal: loudnessRun.signal });
-  loudnessTrace.catch(() => undefined); // awaited below; a skip before then stops it instead
-  try {
-    return await embedAndDescribe(run, file, hash, probed, loudnessTrace);
-  } finally {
-    signal?.removeEventListener('abort', stopLoudness);
-    loudnessRun.abort();
-  }
+  return embedAndDescribe(run, file, hash, probed);
 }
 
 /** The probed duration of a file that can be indexed; a Skip says why one cannot. */
@@ -403,13 +400,7 @@ async function playableDuration(run: IndexRun, plan: FilePlan, file: FoundFile):
 }
 
 /** The track's segments with their CLAP windows: planned from the probed duration, embedded, then re-planned on the duration that really decodes. */
-async function embedAndDescribe(
-  run: IndexRun,
-  file: FoundFile,
-  hash: string,
-  probed: number,
-  loudnessTrace: ReturnType<AudioSource['loudness']>,
-): Promise<{ record: TrackRecord; decodedSeconds: number }> {
+async function embedAndDescribe(run: IndexRun, file: FoundFile, hash: string, probed: number): Promise<{ record: TrackRecord; decodedSeconds: number }> {
   const { options } = run;
   const { clapAudio } = options.encoders;
   const spec: SegmentSpec = { segmentSeconds: options.segmentSeconds, hopSeconds: options.hopSeconds, windowSeconds: clapAudio.windowSeconds };
@@ -434,8 +425,7 @@ async function embedAndDescribe(
       return v;
     }),
   );
-  const trace = await loudnessTrace;
-  const record = await trackRecord(run, file, hash, { plans, segmentWindows, trace, embedded, probed, duration });
+  const record = await trackRecord(run, file, hash, { plans, segmentWindows, trace: embedded.loudness, embedded, probed, duration });
   return { record, decodedSeconds };
 }
 

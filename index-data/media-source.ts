@@ -1,9 +1,10 @@
-import { audio, loudness, probe, type MediaInfo } from '../core/media/index.js';
+import { audio, audioWithLoudness, probe, type MediaInfo } from '../core/media/index.js';
 import type { AudioSource } from './indexer.js';
 
 /**
  * The indexer's audio through core/media. Keeps the probe of the file being decoded so each decode
- * chunk skips a second ffprobe (bounded: the last few files only).
+ * chunk skips a second ffprobe (bounded: the last few files only). The first chunk's ffmpeg run also
+ * measures the whole track's loudness (audioWithLoudness), so a track needs no separate loudness pass.
  */
 export function mediaAudioSource(options: { timeoutMs?: number } = {}): AudioSource {
   const probes = new Map<string, MediaInfo>();
@@ -24,8 +25,10 @@ export function mediaAudioSource(options: { timeoutMs?: number } = {}): AudioSou
       if (!(bounded > 0)) return new Float32Array(0);
       return audio(path, { sampleRate, channels: 1, start, duration: bounded, signal, info, timeoutMs: options.timeoutMs, onDamage });
     },
-    async loudness(path, { signal, onDamage }) {
-      return loudness(path, { signal, info: probes.get(path), timeoutMs: options.timeoutMs, onDamage });
+    async decodeFirst(path, { sampleRate, duration, signal, onDamage }) {
+      const info = probes.get(path);
+      const bounded = info?.duration !== undefined && info.duration > 0 ? Math.min(duration, info.duration) : duration;
+      return audioWithLoudness(path, { sampleRate, channels: 1, duration: bounded, signal, info, timeoutMs: options.timeoutMs, onDamage });
     },
   };
 }

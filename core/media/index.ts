@@ -2,6 +2,7 @@ export type { MediaInfo, MediaInput, PacketListing, PacketTimes, RgbFrame, Strea
 export { probe, type MediaCallOptions, type ProbeOptions } from './probe.js';
 export { frames, type FrameOptions } from './frames.js';
 export { audio, type AudioOptions } from './audio.js';
+export { audioWithLoudness, type AudioWithLoudness } from './audio-with-loudness.js';
 export { cutSegment, type AudioSegment, type SegmentFormat, type SegmentOptions } from './segment.js';
 export { findBinaries, mediaBinaries, type MediaBinaries, type ResolvedBinary, type BinaryOverrides } from './binaries.js';
 export { configureMedia, mediaSettings, DEFAULT_MEDIA_SETTINGS, type MediaSettings } from './settings.js';

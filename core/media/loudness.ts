@@ -1,9 +1,9 @@
 import { MediaError } from '../errors.js';
 import { failureFromExit, judgeDamage, type DecodeDamage } from './failure.js';
 import { chooseStream, inputArgs, prepareInput, type PrepareOptions } from './prepare.js';
-import { remainingMs } from './probe.js';
-import { runChild } from './process.js';
-import type { MediaInput } from './types.js';
+import { remainingMs, type CallLimits } from './probe.js';
+import { runChild, type ChildExit } from './process.js';
+import type { MediaInfo, MediaInput, StreamInfo } from './types.js';
 
 /** EBU R128 momentary loudness of a whole audio track, one value per step. */
 export interface LoudnessTrace {
@@ -22,10 +22,37 @@ const STEP_SECONDS = 0.1;
 /** Bytes of the printed trace per second of audio (two short lines per step), with room to spare. */
 const TRACE_BYTES_PER_SECOND = 1024;
 const SILENCE_FLOOR = -120;
+const TRACE_KEY = 'lavfi.r128.M';
+
+/** The filter chain that measures a stream's trace and prints it to `pipe:<fd>`, and the trace's step. */
+export function traceFilter(stream: StreamInfo, fd: 1 | 3): { filter: string; stepSeconds: number } {
+  const rate = stream.sampleRate ?? 48_000;
+  const step = Math.max(1, Math.round(rate * STEP_SECONDS));
+  // `\\\\:` is `\:` once the filtergraph parser has read it: the colon belongs to the URL, not the option list.
+  const filter = `asetnsamples=n=${step}:p=0,ebur128=metadata=1,ametadata=mode=print:key=${TRACE_KEY}:file=pipe\\\\:${fd}`;
+  return { filter, stepSeconds: step / rate };
+}
+
+/** Most bytes the printed trace of this input may take. */
+export function maxTraceBytes(info: MediaInfo, limits: CallLimits): number {
+  return Math.ceil(((info.duration ?? limits.maxDurationSeconds) + 60) * TRACE_BYTES_PER_SECOND);
+}
+
+/**
+ * The trace of a run that exited 0, judged like any decode of the whole track: MEDIA_UNREADABLE when it
+ * is empty or (with damage reported) under 90% of the probed duration; the damage when it passes.
+ */
+export function readTrace(printed: Buffer, exit: ChildExit, info: MediaInfo, label: string, stepSeconds: number): { trace: LoudnessTrace; damage: DecodeDamage | undefined } {
+  const momentary = parseTrace(printed.toString('utf8'));
+  if (momentary.length === 0) throw new MediaError('MEDIA_UNREADABLE', `No audio of ${label} could be decoded`, { input: label });
+  const damage = judgeDamage(exit, { operation: 'audio', label }, { decodedSeconds: momentary.length * stepSeconds, expectedSeconds: info.duration });
+  return { trace: { stepSeconds, momentary }, damage };
+}
 
 /**
  * Momentary loudness (ITU-R BS.1770 K-weighting over all channels, as ffmpeg's `ebur128` filter measures
  * it) every 100 ms over the whole first audio stream, read from the filter's per-frame metadata.
+ * `audioWithLoudness()` measures the same trace in the run that decodes a track's first chunk.
  */
 export async function loudness(input: MediaInput, options: LoudnessOptions = {}): Promise<LoudnessTrace> {
   const prepared = await prepareInput(input, options, 'audio');
@@ -33,30 +60,28 @@ export async function loudness(input: MediaInput, options: LoudnessOptions = {})
   const label = prepared.input.label;
   try {
     const stream = chooseStream(info, 'audio');
-    const rate = stream.sampleRate ?? 48_000;
-    const step = Math.max(1, Math.round(rate * STEP_SECONDS));
-    const filter = `asetnsamples=n=${step}:p=0,ebur128=metadata=1,ametadata=mode=print:key=lavfi.r128.M:file=pipe\\\\:1`;
+    const { filter, stepSeconds } = traceFilter(stream, 1);
     const args = [...inputArgs(prepared.input, 0, undefined), '-map', `0:${stream.index}`, '-vn', '-sn', '-dn', '-af', filter, '-f', 'null', '-'];
-    const maxStdoutBytes = Math.ceil(((info.duration ?? limits.maxDurationSeconds) + 60) * TRACE_BYTES_PER_SECOND);
-    const { stdout, exit } = await runChild({ command: binaries.ffmpeg.path, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes });
+    const { stdout, exit } = await runChild({ command: binaries.ffmpeg.path, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes: maxTraceBytes(info, limits) });
     if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'audio', label, timeoutMs: limits.timeoutMs });
-    const momentary = parseTrace(stdout.toString('utf8'));
-    if (momentary.length === 0) throw new MediaError('MEDIA_UNREADABLE', `No audio of ${label} could be decoded`, { input: label });
-    const stepSeconds = step / rate;
-    const damage = judgeDamage(exit, { operation: 'audio', label }, { decodedSeconds: momentary.length * stepSeconds, expectedSeconds: info.duration });
+    const { trace, damage } = readTrace(stdout, exit, info, label, stepSeconds);
     if (damage) options.onDamage?.(damage);
-    return { stepSeconds, momentary };
+    return trace;
   } finally {
     await prepared.input.close();
   }
 }
 
-/** `lavfi.r128.M=<LUFS>` lines in order; `-inf`/`nan` read as the silence floor. */
+/**
+ * `lavfi.r128.M=<LUFS>` lines in order; `-inf`/`nan` read as the silence floor. The lines come from the
+ * ebur128 filter, never from the file: `ametadata` prints only this key, whose value ebur128 sets on every
+ * frame (replacing any a stream's own metadata carried), and the frame lines it prints start otherwise.
+ */
 export function parseTrace(text: string): Float32Array {
   const values: number[] = [];
   for (const line of text.split('\n')) {
-    if (!line.startsWith('lavfi.r128.M=')) continue;
-    const value = Number(line.slice('lavfi.r128.M='.length));
+    if (!line.startsWith(`${TRACE_KEY}=`)) continue;
+    const value = Number(line.slice(TRACE_KEY.length + 1));
     values.push(Number.isFinite(value) ? Math.max(SILENCE_FLOOR, value) : SILENCE_FLOOR);
   }
   return Float32Array.from(values);

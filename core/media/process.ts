@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type ChildProcessByStdio, type StdioOptions } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { MediaError } from '../errors.js';
 
@@ -15,6 +15,8 @@ export interface ChildOptions {
   readonly stderrBytes?: number;
   /** Time between SIGTERM and SIGKILL. */
   readonly killGraceMs?: number;
+  /** Also pipe the child's fd 3, read from `side`: a second output (ffmpeg's `pipe:3`) without a temporary file. */
+  readonly sidePipe?: boolean;
 }
 
 export interface ChildExit {
@@ -30,6 +32,8 @@ export interface ChildExit {
 export interface RunningChild {
   readonly pid: number | undefined;
   readonly stdout: Readable;
+  /** The child's fd 3, when started with `sidePipe`. */
+  readonly side?: Readable | undefined;
   readonly exit: Promise<ChildExit>;
   /** SIGTERM now, SIGKILL after the grace period; idempotent. */
   stop(reason: StopReason): void;
@@ -119,7 +123,10 @@ export function liveChildPids(): number[] {
 export function startChild(options: ChildOptions): RunningChild {
   installExitHook();
   const started = wrappedCommand(options.command, options.args);
-  const child = spawn(started.command, started.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+  const stdio: StdioOptions = options.sidePipe ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'];
+  // Piped stdout and stderr are always there; the typings only know so for three-entry stdio tuples.
+  const child = spawn(started.command, started.args, { stdio, windowsHide: true }) as ChildProcessByStdio<null, Readable, Readable>;
+  const side = options.sidePipe ? (child.stdio[3] as Readable) : undefined;
   live.add(child);
   const stderr = new TailBuffer(options.stderrBytes ?? DEFAULT_STDERR_BYTES);
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
@@ -151,6 +158,7 @@ export function startChild(options: ChildOptions): RunningChild {
       setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();
+        side?.destroy();
       }, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS).unref();
     });
     child.once('close', (code, signal) => {
@@ -166,38 +174,52 @@ export function startChild(options: ChildOptions): RunningChild {
     });
   });
 
-  return { pid: child.pid, stdout: child.stdout, exit, stop };
+  return { pid: child.pid, stdout: child.stdout, side, exit, stop };
 }
 
-export interface CollectOptions extends ChildOptions {
+export interface CollectOptions extends Omit<ChildOptions, 'sidePipe'> {
   /** Most stdout bytes accepted; past it the child is stopped and `MEDIA_TOO_LARGE` thrown. */
   readonly maxStdoutBytes: number;
+  /** Collect the child's fd 3 too (see `sidePipe`), up to this many bytes. */
+  readonly maxSideBytes?: number | undefined;
 }
 
 export interface Collected {
   readonly stdout: Buffer;
+  /** What the child wrote to fd 3, when `maxSideBytes` was set. */
+  readonly side?: Buffer;
   readonly exit: ChildExit;
 }
 
-/** Runs a child to completion, collecting stdout up to a cap. Never throws for a non-zero exit. */
-export async function runChild(options: CollectOptions): Promise<Collected> {
-  const child = startChild(options);
+/** Collects a stream up to `maxBytes`; past it, stops the child and remembers which output overflowed. */
+function collect(stream: Readable, maxBytes: number, child: RunningChild, overflowed: (limit: number) => void): Buffer[] {
   const chunks: Buffer[] = [];
   let size = 0;
-  child.stdout.on('data', (chunk: Buffer) => {
+  stream.on('data', (chunk: Buffer) => {
     size += chunk.length;
-    if (size > options.maxStdoutBytes) {
+    if (size > maxBytes) {
+      overflowed(maxBytes);
       child.stop('too-large');
-      child.stdout.destroy();
+      stream.destroy();
       return;
     }
     chunks.push(chunk);
   });
+  return chunks;
+}
+
+/** Runs a child to completion, collecting stdout (and fd 3 when asked) up to a cap. Never throws for a non-zero exit. */
+export async function runChild(options: CollectOptions): Promise<Collected> {
+  const child = startChild({ ...options, sidePipe: options.maxSideBytes !== undefined });
+  let limit: number | undefined;
+  const overflowed = (maxBytes: number): void => {
+    limit ??= maxBytes;
+  };
+  const chunks = collect(child.stdout, options.maxStdoutBytes, child, overflowed);
+  const sideChunks = child.side && options.maxSideBytes !== undefined ? collect(child.side, options.maxSideBytes, child, overflowed) : undefined;
   const exit = await child.exit;
   if (exit.stopped === 'too-large') {
-    throw new MediaError('MEDIA_TOO_LARGE', `The output of ${options.command} passed the limit of ${options.maxStdoutBytes} bytes`, {
-      maxBytes: options.maxStdoutBytes,
-    });
+    throw new MediaError('MEDIA_TOO_LARGE', `The output of ${options.command} passed the limit of ${limit} bytes`, { maxBytes: limit });
   }
-  return { stdout: Buffer.concat(chunks), exit };
+  return { stdout: Buffer.concat(chunks), ...(sideChunks ? { side: Buffer.concat(sideChunks) } : {}), exit };
 }

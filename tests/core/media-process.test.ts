@@ -37,6 +37,20 @@ describe('child process runner', () => {
     expect(liveChildPids()).toEqual([]);
   });
 
+  it('collects a side output on fd 3 apart from stdout, under its own cap', async () => {
+    const { stdout, side, exit } = await runChild({ command: 'sh', args: ['-c', 'echo out; echo side >&3; echo more >&3'], timeoutMs: 10_000, maxStdoutBytes: 1024, maxSideBytes: 1024 });
+    expect(exit.code).toBe(0);
+    expect(stdout.toString()).toBe('out\n');
+    expect(side?.toString()).toBe('side\nmore\n');
+    const plain = await runChild({ command: 'sh', args: ['-c', 'echo out'], timeoutMs: 10_000, maxStdoutBytes: 1024 });
+    expect(plain.side).toBeUndefined();
+    await expect(runChild({ command: 'sh', args: ['-c', 'exec yes >&3'], timeoutMs: 10_000, maxStdoutBytes: 1024, maxSideBytes: 64 * 1024 })).rejects.toMatchObject({
+      code: 'MEDIA_TOO_LARGE',
+      details: { maxBytes: 64 * 1024 },
+    });
+    expect(liveChildPids()).toEqual([]);
+  });
+
   it('keeps only the tail of stderr', async () => {
     const { exit } = await runChild({ command: 'sh', args: ['-c', 'for i in $(seq 1 5000); do echo "line $i" >&2; done; exit 3'], timeoutMs: 10_000, stderrBytes: 200, maxStdoutBytes: 1024 });
     expect(exit.code).toBe(3);

@@ -91,7 +91,7 @@ describe('indexing a folder with a DRM-protected file', () => {
     const recording: AudioSource = {
       probe: async (path, signal) => (touched.push(path), real.probe(path, signal)),
       decode: async (path, options) => (touched.push(path), real.decode(path, options)),
-      loudness: async (path, options) => (touched.push(path), real.loudness(path, options)),
+      decodeFirst: async (path, options) => (touched.push(path), real.decodeFirst(path, options)),
     };
     const catalogDir = join(work, 'api-catalog');
     const run = () =>

@@ -6,13 +6,15 @@ import { openCatalog } from '../../index-data/catalog.js';
 import { createDescriber } from '../../index-data/describe/from-config.js';
 import { indexMusic, type AudioSource, type IndexEvent, type IndexOptions, type IndexSummary } from '../../index-data/indexer.js';
 import { mediaAudioSource } from '../../index-data/media-source.js';
+import { DECODE_CHUNK_SECONDS } from '../../index-data/track-windows.js';
 import { musicMetadataReader } from '../../index-data/metadata.js';
 import { searchCatalogByText } from '../../index-data/search.js';
 import { readCurrent } from '../../index-data/store/layout.js';
 import { TAG_GROUPS, type Catalog } from '../../index-data/types.js';
 import { ExactVectorIndex } from '../../index-data/vector-index.js';
 import { meanNormalized } from '../../index-data/vectors.js';
-import { audio } from '../../core/media/index.js';
+import { audio, liveChildPids } from '../../core/media/index.js';
+import { isProcessAlive } from '../../core/pid.js';
 import type { Encoders } from '../../model/index.js';
 import { createFixtureEncoders, FIXTURE_CLAP_ID, FIXTURE_CLIP_ID } from '../support/models.js';
 import { copyFileSync, pulses, sine, writeCorrupt, writeLong, writeTrack, writeTruncated } from './media-fixtures.js';
@@ -39,7 +41,10 @@ function recordingSource(vanish?: string): AudioSource {
       decodes.push(path);
       return real.decode(path, options);
     },
-    loudness: (path, options) => real.loudness(path, options),
+    decodeFirst: async (path, options) => {
+      decodes.push(path);
+      return real.decodeFirst(path, options);
+    },
   };
 }
 
@@ -203,7 +208,7 @@ describe('indexMusic on synthesised audio', () => {
     const overstated: AudioSource = {
       probe: async (path, signal) => ({ ...(await real.probe(path, signal)), duration: 50.4 }),
       decode: (path, options) => real.decode(path, options),
-      loudness: (path, options) => real.loudness(path, options),
+      decodeFirst: (path, options) => real.decodeFirst(path, options),
     };
     const summary = await indexMusic(options({ roots: [dir], catalogDir: catalogB, audio: overstated }));
     expect(summary).toMatchObject({ indexed: 1, skipped: [] });
@@ -317,5 +322,56 @@ describe('indexMusic on synthesised audio', () => {
       rmSync(join(catalogDir, 'index.lock'), { force: true });
     }
     expect(readFileSync(join(catalogDir, 'CURRENT'), 'utf8')).toMatch(/^g-/);
+  });
+});
+
+describe('a track longer than one decode chunk', () => {
+  const dir = join(work, 'two-chunks');
+  const real = mediaAudioSource();
+
+  it("measures the whole track's loudness in the first chunk's ffmpeg run: no loudness pass, one decode per chunk", async () => {
+    // Silent until 13 s past the first chunk, then a tone: only the last segment is audible, and only
+    // the trace of the whole track can say so (the first chunk's samples end at chunk + 10 s).
+    const seconds = DECODE_CHUNK_SECONDS + 30;
+    writeTrack(dir, { file: 'late-tone.flac', source: `aevalsrc='if(gt(t,${DECODE_CHUNK_SECONDS + 13}),0.5*sin(2*PI*220*t),0)':s=8000:d=${seconds}` });
+    const calls: string[] = [];
+    const counting: AudioSource = {
+      probe: (path, signal) => real.probe(path, signal),
+      decode: (path, o) => (calls.push(`decode from ${o.start} s`), real.decode(path, o)),
+      decodeFirst: (path, o) => (calls.push('decodeFirst'), real.decodeFirst(path, o)),
+    };
+    const summary = await indexMusic(options({ roots: [dir], catalogDir: join(work, 'catalog-two-chunks'), audio: counting }));
+    expect(summary).toMatchObject({ indexed: 1, skipped: [], damaged: [] });
+    expect(calls).toEqual(['decodeFirst', `decode from ${DECODE_CHUNK_SECONDS} s`]);
+    expect(liveChildPids()).toEqual([]);
+    const catalog = openCatalog(join(work, 'catalog-two-chunks'));
+    const [track] = [...catalog.tracks()];
+    expect(track!.silent).toBe(false);
+    expect(track!.loudnessLufs).toBeGreaterThan(-40);
+    const segments = catalog.segments(track!.id);
+    const starts = Array.from({ length: (seconds - 30) / 15 }, (_, i) => [i * 15, true]);
+    expect(segments.map((s) => [s.start, s.silent])).toEqual([...starts, [seconds - 30, false]]);
+    expect(segments.at(-1)!.loudnessLufs).toBeGreaterThan(-40);
+  });
+
+  it('given an abort while the first chunk decodes, rejects and leaves no ffmpeg running', async () => {
+    const controller = new AbortController();
+    let pid: number | undefined;
+    const aborting: AudioSource = {
+      ...real,
+      decodeFirst: async (path, o) => {
+        const run = real.decodeFirst(path, o);
+        while (pid === undefined) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          pid = liveChildPids()[0];
+        }
+        controller.abort(new Error('indexing stopped'));
+        return run;
+      },
+    };
+    const run = indexMusic(options({ roots: [dir], catalogDir: join(work, 'catalog-aborted'), audio: aborting, signal: controller.signal, jobs: 1 }));
+    await expect(run).rejects.toThrow('indexing stopped');
+    expect(isProcessAlive(pid!)).toBe(false);
+    expect(liveChildPids()).toEqual([]);
   });
 });
