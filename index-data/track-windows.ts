@@ -78,8 +78,9 @@ export async function embedTrackWindows(job: WindowJob, probedSeconds: number, w
 }
 
 /**
- * Queues the embedding of the chunk's whole windows (cut for this only, so moved to the worker uncopied), all batches at once, before the caller's tempo
- * analysis (seconds of main-thread work under load), so the pool has them while this thread is busy.
+ * Queues the embedding of the chunk's whole windows (cut for this only, so moved to the worker uncopied),
+ * all batches at once, before the caller's tempo analysis (seconds of main-thread work under load), so the
+ * pool has them while this thread is busy.
  * Resolves when their vectors are in `vectors`.
  */
 function embedChunkWindows(job: WindowJob, samples: Float32Array, chunkStart: number, starts: readonly number[], vectors: Map<number, Float32Array>): Promise<void> {
