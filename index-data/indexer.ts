@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Config } from '../core/config.js';
@@ -254,8 +255,10 @@ interface PublishOutcome {
  * decode, CLAP windows, segments, tags, BPM, description, CLIP text), then publish a new generation
  * when anything changed. Returns the summary (also sent as the last event).
  */
-export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
+export async function indexMusic(caller: IndexOptions): Promise<IndexSummary> {
   const started = Date.now();
+  const runSignal = ownRunSignal(caller.signal, caller.jobs);
+  const options: IndexOptions = { ...caller, signal: runSignal.signal };
   const { catalogDir, signal } = options;
   mkdirSync(catalogDir, { recursive: true });
   const release = acquireLock(catalogDir);
@@ -284,7 +287,25 @@ export async function indexMusic(options: IndexOptions): Promise<IndexSummary> {
   } finally {
     work.close();
     release();
+    runSignal.release();
   }
+}
+
+/** Abort listeners one track in flight may hold at once: a child's, and one per encode batch of two decode chunks. */
+const LISTENERS_PER_JOB = 40;
+
+/**
+ * The run's own signal, aborted with the caller's (one listener on it). Each track in flight listens on
+ * it many times at once (every encode batch of its chunks, each child), which is by design, so its
+ * listener limit grows with the jobs instead of warning of a leak (MaxListenersExceededWarning).
+ */
+function ownRunSignal(outer: AbortSignal | undefined, jobs: number | undefined): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  setMaxListeners(LISTENERS_PER_JOB * Math.max(1, jobs ?? 1), controller.signal);
+  const forward = (): void => controller.abort(outer!.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener('abort', forward, { once: true });
+  return { signal: controller.signal, release: () => outer?.removeEventListener('abort', forward) };
 }
 
 async function startRun(options: IndexOptions, work: WorkDb, emit: IndexRun['emit'], problems: readonly SkippedFile[]): Promise<IndexRun> {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -352,6 +353,26 @@ describe('a track longer than one decode chunk', () => {
     const starts = Array.from({ length: (seconds - 30) / 15 }, (_, i) => [i * 15, true]);
     expect(segments.map((s) => [s.start, s.silent])).toEqual([...starts, [seconds - 30, false]]);
     expect(segments.at(-1)!.loudnessLufs).toBeGreaterThan(-40);
+  });
+
+  it("given the caller's signal and two chunk-long tracks at once (16 encode batches in flight), warns of no listener leak and leaves no listener on it", async () => {
+    const longDir = join(work, 'two-long');
+    for (const [i, hz] of [220, 330].entries()) writeTrack(longDir, { file: `long-${i}.flac`, source: `aevalsrc='0.3*sin(2*PI*${hz}*t)':s=8000:d=${DECODE_CHUNK_SECONDS}` });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(`${warning.name}: ${warning.message}`);
+    };
+    process.on('warning', onWarning);
+    const controller = new AbortController();
+    try {
+      const summary = await indexMusic(options({ roots: [longDir], catalogDir: join(work, 'catalog-two-long'), signal: controller.signal, jobs: 2 }));
+      expect(summary).toMatchObject({ indexed: 2, skipped: [] });
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('given an abort while the first chunk decodes, rejects and leaves no ffmpeg running', async () => {
