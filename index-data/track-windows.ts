@@ -59,7 +59,7 @@ export async function embedTrackWindows(job: WindowJob, probedSeconds: number, w
   const chunkSeconds = DECODE_CHUNK_SECONDS + windowSeconds;
   const first = await job.source.decodeFirst(job.path, { sampleRate: rate, duration: chunkSeconds, signal: job.signal, onDamage });
   let samples = first.samples;
-  for (let chunkStart = 0; ; ) {
+  for (let chunkStart = 0; ;) {
     const asked = Math.min(chunkSeconds, probedSeconds - chunkStart);
     decodedSeconds = Math.max(decodedSeconds, chunkStart + samples.length / rate);
     const inChunk = wanted.filter((w) => w >= chunkStart && w < chunkStart + DECODE_CHUNK_SECONDS);

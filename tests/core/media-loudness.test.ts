@@ -43,7 +43,7 @@ describe('audioWithLoudness: one run, the same results as audio() and loudness()
     ['mp3', 44_100],
     ['ogg', 48_000],
     ['m4a', 22_050],
-  ] as const)('given a stereo %s at %i Hz, gives audio()\'s samples byte for byte and loudness()\'s whole trace', async (format, rate) => {
+  ] as const)("given a stereo %s at %i Hz, gives audio()'s samples byte for byte and loudness()'s whole trace", async (format, rate) => {
     const track = await makeStereoTrack(format, rate);
     const info = await probe(track);
     for (const options of [{ duration: 13.123456 }, { duration: 60 }, {}]) {
