@@ -26,13 +26,21 @@ export class RealPairFft {
   }
 
   /**
+   * Transforms `input`; returns the interleaved complex spectrum Z = A + iB (owned by this instance and
+   * overwritten by the next call).
+   */
+  transform(): Float64Array {
+    this.#fft.transform(this.#spectrum, this.input);
+    return this.#spectrum;
+  }
+
+  /**
    * Transforms `input` and writes |A[k]|^2 into `a` and |B[k]|^2 into `b` for k in [0, upTo): the power
    * spectra of the two real frames (unnormalised DFT), up to `upTo` (default: all bins).
    */
   powers(a: Float64Array, b: Float64Array, upTo = this.bins): void {
     const n = this.size;
-    const z = this.#spectrum;
-    this.#fft.transform(z, this.input);
+    const z = this.transform();
     // A[k] = (Z[k] + conj Z[n-k]) / 2, B[k] = (Z[k] - conj Z[n-k]) / 2i.
     const end = Math.min(upTo, this.bins);
     for (let k = 0; k < end; k++) {

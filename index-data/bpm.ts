@@ -19,6 +19,7 @@
  * free-tempo passages). Every step can be switched off (`TempoSteps`) so the benchmark can show what
  * each one adds (bench/real).
  */
+import { autocorrelationSums } from '../core/autocorrelation.js';
 import { RealPairFft } from '../core/fft.js';
 
 /** Analysis frames per second. */
@@ -298,23 +299,26 @@ function novelty(flux: Float32Array, width: number): Float64Array {
   return out;
 }
 
-/** Autocorrelation at lags 0..maxLag, each lag's sum divided by its overlap, normalised by lag 0. */
-function autocorrelation(x: Float64Array, maxLag: number): Float64Array | undefined {
-  const n = x.length;
-  let mean = 0;
-  for (const v of x) mean += v;
-  mean /= n;
-  const centred = x.map((v) => v - mean);
-  const r = new Float64Array(maxLag + 1);
-  for (let lag = 0; lag <= maxLag && lag < n; lag++) {
-    let acc = 0;
-    for (let t = lag; t < n; t++) acc += centred[t]! * centred[t - lag]!;
-    r[lag] = acc / (n - lag);
-  }
-  if (!(r[0]! > 1e-12)) return undefined;
-  const zero = r[0]!;
-  for (let lag = 0; lag <= maxLag; lag++) r[lag]! /= zero;
-  return r;
+/**
+ * Per signal, the autocorrelation of its mean-removed values at lags 0..maxLag, each lag's sum divided by
+ * its overlap, normalised by lag 0; undefined for a constant signal.
+ */
+function autocorrelations(signals: readonly Float64Array[], maxLag: number): (Float64Array | undefined)[] {
+  const centred = signals.map((x) => {
+    let mean = 0;
+    for (const v of x) mean += v;
+    mean /= x.length;
+    return x.map((v) => v - mean);
+  });
+  return autocorrelationSums(centred, maxLag).map((sums, i) => {
+    const n = centred[i]!.length;
+    const r = new Float64Array(maxLag + 1);
+    for (let lag = 0; lag <= maxLag && lag < n; lag++) r[lag] = sums[lag]! / (n - lag);
+    if (!(r[0]! > 1e-12)) return undefined;
+    const zero = r[0]!;
+    for (let lag = 0; lag <= maxLag; lag++) r[lag]! /= zero;
+    return r;
+  });
 }
 
 function at(r: Float64Array, lag: number): number {
@@ -376,8 +380,11 @@ export function estimateTempo(envelope: EnvelopeData, steps: TempoSteps = ALL_ST
 function periodicityOf(signals: readonly Float64Array[], from: number, to: number, maxLag: number): Float64Array | undefined {
   const r = new Float64Array(maxLag + 1);
   let count = 0;
-  for (const signal of signals) {
-    const band = autocorrelation(signal.subarray(from, to), maxLag);
+  const bands = autocorrelations(
+    signals.map((signal) => signal.subarray(from, to)),
+    maxLag,
+  );
+  for (const band of bands) {
     if (!band) continue;
     for (let lag = 0; lag <= maxLag; lag++) r[lag]! += band[lag]!;
     count++;
