@@ -4,7 +4,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync, statSync } fro
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CuecastError } from '../../core/errors.js';
+import { caught } from '../support/caught.js';
 import { audio, cutSegment, findBinaries, frames, probe, type RgbFrame } from '../../core/media/index.js';
 import { liveChildPids } from '../../core/media/process.js';
 import { isProcessAlive } from '../../core/pid.js';
@@ -12,15 +12,6 @@ import { corruptCopy, makeAudio, makeLongAudio, makeLongVideo, makeVideo, random
 
 /** Every URL in this file carries this marker, so `pgrep -f` can tell our ffmpeg children apart. */
 const MARKER = `cuecast-media-test-${randomUUID()}`;
-
-async function caught(promise: Promise<unknown>): Promise<CuecastError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as CuecastError;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function drain(iterable: AsyncIterable<RgbFrame>): Promise<number> {
   let count = 0;

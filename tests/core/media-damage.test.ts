@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CuecastError } from '../../core/errors.js';
+import { caught } from '../support/caught.js';
 import { audio, frames, mediaBinaries, probe, type DecodeDamage } from '../../core/media/index.js';
 import { failureFromExit } from '../../core/media/failure.js';
 import { hasRepeatedVorbisHeaders, repairRepeatedVorbisHeaders } from '../../core/media/ogg-repair.js';
@@ -14,15 +14,6 @@ import { runChild } from '../../core/media/process.js';
 import { writeRepeatedVorbisHeaders } from '../index-data/media-fixtures.js';
 import { makeTrack, makeVideo, pseudoRandomBytes, testMediaDir, truncatedCopy } from '../support/media.js';
 import { anyOf, stringContaining } from '../support/matchers.js';
-
-async function caught(promise: Promise<unknown>): Promise<CuecastError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as CuecastError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A copy of `source` with `bytes` bytes of noise written at `at` (a fraction of its length). */
 async function damagedCopy(source: string, name: string, at: number, bytes: number): Promise<string> {

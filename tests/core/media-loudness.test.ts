@@ -5,20 +5,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CuecastError } from '../../core/errors.js';
+import { caught } from '../support/caught.js';
 import { audio, audioWithLoudness, liveChildPids, loudness, probe, type DecodeDamage, type LoudnessTrace } from '../../core/media/index.js';
 import { isProcessAlive } from '../../core/pid.js';
 import { stringContaining } from '../support/matchers.js';
 import { makeAudio, makeImage, makeLongAudio, makeTrack, makeVideo, pseudoRandomBytes, runFfmpeg, testMediaDir, truncatedCopy, type AudioFormat } from '../support/media.js';
-
-async function caught(promise: Promise<unknown>): Promise<CuecastError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as CuecastError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const bytesOf = (samples: Float32Array): Buffer => Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
 
