@@ -6,18 +6,6 @@
  */
 import { RealPairFft } from './fft.js';
 
-const transforms = new Map<number, RealPairFft>();
-
-function fftOf(size: number): RealPairFft {
-  let fft = transforms.get(size);
-  if (!fft) {
-    if (transforms.size > 8) transforms.clear();
-    fft = new RealPairFft(size);
-    transforms.set(size, fft);
-  }
-  return fft;
-}
-
 /**
  * For each signal x, the sums S[lag] = sum over t of x[t] * x[t - lag] for lag 0..maxLag (0 where lag >= its
  * length), equal to the direct sums up to floating-point rounding.
@@ -25,7 +13,7 @@ function fftOf(size: number): RealPairFft {
 export function autocorrelationSums(signals: readonly Float64Array[], maxLag: number): Float64Array[] {
   const longest = Math.max(0, ...signals.map((x) => x.length));
   const size = 2 ** Math.max(1, Math.ceil(Math.log2(longest + maxLag + 1)));
-  const fft = fftOf(size);
+  const fft = new RealPairFft(size);
   const bins = fft.bins;
   const powerA = new Float64Array(bins);
   const powerB = new Float64Array(bins);

@@ -44,7 +44,7 @@ export function transferList(items: readonly unknown[]): ArrayBuffer[] {
   return [...buffers];
 }
 
-/** Whether `array` is the only view of its whole ArrayBuffer, so transferring the buffer moves nothing else. */
+/** Whether `array` spans its whole ArrayBuffer (as a freshly made array does), so transferring the buffer moves nothing more than it. */
 export function ownsItsBuffer(array: Float32Array | Uint8Array): boolean {
   return array.buffer instanceof ArrayBuffer && array.byteOffset === 0 && array.byteLength === array.buffer.byteLength;
 }

@@ -44,7 +44,7 @@ export interface AudioEncoder {
   readonly windowSeconds: number;
   /**
    * Each window must hold exactly sampleRate * windowSeconds samples. The windows are copied for the
-   * inference worker unless `transfer` is set: then each window that is its buffer's only view moves to
+   * inference worker unless `transfer` is set: then each window that spans its whole buffer moves to
    * the worker without a copy and is left empty (detached) here, for windows cut only to be embedded.
    */
   encodeWindows(windows: readonly Float32Array[], signal?: AbortSignal, options?: { readonly transfer?: boolean }): Promise<Float32Array[]>;
