@@ -75,6 +75,11 @@ export interface ApplicationOptions {
   readonly corsOrigins?: readonly string[];
   /** When set, /metrics requires `Authorization: Bearer <metricsToken>`. */
   readonly metricsToken?: string;
+  /**
+   * How long close() lets HTTP connections that are still open (a request in progress, a WebSocket
+   * whose peer has not answered the close) finish before it ends them; 5 s when unset.
+   */
+  readonly closeGraceMs?: number;
   readonly now?: () => number;
   readonly metrics?: StreamMetrics;
 }
@@ -150,7 +155,7 @@ export function createApplication(httpServer: HttpServer, components: Components
     get sessions() {
       return sessions.sessions;
     },
-    close: () => drain(sockets, sessions, queue, log),
+    close: () => drain({ httpServer, sockets, sessions, queue, log }, options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS),
   };
 }
 
@@ -167,8 +172,22 @@ function httpRouteDeps(components: Components, options: ApplicationOptions, metr
   };
 }
 
-/** Stops taking connections and frames, finishes the frames already accepted, ends the sessions, then closes. */
-async function drain(sockets: SocketServer, sessions: SessionRegistry, queue: EncodeQueue, log: Logger): Promise<void> {
+const DEFAULT_CLOSE_GRACE_MS = 5000;
+
+interface DrainParts {
+  readonly httpServer: HttpServer;
+  readonly sockets: SocketServer;
+  readonly sessions: SessionRegistry;
+  readonly queue: EncodeQueue;
+  readonly log: Logger;
+}
+
+/**
+ * Stops taking connections and frames, finishes the frames already accepted, ends the sessions, then
+ * closes; connections still open `graceMs` after that are ended, so a shutdown (or a restart) never
+ * waits on a peer that does not hang up.
+ */
+async function drain({ httpServer, sockets, sessions, queue, log }: DrainParts, graceMs: number): Promise<void> {
   if (!sessions.accepting) return;
   sessions.stopAccepting();
   log.info({ sessions: sessions.size }, 'draining');
@@ -176,12 +195,20 @@ async function drain(sockets: SocketServer, sessions: SessionRegistry, queue: En
   await queue.drain();
   await sessions.closeAll();
   await flushWrites(sockets, 1000);
-  // Its callback, unlike its promise, waits for the HTTP server to close as well.
-  await new Promise<void>((resolve, reject) => {
-    sockets.io
-      .close(() => {
-        resolve();
-      })
-      .catch(reject);
-  });
+  const lingering = setTimeout(() => {
+    log.warn({ graceMs }, 'connections still open after the grace period: closing them');
+    httpServer.closeAllConnections();
+  }, graceMs);
+  try {
+    // Its callback, unlike its promise, waits for the HTTP server to close as well.
+    await new Promise<void>((resolve, reject) => {
+      sockets.io
+        .close(() => {
+          resolve();
+        })
+        .catch(reject);
+    });
+  } finally {
+    clearTimeout(lingering);
+  }
 }

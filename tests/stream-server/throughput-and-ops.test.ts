@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -124,6 +125,21 @@ describe('operations', () => {
     await closing;
     const late = producer(server.url);
     await expect(waitFor(late, 'connect', 1000)).rejects.toThrow();
+    server = undefined;
+  });
+
+  it('on shutdown, ends a connection still mid-request after the grace period instead of waiting for it', async () => {
+    server = await startTestServer({ closeGraceMs: 300 });
+    // A request whose headers never finish: the connection is active, so closing the HTTP server
+    // alone would wait for Node's headers timeout (a minute) before it closed.
+    const peer = connectTcp(server.port, '127.0.0.1');
+    await new Promise((resolve, reject) => peer.once('connect', resolve).once('error', reject));
+    peer.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const ended = new Promise((resolve) => peer.once('close', resolve));
+    const started = Date.now();
+    await server.close();
+    await ended;
+    expect(Date.now() - started).toBeLessThan(5000);
     server = undefined;
   });
 
