@@ -1,5 +1,5 @@
 import { AutoFeatureExtractor, ClapAudioModelWithProjection, cat, Tensor, type FeatureExtractor } from '@huggingface/transformers';
-import { ModelError } from '../../core/errors.js';
+import { InputError, ModelError } from '../../core/errors.js';
 import { OnnxEncoder, type ModelClass } from './base.js';
 import { LogMelSpectrogram } from './log-mel.js';
 import { projectionDim } from './text.js';
@@ -10,7 +10,10 @@ import { projectionDim } from './text.js';
  * log-mel.ts from the extractor's own window and Slaney filters (the extractor's path is kept for a
  * preprocessor config that log-mel.ts does not cover).
  */
-export class ClapAudioEncoder extends OnnxEncoder<Float32Array, Tensor> {
+/** A window ready for batching: its samples when log-mel.ts computes the features at stacking, else the extractor's features. */
+type PreparedWindow = { readonly waveform: Float32Array } | { readonly features: Tensor };
+
+export class ClapAudioEncoder extends OnnxEncoder<Float32Array, PreparedWindow> {
   protected readonly modelClass: ModelClass = ClapAudioModelWithProjection;
   protected readonly modelFile = 'audio_model';
   protected readonly requiredInputs = ['input_features'] as const;
@@ -38,14 +41,35 @@ export class ClapAudioEncoder extends OnnxEncoder<Float32Array, Tensor> {
     return { sampleRate, windowSeconds: samples / sampleRate };
   }
 
-  protected async prepare(window: Float32Array): Promise<Tensor> {
-    if (this.logMel) return new Tensor('float32', this.logMel.compute(window), [1, 1, this.logMel.framesFor(window.length), this.logMel.mels]);
-    const { input_features } = (await this.extractor!(window)) as { input_features: Tensor };
-    return input_features;
+  /** nb_max_samples: every window the main thread sends has exactly this many samples. */
+  private get windowSamples(): number {
+    return Number((this.extractor!.config as Record<string, unknown>).nb_max_samples);
   }
 
-  protected toInputs(features: readonly Tensor[]): Record<string, Tensor> {
-    return { input_features: features.length === 1 ? features[0]! : cat([...features], 0) };
+  protected async prepare(window: Float32Array): Promise<PreparedWindow> {
+    if (this.logMel) {
+      if (window.length !== this.windowSamples) throw new InputError('INPUT_INVALID', `An audio window must have ${this.windowSamples} samples; this one has ${window.length}`);
+      return { waveform: window };
+    }
+    const { input_features } = (await this.extractor!(window)) as { input_features: Tensor };
+    return { features: input_features };
+  }
+
+  /** log-mel.ts writes each window's spectrogram straight into the batch's (reused) input buffer. */
+  protected toInputs(windows: readonly PreparedWindow[]): Record<string, Tensor> {
+    const logMel = this.logMel;
+    if (!logMel) {
+      const features = windows.map((w) => ('features' in w ? w.features : this.unexpected()));
+      return { input_features: features.length === 1 ? features[0]! : cat(features, 0) };
+    }
+    const values = logMel.valuesFor(this.windowSamples);
+    const batch = this.inputBuffers.acquire(windows.length * values);
+    windows.forEach((w, i) => logMel.compute('waveform' in w ? w.waveform : this.unexpected(), batch.subarray(i * values, (i + 1) * values)));
+    return { input_features: new Tensor('float32', batch, [windows.length, 1, values / logMel.mels, logMel.mels]) };
+  }
+
+  private unexpected(): never {
+    throw new ModelError('MODEL_FAILED', `${this.source.configured}: a window was prepared for the other feature path`);
   }
 }
 

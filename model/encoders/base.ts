@@ -7,6 +7,7 @@ import { AutoConfig, type PretrainedConfig, type PreTrainedModel, type Tensor } 
 import { ModelError } from '../../core/errors.js';
 import { logger } from '../../core/logger.js';
 import { l2normalizeRows } from '../vectors.js';
+import { InputBuffers } from './input-buffers.js';
 import { cudaUnavailable, isCudaFailure } from '../device.js';
 import { serializeError, type ItemResult, type ModelDescription, type ModelSource } from '../protocol.js';
 import { intraOpThreads, threadingOptions } from '../threading.js';
@@ -63,6 +64,8 @@ export abstract class OnnxEncoder<Item, Prepared> {
     return local && location !== configured ? `${configured} (${location})` : configured;
   }
 
+  /** Batch input buffers for `toInputs`, handed back once the run that reads them returns. */
+  protected readonly inputBuffers = new InputBuffers();
   private loading: Promise<PreTrainedModel> | undefined;
   private config: PretrainedConfig | undefined;
   /** projection_dim from config.json, which every output row must have. */
@@ -136,6 +139,8 @@ export abstract class OnnxEncoder<Item, Prepared> {
       const shapes = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, `${t.type}[${t.dims.join(',')}]`]));
       log.error({ model: this.source.configured, file: this.modelFile, inputs: shapes, err: error }, 'inference failed');
       throw new ModelError('MODEL_FAILED', `${this.modelFile} of ${this.label} failed: ${(error as Error).message}`, { inputs: shapes });
+    } finally {
+      for (const input of Object.values(inputs)) this.inputBuffers.release(input.data);
     }
     const [rows, dim] = output.dims as [number, number];
     if (output.dims.length !== 2 || rows !== slots.length || dim !== this.dim) {

@@ -91,13 +91,15 @@ function channelTables(p: ClipPreprocessing): [Float32Array, Float32Array, Float
 }
 
 /**
- * Center-crops, rescales and normalises sized images into one [N, 3, cropH, cropW] float32 batch.
+ * Center-crops, rescales and normalises sized images into one [N, 3, cropH, cropW] float32 batch
+ * (written into `into` when given: it must hold exactly that many values).
  * The same float32 values as computing `v * rescale / std - mean / std` per pixel, about 3x faster.
  */
-export function pixelValues(images: readonly SizedImage[], p: ClipPreprocessing): Float32Array {
+export function pixelValues(images: readonly SizedImage[], p: ClipPreprocessing, into?: Float32Array): Float32Array {
   const { cropWidth: cw, cropHeight: ch } = p;
   const plane = cw * ch;
-  const out = new Float32Array(images.length * 3 * plane);
+  const out = into ?? new Float32Array(images.length * 3 * plane);
+  if (out.length !== images.length * 3 * plane) throw new RangeError(`pixelValues: ${out.length} values given for ${images.length * 3 * plane}`);
   const [red, green, blue] = channelTables(p);
   images.forEach((image, n) => {
     const left = Math.floor((image.width - cw) / 2);

@@ -39,6 +39,7 @@ export class ClipImageEncoder extends OnnxEncoder<ImageItem, SizedImage> {
 
   protected toInputs(images: readonly SizedImage[]): Record<string, Tensor> {
     const { cropHeight, cropWidth } = this.steps!;
-    return { pixel_values: new Tensor('float32', pixelValues(images, this.steps!), [images.length, 3, cropHeight, cropWidth]) };
+    const values = pixelValues(images, this.steps!, this.inputBuffers.acquire(images.length * 3 * cropHeight * cropWidth));
+    return { pixel_values: new Tensor('float32', values, [images.length, 3, cropHeight, cropWidth]) };
   }
 }

@@ -64,12 +64,21 @@ export class LogMelSpectrogram {
     return 1 + Math.floor((samples + 2 * Math.floor(this.frameLength / 2) - this.frameLength) / this.settings.hopLength);
   }
 
-  /** The log-mel spectrogram, frames x mels, row-major (frame-major, as the extractor's transpose gives). */
-  compute(waveform: Float32Array): Float32Array {
+  /** Frames x mels of the spectrogram of a waveform of `samples` samples (after maxFrames). */
+  valuesFor(samples: number): number {
+    return Math.min(this.framesFor(samples), this.settings.maxFrames ?? Infinity) * this.mels;
+  }
+
+  /**
+   * The log-mel spectrogram, frames x mels, row-major (frame-major, as the extractor's transpose gives),
+   * written into `into` when given (exactly valuesFor(waveform.length) values).
+   */
+  compute(waveform: Float32Array, into?: Float32Array): Float32Array {
     const pad = Math.floor(this.frameLength / 2);
     if (waveform.length <= pad) throw new RangeError(`a waveform needs more than ${pad} samples for reflect padding`);
     const frames = Math.min(this.framesFor(waveform.length), this.settings.maxFrames ?? Infinity);
-    const out = new Float32Array(frames * this.mels);
+    const out = into ?? new Float32Array(frames * this.mels);
+    if (out.length !== frames * this.mels) throw new RangeError(`log-mel: ${out.length} values given for ${frames * this.mels}`);
     for (let frame = 0; frame < frames; frame += 2) {
       const paired = frame + 1 < frames;
       this.load(waveform, frame * this.settings.hopLength - pad, 0);

@@ -60,6 +60,18 @@ describe('CLAP log-mel features (model/encoders/log-mel.ts)', () => {
   it('gives 1001 frames of 64 bands for a 10 s window at 48 kHz', () => {
     expect(logMel.framesFor(SAMPLES)).toBe(1001);
     expect(logMel.mels).toBe(64);
+    expect(logMel.valuesFor(SAMPLES)).toBe(1001 * 64);
+  });
+
+  it('writes into a given slice of a batch exactly what it returns alone, and refuses a slice of the wrong size', () => {
+    const { chord, noise: noisy } = signals();
+    const values = logMel.valuesFor(SAMPLES);
+    const batch = new Float32Array(2 * values).fill(Number.NaN);
+    logMel.compute(chord!, batch.subarray(0, values));
+    logMel.compute(noisy!, batch.subarray(values));
+    expect(batch.subarray(0, values)).toEqual(logMel.compute(chord!));
+    expect(batch.subarray(values)).toEqual(logMel.compute(noisy!));
+    expect(() => logMel.compute(chord!, batch)).toThrow(RangeError);
   });
 
   it('declines a config it does not cover (fusion truncation), so the extractor is used', () => {
