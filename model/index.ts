@@ -197,9 +197,13 @@ class PooledFrameEncoder implements FrameEncoder {
       }
     });
     const items = await copyItems(images, async (image): Promise<ImageItem> =>
-      'encoded' in image ? { encoded: await copyArray(image.encoded) } : { width: image.width, height: image.height, data: await copyArray(image.data) },
+      'encoded' in image ? { encoded: await this.copy(image.encoded) } : { width: image.width, height: image.height, data: await this.copy(image.data) },
     );
     return this.pool.run('clipImage', items, signal);
+  }
+
+  private copy(bytes: Uint8Array): Promise<Uint8Array> {
+    return copyArray(bytes, this.pool.spares.take(bytes.byteLength));
   }
 }
 
@@ -241,8 +245,13 @@ class PooledAudioEncoder implements AudioEncoder {
         if (!Number.isFinite(window[j]!)) throw new InputError('INPUT_INVALID', `Audio window ${i} holds a non-finite sample at ${j}`);
       }
     });
-    const items = await copyItems(windows, (window) => (options.transfer && ownsItsBuffer(window) ? window : copyArray(window)));
+    const items = await copyItems(windows, (window) => (options.transfer && ownsItsBuffer(window) ? window : copyArray(window, this.pool.spares.take(window.byteLength))));
     return this.pool.run('clapAudio', items, signal);
+  }
+
+  newWindow(): Float32Array {
+    const spare = this.pool.spares.take(this.samples * Float32Array.BYTES_PER_ELEMENT);
+    return spare ? new Float32Array(spare) : new Float32Array(this.samples);
   }
 }
 

@@ -15,6 +15,7 @@ import { CuecastError, ModelError } from '../core/errors.js';
 import { logger } from '../core/logger.js';
 import { siblingModule, startWorker } from '../core/worker-entry.js';
 import { deserializeError, type ControlOp, type FromWorker, type SerializedError, type TaskItems, type TaskKind, type ToWorker, type WorkerInit } from './protocol.js';
+import { SpareBuffers } from './spare-buffers.js';
 import { transferList } from './transfer.js';
 import { stopWorker } from './worker-stop.js';
 import type { PoolStats } from './types.js';
@@ -90,6 +91,9 @@ export class InferencePool {
   private readonly queueWait = new RecentDurations(RECENT);
   private readonly runTime = new RecentDurations(RECENT);
   private readonly latency = new RecentDurations(RECENT);
+
+  /** Input buffers the workers handed back, for the callers' next copies (see transfer.ts). */
+  readonly spares = new SpareBuffers();
 
   private constructor(private readonly options: PoolOptions) {}
 
@@ -217,8 +221,10 @@ export class InferencePool {
         slot.ready = true;
         markReady();
         this.schedule();
-      } else if (message.type === 'batch') this.finishBatch(slot, message.id, message.results, message.runMs);
-      else {
+      } else if (message.type === 'batch') {
+        this.spares.give(message.spent ?? []);
+        this.finishBatch(slot, message.id, message.results, message.runMs);
+      } else {
         const call = slot.calls.get(message.id);
         slot.calls.delete(message.id);
         if (message.ok) call?.resolve(message.value);

@@ -123,7 +123,8 @@ export type ItemResult = { readonly ok: true; readonly value: Float32Array } | {
 
 export type FromWorker =
   | { readonly type: 'ready' }
-  | { readonly type: 'batch'; readonly id: number; readonly results: readonly ItemResult[]; readonly runMs: number }
+  /** `spent`: the batch's input buffers, handed back (transferred) once nothing in the worker reads them. */
+  | { readonly type: 'batch'; readonly id: number; readonly results: readonly ItemResult[]; readonly runMs: number; readonly spent?: readonly ArrayBuffer[] }
   | { readonly type: 'control'; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly type: 'control'; readonly id: number; readonly ok: false; readonly error: SerializedError };
 

@@ -11,10 +11,15 @@ const CHUNK_BYTES = 256 * 1024;
 
 type CopyableArray = Uint8Array | Float32Array;
 
-/** Copies one array in slices, so a 2.7 MB frame never holds the event loop for long. */
-export async function copyArray<T extends CopyableArray>(source: T): Promise<T> {
+/**
+ * Copies one array in slices, so a 2.7 MB frame never holds the event loop for long; into `spare` (a
+ * buffer of exactly the source's byte length, e.g. from SpareBuffers) when one is given.
+ */
+export async function copyArray<T extends CopyableArray>(source: T, spare?: ArrayBuffer): Promise<T> {
+  if (spare && spare.byteLength !== source.byteLength) throw new RangeError(`copyArray: a spare of ${spare.byteLength} bytes for ${source.byteLength}`);
+  const memory = spare ?? new ArrayBuffer(source.byteLength);
   // By element type, not source.constructor: a Node Buffer (socket.io's binary) would call the deprecated Buffer(size).
-  const target = (source instanceof Float32Array ? new Float32Array(source.length) : new Uint8Array(source.length)) as T;
+  const target = (source instanceof Float32Array ? new Float32Array(memory) : new Uint8Array(memory)) as T;
   const step = Math.max(1, Math.floor(CHUNK_BYTES / source.BYTES_PER_ELEMENT));
   for (let offset = 0; offset < source.length; offset += step) {
     if (offset > 0) await nextTurn();

@@ -48,6 +48,11 @@ export interface AudioEncoder {
    * the worker without a copy and is left empty (detached) here, for windows cut only to be embedded.
    */
   encodeWindows(windows: readonly Float32Array[], signal?: AbortSignal, options?: { readonly transfer?: boolean }): Promise<Float32Array[]>;
+  /**
+   * An array of one window's length to cut a window into before `encodeWindows(..., { transfer: true })`:
+   * memory an earlier batch handed back when there is some (holding that batch's samples), else new.
+   */
+  newWindow?(): Float32Array;
 }
 
 export interface Disposable {

@@ -14,6 +14,8 @@ import { serializeError, type ControlOp, type EncoderKind, type FromWorker, type
 import { referenceFrames, referenceWindows, REFERENCE_TEXTS } from './reference-set.js';
 import type { DtypeCheck } from './dtype-choice.js';
 import type { Dtype } from './types.js';
+import { MIN_SPARE_BYTES } from './spare-buffers.js';
+import { transferList } from './transfer.js';
 import { cosineSimilarity } from './vectors.js';
 
 const port = parentPort;
@@ -135,6 +137,11 @@ async function checkDtype(kind: EncoderKind): Promise<DtypeCheck> {
   }
 }
 
+/** Input buffers worth handing back: large enough to be kept (spare-buffers.ts), still attached, not a result's. */
+function spentInputs(inputs: readonly ArrayBuffer[], results: readonly ArrayBuffer[]): ArrayBuffer[] {
+  return inputs.filter((buffer) => buffer.byteLength >= MIN_SPARE_BYTES && !results.includes(buffer));
+}
+
 const inFlight = new InFlightWork();
 let stopping = false;
 /** Settles when every batch received so far has run. */
@@ -157,6 +164,8 @@ port.on('message', (message: ToWorker) => {
     // free (onnxruntime-node's run blocks it, so only asynchronous steps such as sharp's decoding overlap
     // a run), and batches run one after another, in order.
     let started = 0;
+    // The inputs' buffers, moved here by the pool: once the batch is done, nothing reads them.
+    const inputs = transferList(message.items);
     const previous = batchesDone;
     const run = prepareBatch(message.kind, message.items).then(async (ready) => {
       await previous;
@@ -167,11 +176,13 @@ port.on('message', (message: ToWorker) => {
     inFlight.track(run).then(
       (results) => {
         const transfer = results.flatMap((r) => (r.ok ? [r.value.buffer as ArrayBuffer] : []));
-        send({ type: 'batch', id: message.id, results, runMs: performance.now() - started }, transfer);
+        const spent = spentInputs(inputs, transfer);
+        send({ type: 'batch', id: message.id, results, runMs: performance.now() - started, spent }, [...transfer, ...spent]);
       },
       (error: unknown) => {
         const failed: ItemResult = { ok: false, error: serializeError(error) };
-        send({ type: 'batch', id: message.id, results: message.items.map(() => failed), runMs: performance.now() - (started || performance.now()) });
+        const spent = spentInputs(inputs, []);
+        send({ type: 'batch', id: message.id, results: message.items.map(() => failed), runMs: performance.now() - (started || performance.now()), spent }, spent);
       },
     );
     return;

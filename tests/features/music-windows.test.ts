@@ -32,6 +32,14 @@ describe('music windows (features/music-windows.ts)', () => {
     expect([window[0], window[499], window[500], window[999]]).toEqual([1000, 1499, 0, 0]);
   });
 
+  it('cuts into a given array whatever it held, zero-padding past the samples, and refuses one of another length', () => {
+    const into = new Float32Array(1000).fill(7);
+    const window = cutWindow(ramp(1500), slow, 10, 0, into);
+    expect(window).toBe(into);
+    expect([window[0], window[499], window[500], window[999]]).toEqual([1000, 1499, 0, 0]);
+    expect(() => cutWindow(ramp(1500), slow, 0, 0, new Float32Array(999))).toThrow(RangeError);
+  });
+
   it('holds a window only when the samples cover it, up to the slack', () => {
     expect(holdsWindow(ramp(480_000 - 48), clap, 0)).toBe(true);
     expect(holdsWindow(ramp(480_000 - 49), clap, 0)).toBe(false);

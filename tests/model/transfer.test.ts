@@ -18,6 +18,16 @@ describe('copying inputs for a worker', () => {
     warn.mockRestore();
   });
 
+  it('copies into a spare buffer of the same byte length, and refuses one of another length', async () => {
+    const source = Float32Array.from({ length: 50_000 }, (_, i) => i);
+    const spare = new ArrayBuffer(source.byteLength);
+    new Float32Array(spare).fill(-1);
+    const copy = await copyArray(source, spare);
+    expect(copy.buffer).toBe(spare);
+    expect(copy).toEqual(source);
+    await expect(copyArray(source, new ArrayBuffer(source.byteLength + 4))).rejects.toThrow(RangeError);
+  });
+
   it('lists each transferable buffer once', async () => {
     const items = await copyItems([{ data: new Uint8Array(4) }, { data: new Uint8Array(4) }], async (item) => ({ data: await copyArray(item.data) }));
     expect(transferList([...items, items[0]])).toHaveLength(2);
