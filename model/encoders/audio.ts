@@ -4,15 +4,15 @@ import { OnnxEncoder, type ModelClass } from './base.js';
 import { LogMelSpectrogram } from './log-mel.js';
 import { projectionDim } from './text.js';
 
+/** A window ready for batching: its samples when log-mel.ts computes the features at stacking, else the extractor's features. */
+type PreparedWindow = { readonly waveform: Float32Array } | { readonly features: Tensor };
+
 /**
  * CLAP audio over exact windows (the main thread checks the length), so ClapFeatureExtractor neither
  * pads nor takes its random crop and the log-mel input is deterministic. The log-mel is computed by
  * log-mel.ts from the extractor's own window and Slaney filters (the extractor's path is kept for a
  * preprocessor config that log-mel.ts does not cover).
  */
-/** A window ready for batching: its samples when log-mel.ts computes the features at stacking, else the extractor's features. */
-type PreparedWindow = { readonly waveform: Float32Array } | { readonly features: Tensor };
-
 export class ClapAudioEncoder extends OnnxEncoder<Float32Array, PreparedWindow> {
   protected readonly modelClass: ModelClass = ClapAudioModelWithProjection;
   protected readonly modelFile = 'audio_model';

@@ -176,7 +176,7 @@ describe('CLAP audio encoder', () => {
     expect(maxAbsDiff(again[0]!, reference[1]!)).toBe(0);
     expect(maxAbsDiff(again[1]!, reference[0]!)).toBe(0);
     // Copied frames come back too, and a frame copied into reused memory embeds as it did before.
-    const frame = { width: 320, height: 240, data: new Uint8Array(320 * 240 * 3).map((_, i) => (i * 7) % 251) };
+    const frame = { time: 0, width: 320, height: 240, data: new Uint8Array(320 * 240 * 3).map((_, i) => (i * 7) % 251) };
     const [before] = await fp32.clipImage.encodeImages([frame]);
     const [after] = await fp32.clipImage.encodeImages([{ ...frame, data: frame.data.slice() }]);
     expect(maxAbsDiff(after!, before!)).toBe(0);

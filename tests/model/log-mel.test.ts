@@ -1,6 +1,6 @@
 import { AutoFeatureExtractor, type FeatureExtractor, type Tensor } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clapLogMel } from '../../model/encoders/audio.js';
+import { ClapAudioEncoder, clapLogMel } from '../../model/encoders/audio.js';
 import type { LogMelSpectrogram } from '../../model/encoders/log-mel.js';
 import { fixtureModelsDir } from '../support/models.js';
 import { join } from 'node:path';
@@ -79,4 +79,20 @@ describe('CLAP log-mel features (model/encoders/log-mel.ts)', () => {
     Object.defineProperty(fusion, 'config', { value: { ...(extractor.config as Record<string, unknown>), truncation: 'fusion' } });
     expect(clapLogMel(fusion)).toBeUndefined();
   });
+});
+
+describe('CLAP audio encoder in its worker (model/encoders/audio.ts)', () => {
+  it('gives a window of the wrong length its own INPUT_INVALID, and embeds the others of its batch as alone', async () => {
+    const location = join(fixtureModelsDir, 'clap');
+    const encoder = new ClapAudioEncoder({ location, local: true, configured: location }, { dtype: 'fp32', device: 'cpu', threads: 1, allowRemote: false });
+    try {
+      const window = signals().chord!;
+      const [alone] = await encoder.encode([window]);
+      const [short, whole] = await encoder.encode([window.subarray(0, SAMPLES - 1), window]);
+      expect(short).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', message: expect.stringContaining(`${SAMPLES} samples`) as string } });
+      expect(whole).toEqual(alone);
+    } finally {
+      await encoder.dispose();
+    }
+  }, 30_000);
 });
