@@ -91,6 +91,15 @@ export const DEFAULT_TUNING: TempoTuning = {
   aggregate: 'median',
 };
 
+/** `head` then `tail` in one array (`tail` itself when there is no head). */
+function joined(head: Float32Array, tail: Float32Array): Float32Array {
+  if (head.length === 0) return tail;
+  const out = new Float32Array(head.length + tail.length);
+  out.set(head);
+  out.set(tail, head.length);
+  return out;
+}
+
 /** Onset strength per band at FRAME_RATE, built from audio pushed in order. */
 export class OnsetEnvelope {
   readonly sampleRate: number;
@@ -151,11 +160,8 @@ export class OnsetEnvelope {
 
   /** Appends the next samples of the track (mono, in [-1, 1]). */
   push(input: Float32Array): void {
-    const samples = this.#decimation === 2 ? this.#halve(input) : input;
+    const buffer = this.#decimation === 2 ? this.#halve(input, this.#pending) : joined(this.#pending, input);
     const size = this.#fft.size;
-    const buffer = new Float32Array(this.#pending.length + samples.length);
-    buffer.set(this.#pending);
-    buffer.set(samples, this.#pending.length);
     let start = 0;
     // Two real frames share one complex FFT (one as the real part, one as the imaginary part). Frames go
     // in pairs by their index in the track, so chunk boundaries cannot change a value; a last frame
@@ -183,18 +189,22 @@ export class OnsetEnvelope {
     this.#fft.powers(this.#powers[0], this.#powers[1]);
   }
 
-  /** Every second sample after a [1 2 1]/4 low-pass (enough against aliasing for onset flux), continuing across pushes. */
-  #halve(input: Float32Array): Float32Array {
-    if (input.length === 0) return input;
+  /**
+   * `prefix`, then every second sample of `input` after a [1 2 1]/4 low-pass (enough against aliasing for
+   * onset flux), continuing across pushes: one new array per push, written once.
+   */
+  #halve(input: Float32Array, prefix: Float32Array): Float32Array {
+    if (input.length === 0) return prefix;
     const carried = this.#leftover === undefined ? 0 : 1;
     const total = carried + input.length;
-    const out = new Float32Array(Math.floor(total / 2));
+    const out = new Float32Array(prefix.length + Math.floor(total / 2));
+    out.set(prefix);
     const sample = (i: number): number => (i < carried ? this.#leftover! : input[i - carried]!);
     let lastOdd = this.#lastOdd;
-    for (let n = 0; n < out.length; n++) {
+    for (let n = 0, at = prefix.length; at < out.length; n++, at++) {
       const even = sample(2 * n);
       const odd = sample(2 * n + 1);
-      out[n] = 0.25 * lastOdd + 0.5 * even + 0.25 * odd;
+      out[at] = 0.25 * lastOdd + 0.5 * even + 0.25 * odd;
       lastOdd = odd;
     }
     this.#lastOdd = lastOdd;
