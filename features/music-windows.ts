@@ -45,3 +45,15 @@ export function cutWindow(samples: Float32Array, format: WindowFormat, start: nu
   if (into) window.fill(0, part.length);
   return window;
 }
+
+/**
+ * The window at `start` seconds as it goes to the encoder: a view of `samples` when they are in shared
+ * memory (a SharedArrayBuffer, which a worker thread reads in place) and hold the whole window, else
+ * cutWindow's copy, into `spare()` when given.
+ */
+export function encoderWindow(samples: Float32Array, format: WindowFormat, start: number, origin = 0, spare?: () => Float32Array | undefined): Float32Array {
+  const length = windowLength(format);
+  const offset = offsetOf(format, start, origin);
+  if (samples.buffer instanceof SharedArrayBuffer && offset >= 0 && offset + length <= samples.length) return samples.subarray(offset, offset + length);
+  return cutWindow(samples, format, start, origin, spare?.());
+}

@@ -4,7 +4,7 @@
  * envelope for the tempo analysis gathered on the way.
  */
 import type { DecodeDamage, LoudnessTrace } from '../core/media/index.js';
-import { cutWindow, holdsWindow } from '../features/music-windows.js';
+import { encoderWindow, holdsWindow } from '../features/music-windows.js';
 import type { AudioEncoder } from '../model/types.js';
 import { OnsetEnvelope } from './bpm.js';
 import type { AudioSource } from './indexer.js';
@@ -78,15 +78,16 @@ export async function embedTrackWindows(job: WindowJob, probedSeconds: number, w
 }
 
 /**
- * Queues the embedding of the chunk's whole windows (cut for this only, so moved to the worker uncopied),
- * all batches at once, before the caller's tempo analysis (seconds of main-thread work under load), so the
- * pool has them while this thread is busy.
+ * Queues the embedding of the chunk's whole windows (views of the shared chunk, or copies cut for this
+ * only: the worker gets either uncopied), all batches at once, before the caller's tempo analysis (seconds
+ * of main-thread work under load), so the pool has them while this thread is busy. Nothing writes to the
+ * chunk's samples while they wait.
  * Resolves when their vectors are in `vectors`.
  */
 function embedChunkWindows(job: WindowJob, samples: Float32Array, chunkStart: number, starts: readonly number[], vectors: Map<number, Float32Array>): Promise<void> {
   // A window must be fully decoded, except the only window of a track shorter than one window.
   const whole = starts.filter((w) => holdsWindow(samples, job.encoder, w, chunkStart) || (w === 0 && samples.length > 0));
-  const windows = whole.map((w) => cutWindow(samples, job.encoder, w, chunkStart, job.encoder.newWindow?.()));
+  const windows = whole.map((w) => encoderWindow(samples, job.encoder, w, chunkStart, () => job.encoder.newWindow?.()));
   const batches: Promise<void>[] = [];
   for (let i = 0; i < windows.length; i += ENCODE_BATCH) {
     batches.push(
@@ -110,7 +111,7 @@ export async function embedLateWindows(job: WindowJob, starts: readonly number[]
   for (const w of starts) {
     const samples = await job.source.decode(job.path, { sampleRate: format.sampleRate, start: w, duration: format.windowSeconds, signal: job.signal });
     if (!holdsWindow(samples, format, w, w)) break;
-    late.push(cutWindow(samples, format, w, w, job.encoder.newWindow?.()));
+    late.push(encoderWindow(samples, format, w, w, () => job.encoder.newWindow?.()));
   }
   for (let i = 0; i < late.length; i += ENCODE_BATCH) {
     const out = await job.encoder.encodeWindows(late.slice(i, i + ENCODE_BATCH), job.signal, { transfer: true });

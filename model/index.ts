@@ -11,7 +11,7 @@ import { configuredDecision, decide, DtypeChecks, MODEL_FILES, modelFileKey, typ
 import type { Descriptions, EncoderKind, ImageItem, ModelSource, TaskKind } from './protocol.js';
 import { resolveEncoderModels, type ModelResolutionSettings, type ResolvedModels } from './sources.js';
 import { isStandInModelId, type StandInNotice } from './stand-in.js';
-import { copyArray, copyItems, ownsItsBuffer } from './transfer.js';
+import { copyArray, copyItems, inSharedMemory, ownsItsBuffer } from './transfer.js';
 import { intraOpThreads } from './threading.js';
 import { WORKER_NICENESS } from './worker-supervision.js';
 import type { AudioEncoder, Dtype, EncoderInfo, FrameEncoder, ImageInput, PoolStats, TextEncoder } from './types.js';
@@ -245,7 +245,8 @@ class PooledAudioEncoder implements AudioEncoder {
         if (!Number.isFinite(window[j]!)) throw new InputError('INPUT_INVALID', `Audio window ${i} holds a non-finite sample at ${j}`);
       }
     });
-    const items = await copyItems(windows, (window) => (options.transfer && ownsItsBuffer(window) ? window : copyArray(window, this.pool.spares.take(window.byteLength))));
+    const passed = (window: Float32Array) => options.transfer && (ownsItsBuffer(window) || inSharedMemory(window));
+    const items = await copyItems(windows, (window) => (passed(window) ? window : copyArray(window, this.pool.spares.take(window.byteLength))));
     return this.pool.run('clapAudio', items, signal);
   }
 

@@ -53,3 +53,8 @@ export function transferList(items: readonly unknown[]): ArrayBuffer[] {
 export function ownsItsBuffer(array: Float32Array | Uint8Array): boolean {
   return array.buffer instanceof ArrayBuffer && array.byteOffset === 0 && array.byteLength === array.buffer.byteLength;
 }
+
+/** Whether `array` lives in a SharedArrayBuffer: posted to a worker, it is shared, neither copied nor moved. */
+export function inSharedMemory(array: Float32Array | Uint8Array): boolean {
+  return array.buffer instanceof SharedArrayBuffer;
+}

@@ -45,7 +45,8 @@ export interface AudioEncoder {
   /**
    * Each window must hold exactly sampleRate * windowSeconds samples. The windows are copied for the
    * inference worker unless `transfer` is set: then each window that spans its whole buffer moves to
-   * the worker without a copy and is left empty (detached) here, for windows cut only to be embedded.
+   * the worker without a copy and is left empty (detached) here, for windows cut only to be embedded,
+   * and a window in a SharedArrayBuffer is read there in place (leave it unchanged until the call settles).
    */
   encodeWindows(windows: readonly Float32Array[], signal?: AbortSignal, options?: { readonly transfer?: boolean }): Promise<Float32Array[]>;
   /**

@@ -47,6 +47,7 @@ export async function audioWithLoudness(input: MediaInput, options: AudioOptions
       signal: limits.signal,
       maxStdoutBytes: maxPcmBytes(expected, sampleRate, limits.maxInputBytes),
       maxSideBytes: maxTraceBytes(info, limits),
+      sharedStdout: options.shared,
     });
     if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'audio', label, timeoutMs: limits.timeoutMs });
     const pcm = readPcm(stdout, exit, label, expected, sampleRate);

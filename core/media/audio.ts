@@ -19,6 +19,11 @@ export interface AudioOptions extends PrepareOptions {
    * below that the call throws MEDIA_UNREADABLE. Without it a damaged decode that passes is kept silently.
    */
   readonly onDamage?: ((damage: DecodeDamage) => void) | undefined;
+  /**
+   * Samples in a SharedArrayBuffer (when not padded to the window's length), so windows cut as views go
+   * to a worker thread without a copy (the indexer's decodes).
+   */
+  readonly shared?: boolean | undefined;
 }
 
 /**
@@ -46,8 +51,8 @@ export function exactLength(samples: Float32Array, expected: number | undefined,
 
 function toFloat32(bytes: Buffer): Float32Array {
   const count = Math.floor(bytes.length / 4);
-  // A Buffer that owns its memory (Buffer.concat of more than 4 KiB allocates its own) is read in place;
-  // a small one may be a slice of Node's shared pool, at any offset: copied.
+  // A Buffer that owns its memory (Buffer.concat of more than 4 KiB allocates its own; a shared one too) is
+  // read in place; a small one may be a slice of Node's shared pool, at any offset: copied.
   if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length) return new Float32Array(bytes.buffer, 0, count);
   const samples = new Float32Array(count);
   new Uint8Array(samples.buffer).set(bytes.subarray(0, count * 4));
@@ -99,7 +104,7 @@ export async function audio(input: MediaInput, options: AudioOptions = {}): Prom
     const stream = chooseStream(info, 'audio');
     const args = [...inputArgs(prepared.input, start, options.duration), '-map', `0:${stream.index}`, '-vn', '-sn', '-dn', ...pcmOutputArgs(sampleRate)];
     const maxStdoutBytes = maxPcmBytes(expected, sampleRate, limits.maxInputBytes);
-    const { stdout, exit } = await runChild({ command: binaries.ffmpeg.path, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes });
+    const { stdout, exit } = await runChild({ command: binaries.ffmpeg.path, args, timeoutMs: remainingMs(limits), signal: limits.signal, maxStdoutBytes, sharedStdout: options.shared });
     if (exit.stopped || exit.code !== 0) throw failureFromExit(exit, { operation: 'audio', label, timeoutMs: limits.timeoutMs });
     const { samples, damage } = readPcm(stdout, exit, label, expected, sampleRate);
     if (damage) options.onDamage?.(damage);

@@ -182,6 +182,8 @@ export interface CollectOptions extends Omit<ChildOptions, 'sidePipe'> {
   readonly maxStdoutBytes: number;
   /** Collect the child's fd 3 too (see `sidePipe`), up to this many bytes. */
   readonly maxSideBytes?: number | undefined;
+  /** Gather stdout in a SharedArrayBuffer, whose views worker threads read without a copy. */
+  readonly sharedStdout?: boolean | undefined;
 }
 
 export interface Collected {
@@ -221,5 +223,13 @@ export async function runChild(options: CollectOptions): Promise<Collected> {
   if (exit.stopped === 'too-large') {
     throw new MediaError('MEDIA_TOO_LARGE', `The output of ${options.command} passed the limit of ${limit} bytes`, { maxBytes: limit });
   }
-  return { stdout: Buffer.concat(chunks), ...(sideChunks ? { side: Buffer.concat(sideChunks) } : {}), exit };
+  return { stdout: options.sharedStdout ? concatShared(chunks) : Buffer.concat(chunks), ...(sideChunks ? { side: Buffer.concat(sideChunks) } : {}), exit };
+}
+
+/** Buffer.concat into memory of its own that worker threads can share. */
+function concatShared(chunks: readonly Buffer[]): Buffer {
+  const out = Buffer.from(new SharedArrayBuffer(chunks.reduce((sum, chunk) => sum + chunk.length, 0)));
+  let at = 0;
+  for (const chunk of chunks) at += chunk.copy(out, at);
+  return out;
 }

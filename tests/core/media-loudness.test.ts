@@ -49,6 +49,19 @@ describe('audioWithLoudness: one run, the same results as audio() and loudness()
     expect(liveChildPids()).toEqual([]);
   });
 
+  it('with shared, gives the same samples in a SharedArrayBuffer, as audio() does, for worker threads to read in place', async () => {
+    const track = await makeStereoTrack('ogg', 48_000);
+    const info = await probe(track);
+    const plain = await audio(track, { info, duration: 20 });
+    const merged = await audioWithLoudness(track, { info, duration: 20, shared: true });
+    const alone = await audio(track, { info, duration: 20, shared: true });
+    expect(plain.buffer).toBeInstanceOf(ArrayBuffer);
+    for (const samples of [merged.samples, alone]) {
+      expect(samples.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(bytesOf(samples).equals(bytesOf(plain))).toBe(true);
+    }
+  });
+
   it('also takes bytes and another output rate, as audio() does', async () => {
     const track = await makeStereoTrack('flac', 44_100);
     const bytes = new Uint8Array(await readFile(track));

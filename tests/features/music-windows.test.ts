@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cutWindow, holdsWindow, windowLength, windowSlack } from '../../features/music-windows.js';
+import { cutWindow, encoderWindow, holdsWindow, windowLength, windowSlack } from '../../features/music-windows.js';
 import { planSegments, windowStarts } from '../../features/segments.js';
 import { clipWindows } from '../../bench/synthetic/features.js';
 
@@ -38,6 +38,21 @@ describe('music windows (features/music-windows.ts)', () => {
     expect(window).toBe(into);
     expect([window[0], window[499], window[500], window[999]]).toEqual([1000, 1499, 0, 0]);
     expect(() => cutWindow(ramp(1500), slow, 0, 0, new Float32Array(999))).toThrow(RangeError);
+  });
+
+  it('gives the encoder a view of samples in shared memory, and a copy of anything else or of a window past their end', () => {
+    const shared = new Float32Array(new SharedArrayBuffer(3000 * 4));
+    shared.set(ramp(3000));
+    const view = encoderWindow(shared, slow, 25, 10);
+    expect(view.buffer).toBe(shared.buffer);
+    expect([view.length, view[0], view[999]]).toEqual([1000, 1500, 2499]);
+    const spare = new Float32Array(1000).fill(7);
+    const copied = encoderWindow(ramp(3000), slow, 25, 10, () => spare);
+    expect(copied).toBe(spare);
+    expect([copied[0], copied[999]]).toEqual([1500, 2499]);
+    const padded = encoderWindow(shared, slow, 25, 0);
+    expect(padded.buffer).not.toBe(shared.buffer);
+    expect([padded[0], padded[499], padded[500], padded[999]]).toEqual([2500, 2999, 0, 0]);
   });
 
   it('holds a window only when the samples cover it, up to the slack', () => {

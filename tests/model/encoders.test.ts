@@ -158,6 +158,19 @@ describe('CLAP audio encoder', () => {
     expect(track.length).toBe(2 * audioWindow(2).length);
   });
 
+  it('with transfer, reads windows in shared memory in place: same embeddings, the windows left as they were', async () => {
+    const copied = await fp32.clapAudio.encodeWindows([audioWindow(7), audioWindow(8)]);
+    const track = new Float32Array(new SharedArrayBuffer(2 * 480_000 * 4));
+    track.set(audioWindow(7));
+    track.set(audioWindow(8), 480_000);
+    const views = [track.subarray(0, 480_000), track.subarray(480_000)];
+    const shared = await fp32.clapAudio.encodeWindows(views, undefined, { transfer: true });
+    expect(maxAbsDiff(shared[0]!, copied[0]!)).toBe(0);
+    expect(maxAbsDiff(shared[1]!, copied[1]!)).toBe(0);
+    expect(views.map((v) => v.length)).toEqual([480_000, 480_000]);
+    expect(maxAbsDiff(views[1]!, audioWindow(8))).toBe(0);
+  });
+
   it('hands windows cut into newWindow() back for the next: the worker returns their buffers after the batch, and the embeddings stay exact', async () => {
     const reference = await fp32.clapAudio.encodeWindows([audioWindow(5), audioWindow(6)]);
     const first = [fp32.clapAudio.newWindow!(), fp32.clapAudio.newWindow!()];
