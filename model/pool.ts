@@ -176,6 +176,7 @@ export class InferencePool {
       latencyMs: this.latency.summary(),
       byKind: Object.fromEntries(Object.entries(this.byKind).map(([k, v]) => [k, { ...v }])),
       workerRestarts: restarts,
+      spareBytes: this.spares.heldBytes,
     };
   }
 

@@ -91,4 +91,6 @@ export interface PoolStats {
   readonly latencyMs: Percentiles;
   readonly byKind: Readonly<Record<string, { readonly batches: number; readonly items: number }>>;
   readonly workerRestarts: number;
+  /** Bytes of input buffers the workers handed back, held for the next copies (spare-buffers.ts). */
+  readonly spareBytes: number;
 }

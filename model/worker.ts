@@ -164,8 +164,9 @@ port.on('message', (message: ToWorker) => {
     // free (onnxruntime-node's run blocks it, so only asynchronous steps such as sharp's decoding overlap
     // a run), and batches run one after another, in order.
     let started = 0;
-    // The inputs' buffers, moved here by the pool: once the batch is done, nothing reads them.
-    const inputs = transferList(message.items);
+    // The inputs' buffers, moved here by the pool: once the batch is done, nothing reads them. Not those of
+    // encoded images (JPEG/PNG bytes): their lengths vary, so a spare of exactly one would seldom be used.
+    const inputs = transferList(message.items.filter((item) => !(typeof item === 'object' && item !== null && 'encoded' in item)));
     const previous = batchesDone;
     const run = prepareBatch(message.kind, message.items).then(async (ready) => {
       await previous;

@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Encoders } from '../../model/index.js';
@@ -191,8 +192,17 @@ describe('CLAP audio encoder', () => {
     // Copied frames come back too, and a frame copied into reused memory embeds as it did before.
     const frame = { time: 0, width: 320, height: 240, data: new Uint8Array(320 * 240 * 3).map((_, i) => (i * 7) % 251) };
     const [before] = await fp32.clipImage.encodeImages([frame]);
+    expect(fp32.stats().spareBytes).toBeGreaterThanOrEqual(frame.data.byteLength);
     const [after] = await fp32.clipImage.encodeImages([{ ...frame, data: frame.data.slice() }]);
     expect(maxAbsDiff(after!, before!)).toBe(0);
+    // Encoded images are not kept: their lengths vary. (A 320x240 PNG of this pattern is over 64 KiB.)
+    const png = await sharp(Buffer.from(frame.data), { raw: { width: 320, height: 240, channels: 3 } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    expect(png.length).toBeGreaterThan(64 * 1024);
+    const spare = fp32.stats().spareBytes;
+    await fp32.clipImage.encodeImages([{ encoded: new Uint8Array(png) }]);
+    expect(fp32.stats().spareBytes).toBe(spare);
   });
 
   it('given a window with NaN samples, rejects with INPUT_INVALID', async () => {
