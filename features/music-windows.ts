@@ -31,29 +31,23 @@ export function holdsWindow(samples: Float32Array, format: WindowFormat, start: 
   return samples.length - offsetOf(format, start, origin) >= windowLength(format) - windowSlack(format);
 }
 
-/**
- * The window at `start` seconds, cut from `samples` that begin at `origin` seconds: a copy of exactly one
- * window, zero-padded past their end; written into `into` (one window long, any contents) when given.
- */
-export function cutWindow(samples: Float32Array, format: WindowFormat, start: number, origin = 0, into?: Float32Array): Float32Array {
+/** The window at `start` seconds, cut from `samples` that begin at `origin` seconds: a copy of exactly one window, zero-padded past their end. */
+export function cutWindow(samples: Float32Array, format: WindowFormat, start: number, origin = 0): Float32Array {
   const length = windowLength(format);
   const offset = offsetOf(format, start, origin);
-  if (into && into.length !== length) throw new RangeError(`cutWindow: an array of ${into.length} samples for a window of ${length}`);
-  const window = into ?? new Float32Array(length);
-  const part = samples.subarray(offset, offset + length);
-  window.set(part);
-  if (into) window.fill(0, part.length);
+  const window = new Float32Array(length);
+  window.set(samples.subarray(offset, offset + length));
   return window;
 }
 
 /**
  * The window at `start` seconds as it goes to the encoder: a view of `samples` when they are in shared
  * memory (a SharedArrayBuffer, which a worker thread reads in place) and hold the whole window, else
- * cutWindow's copy, into `spare()` when given.
+ * cutWindow's copy.
  */
-export function encoderWindow(samples: Float32Array, format: WindowFormat, start: number, origin = 0, spare?: () => Float32Array | undefined): Float32Array {
+export function encoderWindow(samples: Float32Array, format: WindowFormat, start: number, origin = 0): Float32Array {
   const length = windowLength(format);
   const offset = offsetOf(format, start, origin);
   if (samples.buffer instanceof SharedArrayBuffer && offset >= 0 && offset + length <= samples.length) return samples.subarray(offset, offset + length);
-  return cutWindow(samples, format, start, origin, spare?.());
+  return cutWindow(samples, format, start, origin);
 }

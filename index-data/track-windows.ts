@@ -87,7 +87,7 @@ export async function embedTrackWindows(job: WindowJob, probedSeconds: number, w
 function embedChunkWindows(job: WindowJob, samples: Float32Array, chunkStart: number, starts: readonly number[], vectors: Map<number, Float32Array>): Promise<void> {
   // A window must be fully decoded, except the only window of a track shorter than one window.
   const whole = starts.filter((w) => holdsWindow(samples, job.encoder, w, chunkStart) || (w === 0 && samples.length > 0));
-  const windows = whole.map((w) => encoderWindow(samples, job.encoder, w, chunkStart, () => job.encoder.newWindow?.()));
+  const windows = whole.map((w) => encoderWindow(samples, job.encoder, w, chunkStart));
   const batches: Promise<void>[] = [];
   for (let i = 0; i < windows.length; i += ENCODE_BATCH) {
     batches.push(
@@ -111,7 +111,7 @@ export async function embedLateWindows(job: WindowJob, starts: readonly number[]
   for (const w of starts) {
     const samples = await job.source.decode(job.path, { sampleRate: format.sampleRate, start: w, duration: format.windowSeconds, signal: job.signal });
     if (!holdsWindow(samples, format, w, w)) break;
-    late.push(encoderWindow(samples, format, w, w, () => job.encoder.newWindow?.()));
+    late.push(encoderWindow(samples, format, w, w));
   }
   for (let i = 0; i < late.length; i += ENCODE_BATCH) {
     const out = await job.encoder.encodeWindows(late.slice(i, i + ENCODE_BATCH), job.signal, { transfer: true });

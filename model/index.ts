@@ -249,11 +249,6 @@ class PooledAudioEncoder implements AudioEncoder {
     const items = await copyItems(windows, (window) => (passed(window) ? window : copyArray(window, this.pool.spares.take(window.byteLength))));
     return this.pool.run('clapAudio', items, signal);
   }
-
-  newWindow(): Float32Array {
-    const spare = this.pool.spares.take(this.samples * Float32Array.BYTES_PER_ELEMENT);
-    return spare ? new Float32Array(spare) : new Float32Array(this.samples);
-  }
 }
 
 export { loadVimlHeads, readVimlManifest, checkManifestMatchesEncoders, type VimlHeads, type VimlManifest, type VimlQuery, type LoadVimlOptions } from './viml.js';

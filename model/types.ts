@@ -49,11 +49,6 @@ export interface AudioEncoder {
    * and a window in a SharedArrayBuffer is read there in place (leave it unchanged until the call settles).
    */
   encodeWindows(windows: readonly Float32Array[], signal?: AbortSignal, options?: { readonly transfer?: boolean }): Promise<Float32Array[]>;
-  /**
-   * An array of one window's length to cut a window into before `encodeWindows(..., { transfer: true })`:
-   * memory an earlier batch handed back when there is some (holding that batch's samples), else new.
-   */
-  newWindow?(): Float32Array;
 }
 
 export interface Disposable {
